@@ -1,0 +1,231 @@
+// EventDB: opens the store, wires storage, writer and readers, owns the lifecycle.
+
+import { mkdirSync } from 'node:fs';
+import { errors } from './errors.js';
+import { resolveOptions, type EventDBOptions, type ResolvedOptions } from './options.js';
+import { BatchWriter } from './ingest/batch-writer.js';
+import { emptyCounters, summarize, type BatchResult, type Counters, type IngestResult } from './ingest/results.js';
+import { queryEvents, type EventsQuery } from './query/events-query.js';
+import type { Lazy } from './query/lazy.js';
+import { DedupeSet } from './storage/dedupe-set.js';
+import { hashEventId, loadHasher } from './storage/hash.js';
+import { QuarantineStore, type QuarantinedRecord } from './storage/quarantine-store.js';
+import { fromTuple, type StoredRecord } from './storage/record-codec.js';
+import { makeScratchDir, removeScratchDir } from './storage/scratch-dir.js';
+import { Storage } from './storage/storage.js';
+import { toProductEntry, type ProductEntry, type StoredProductEntry } from './catalog/product-entry.js';
+import { verifyStore, type VerifyReport } from './query/verify.js';
+
+/** What `stats()` reports. */
+export interface Stats {
+  /** Records in the log (events and product payloads). */
+  records: number;
+  /** Behavioural events stored. */
+  events: number;
+  /** Product payloads stored. */
+  productUpdates: number;
+  /** Catalog entries. */
+  products: number;
+  /** Records refused as duplicates of a stored eventId. */
+  duplicates: number;
+  /** Duplicates whose content differed from the stored record. */
+  conflicts: number;
+  /** Records rejected by validation. */
+  rejected: number;
+  /** Rejected records currently kept in the quarantine. */
+  quarantined: number;
+  /** The last sequence number. */
+  lastSeq: number;
+  /** Size of the store's files. */
+  bytesOnDisk: number;
+}
+
+/** Internal hooks for tests; not part of the public API. */
+export interface InternalOptions {
+  hashEventId?: (eventId: string) => bigint;
+}
+
+/**
+ * An open eventdb store.
+ *
+ * @example
+ * const db = await EventDB.open({ inMemory: true });
+ * await db.ingest({ eventId: 'e1', profileId: 'p1', sessionId: 's1', eventName: 'view',
+ *   timestamp: '2026-01-31T10:00:00Z' });
+ * console.log(db.events({ profileId: 'p1' }).toArray());
+ * await db.close();
+ */
+export class EventDB {
+  private closed = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  /** The catalog as fed by product payloads. */
+  readonly catalog: { get(productId: string): ProductEntry | undefined };
+  /** Rejected records, kept for inspection and re-submission. */
+  readonly quarantine: QuarantineApi;
+
+  private constructor(
+    private readonly options: ResolvedOptions,
+    private readonly storage: Storage,
+    private readonly writer: BatchWriter,
+    private readonly dedupe: DedupeSet,
+    private readonly counters: Counters,
+    quarantineStore: QuarantineStore,
+  ) {
+    this.catalog = {
+      get: (productId) => {
+        this.ensureOpen();
+        const stored = storage.getProduct(productId) as StoredProductEntry | undefined;
+        return stored === undefined ? undefined : toProductEntry(stored);
+      },
+    };
+    this.quarantine = makeQuarantineApi(quarantineStore, this);
+  }
+
+  /** Opens (creating when needed) a store at `path`, or a throw-away one with `inMemory: true`. */
+  static async open(options: EventDBOptions, internal: InternalOptions = {}): Promise<EventDB> {
+    const resolved = resolveOptions(options);
+    await loadHasher();
+    const path = resolved.inMemory ? makeScratchDir() : resolved.path!;
+    if (!resolved.inMemory) mkdirSync(path, { recursive: true });
+    const storage = new Storage({ path, mapSizeBytes: resolved.mapSizeBytes, noSync: resolved.inMemory });
+    const dedupe = new DedupeSet(storage, internal.hashEventId ?? hashEventId);
+    dedupe.load();
+    const counters = { ...emptyCounters(), ...(storage.meta.get('counters') as Partial<Counters> | undefined) };
+    const quarantine = new QuarantineStore(storage.quarantine);
+    const writer = new BatchWriter(storage, dedupe, quarantine, counters, resolved);
+    return new EventDB(resolved, storage, writer, dedupe, counters, quarantine);
+  }
+
+  /**
+   * Ingests one record. Resolves once it is durable (see `durability`);
+   * concurrent calls share one commit.
+   */
+  async ingest(record: unknown): Promise<IngestResult> {
+    const [result] = await this.track(this.writer.write([record]));
+    return result!;
+  }
+
+  /** Ingests records in one transaction: valid ones land, invalid ones come back with their index. */
+  async ingestBatch(records: readonly unknown[]): Promise<BatchResult> {
+    if (!Array.isArray(records)) throw errors.invalidArgument('records', 'must be an array');
+    return summarize(await this.track(this.writer.write(records)));
+  }
+
+  /** The record with this eventId, or undefined. */
+  getEvent(eventId: string): StoredRecord | undefined {
+    this.ensureOpen();
+    if (typeof eventId !== 'string') throw errors.invalidArgument('eventId', 'must be a string');
+    const seq = this.dedupe.findCommitted(eventId);
+    if (seq === undefined) return undefined;
+    const tuple = this.storage.getRecord(seq);
+    return tuple === undefined ? undefined : fromTuple(seq, tuple);
+  }
+
+  /** Events of one key (profileId, userId, sessionId, accountId, eventName or productId) in time order, lazily. */
+  events(query: EventsQuery): Lazy<StoredRecord> {
+    this.ensureOpen();
+    return queryEvents(this.storage, () => this.storage.lastSeq(), query);
+  }
+
+  stats(): Stats {
+    this.ensureOpen();
+    const lastSeq = this.storage.lastSeq();
+    return {
+      records: lastSeq,
+      events: this.counters.events,
+      productUpdates: this.counters.productUpdates,
+      products: this.storage.productCount(),
+      duplicates: this.counters.duplicates,
+      conflicts: this.counters.conflicts,
+      rejected: this.counters.rejected,
+      quarantined: this.quarantineCount(),
+      lastSeq,
+      bytesOnDisk: this.storage.bytesOnDisk(),
+    };
+  }
+
+  /** Checks that the dedupe set, the indexes and the counters agree with the log. */
+  async verify(): Promise<VerifyReport> {
+    this.ensureOpen();
+    await Promise.all(this.inFlight);
+    return verifyStore(this.storage, this.dedupe, this.counters, this.options.placeholderIds);
+  }
+
+  /** Waits for writes in flight, then closes; an in-memory store is deleted. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled(this.inFlight);
+    await this.storage.close();
+    if (this.options.inMemory) removeScratchDir(this.storage.path);
+  }
+
+  /** @internal */
+  ensureOpen(): void {
+    if (this.closed) throw errors.closed();
+  }
+
+  private quarantineCount(): number {
+    return this.quarantine.count();
+  }
+
+  private async track<T>(work: Promise<T>): Promise<T> {
+    this.ensureOpen();
+    this.inFlight.add(work);
+    try {
+      return await work;
+    } finally {
+      this.inFlight.delete(work);
+    }
+  }
+}
+
+/** The quarantine of rejected records. */
+export interface QuarantineApi {
+  /** Rejected records in rejection order, `limit` (default 100) after the id `afterId`. */
+  list(options?: { limit?: number; afterId?: number }): QuarantinedRecord[];
+  get(id: number): QuarantinedRecord | undefined;
+  count(): number;
+  /**
+   * Ingests a quarantined record again (its stored input, or `fixed` in its
+   * place). It leaves the quarantine; if rejected again it comes back under a
+   * new id with its new errors.
+   */
+  resubmit(id: number, fixed?: unknown): Promise<IngestResult>;
+  /** Removes the given ids, or every quarantined record; returns how many went. */
+  purge(ids?: readonly number[]): Promise<number>;
+}
+
+function makeQuarantineApi(store: QuarantineStore, db: EventDB): QuarantineApi {
+  return {
+    list: (options = {}) => {
+      db.ensureOpen();
+      return store.list({ limit: options.limit ?? 100, afterId: options.afterId ?? 0 });
+    },
+    get: (id) => {
+      db.ensureOpen();
+      return store.get(id);
+    },
+    count: () => {
+      db.ensureOpen();
+      return store.count();
+    },
+    resubmit: async (id, fixed) => {
+      const entry = store.get(id);
+      if (entry === undefined) throw errors.notFound(`quarantined record ${id}`);
+      // Rejected again, the record is quarantined anew with its fresh errors, so the old entry goes either way.
+      const result = await db.ingest(fixed === undefined ? entry.input : fixed);
+      await store.remove(id);
+      return result;
+    },
+    purge: async (ids) => {
+      db.ensureOpen();
+      const targets = ids ?? store.ids();
+      let removed = 0;
+      for (const id of targets) if (store.get(id) !== undefined) removed++;
+      await Promise.all(targets.map((id) => store.remove(id)));
+      return removed;
+    },
+  };
+}

@@ -1,0 +1,126 @@
+// The single writer: validates, dedupes and issues every write of a batch in one event turn (one LMDB transaction).
+
+import { errors as eventdbErrors } from '../errors.js';
+import type { ResolvedOptions } from '../options.js';
+import { canonicalJson } from '../schema/json-value.js';
+import type { NormalizedRecord } from '../schema/record.js';
+import { validateRecord, type ValidationContext } from '../schema/validate.js';
+import type { DedupeSet, Seen } from '../storage/dedupe-set.js';
+import { contentHash } from '../storage/hash.js';
+import type { QuarantineStore } from '../storage/quarantine-store.js';
+import { fromTuple, toNormalized, toTuple } from '../storage/record-codec.js';
+import type { Storage } from '../storage/storage.js';
+import { mergePayload, type StoredProductEntry } from '../catalog/product-entry.js';
+import { indexKeysOf } from './index-keys.js';
+import type { Counters, IngestResult } from './results.js';
+
+/**
+ * Turns inputs into log writes. Everything for one call is issued
+ * synchronously, so lmdb-js commits it in one transaction (event-turn
+ * batching), and concurrent calls in the same turn share that commit.
+ */
+export class BatchWriter {
+  private nextSeq: number;
+  private failure: Error | undefined;
+  private readonly validation: ValidationContext;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly dedupe: DedupeSet,
+    private readonly quarantine: QuarantineStore,
+    private readonly counters: Counters,
+    private readonly options: ResolvedOptions,
+  ) {
+    this.nextSeq = storage.lastSeq() + 1;
+    this.validation = { placeholders: options.placeholderIds };
+  }
+
+  /** Writes the inputs; resolves with one result per input once they are committed (and flushed when durable). */
+  async write(inputs: readonly unknown[]): Promise<IngestResult[]> {
+    if (this.failure !== undefined) throw eventdbErrors.writeFailed(this.failure);
+    const added: string[] = [];
+    const hashes: bigint[] = [];
+    const results = inputs.map((input) => this.writeOne(input, added, hashes));
+    const committed = this.storage.meta.put('counters', { ...this.counters });
+    try {
+      await committed;
+      if (this.options.durability === 'durable') await this.storage.flushed;
+    } catch (err) {
+      this.failure = err as Error;
+      throw eventdbErrors.writeFailed(err);
+    } finally {
+      this.dedupe.settle(added, hashes);
+    }
+    return results;
+  }
+
+  private writeOne(input: unknown, added: string[], hashes: bigint[]): IngestResult {
+    const validation = validateRecord(input, this.validation);
+    if (!validation.ok) return this.reject(input, validation.errors);
+    const { record, warnings } = validation;
+    const timeGiven = !Number.isNaN(record.time);
+    if (record.kind === 'product') this.completeProductPayload(record);
+    const probe = this.dedupe.probe(record.eventId);
+    const seen = this.dedupe.find(probe);
+    if (seen !== undefined) return this.duplicate(record, seen, timeGiven, warnings);
+
+    const seq = this.nextSeq++;
+    const tuple = toTuple(record);
+    void this.storage.putRecord(seq, tuple);
+    this.dedupe.add(probe, seq, tuple);
+    added.push(record.eventId);
+    hashes.push(probe.hash);
+    for (const key of indexKeysOf(record, seq, this.options.placeholderIds)) void this.storage.putIndex(key);
+    if (record.kind === 'product') {
+      this.counters.productUpdates++;
+      this.mergeProduct(record);
+    } else {
+      this.counters.events++;
+    }
+    const result: IngestResult = { status: 'accepted', eventId: record.eventId, seq };
+    if (warnings.length > 0) result.warnings = warnings;
+    return result;
+  }
+
+  private reject(input: unknown, errors: IngestResult['errors'] & object): IngestResult {
+    this.counters.rejected++;
+    if (this.options.quarantine) void this.quarantine.add(input, errors, this.options.clock());
+    const eventId = (input as { eventId?: unknown } | null)?.eventId;
+    return typeof eventId === 'string' ? { status: 'rejected', eventId, errors } : { status: 'rejected', errors };
+  }
+
+  private duplicate(record: NormalizedRecord, seen: Seen, timeGiven: boolean, warnings: IngestResult['warnings']): IngestResult {
+    this.counters.duplicates++;
+    const tuple = seen.pending ?? this.storage.getRecord(seen.seq);
+    const stored = tuple === undefined ? undefined : toNormalized(fromTuple(seen.seq, tuple));
+    const result: IngestResult = { status: 'duplicate', eventId: record.eventId, seq: seen.seq };
+    if (stored !== undefined && !sameContent(record, stored, timeGiven)) {
+      this.counters.conflicts++;
+      result.conflict = true;
+    }
+    if (warnings !== undefined && warnings.length > 0) result.warnings = warnings;
+    return result;
+  }
+
+  /** A product payload without timestamp happens now; without eventId, its id comes from content and time. */
+  private completeProductPayload(record: NormalizedRecord): void {
+    if (Number.isNaN(record.time)) record.time = this.options.clock();
+    if (record.eventId === '') {
+      record.eventId = `p-${contentHash(canonicalJson({ productId: record.productId, data: record.data, time: record.time }))}`;
+    }
+  }
+
+  private mergeProduct(record: NormalizedRecord): void {
+    const productId = record.productId!;
+    const current = this.storage.getProduct(productId) as StoredProductEntry | undefined;
+    const merged = mergePayload(current, productId, record.data ?? {}, record.time, record.eventId);
+    if (merged !== undefined) void this.storage.putProduct(productId, merged);
+  }
+}
+
+/** Same content as the stored record; a defaulted product-payload time is not part of the content. */
+function sameContent(record: NormalizedRecord, stored: NormalizedRecord, timeGiven: boolean): boolean {
+  const a = timeGiven ? record : { ...record, time: 0 };
+  const b = timeGiven ? stored : { ...stored, time: 0 };
+  return canonicalJson(a) === canonicalJson(b);
+}

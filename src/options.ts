@@ -1,0 +1,83 @@
+// EventDBOptions: every option optional, defaults frozen, validated once at open.
+
+import { errors } from './errors.js';
+
+/** How long an ingest call waits before it resolves. */
+export type Durability = 'durable' | 'relaxed';
+
+/** Options of `EventDB.open`. Give `path` or `inMemory: true`. */
+export interface EventDBOptions {
+  /** Directory of the store; created when missing. */
+  path?: string;
+  /** Real LMDB on a throw-away directory, removed on close and on process exit. */
+  inMemory?: boolean;
+  /** Returns epoch ms wherever the store needs "now" (default `Date.now`). */
+  clock?: () => number;
+  /** Identifiers that identify nobody (compared trimmed, case-insensitive). */
+  placeholderIds?: readonly string[];
+  /**
+   * `durable` (default): an ingest call resolves once its records are flushed to disk.
+   * `relaxed`: it resolves once they are committed and visible; a power loss may lose
+   * the last commits (never half of one).
+   */
+  durability?: Durability;
+  /** Keep rejected records in the quarantine for inspection and re-submission (default true). */
+  quarantine?: boolean;
+  /** Initial LMDB map size in bytes; it grows on demand (default 1 GiB). */
+  mapSizeBytes?: number;
+}
+
+/** The options after defaults are applied. */
+export interface ResolvedOptions {
+  path: string | undefined;
+  inMemory: boolean;
+  clock: () => number;
+  placeholderIds: ReadonlySet<string>;
+  durability: Durability;
+  quarantine: boolean;
+  mapSizeBytes: number;
+}
+
+/** Identifiers that SDKs send when they know nobody. */
+export const DEFAULT_PLACEHOLDER_IDS: readonly string[] = Object.freeze([
+  'anonymous',
+  'guest',
+  'null',
+  'undefined',
+  '0',
+  '-1',
+  '[object object]',
+  'nan',
+]);
+
+export const DEFAULTS = Object.freeze({
+  durability: 'durable' as Durability,
+  quarantine: true,
+  mapSizeBytes: 2 ** 30,
+});
+
+/** Applies defaults and checks every option, with a message that names it. */
+export function resolveOptions(options: EventDBOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw errors.invalidOptions('', 'must be an object');
+  const { path, inMemory = false } = options;
+  if (typeof inMemory !== 'boolean') throw errors.invalidOptions('inMemory', 'must be a boolean');
+  if (path !== undefined && (typeof path !== 'string' || path === '')) throw errors.invalidOptions('path', 'must be a non-empty string');
+  if (inMemory === (path !== undefined)) throw errors.invalidOptions('path', 'give either path or inMemory: true');
+  const clock = options.clock ?? Date.now;
+  if (typeof clock !== 'function') throw errors.invalidOptions('clock', 'must be a function returning epoch ms');
+  const durability = options.durability ?? DEFAULTS.durability;
+  if (durability !== 'durable' && durability !== 'relaxed') throw errors.invalidOptions('durability', "must be 'durable' or 'relaxed'");
+  const quarantine = options.quarantine ?? DEFAULTS.quarantine;
+  if (typeof quarantine !== 'boolean') throw errors.invalidOptions('quarantine', 'must be a boolean');
+  const mapSizeBytes = options.mapSizeBytes ?? DEFAULTS.mapSizeBytes;
+  if (!Number.isSafeInteger(mapSizeBytes) || mapSizeBytes < 2 ** 20) throw errors.invalidOptions('mapSizeBytes', 'must be an integer of at least 1 MiB');
+  return { path, inMemory, clock, placeholderIds: resolvePlaceholders(options.placeholderIds), durability, quarantine, mapSizeBytes };
+}
+
+function resolvePlaceholders(ids: readonly string[] | undefined): ReadonlySet<string> {
+  const list = ids ?? DEFAULT_PLACEHOLDER_IDS;
+  if (!Array.isArray(list) || !list.every((id) => typeof id === 'string')) {
+    throw errors.invalidOptions('placeholderIds', 'must be an array of strings');
+  }
+  return new Set(list.map((id) => id.trim().toLowerCase()));
+}

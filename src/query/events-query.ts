@@ -1,0 +1,150 @@
+// events(query): reads one key's events from the secondary index, merged across generations, in time order.
+
+import { errors } from '../errors.js';
+import { parseTimestamp } from '../schema/timestamp.js';
+import { generationOf, indexKey, type IndexField, type IndexKey } from '../storage/keys.js';
+import { fromTuple, type StoredRecord } from '../storage/record-codec.js';
+import type { Storage } from '../storage/storage.js';
+import { Lazy } from './lazy.js';
+
+/** Which events to read: one or more keys (all must match), a time range, a limit, a direction. */
+export interface EventsQuery {
+  profileId?: string;
+  userId?: string;
+  sessionId?: string;
+  accountId?: string;
+  eventName?: string;
+  productId?: string;
+  /** Inclusive lower bound: ISO-8601 string or epoch ms. */
+  from?: string | number;
+  /** Inclusive upper bound: ISO-8601 string or epoch ms. */
+  to?: string | number;
+  /** At most this many events. */
+  limit?: number;
+  /** Newest first. */
+  reverse?: boolean;
+}
+
+/** Most selective first: the first key present drives the index scan, the others filter. */
+const KEY_ORDER: readonly IndexField[] = ['sessionId', 'profileId', 'userId', 'productId', 'accountId', 'eventName'];
+const MIN_TIME = -8.64e15;
+const MAX_TIME = 8.64e15;
+
+interface Plan {
+  field: IndexField;
+  value: string;
+  filters: [IndexField, string][];
+  from: number;
+  to: number;
+  limit: number;
+  reverse: boolean;
+}
+
+export function queryEvents(storage: Storage, lastSeq: () => number, query: EventsQuery): Lazy<StoredRecord> {
+  const plan = planQuery(query);
+  return new Lazy(() => runPlan(storage, generationOf(lastSeq()), plan));
+}
+
+function planQuery(query: EventsQuery): Plan {
+  if (typeof query !== 'object' || query === null) throw errors.invalidQuery('', 'must be an object');
+  const keys: [IndexField, string][] = [];
+  for (const field of KEY_ORDER) {
+    const value = query[field];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || value === '') throw errors.invalidQuery(field, 'must be a non-empty string');
+    keys.push([field, value]);
+  }
+  const first = keys.shift();
+  if (first === undefined) throw errors.invalidQuery('', `name one of ${KEY_ORDER.join(', ')}`);
+  const limit = query.limit ?? Number.POSITIVE_INFINITY;
+  if (limit !== Number.POSITIVE_INFINITY && (!Number.isInteger(limit) || limit < 0)) {
+    throw errors.invalidQuery('limit', 'must be a non-negative integer');
+  }
+  return {
+    field: first[0],
+    value: first[1],
+    filters: keys,
+    from: toTime(query.from, 'from', MIN_TIME),
+    to: toTime(query.to, 'to', MAX_TIME),
+    limit,
+    reverse: query.reverse === true,
+  };
+}
+
+function toTime(value: string | number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw errors.invalidQuery(name, 'must be a finite epoch ms number or an ISO-8601 string');
+    return value;
+  }
+  const parsed = typeof value === 'string' ? parseTimestamp(value) : 'is not a string';
+  if (typeof parsed === 'string') throw errors.invalidQuery(name, `"${String(value)}" ${parsed}`);
+  return parsed;
+}
+
+function* runPlan(storage: Storage, lastGen: number, plan: Plan): Iterator<StoredRecord> {
+  if (plan.limit === 0 || plan.from > plan.to) return;
+  const cursors: Iterator<IndexKey>[] = [];
+  for (let gen = 0; gen <= lastGen; gen++) {
+    const start = indexKey(gen, plan.field, plan.value, plan.from, 0).slice(0, 4) as unknown as IndexKey;
+    const end = indexKey(gen, plan.field, plan.value, Math.floor(plan.to) + 1, 0).slice(0, 4) as unknown as IndexKey;
+    cursors.push(storage.indexRange(start, end, plan.reverse)[Symbol.iterator]());
+  }
+  let emitted = 0;
+  for (const group of sameTimeGroups(mergeByTime(cursors, plan.reverse))) {
+    const records: StoredRecord[] = [];
+    for (const key of group) {
+      const tuple = storage.getRecord(key[4]);
+      if (tuple === undefined) continue;
+      const record = fromTuple(key[4], tuple);
+      if (matches(record, plan.filters)) records.push(record);
+    }
+    // Ties in time are ordered by eventId, so the order does not depend on arrival order.
+    records.sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0) * (plan.reverse ? -1 : 1));
+    for (const record of records) {
+      yield record;
+      if (++emitted >= plan.limit) return;
+    }
+  }
+}
+
+function matches(record: StoredRecord, filters: [IndexField, string][]): boolean {
+  for (const [field, value] of filters) if (record[field] !== value) return false;
+  return true;
+}
+
+/** Merges per-generation cursors, each sorted by (time, seq), into one sorted stream. */
+function* mergeByTime(cursors: Iterator<IndexKey>[], reverse: boolean): Generator<IndexKey> {
+  const heads = cursors.map((cursor) => cursor.next());
+  const sign = reverse ? -1 : 1;
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < heads.length; i++) {
+      const head = heads[i]!;
+      if (head.done) continue;
+      const bestHead = best < 0 ? undefined : heads[best];
+      if (bestHead === undefined || bestHead.done || compareKeys(head.value, bestHead.value) * sign < 0) best = i;
+    }
+    if (best < 0) return;
+    const winner = heads[best] as IteratorYieldResult<IndexKey>;
+    yield winner.value;
+    heads[best] = cursors[best]!.next();
+  }
+}
+
+function compareKeys(a: IndexKey, b: IndexKey): number {
+  return a[3] - b[3] || a[4] - b[4];
+}
+
+/** Groups consecutive keys that share a time. */
+function* sameTimeGroups(keys: Iterable<IndexKey>): Generator<IndexKey[]> {
+  let group: IndexKey[] = [];
+  for (const key of keys) {
+    if (group.length > 0 && group[0]![3] !== key[3]) {
+      yield group;
+      group = [];
+    }
+    group.push(key);
+  }
+  if (group.length > 0) yield group;
+}

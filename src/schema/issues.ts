@@ -1,0 +1,40 @@
+// Structured validation issues: what a rejected record (or a warning) says about itself.
+
+/** Stable codes for problems found in a record. See docs/schema.md for each. */
+export type IssueCode =
+  | 'NOT_AN_OBJECT'
+  | 'MISSING_FIELD'
+  | 'MISSING_IDENTIFIER'
+  | 'WRONG_TYPE'
+  | 'EMPTY_VALUE'
+  | 'TOO_LONG'
+  | 'INVALID_TIMESTAMP'
+  | 'UNKNOWN_FIELD'
+  | 'NOT_ALLOWED'
+  | 'NOT_JSON_VALUE'
+  | 'TOO_DEEP'
+  | 'CONFLICTING_UPDATE'
+  | 'PLACEHOLDER_IDENTIFIER';
+
+/** One problem with a record: a stable code, the field path (dotted, `''` for the record) and a readable message. */
+export interface Issue {
+  code: IssueCode;
+  path: string;
+  message: string;
+}
+
+export function issue(code: IssueCode, path: string, message: string): Issue {
+  return { code, path, message };
+}
+
+/** Describes a value's type for messages: `array`, `null`, `number`, `Date`… */
+export function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
+    if (proto === null || proto === Object.prototype) return 'object';
+    return proto.constructor?.name ?? 'object';
+  }
+  return typeof value;
+}

@@ -1,0 +1,186 @@
+// Validates one input record (a behavioural event or a product payload) into its normalised form.
+
+import { checkJsonValue, dropUndefined, type JsonObject } from './json-value.js';
+import { describeType, issue, type Issue } from './issues.js';
+import type { AttributeUpdate, NormalizedRecord, Validation } from './record.js';
+import { parseTimestamp } from './timestamp.js';
+
+/** Longest accepted identifier, eventId or eventName, in characters. */
+export const MAX_ID_LENGTH = 256;
+
+const ID_FIELDS = ['eventId', 'profileId', 'userId', 'sessionId', 'accountId', 'pageId', 'eventName', 'productId'] as const;
+type IdField = (typeof ID_FIELDS)[number];
+
+const KNOWN_FIELDS = new Set<string>([...ID_FIELDS, 'timestamp', 'data', 'attributes', 'accountAttributes']);
+const UPDATE_FIELDS = new Set<string>(['set', 'setOnce', 'unset']);
+
+/** What validation needs from the store's options. */
+export interface ValidationContext {
+  /** Lower-cased, trimmed identifiers that never identify anybody. */
+  placeholders: ReadonlySet<string>;
+}
+
+/**
+ * Validates a record. Never throws: whatever `input` is, the answer is either
+ * the normalised record (with warnings) or the list of issues that reject it.
+ */
+export function validateRecord(input: unknown, ctx: ValidationContext): Validation {
+  if (!isPlainObject(input)) {
+    return { ok: false, errors: [issue('NOT_AN_OBJECT', '', `a record must be a JSON object, got ${describeType(input)}`)] };
+  }
+  const fields = input as Record<string, unknown>;
+  const errors: Issue[] = [];
+  const isProduct = fields['productId'] !== undefined;
+  const record: NormalizedRecord = { kind: isProduct ? 'product' : 'event', eventId: '', time: Number.NaN };
+
+  checkFieldNames(fields, isProduct, errors);
+  for (const name of ID_FIELDS) readIdField(fields, name, record, errors);
+  checkRequired(fields, isProduct, errors);
+  readTimestamp(fields['timestamp'], record, errors);
+  readData(fields['data'], record, errors);
+  readUpdate(fields['attributes'], 'attributes', record, errors);
+  readUpdate(fields['accountAttributes'], 'accountAttributes', record, errors);
+  if (record.accountAttributes !== undefined && fields['accountId'] === undefined) {
+    errors.push(issue('MISSING_FIELD', 'accountId', 'accountAttributes needs an accountId to apply to'));
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, record, warnings: placeholderWarnings(record, ctx) };
+}
+
+function isPlainObject(value: unknown): value is object {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function checkFieldNames(fields: Record<string, unknown>, isProduct: boolean, errors: Issue[]): void {
+  for (const name of Object.keys(fields)) {
+    if (!KNOWN_FIELDS.has(name)) {
+      errors.push(issue('UNKNOWN_FIELD', name, `unknown field "${name}"; event properties go in data`));
+    } else if (isProduct && (name === 'attributes' || name === 'accountAttributes') && fields[name] !== undefined) {
+      errors.push(issue('NOT_ALLOWED', name, `a product payload (one with productId) cannot carry ${name}`));
+    }
+  }
+}
+
+function readIdField(fields: Record<string, unknown>, name: IdField, record: NormalizedRecord, errors: Issue[]): void {
+  const value = fields[name];
+  if (value === undefined) return;
+  if (typeof value !== 'string') {
+    errors.push(issue('WRONG_TYPE', name, `${name} must be a string, got ${describeType(value)}`));
+  } else if (value.trim() === '') {
+    errors.push(issue('EMPTY_VALUE', name, `${name} must not be empty`));
+  } else if (value.length > MAX_ID_LENGTH) {
+    errors.push(issue('TOO_LONG', name, `${name} is ${value.length} characters, more than ${MAX_ID_LENGTH}`));
+  } else {
+    record[name] = value;
+  }
+}
+
+function checkRequired(fields: Record<string, unknown>, isProduct: boolean, errors: Issue[]): void {
+  const required = isProduct ? ['data'] : ['eventId', 'sessionId', 'eventName', 'timestamp'];
+  for (const name of required) {
+    if (fields[name] === undefined) errors.push(issue('MISSING_FIELD', name, `${name} is required`));
+  }
+  if (!isProduct && fields['profileId'] === undefined && fields['userId'] === undefined) {
+    errors.push(issue('MISSING_IDENTIFIER', 'profileId', 'an event needs a profileId or a userId'));
+  }
+}
+
+function readTimestamp(value: unknown, record: NormalizedRecord, errors: Issue[]): void {
+  if (value === undefined) return;
+  if (typeof value !== 'string') {
+    errors.push(issue('WRONG_TYPE', 'timestamp', `timestamp must be an ISO-8601 string with a zone, got ${describeType(value)}`));
+    return;
+  }
+  const parsed = parseTimestamp(value);
+  if (typeof parsed === 'string') errors.push(issue('INVALID_TIMESTAMP', 'timestamp', `timestamp "${value}" ${parsed}`));
+  else record.time = parsed;
+}
+
+function readData(value: unknown, record: NormalizedRecord, errors: Issue[]): void {
+  if (value === undefined) return;
+  const json = readJsonObject(value, 'data', errors);
+  if (json !== undefined) record.data = json;
+}
+
+/** A JSON object with `undefined` keys dropped, or undefined after reporting why it is not one. */
+function readJsonObject(value: unknown, path: string, errors: Issue[]): JsonObject | undefined {
+  if (!isPlainObject(value)) {
+    errors.push(issue('WRONG_TYPE', path, `${path} must be an object, got ${describeType(value)}`));
+    return undefined;
+  }
+  const checked = checkJsonValue(value, path);
+  if (checked.issues.length > 0) {
+    errors.push(...checked.issues);
+    return undefined;
+  }
+  return (checked.hasUndefined ? dropUndefined(value) : value) as JsonObject;
+}
+
+function readUpdate(
+  value: unknown,
+  path: 'attributes' | 'accountAttributes',
+  record: NormalizedRecord,
+  errors: Issue[],
+): void {
+  if (value === undefined) return;
+  const update = validateAttributeUpdate(value, path, errors);
+  if (update !== undefined) record[path] = update;
+}
+
+/** Validates `{ set?, setOnce?, unset? }`; returns it normalised, or undefined after reporting issues. */
+export function validateAttributeUpdate(value: unknown, path: string, errors: Issue[]): AttributeUpdate | undefined {
+  if (!isPlainObject(value)) {
+    errors.push(issue('WRONG_TYPE', path, `${path} must be an object with set, setOnce or unset, got ${describeType(value)}`));
+    return undefined;
+  }
+  const fields = value as Record<string, unknown>;
+  const before = errors.length;
+  for (const name of Object.keys(fields)) {
+    if (!UPDATE_FIELDS.has(name)) errors.push(issue('UNKNOWN_FIELD', `${path}.${name}`, `unknown field "${name}"; use set, setOnce or unset`));
+  }
+  const update: AttributeUpdate = {};
+  for (const name of ['set', 'setOnce'] as const) {
+    if (fields[name] === undefined) continue;
+    const json = readJsonObject(fields[name], `${path}.${name}`, errors);
+    if (json !== undefined) update[name] = json;
+  }
+  const unset = readUnset(fields['unset'], `${path}.unset`, errors);
+  if (unset !== undefined) update.unset = unset;
+  for (const key of update.unset ?? []) {
+    if (update.set !== undefined && Object.hasOwn(update.set, key)) {
+      errors.push(issue('CONFLICTING_UPDATE', `${path}.unset`, `"${key}" is both set and unset in one update`));
+    }
+  }
+  return errors.length === before ? update : undefined;
+}
+
+function readUnset(value: unknown, path: string, errors: Issue[]): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || !value.every((key) => typeof key === 'string' && key !== '')) {
+    errors.push(issue('WRONG_TYPE', path, 'unset must be an array of non-empty attribute names'));
+    return undefined;
+  }
+  return value as string[];
+}
+
+function placeholderWarnings(record: NormalizedRecord, ctx: ValidationContext): Issue[] {
+  let warnings: Issue[] | undefined;
+  for (const name of ['profileId', 'userId'] as const) {
+    const value = record[name];
+    if (value !== undefined && isPlaceholder(value, ctx.placeholders)) {
+      (warnings ??= []).push(
+        issue('PLACEHOLDER_IDENTIFIER', name, `${name} "${value}" is a placeholder: the event is stored but identifies nobody`),
+      );
+    }
+  }
+  return warnings ?? NO_WARNINGS;
+}
+
+const NO_WARNINGS = Object.freeze([]) as unknown as Issue[];
+
+/** True for identifiers such as `anonymous` or `null` that SDKs send when they know nobody. */
+export function isPlaceholder(value: string, placeholders: ReadonlySet<string>): boolean {
+  return placeholders.has(value.trim().toLowerCase());
+}

@@ -1,0 +1,89 @@
+// The log's value layout: a record as a compact positional tuple, and back.
+
+import type { JsonObject } from '../schema/json-value.js';
+import type { AttributeUpdate, NormalizedRecord, RecordKind } from '../schema/record.js';
+
+/** A record as the log returns it. */
+export interface StoredRecord {
+  /** Position in the log: 1, 2, 3… in commit order. */
+  seq: number;
+  kind: RecordKind;
+  eventId: string;
+  /** Event time as an ISO-8601 UTC string. */
+  timestamp: string;
+  /** Event time in epoch ms. */
+  time: number;
+  profileId?: string;
+  userId?: string;
+  sessionId?: string;
+  accountId?: string;
+  pageId?: string;
+  eventName?: string;
+  productId?: string;
+  data?: JsonObject;
+  attributes?: AttributeUpdate;
+  accountAttributes?: AttributeUpdate;
+}
+
+/** Tuple positions. Positional arrays cost no key bytes per record. */
+const FIELDS = [
+  'profileId',
+  'userId',
+  'sessionId',
+  'accountId',
+  'pageId',
+  'eventName',
+  'productId',
+  'data',
+  'attributes',
+  'accountAttributes',
+] as const;
+const FIRST_FIELD = 3;
+const KIND_CODES: Record<RecordKind, number> = { event: 0, product: 1 };
+
+export type RecordTuple = unknown[];
+
+/** Encodes a record as `[kind, eventId, time, ...fields]`, absent fields as null, trailing ones cut. */
+export function toTuple(record: NormalizedRecord): RecordTuple {
+  const tuple: unknown[] = [KIND_CODES[record.kind], record.eventId, record.time];
+  let last = FIRST_FIELD - 1;
+  for (let i = 0; i < FIELDS.length; i++) {
+    const value = record[FIELDS[i]!];
+    if (value === undefined) {
+      tuple.push(null);
+    } else {
+      tuple.push(value);
+      last = FIRST_FIELD + i;
+    }
+  }
+  tuple.length = last + 1;
+  return tuple;
+}
+
+/** Decodes a tuple read at `seq`. */
+export function fromTuple(seq: number, tuple: RecordTuple): StoredRecord {
+  const time = tuple[2] as number;
+  const record: StoredRecord = {
+    seq,
+    kind: tuple[0] === 1 ? 'product' : 'event',
+    eventId: tuple[1] as string,
+    timestamp: new Date(time).toISOString(),
+    time,
+  };
+  for (let i = 0; i < FIELDS.length; i++) {
+    const value = tuple[FIRST_FIELD + i];
+    if (value !== undefined && value !== null) (record as unknown as Record<string, unknown>)[FIELDS[i]!] = value;
+  }
+  return record;
+}
+
+/** The normalised record a stored one was made from (for conflict checks and rebuilds). */
+export function toNormalized(stored: StoredRecord): NormalizedRecord {
+  const { seq: _seq, timestamp: _timestamp, ...rest } = stored;
+  return rest;
+}
+
+/** eventId of a tuple without decoding the rest. */
+export function tupleEventId(tuple: RecordTuple): string {
+  return tuple[1] as string;
+}

@@ -1,0 +1,171 @@
+// The LMDB environment and its named databases; the only module that talks to lmdb.
+
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import type { RecordTuple } from './record-codec.js';
+import type { IndexKey } from './keys.js';
+
+/** Storage options, passed explicitly where the environment is opened. */
+export interface StorageOptions {
+  path: string;
+  mapSizeBytes: number;
+  /** Throw-away stores skip fsync: they vanish on close anyway. */
+  noSync: boolean;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function entryCount(db: { getStats(): unknown }): number {
+  return (db.getStats() as { entryCount: number }).entryCount;
+}
+
+/**
+ * The databases of one store:
+ * - `log`: seq → record tuple (msgpack, shared structures), append-only;
+ * - `dedupe`: [generation u16][xxhash64 u64] → seq of the first record with that eventId;
+ * - `collisions`: eventId → seq, for the astronomically rare eventIds whose hash is taken;
+ * - `index`: [generation, kind, value, time, seq] → empty, the secondary indexes;
+ * - `products`: productId → merged catalog entry;
+ * - `quarantine`: id → rejected input with its errors;
+ * - `meta`: counters and format version.
+ */
+export class Storage {
+  readonly path: string;
+  private readonly root: RootDatabase;
+  private readonly log: Database<RecordTuple, number>;
+  private readonly dedupe: Database<number, Buffer>;
+  private readonly collisions: Database<number, string>;
+  private readonly index: Database<Buffer, IndexKey>;
+  private readonly products: Database<unknown, string>;
+  readonly quarantine: Database<unknown, number>;
+  readonly meta: Database<unknown, string>;
+
+  constructor(options: StorageOptions) {
+    this.path = options.path;
+    this.root = open({
+      path: options.path,
+      maxDbs: 12,
+      mapSize: options.mapSizeBytes,
+      compression: false,
+      noSync: options.noSync,
+      overlappingSync: !options.noSync,
+      pageSize: 4096,
+    });
+    this.log = this.root.openDB({ name: 'log', sharedStructuresKey: Symbol.for('structures') });
+    this.dedupe = this.root.openDB({ name: 'dedupe', keyEncoding: 'binary' });
+    this.collisions = this.root.openDB({ name: 'collisions' });
+    this.index = this.root.openDB({ name: 'index', encoding: 'binary' });
+    this.products = this.root.openDB({ name: 'products', cache: true });
+    this.quarantine = this.root.openDB({ name: 'quarantine' });
+    this.meta = this.root.openDB({ name: 'meta' });
+  }
+
+  // Writes are asynchronous: all of them issued in one event turn commit in one transaction.
+
+  putRecord(seq: number, tuple: RecordTuple): Promise<boolean> {
+    return this.log.put(seq, tuple);
+  }
+
+  putDedupe(key: Buffer, seq: number): Promise<boolean> {
+    return this.dedupe.put(key, seq);
+  }
+
+  putCollision(eventId: string, seq: number): Promise<boolean> {
+    return this.collisions.put(eventId, seq);
+  }
+
+  putProduct(productId: string, entry: unknown): Promise<boolean> {
+    return this.products.put(productId, entry);
+  }
+
+  /** A product entry, including one written but not yet committed (the products tree is cached). */
+  getProduct(productId: string): unknown {
+    return this.products.get(productId);
+  }
+
+  productCount(): number {
+    return entryCount(this.products);
+  }
+
+  putIndex(key: IndexKey): Promise<boolean> {
+    return this.index.put(key, EMPTY);
+  }
+
+  /** Resolves when every write issued so far is committed and flushed to disk. */
+  get flushed(): Promise<void> {
+    return this.root.flushed as unknown as Promise<void>;
+  }
+
+  // Reads see the last committed state.
+
+  getRecord(seq: number): RecordTuple | undefined {
+    return this.log.get(seq);
+  }
+
+  getDedupe(key: Buffer): number | undefined {
+    return this.dedupe.get(key);
+  }
+
+  getCollision(eventId: string): number | undefined {
+    return this.collisions.get(eventId);
+  }
+
+  lastSeq(): number {
+    for (const key of this.log.getKeys({ reverse: true, limit: 1 })) return key;
+    return 0;
+  }
+
+  records(fromSeq = 1): Iterable<{ key: number; value: RecordTuple }> {
+    return this.log.getRange({ start: fromSeq });
+  }
+
+  dedupeKeys(): Iterable<Buffer> {
+    return this.dedupe.getKeys();
+  }
+
+  dedupeEntries(): Iterable<{ key: Buffer; value: number }> {
+    return this.dedupe.getRange();
+  }
+
+  collisionEntries(): Iterable<{ key: string; value: number }> {
+    return this.collisions.getRange();
+  }
+
+  /** Index keys from `start` (inclusive) to `end` (exclusive), or backwards from `end`'s side when reversed. */
+  indexRange(start: IndexKey, end: IndexKey, reverse: boolean): Iterable<IndexKey> {
+    return reverse ? this.index.getKeys({ start: end, end: start, reverse: true }) : this.index.getKeys({ start, end });
+  }
+
+  hasIndexKey(key: IndexKey): boolean {
+    return this.index.get(key) !== undefined;
+  }
+
+  collisionCount(): number {
+    return entryCount(this.collisions);
+  }
+
+  counts(): { records: number; indexEntries: number; dedupeEntries: number } {
+    return {
+      records: entryCount(this.log),
+      indexEntries: entryCount(this.index),
+      dedupeEntries: entryCount(this.dedupe),
+    };
+  }
+
+  bytesOnDisk(): number {
+    let bytes = 0;
+    for (const file of ['data.mdb', 'lock.mdb']) {
+      try {
+        bytes += statSync(join(this.path, file)).size;
+      } catch {
+        // A missing lock file is not an error.
+      }
+    }
+    return bytes;
+  }
+
+  async close(): Promise<void> {
+    await this.root.close();
+  }
+}
