@@ -5,7 +5,7 @@ import type { ResolvedOptions } from '../options.js';
 import { canonicalJson } from '../schema/json-value.js';
 import type { NormalizedRecord } from '../schema/record.js';
 import { validateRecord, type ValidationContext } from '../schema/validate.js';
-import type { DedupeSet, Seen } from '../storage/dedupe-set.js';
+import type { DedupeSet, PendingBatch, Seen } from '../storage/dedupe-set.js';
 import { contentHash } from '../storage/hash.js';
 import type { QuarantineStore } from '../storage/quarantine-store.js';
 import { fromTuple, toNormalized, toTuple } from '../storage/record-codec.js';
@@ -38,9 +38,8 @@ export class BatchWriter {
   /** Writes the inputs; resolves with one result per input once they are committed (and flushed when durable). */
   async write(inputs: readonly unknown[]): Promise<IngestResult[]> {
     if (this.failure !== undefined) throw eventdbErrors.writeFailed(this.failure);
-    const added: string[] = [];
-    const hashes: bigint[] = [];
-    const results = inputs.map((input) => this.writeOne(input, added, hashes));
+    const batch = this.dedupe.beginBatch();
+    const results = inputs.map((input) => this.writeOne(input, batch));
     const committed = this.storage.meta.put('counters', { ...this.counters });
     try {
       await committed;
@@ -49,12 +48,12 @@ export class BatchWriter {
       this.failure = err as Error;
       throw eventdbErrors.writeFailed(err);
     } finally {
-      this.dedupe.settle(added, hashes);
+      this.dedupe.settle(batch);
     }
     return results;
   }
 
-  private writeOne(input: unknown, added: string[], hashes: bigint[]): IngestResult {
+  private writeOne(input: unknown, batch: PendingBatch): IngestResult {
     const validation = validateRecord(input, this.validation);
     if (!validation.ok) return this.reject(input, validation.errors);
     const { record, warnings } = validation;
@@ -67,9 +66,7 @@ export class BatchWriter {
     const seq = this.nextSeq++;
     const tuple = toTuple(record);
     void this.storage.putRecord(seq, tuple);
-    this.dedupe.add(probe, seq, tuple);
-    added.push(record.eventId);
-    hashes.push(probe.hash);
+    this.dedupe.add(probe, seq, tuple, batch);
     for (const key of indexKeysOf(record, seq, this.options.placeholderIds)) void this.storage.putIndex(key);
     if (record.kind === 'product') {
       this.counters.productUpdates++;

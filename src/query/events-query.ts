@@ -2,7 +2,7 @@
 
 import { errors } from '../errors.js';
 import { parseTimestamp } from '../schema/timestamp.js';
-import { generationOf, indexKey, type IndexField, type IndexKey } from '../storage/keys.js';
+import { generationOf, IndexKind, MAX_INDEX_TIME, MIN_INDEX_TIME, type IndexBound, type IndexField, type IndexKey } from '../storage/keys.js';
 import { fromTuple, type StoredRecord } from '../storage/record-codec.js';
 import type { Storage } from '../storage/storage.js';
 import { Lazy } from './lazy.js';
@@ -27,8 +27,6 @@ export interface EventsQuery {
 
 /** Most selective first: the first key present drives the index scan, the others filter. */
 const KEY_ORDER: readonly IndexField[] = ['sessionId', 'profileId', 'userId', 'productId', 'accountId', 'eventName'];
-const MIN_TIME = -8.64e15;
-const MAX_TIME = 8.64e15;
 
 interface Plan {
   field: IndexField;
@@ -64,8 +62,8 @@ function planQuery(query: EventsQuery): Plan {
     field: first[0],
     value: first[1],
     filters: keys,
-    from: toTime(query.from, 'from', MIN_TIME),
-    to: toTime(query.to, 'to', MAX_TIME),
+    from: Math.ceil(Math.max(toTime(query.from, 'from', MIN_INDEX_TIME), MIN_INDEX_TIME)),
+    to: Math.floor(Math.min(toTime(query.to, 'to', MAX_INDEX_TIME), MAX_INDEX_TIME)),
     limit,
     reverse: query.reverse === true,
   };
@@ -86,8 +84,9 @@ function* runPlan(storage: Storage, lastGen: number, plan: Plan): Iterator<Store
   if (plan.limit === 0 || plan.from > plan.to) return;
   const cursors: Iterator<IndexKey>[] = [];
   for (let gen = 0; gen <= lastGen; gen++) {
-    const start = indexKey(gen, plan.field, plan.value, plan.from, 0).slice(0, 4) as unknown as IndexKey;
-    const end = indexKey(gen, plan.field, plan.value, Math.floor(plan.to) + 1, 0).slice(0, 4) as unknown as IndexKey;
+    const kind = IndexKind[plan.field];
+    const start: IndexBound = [gen, kind, plan.value, plan.from];
+    const end: IndexBound = [gen, kind, plan.value, plan.to + 1];
     cursors.push(storage.indexRange(start, end, plan.reverse)[Symbol.iterator]());
   }
   let emitted = 0;

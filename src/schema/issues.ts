@@ -8,6 +8,7 @@ export type IssueCode =
   | 'WRONG_TYPE'
   | 'EMPTY_VALUE'
   | 'TOO_LONG'
+  | 'INVALID_CHARACTER'
   | 'INVALID_TIMESTAMP'
   | 'UNKNOWN_FIELD'
   | 'NOT_ALLOWED'

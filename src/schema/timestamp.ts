@@ -2,8 +2,10 @@
 
 const ISO_DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))$/;
+const NO_ZONE = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?$/;
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const MS_PER_DAY = 86_400_000;
 
 function isLeapYear(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
@@ -13,15 +15,59 @@ function daysInMonth(year: number, month: number): number {
   return month === 2 && isLeapYear(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
 }
 
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
 /**
  * Returns epoch milliseconds for an ISO-8601 date-time that names a zone
  * (`Z` or `±hh:mm`) and a real calendar instant, or a reason it is not one.
  * Fractions finer than a millisecond are truncated.
  */
 export function parseTimestamp(text: string): number | string {
+  return parseCommonForm(text) ?? parseAnyForm(text);
+}
+
+function digit(text: string, at: number): number {
+  const code = text.charCodeAt(at) - 48;
+  return code >= 0 && code <= 9 ? code : Number.NaN;
+}
+
+function digits(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = 0; i < count; i++) value = value * 10 + digit(text, at + i);
+  return value;
+}
+
+/** The form SDKs send (`2026-01-31T10:00:00Z` or `…:00.123Z`), parsed without a regex; undefined otherwise. */
+function parseCommonForm(text: string): number | undefined {
+  const length = text.length;
+  if ((length !== 20 && length !== 24) || text.charCodeAt(length - 1) !== 90 /* Z */) return undefined;
+  if (text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':') return undefined;
+  if (length === 24 && text[19] !== '.') return undefined;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2);
+  const second = digits(text, 17, 2);
+  const ms = length === 24 ? digits(text, 20, 3) : 0;
+  // NaN from a non-digit fails every comparison below and sends the text to the full parser.
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month))) return undefined;
+  if (!(hour <= 23 && minute <= 59 && second <= 59 && ms >= 0)) return undefined;
+  return daysFromCivil(year, month, day) * MS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
+}
+
+function parseAnyForm(text: string): number | string {
   const m = ISO_DATE_TIME.exec(text);
   if (m === null) {
-    return /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?$/.test(text)
+    return NO_ZONE.test(text)
       ? 'has no zone: add Z or an offset such as +02:00'
       : 'is not an ISO-8601 date-time such as 2026-01-31T10:00:00Z';
   }
@@ -42,8 +88,6 @@ export function parseTimestamp(text: string): number | string {
     if (offH > 23 || offM > 59) return 'has an offset that does not exist';
     offsetMinutes = (m[9] === '-' ? -1 : 1) * (offH * 60 + offM);
   }
-  // Date.UTC maps years 0–99 to 1900–1999; setUTCFullYear does not.
-  const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, ms));
-  date.setUTCFullYear(year);
-  return date.getTime() - offsetMinutes * 60_000;
+  const local = daysFromCivil(year, month, day) * MS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
+  return local - offsetMinutes * 60_000;
 }

@@ -72,6 +72,8 @@ function readIdField(fields: Record<string, unknown>, name: IdField, record: Nor
     errors.push(issue('EMPTY_VALUE', name, `${name} must not be empty`));
   } else if (value.length > MAX_ID_LENGTH) {
     errors.push(issue('TOO_LONG', name, `${name} is ${value.length} characters, more than ${MAX_ID_LENGTH}`));
+  } else if (value.includes('\u0000')) {
+    errors.push(issue('INVALID_CHARACTER', name, `${name} must not contain the NUL character`));
   } else {
     record[name] = value;
   }

@@ -6,20 +6,31 @@ import type { RecordTuple } from './record-codec.js';
 import { tupleEventId } from './record-codec.js';
 import type { Storage } from './storage.js';
 
-/** Where a seen eventId was found. */
-export type Seen =
-  | { seq: number; pending: RecordTuple }
-  | { seq: number; pending: undefined };
+/** Where a seen eventId was found: in a write not yet committed (with its tuple), or in the log. */
+export interface Seen {
+  seq: number;
+  pending: RecordTuple | undefined;
+}
 
 /** One eventId being looked up, and then added when new. */
 export interface Probe {
   eventId: string;
   /** Set by `find`: the hash is held by another eventId. */
   taken: boolean;
+  /** Set by `find`: some filter said maybe, so a hash collision with a pending write is possible. */
+  maybe: boolean;
   hash: bigint;
   key: Buffer;
   hi: number;
   lo: number;
+}
+
+/** What a batch added, until its commit resolves: eventId → position in the parallel arrays. */
+export interface PendingBatch {
+  ids: Map<string, number>;
+  seqs: number[];
+  tuples: RecordTuple[];
+  hashes: bigint[];
 }
 
 /**
@@ -27,12 +38,12 @@ export interface Probe {
  * filter rules out almost every new eventId without touching LMDB; a maybe is
  * settled by the dedupe tree and then by comparing the stored eventId, so a
  * hash collision can never drop an event. Records written but not yet
- * committed are held in `pending` until their commit resolves.
+ * committed are held per batch until their commit resolves.
  */
 export class DedupeSet {
   private readonly filters: BloomFilter[] = [];
-  private readonly pending = new Map<string, { seq: number; tuple: RecordTuple }>();
-  private readonly pendingHashes = new Set<bigint>();
+  private readonly pending = new Set<PendingBatch>();
+  private readonly scratch: Probe = { eventId: '', taken: false, maybe: false, hash: 0n, key: dedupeKey(0n), hi: 0, lo: 0 };
 
   constructor(
     private readonly storage: Storage,
@@ -46,16 +57,37 @@ export class DedupeSet {
     }
   }
 
+  beginBatch(): PendingBatch {
+    const batch: PendingBatch = { ids: new Map(), seqs: [], tuples: [], hashes: [] };
+    this.pending.add(batch);
+    return batch;
+  }
+
+  /** Forgets a batch's pending entries once its commit has resolved (or failed). */
+  settle(batch: PendingBatch): void {
+    this.pending.delete(batch);
+  }
+
+  /** Prepares a lookup. The probe and its key buffer are reused: use one probe at a time. */
   probe(eventId: string): Probe {
+    const probe = this.scratch;
     const hash = this.hash(eventId);
-    const key = dedupeKey(hash);
-    return { eventId, taken: false, hash, key, hi: key.readUInt32BE(2), lo: key.readUInt32BE(6) };
+    probe.key.writeBigUInt64BE(hash, 2);
+    probe.eventId = eventId;
+    probe.hash = hash;
+    probe.taken = false;
+    probe.maybe = false;
+    probe.hi = probe.key.readUInt32BE(2);
+    probe.lo = probe.key.readUInt32BE(6);
+    return probe;
   }
 
   /** The first record with this eventId, or undefined when it is new. */
   find(probe: Probe): Seen | undefined {
-    const inFlight = this.pending.get(probe.eventId);
-    if (inFlight !== undefined) return { seq: inFlight.seq, pending: inFlight.tuple };
+    for (const batch of this.pending) {
+      const at = batch.ids.get(probe.eventId);
+      if (at !== undefined) return { seq: batch.seqs[at]!, pending: batch.tuples[at] };
+    }
     const stored = this.findStored(probe);
     if (stored === 'collision') probe.taken = true;
     return typeof stored === 'number' ? { seq: stored, pending: undefined } : undefined;
@@ -69,28 +101,26 @@ export class DedupeSet {
 
   /**
    * Records `probe.eventId` (after `find` said it is new) as stored at `seq`,
-   * writing its dedupe entry with the caller's batch.
-   * A hash already held by another eventId goes to the collisions tree instead.
+   * writing its dedupe entry with the caller's batch. A hash already held by
+   * another eventId goes to the collisions tree instead.
    */
-  add(probe: Probe, seq: number, tuple: RecordTuple): void {
-    const taken = probe.taken || this.pendingHashes.has(probe.hash);
-    this.pending.set(probe.eventId, { seq, tuple });
-    this.pendingHashes.add(probe.hash);
+  add(probe: Probe, seq: number, tuple: RecordTuple, batch: PendingBatch): void {
+    // Only when a filter said maybe can a pending write hold the same hash; then look (rare).
+    const taken = probe.taken || (probe.maybe && this.pendingHolds(probe.hash));
+    batch.ids.set(probe.eventId, batch.seqs.length);
+    batch.seqs.push(seq);
+    batch.tuples.push(tuple);
+    batch.hashes.push(probe.hash);
     this.filter(generationOf(seq)).add(probe.hi, probe.lo);
     if (taken) void this.storage.putCollision(probe.eventId, seq);
     else void this.storage.putDedupe(withGeneration(probe.key, generationOf(seq)), seq);
   }
 
-  /** Forgets pending entries once their commit has resolved. */
-  settle(eventIds: readonly string[], hashes: readonly bigint[]): void {
-    for (const id of eventIds) this.pending.delete(id);
-    for (const hash of hashes) this.pendingHashes.delete(hash);
-  }
-
   /** seq of the stored record, 'collision' when the hash belongs to another eventId, undefined when absent. */
   private findStored(probe: Probe): number | 'collision' | undefined {
     for (let gen = this.filters.length - 1; gen >= 0; gen--) {
-      if (!this.filters[gen]?.mightContain(probe.hi, probe.lo)) continue;
+      if (!this.filters[gen]!.mightContain(probe.hi, probe.lo)) continue;
+      probe.maybe = true;
       const seq = this.storage.getDedupe(withGeneration(probe.key, gen));
       if (seq === undefined) continue;
       const tuple = this.storage.getRecord(seq);
@@ -98,6 +128,11 @@ export class DedupeSet {
       return this.storage.getCollision(probe.eventId) ?? 'collision';
     }
     return undefined;
+  }
+
+  private pendingHolds(hash: bigint): boolean {
+    for (const batch of this.pending) if (batch.hashes.includes(hash)) return true;
+    return false;
   }
 
   private filter(gen: number): BloomFilter {

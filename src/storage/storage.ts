@@ -4,7 +4,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { RecordTuple } from './record-codec.js';
-import type { IndexKey } from './keys.js';
+import { indexKeyEncoder, type IndexBound, type IndexKey } from './keys.js';
 
 /** Storage options, passed explicitly where the environment is opened. */
 export interface StorageOptions {
@@ -55,7 +55,7 @@ export class Storage {
     this.log = this.root.openDB({ name: 'log', sharedStructuresKey: Symbol.for('structures') });
     this.dedupe = this.root.openDB({ name: 'dedupe', keyEncoding: 'binary' });
     this.collisions = this.root.openDB({ name: 'collisions' });
-    this.index = this.root.openDB({ name: 'index', encoding: 'binary' });
+    this.index = this.root.openDB({ name: 'index', encoding: 'binary', keyEncoder: indexKeyEncoder } as { name: string });
     this.products = this.root.openDB({ name: 'products', cache: true });
     this.quarantine = this.root.openDB({ name: 'quarantine' });
     this.meta = this.root.openDB({ name: 'meta' });
@@ -133,8 +133,9 @@ export class Storage {
   }
 
   /** Index keys from `start` (inclusive) to `end` (exclusive), or backwards from `end`'s side when reversed. */
-  indexRange(start: IndexKey, end: IndexKey, reverse: boolean): Iterable<IndexKey> {
-    return reverse ? this.index.getKeys({ start: end, end: start, reverse: true }) : this.index.getKeys({ start, end });
+  indexRange(start: IndexBound, end: IndexBound, reverse: boolean): Iterable<IndexKey> {
+    const range = reverse ? { start: end, end: start, reverse: true } : { start, end };
+    return this.index.getKeys(range as unknown as { start: IndexKey; end: IndexKey; reverse?: boolean });
   }
 
   hasIndexKey(key: IndexKey): boolean {
