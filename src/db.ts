@@ -102,12 +102,14 @@ export class EventDB {
    * concurrent calls share one commit.
    */
   async ingest(record: unknown): Promise<IngestResult> {
+    this.ensureOpen();
     const [result] = await this.track(this.writer.write([record]));
     return result!;
   }
 
   /** Ingests records in one transaction: valid ones land, invalid ones come back with their index. */
   async ingestBatch(records: readonly unknown[]): Promise<BatchResult> {
+    this.ensureOpen();
     if (!Array.isArray(records)) throw errors.invalidArgument('records', 'must be an array');
     return summarize(await this.track(this.writer.write(records)));
   }
@@ -171,7 +173,6 @@ export class EventDB {
   }
 
   private async track<T>(work: Promise<T>): Promise<T> {
-    this.ensureOpen();
     this.inFlight.add(work);
     try {
       return await work;

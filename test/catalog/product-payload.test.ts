@@ -1,0 +1,111 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EventDB } from '../../src/index.js';
+import { at, shuffle } from '../helpers/events.js';
+
+let db: EventDB;
+let now = Date.UTC(2026, 5, 1);
+beforeEach(async () => {
+  now = Date.UTC(2026, 5, 1);
+  db = await EventDB.open({ inMemory: true, clock: () => now });
+});
+afterEach(async () => {
+  await db.close();
+});
+
+describe('product payloads', () => {
+  it('are logged and merged into the catalog entry, and create no profile', async () => {
+    const result = await db.ingest({ productId: '123', data: { name: 'Wine', amount: 150, quantity: 4 } });
+    expect(result.status).toBe('accepted');
+    expect(result.eventId).toMatch(/^p-[0-9a-f]{32}$/);
+    expect(db.catalog.get('123')).toEqual({ id: '123', data: { name: 'Wine', amount: 150, quantity: 4 }, updatedAt: '2026-06-01T00:00:00.000Z' });
+    expect(db.getEvent(result.eventId!)).toMatchObject({ kind: 'product', productId: '123', time: now });
+    expect([...db.events({ productId: '123' })]).toHaveLength(1);
+    expect(db.stats()).toMatchObject({ events: 0, productUpdates: 1, products: 1 });
+  });
+
+  it('do not appear under the profile or user they carry', async () => {
+    await db.ingest({ productId: 'x', profileId: 'p1', userId: 'u1', sessionId: 's1', data: { title: 'T' }, timestamp: at(0) });
+    expect([...db.events({ profileId: 'p1' })]).toEqual([]);
+    expect([...db.events({ userId: 'u1' })]).toEqual([]);
+  });
+
+  it('derive eventId from content and time: an identical resend is a duplicate, A-B-A leaves A', async () => {
+    const a = { productId: 'sku', data: { price: 10 } };
+    const b = { productId: 'sku', data: { price: 12 } };
+    expect((await db.ingest({ ...a, timestamp: at(1) })).status).toBe('accepted');
+    expect((await db.ingest({ ...a, timestamp: at(1) })).status).toBe('duplicate');
+    expect((await db.ingest({ ...b, timestamp: at(2) })).status).toBe('accepted');
+    expect((await db.ingest({ ...a, timestamp: at(3) })).status).toBe('accepted');
+    expect(db.catalog.get('sku')?.data).toEqual({ price: 10 });
+    // Without a timestamp, "now" is the store's clock: the same content later is a new write.
+    now += 1000;
+    expect((await db.ingest(a)).status).toBe('accepted');
+    expect((await db.ingest(a)).status).toBe('duplicate');
+  });
+
+  it('merge field by field by latest (timestamp, eventId), whatever the arrival order', async () => {
+    const payloads = [
+      { productId: 'p', eventId: 'w1', timestamp: at(1), data: { title: 'One', price: 1 } },
+      { productId: 'p', eventId: 'w2', timestamp: at(2), data: { price: 2 } },
+      { productId: 'p', eventId: 'w3b', timestamp: at(3), data: { brand: 'B' } },
+      { productId: 'p', eventId: 'w3a', timestamp: at(3), data: { brand: 'A', title: 'Three' } },
+    ];
+    const expected = { title: 'Three', price: 2, brand: 'B' };
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const store = await EventDB.open({ inMemory: true });
+      try {
+        for (const payload of shuffle(payloads, seed)) await store.ingest(payload);
+        expect(store.catalog.get('p')?.data, `seed ${seed}`).toEqual(expected);
+      } finally {
+        await store.close();
+      }
+    }
+    await db.ingestBatch(payloads);
+    expect(db.catalog.get('p')?.data).toEqual(expected);
+  });
+
+  it('keep a data key named __proto__ as plain data', async () => {
+    await db.ingest(JSON.parse('{"productId":"evil","data":{"__proto__":{"polluted":true},"ok":1}}'));
+    const entry = db.catalog.get('evil');
+    expect(Object.hasOwn(entry!.data, '__proto__')).toBe(true);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+});
+
+describe('quarantine', () => {
+  it('lists rejects in order, resubmits a fixed record, and purges', async () => {
+    await db.ingestBatch([
+      { eventId: 'q1', profileId: 'p', sessionId: 's', eventName: 'x', timestamp: '2026-01-01T10:00:00' },
+      { eventId: 'q2', profileId: 'p', sessionId: 's', eventName: 'x' },
+      { eventId: 'q3', profileId: 'p', sessionId: 's', eventName: 'x', timestamp: 5 },
+    ]);
+    const listed = db.quarantine.list();
+    expect(listed.map((q) => [q.id, q.errors[0]?.code])).toEqual([
+      [1, 'INVALID_TIMESTAMP'],
+      [2, 'MISSING_FIELD'],
+      [3, 'WRONG_TYPE'],
+    ]);
+    expect(db.quarantine.list({ afterId: 1, limit: 1 }).map((q) => q.id)).toEqual([2]);
+    const fixed = { ...(listed[0]!.input as object), timestamp: '2026-01-01T10:00:00Z' };
+    expect((await db.quarantine.resubmit(1, fixed)).status).toBe('accepted');
+    expect(db.getEvent('q1')).toBeDefined();
+    // Resubmitted unchanged, it is rejected again and comes back under a new id.
+    expect((await db.quarantine.resubmit(2)).status).toBe('rejected');
+    expect(db.quarantine.list().map((q) => q.id)).toEqual([3, 4]);
+    expect(await db.quarantine.purge([3])).toBe(1);
+    expect(await db.quarantine.purge()).toBe(1);
+    expect(db.quarantine.count()).toBe(0);
+    await expect(db.quarantine.resubmit(99)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('can be turned off', async () => {
+    const store = await EventDB.open({ inMemory: true, quarantine: false });
+    try {
+      expect((await store.ingest({ nope: true })).status).toBe('rejected');
+      expect(store.quarantine.count()).toBe(0);
+      expect(store.stats().rejected).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+});

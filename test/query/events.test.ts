@@ -1,0 +1,135 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EventDB, type StoredRecord } from '../../src/index.js';
+import { GENERATION_SIZE } from '../../src/storage/keys.js';
+import { at, event, shuffle } from '../helpers/events.js';
+
+let db: EventDB;
+beforeEach(async () => {
+  db = await EventDB.open({ inMemory: true });
+});
+afterEach(async () => {
+  await db.close();
+});
+
+const ids = (records: Iterable<StoredRecord>): string[] => [...records].map((r) => r.eventId);
+
+/** Events spread over keys, ingested out of time order. */
+function fixture(): Record<string, unknown>[] {
+  return [
+    event({ eventId: 'e5', profileId: 'p1', userId: 'u1', sessionId: 's2', accountId: 'a1', eventName: 'buy', timestamp: at(50) }),
+    event({ eventId: 'e1', profileId: 'p1', sessionId: 's1', eventName: 'view', timestamp: at(10) }),
+    event({ eventId: 'e3b', profileId: 'p1', sessionId: 's1', eventName: 'view', timestamp: at(30) }),
+    event({ eventId: 'e3a', profileId: 'p1', sessionId: 's1', eventName: 'view', timestamp: at(30) }),
+    event({ eventId: 'e2', profileId: 'p2', userId: 'u1', sessionId: 's3', accountId: 'a1', eventName: 'view', timestamp: at(20) }),
+    event({ eventId: 'e4', profileId: 'p1', sessionId: 's2', eventName: 'buy', timestamp: at(40) }),
+    event({ eventId: 'e6', profileId: 'guest', sessionId: 's4', eventName: 'view', timestamp: at(60) }),
+  ];
+}
+
+describe('events(query)', () => {
+  beforeEach(async () => {
+    await db.ingestBatch(fixture());
+  });
+
+  it('reads each key in time order, ties broken by eventId', () => {
+    expect(ids(db.events({ profileId: 'p1' }))).toEqual(['e1', 'e3a', 'e3b', 'e4', 'e5']);
+    expect(ids(db.events({ userId: 'u1' }))).toEqual(['e2', 'e5']);
+    expect(ids(db.events({ sessionId: 's1' }))).toEqual(['e1', 'e3a', 'e3b']);
+    expect(ids(db.events({ accountId: 'a1' }))).toEqual(['e2', 'e5']);
+    expect(ids(db.events({ eventName: 'view' }))).toEqual(['e1', 'e2', 'e3a', 'e3b', 'e6']);
+    expect(ids(db.events({ profileId: 'nobody' }))).toEqual([]);
+  });
+
+  it('does not index placeholder identifiers', () => {
+    expect(ids(db.events({ profileId: 'guest' }))).toEqual([]);
+    expect(db.getEvent('e6')?.profileId).toBe('guest');
+    expect(ids(db.events({ sessionId: 's4' }))).toEqual(['e6']);
+  });
+
+  it('applies an inclusive from/to given as ISO strings or epoch ms', () => {
+    expect(ids(db.events({ profileId: 'p1', from: at(30), to: at(40) }))).toEqual(['e3a', 'e3b', 'e4']);
+    expect(ids(db.events({ profileId: 'p1', from: Date.parse(at(30)), to: Date.parse(at(30)) }))).toEqual(['e3a', 'e3b']);
+    expect(ids(db.events({ profileId: 'p1', from: at(41) }))).toEqual(['e5']);
+    expect(ids(db.events({ profileId: 'p1', to: '2026-01-01T10:10:00+00:00' }))).toEqual(['e1']);
+    expect(ids(db.events({ profileId: 'p1', from: at(40), to: at(30) }))).toEqual([]);
+  });
+
+  it('supports limit and reverse, together with ranges', () => {
+    expect(ids(db.events({ profileId: 'p1', limit: 2 }))).toEqual(['e1', 'e3a']);
+    expect(ids(db.events({ profileId: 'p1', reverse: true }))).toEqual(['e5', 'e4', 'e3b', 'e3a', 'e1']);
+    expect(ids(db.events({ profileId: 'p1', reverse: true, limit: 3 }))).toEqual(['e5', 'e4', 'e3b']);
+    expect(ids(db.events({ profileId: 'p1', reverse: true, from: at(30), to: at(40) }))).toEqual(['e4', 'e3b', 'e3a']);
+    expect(ids(db.events({ profileId: 'p1', limit: 0 }))).toEqual([]);
+  });
+
+  it('combines keys: the first drives the index, the others filter', () => {
+    expect(ids(db.events({ profileId: 'p1', eventName: 'buy' }))).toEqual(['e4', 'e5']);
+    expect(ids(db.events({ accountId: 'a1', userId: 'u1', sessionId: 's2' }))).toEqual(['e5']);
+  });
+
+  it('is lazy and offers map, filter and toArray', () => {
+    const iterable = db.events({ eventName: 'view' });
+    const iterator = iterable[Symbol.iterator]();
+    expect(iterator.next().value?.eventId).toBe('e1');
+    expect(iterable.filter((r) => r.sessionId === 's1').map((r) => r.eventId).toArray()).toEqual(['e1', 'e3a', 'e3b']);
+  });
+
+  it('rejects malformed queries with INVALID_QUERY', () => {
+    for (const query of [{}, { profileId: '' }, { profileId: 'p1', limit: -1 }, { profileId: 'p1', from: 'yesterday' }, { profileId: 'p1', to: Number.NaN }]) {
+      expect(() => db.events(query)).toThrow(expect.objectContaining({ code: 'INVALID_QUERY' }));
+    }
+  });
+});
+
+describe('events(query) determinism', () => {
+  it('gives the same answers whatever the arrival order, batch sizes and duplicates', async () => {
+    const records = Array.from({ length: 300 }, (_, i) =>
+      event({
+        eventId: `d${i}`,
+        profileId: `p${i % 5}`,
+        userId: i % 3 === 0 ? `u${i % 4}` : undefined,
+        sessionId: `s${i % 11}`,
+        accountId: i % 2 === 0 ? `a${i % 3}` : undefined,
+        eventName: ['view', 'buy', 'search'][i % 3],
+        // Few distinct times, so ties are common.
+        timestamp: at(i % 17),
+      }),
+    );
+    const queries = [
+      { profileId: 'p1' }, { userId: 'u2' }, { sessionId: 's7' }, { accountId: 'a0' }, { eventName: 'buy' },
+      { profileId: 'p3', reverse: true, limit: 7 }, { eventName: 'view', from: at(3), to: at(9) },
+    ];
+    const answer = (store: EventDB) => queries.map((q) => ids(store.events(q)));
+    await db.ingestBatch(records);
+    const expected = answer(db);
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const other = await EventDB.open({ inMemory: true });
+      try {
+        const sent = shuffle([...records, ...records.slice(0, 100)], seed);
+        for (let i = 0, size = 1; i < sent.length; i += size, size = 1 + ((size * 7 + seed) % 40)) {
+          await other.ingestBatch(sent.slice(i, i + size));
+        }
+        expect(answer(other), `seed ${seed}`).toEqual(expected);
+        expect(other.stats()).toMatchObject({ records: 300, duplicates: 100 });
+      } finally {
+        await other.close();
+      }
+    }
+  });
+});
+
+describe('generations', () => {
+  it('merges one key across generations in time order', async () => {
+    // Enough records to fill the first generation; p-cross has events on both sides, newest first in seq order.
+    const filler = Array.from({ length: GENERATION_SIZE }, (_, i) =>
+      event({ eventId: `f${i}`, profileId: `f${i % 1000}`, sessionId: 'fs', eventName: 'fill', timestamp: at(100) }),
+    );
+    await db.ingestBatch([event({ eventId: 'late', profileId: 'p-cross', timestamp: at(90) }), ...filler]);
+    await db.ingestBatch([event({ eventId: 'early', profileId: 'p-cross', timestamp: at(5) }), event({ eventId: 'mid', profileId: 'p-cross', timestamp: at(50) })]);
+    expect(db.getEvent('early')!.seq).toBeGreaterThanOrEqual(GENERATION_SIZE);
+    expect(ids(db.events({ profileId: 'p-cross' }))).toEqual(['early', 'mid', 'late']);
+    expect(ids(db.events({ profileId: 'p-cross', reverse: true, limit: 2 }))).toEqual(['late', 'mid']);
+    expect((await db.ingest(event({ eventId: 'f7' }))).status).toBe('duplicate');
+    expect((await db.verify()).ok).toBe(true);
+  });
+});
