@@ -75,7 +75,9 @@ function isUsageError(err: unknown): boolean {
 function summaryOf(err: unknown, usage: boolean): string {
   const message = err instanceof Error ? err.message : String(err);
   const line = message.split('\n')[0]!;
-  return usage ? line.split(/\.\s/)[0]!.replace(/\.$/, '') : line;
+  if (!usage) return line;
+  const sentence = line.split(/\.\s/)[0]!.replace(/\.$/, '');
+  return sentence.charAt(0).toLowerCase() + sentence.slice(1);
 }
 
 function report(err: unknown, debug: boolean): number {

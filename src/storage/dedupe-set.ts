@@ -25,12 +25,13 @@ export interface Probe {
   lo: number;
 }
 
-/** What a batch added, until its commit resolves: eventId → position in the parallel arrays. */
-export interface PendingBatch {
-  ids: Map<string, number>;
-  seqs: number[];
-  tuples: RecordTuple[];
-  hashes: bigint[];
+/** The eventIds a batch added, to forget once its commit resolves. */
+export type PendingBatch = string[];
+
+interface PendingEntry {
+  seq: number;
+  tuple: RecordTuple;
+  hash: bigint;
 }
 
 /**
@@ -42,7 +43,8 @@ export interface PendingBatch {
  */
 export class DedupeSet {
   private readonly filters: BloomFilter[] = [];
-  private readonly pending = new Set<PendingBatch>();
+  /** Written, not yet committed: one map for all batches in flight, so a lookup costs the same with 1 or 1,000 callers. */
+  private readonly pending = new Map<string, PendingEntry>();
   private readonly scratch: Probe = { eventId: '', taken: false, maybe: false, hash: 0n, key: dedupeKey(0n), hi: 0, lo: 0 };
 
   constructor(
@@ -58,14 +60,12 @@ export class DedupeSet {
   }
 
   beginBatch(): PendingBatch {
-    const batch: PendingBatch = { ids: new Map(), seqs: [], tuples: [], hashes: [] };
-    this.pending.add(batch);
-    return batch;
+    return [];
   }
 
   /** Forgets a batch's pending entries once its commit has resolved (or failed). */
   settle(batch: PendingBatch): void {
-    this.pending.delete(batch);
+    for (const eventId of batch) this.pending.delete(eventId);
   }
 
   /** Prepares a lookup. The probe and its key buffer are reused: use one probe at a time. */
@@ -84,10 +84,8 @@ export class DedupeSet {
 
   /** The first record with this eventId, or undefined when it is new. */
   find(probe: Probe): Seen | undefined {
-    for (const batch of this.pending) {
-      const at = batch.ids.get(probe.eventId);
-      if (at !== undefined) return { seq: batch.seqs[at]!, pending: batch.tuples[at] };
-    }
+    const inFlight = this.pending.get(probe.eventId);
+    if (inFlight !== undefined) return { seq: inFlight.seq, pending: inFlight.tuple };
     const stored = this.findStored(probe);
     if (stored === 'collision') probe.taken = true;
     return typeof stored === 'number' ? { seq: stored, pending: undefined } : undefined;
@@ -107,10 +105,8 @@ export class DedupeSet {
   add(probe: Probe, seq: number, tuple: RecordTuple, batch: PendingBatch): void {
     // Only when a filter said maybe can a pending write hold the same hash; then look (rare).
     const taken = probe.taken || (probe.maybe && this.pendingHolds(probe.hash));
-    batch.ids.set(probe.eventId, batch.seqs.length);
-    batch.seqs.push(seq);
-    batch.tuples.push(tuple);
-    batch.hashes.push(probe.hash);
+    this.pending.set(probe.eventId, { seq, tuple, hash: probe.hash });
+    batch.push(probe.eventId);
     this.filter(generationOf(seq)).add(probe.hi, probe.lo);
     if (taken) void this.storage.putCollision(probe.eventId, seq);
     else void this.storage.putDedupe(withGeneration(probe.key, generationOf(seq)), seq);
@@ -131,7 +127,7 @@ export class DedupeSet {
   }
 
   private pendingHolds(hash: bigint): boolean {
-    for (const batch of this.pending) if (batch.hashes.includes(hash)) return true;
+    for (const entry of this.pending.values()) if (entry.hash === hash) return true;
     return false;
   }
 

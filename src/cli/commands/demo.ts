@@ -2,7 +2,7 @@
 
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { EventDB, type BatchResult, type JsonObject } from '../../index.js';
-import { generateEvents } from '../../demo/dataset.js';
+import { generateEvents, type DatasetOptions } from '../../demo/dataset.js';
 import { positiveIntegerOption, UsageError, type Command, type CommandContext } from '../command.js';
 import { printDemoReport, type DemoReport, type IngestTally } from '../demo-report.js';
 
@@ -57,7 +57,7 @@ async function runDemo(context: CommandContext): Promise<void> {
       ingest: tally,
       stats: db.stats(),
       quarantined: db.quarantine.count(),
-      example: exampleOf(db, records, tally, products[0]!.productId),
+      example: exampleOf(db, records, products[0]!.productId),
     };
     printDemoReport(report, context.json);
   } finally {
@@ -66,7 +66,7 @@ async function runDemo(context: CommandContext): Promise<void> {
 }
 
 /** Scales the population with the event count, so a profile has about ten events at any size. */
-function datasetOptions(events: number) {
+function datasetOptions(events: number): DatasetOptions {
   return {
     seed: SEED,
     profiles: Math.max(1, Math.round(events / 10)),
@@ -113,7 +113,7 @@ function interleave(events: unknown[], products: readonly ProductPayload[]): unk
 
 /** Ingests in batches, keeping at most MAX_IN_FLIGHT `ingestBatch` calls pending. */
 async function ingestAll(db: EventDB, records: readonly unknown[]): Promise<IngestTally> {
-  const tally: IngestTally = { batchSize: BATCH_SIZE, elapsedMs: 0, accepted: 0, duplicates: 0, conflicts: 0, rejected: 0, firstRejections: [] };
+  const tally: IngestTally = { batchSize: BATCH_SIZE, maxInFlight: MAX_IN_FLIGHT, elapsedMs: 0, accepted: 0, duplicates: 0, conflicts: 0, rejected: 0, firstRejections: [] };
   const pending: { offset: number; result: Promise<BatchResult> }[] = [];
   const started = performance.now();
   try {
@@ -145,9 +145,9 @@ async function settleOldest(pending: { offset: number; result: Promise<BatchResu
 }
 
 /** One profile's story: the profile of the first stored event of the dataset, that event, and one product. */
-function exampleOf(db: EventDB, records: readonly unknown[], tally: IngestTally, productId: string): DemoReport['example'] {
-  const rejected = new Set(tally.firstRejections.map((rejection) => rejection.index));
-  const candidate = records.find((record, index) => !rejected.has(index) && hasProfile(record) && db.getEvent(record.eventId) !== undefined);
+function exampleOf(db: EventDB, records: readonly unknown[], productId: string): DemoReport['example'] {
+  // Looked up rather than taken from this run's results, so a re-run (all duplicates) finds the same profile.
+  const candidate = records.find((record) => hasProfile(record) && db.getEvent(record.eventId) !== undefined);
   const event = hasProfile(candidate) ? db.getEvent(candidate.eventId) : undefined;
   const profileId = event?.profileId;
   return {
