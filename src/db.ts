@@ -87,7 +87,7 @@ export class EventDB {
     const resolved = resolveOptions(options);
     await loadHasher();
     const path = resolved.inMemory ? makeScratchDir() : resolved.path!;
-    if (!resolved.inMemory) mkdirSync(path, { recursive: true });
+    if (!resolved.inMemory) prepareDirectory(path);
     const storage = new Storage({ path, mapSizeBytes: resolved.mapSizeBytes, noSync: resolved.inMemory });
     const dedupe = new DedupeSet(storage, internal.hashEventId ?? hashEventId);
     dedupe.load();
@@ -179,6 +179,14 @@ export class EventDB {
     } finally {
       this.inFlight.delete(work);
     }
+  }
+}
+
+function prepareDirectory(path: string): void {
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (err) {
+    throw errors.invalidOptions('path', `cannot use ${path} as a store directory: ${(err as Error).message}`);
   }
 }
 

@@ -82,8 +82,8 @@ export class BatchWriter {
   private reject(input: unknown, errors: IngestResult['errors'] & object): IngestResult {
     this.counters.rejected++;
     if (this.options.quarantine) void this.quarantine.add(input, errors, this.options.clock());
-    const eventId = (input as { eventId?: unknown } | null)?.eventId;
-    return typeof eventId === 'string' ? { status: 'rejected', eventId, errors } : { status: 'rejected', errors };
+    const eventId = readEventId(input);
+    return eventId === undefined ? { status: 'rejected', errors } : { status: 'rejected', eventId, errors };
   }
 
   private duplicate(record: NormalizedRecord, seen: Seen, timeGiven: boolean, warnings: IngestResult['warnings']): IngestResult {
@@ -112,6 +112,16 @@ export class BatchWriter {
     const current = this.storage.getProduct(productId) as StoredProductEntry | undefined;
     const merged = mergePayload(current, productId, record.data ?? {}, record.time, record.eventId);
     if (merged !== undefined) void this.storage.putProduct(productId, merged);
+  }
+}
+
+/** The eventId of a rejected input, when it has a readable string one. */
+function readEventId(input: unknown): string | undefined {
+  try {
+    const eventId = (input as { eventId?: unknown } | null)?.eventId;
+    return typeof eventId === 'string' ? eventId : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -61,8 +61,7 @@ function visitObject(value: object, path: string, walk: Walk): void {
       else visit(item, `${path}[${i}]`, walk);
     }
   } else {
-    const proto: unknown = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) {
+    if (!hasPlainPrototype(value)) {
       walk.issues.push(issue('NOT_JSON_VALUE', path, `a ${describeType(value)} is not a JSON value`));
     } else {
       for (const key of Object.keys(value)) {
@@ -73,6 +72,12 @@ function visitObject(value: object, path: string, walk: Walk): void {
     }
   }
   walk.ancestors.pop();
+}
+
+/** A plain object's prototype is Object.prototype (of any realm) or null. */
+export function hasPlainPrototype(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === null || proto === Object.prototype || Object.getPrototypeOf(proto) === null;
 }
 
 /** A copy without the keys that hold `undefined` (only called when there are some). */

@@ -59,7 +59,7 @@ function parseCommonForm(text: string): number | undefined {
   const second = digits(text, 17, 2);
   const ms = length === 24 ? digits(text, 20, 3) : 0;
   // NaN from a non-digit fails every comparison below and sends the text to the full parser.
-  if (!(month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month))) return undefined;
+  if (!(year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month))) return undefined;
   if (!(hour <= 23 && minute <= 59 && second <= 59 && ms >= 0)) return undefined;
   return daysFromCivil(year, month, day) * MS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
 }

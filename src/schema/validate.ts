@@ -1,6 +1,6 @@
 // Validates one input record (a behavioural event or a product payload) into its normalised form.
 
-import { checkJsonValue, dropUndefined, type JsonObject } from './json-value.js';
+import { checkJsonValue, dropUndefined, hasPlainPrototype, type JsonObject } from './json-value.js';
 import { describeType, issue, type Issue } from './issues.js';
 import type { AttributeUpdate, NormalizedRecord, Validation } from './record.js';
 import { parseTimestamp } from './timestamp.js';
@@ -25,6 +25,15 @@ export interface ValidationContext {
  * the normalised record (with warnings) or the list of issues that reject it.
  */
 export function validateRecord(input: unknown, ctx: ValidationContext): Validation {
+  try {
+    return validateFields(input, ctx);
+  } catch (err) {
+    // Getters and proxies can throw while being read; the record is rejected, not the batch.
+    return { ok: false, errors: [issue('NOT_JSON_VALUE', '', `reading the record threw: ${String((err as Error)?.message ?? err)}`)] };
+  }
+}
+
+function validateFields(input: unknown, ctx: ValidationContext): Validation {
   if (!isPlainObject(input)) {
     return { ok: false, errors: [issue('NOT_AN_OBJECT', '', `a record must be a JSON object, got ${describeType(input)}`)] };
   }
@@ -48,9 +57,7 @@ export function validateRecord(input: unknown, ctx: ValidationContext): Validati
 }
 
 function isPlainObject(value: unknown): value is object {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && hasPlainPrototype(value);
 }
 
 function checkFieldNames(fields: Record<string, unknown>, isProduct: boolean, errors: Issue[]): void {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -47,6 +47,19 @@ describe('ingest', () => {
       expect(result.errors?.[0]?.code).toBe('NOT_AN_OBJECT');
     }
     expect(db.quarantine.count()).toBe(8);
+    const hostile = { get eventId(): string { throw new Error('boom'); } };
+    expect((await db.ingest(hostile)).errors?.[0]).toMatchObject({ code: 'NOT_JSON_VALUE', path: '' });
+  });
+
+  it('reports a path that is not a directory as INVALID_OPTIONS', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eventdb-test-'));
+    try {
+      const file = join(dir, 'file');
+      writeFileSync(file, 'x');
+      await expect(EventDB.open({ path: file })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports a duplicate, and a conflicting duplicate when the content differs', async () => {
