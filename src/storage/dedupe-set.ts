@@ -17,22 +17,23 @@ export interface Probe {
   eventId: string;
   /** Set by `find`: the hash is held by another eventId. */
   taken: boolean;
-  /** Set by `find`: some filter said maybe, so a hash collision with a pending write is possible. */
-  maybe: boolean;
   hash: bigint;
   key: Buffer;
   hi: number;
   lo: number;
 }
 
-/** The eventIds a batch added, to forget once its commit resolves. */
-export type PendingBatch = string[];
-
+/** A write not yet committed. Entries whose hashes collide are chained (astronomically rare). */
 interface PendingEntry {
+  eventId: string;
   seq: number;
   tuple: RecordTuple;
   hash: bigint;
+  next: PendingEntry | undefined;
 }
+
+/** The entries a batch added, to forget once its commit resolves. */
+export type PendingBatch = PendingEntry[];
 
 /**
  * Answers "was this eventId stored before?" exactly. Per generation, a Bloom
@@ -43,9 +44,9 @@ interface PendingEntry {
  */
 export class DedupeSet {
   private readonly filters: BloomFilter[] = [];
-  /** Written, not yet committed: one map for all batches in flight, so a lookup costs the same with 1 or 1,000 callers. */
-  private readonly pending = new Map<string, PendingEntry>();
-  private readonly scratch: Probe = { eventId: '', taken: false, maybe: false, hash: 0n, key: dedupeKey(0n), hi: 0, lo: 0 };
+  /** Written, not yet committed, by hash: one map for all batches in flight, so a lookup costs the same with 1 or 1,000 callers. */
+  private readonly pending = new Map<bigint, PendingEntry>();
+  private readonly scratch: Probe = { eventId: '', taken: false, hash: 0n, key: dedupeKey(0n), hi: 0, lo: 0 };
 
   constructor(
     private readonly storage: Storage,
@@ -65,7 +66,24 @@ export class DedupeSet {
 
   /** Forgets a batch's pending entries once its commit has resolved (or failed). */
   settle(batch: PendingBatch): void {
-    for (const eventId of batch) this.pending.delete(eventId);
+    for (const entry of batch) {
+      const head = this.pending.get(entry.hash);
+      if (head === entry && entry.next === undefined) this.pending.delete(entry.hash);
+      else if (head !== undefined) this.unchain(head, entry);
+    }
+  }
+
+  private unchain(head: PendingEntry, entry: PendingEntry): void {
+    if (head === entry) {
+      this.pending.set(entry.hash, entry.next!);
+      return;
+    }
+    for (let at = head; at.next !== undefined; at = at.next) {
+      if (at.next === entry) {
+        at.next = entry.next;
+        return;
+      }
+    }
   }
 
   /** Prepares a lookup. The probe and its key buffer are reused: use one probe at a time. */
@@ -76,7 +94,6 @@ export class DedupeSet {
     probe.eventId = eventId;
     probe.hash = hash;
     probe.taken = false;
-    probe.maybe = false;
     probe.hi = probe.key.readUInt32BE(2);
     probe.lo = probe.key.readUInt32BE(6);
     return probe;
@@ -84,8 +101,10 @@ export class DedupeSet {
 
   /** The first record with this eventId, or undefined when it is new. */
   find(probe: Probe): Seen | undefined {
-    const inFlight = this.pending.get(probe.eventId);
-    if (inFlight !== undefined) return { seq: inFlight.seq, pending: inFlight.tuple };
+    for (let entry = this.pending.get(probe.hash); entry !== undefined; entry = entry.next) {
+      if (entry.eventId === probe.eventId) return { seq: entry.seq, pending: entry.tuple };
+      probe.taken = true;
+    }
     const stored = this.findStored(probe);
     if (stored === 'collision') probe.taken = true;
     return typeof stored === 'number' ? { seq: stored, pending: undefined } : undefined;
@@ -103,10 +122,10 @@ export class DedupeSet {
    * another eventId goes to the collisions tree instead.
    */
   add(probe: Probe, seq: number, tuple: RecordTuple, batch: PendingBatch): void {
-    // Only when a filter said maybe can a pending write hold the same hash; then look (rare).
-    const taken = probe.taken || (probe.maybe && this.pendingHolds(probe.hash));
-    this.pending.set(probe.eventId, { seq, tuple, hash: probe.hash });
-    batch.push(probe.eventId);
+    const entry: PendingEntry = { eventId: probe.eventId, seq, tuple, hash: probe.hash, next: this.pending.get(probe.hash) };
+    this.pending.set(probe.hash, entry);
+    batch.push(entry);
+    const taken = probe.taken;
     this.filter(generationOf(seq)).add(probe.hi, probe.lo);
     if (taken) void this.storage.putCollision(probe.eventId, seq);
     else void this.storage.putDedupe(withGeneration(probe.key, generationOf(seq)), seq);
@@ -116,7 +135,6 @@ export class DedupeSet {
   private findStored(probe: Probe): number | 'collision' | undefined {
     for (let gen = this.filters.length - 1; gen >= 0; gen--) {
       if (!this.filters[gen]!.mightContain(probe.hi, probe.lo)) continue;
-      probe.maybe = true;
       const seq = this.storage.getDedupe(withGeneration(probe.key, gen));
       if (seq === undefined) continue;
       const tuple = this.storage.getRecord(seq);
@@ -124,11 +142,6 @@ export class DedupeSet {
       return this.storage.getCollision(probe.eventId) ?? 'collision';
     }
     return undefined;
-  }
-
-  private pendingHolds(hash: bigint): boolean {
-    for (const entry of this.pending.values()) if (entry.hash === hash) return true;
-    return false;
   }
 
   private filter(gen: number): BloomFilter {
