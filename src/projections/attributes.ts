@@ -1,0 +1,83 @@
+// Attribute registers: set/unset are last-writer-wins by (time, eventId), setOnce keeps the earliest.
+
+import type { JsonValue } from '../schema/json-value.js';
+import type { AttributeUpdate } from '../schema/record.js';
+
+/** One attribute write: a value (or an unset), when, by which record, from which source. */
+export interface AttributeRegister {
+  /** The value; absent for an unset. */
+  v?: JsonValue;
+  /** Set for an unset. */
+  u?: true;
+  t: number;
+  e: string;
+  s: string;
+}
+
+/** Per key, the latest set/unset and the earliest setOnce. Keys map to registers (null-prototype objects). */
+export interface AttributeState {
+  latest: Record<string, AttributeRegister>;
+  once: Record<string, AttributeRegister>;
+}
+
+/** (timeA, idA) comes after (timeB, idB): by time, then by eventId. */
+export function isLater(timeA: number, idA: string, timeB: number, idB: string): boolean {
+  return timeA > timeB || (timeA === timeB && idA > idB);
+}
+
+export function emptyRecord<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/** Sets an own property, even one named `__proto__`, without touching any prototype. */
+export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function own<T>(target: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(target, key) ? target[key] : undefined;
+}
+
+/** Folds one update into `state` (mutated: callers pass their own working copy). */
+export function applyUpdate(state: AttributeState, update: AttributeUpdate, time: number, eventId: string, source: string): void {
+  for (const [key, value] of Object.entries(update.set ?? {})) keepLatest(state.latest, key, { v: value, t: time, e: eventId, s: source });
+  for (const key of update.unset ?? []) keepLatest(state.latest, key, { u: true, t: time, e: eventId, s: source });
+  for (const [key, value] of Object.entries(update.setOnce ?? {})) keepEarliest(state.once, key, { v: value, t: time, e: eventId, s: source });
+}
+
+function keepLatest(registers: Record<string, AttributeRegister>, key: string, candidate: AttributeRegister): void {
+  const current = own(registers, key);
+  if (current === undefined || isLater(candidate.t, candidate.e, current.t, current.e)) setOwn(registers, key, candidate);
+}
+
+function keepEarliest(registers: Record<string, AttributeRegister>, key: string, candidate: AttributeRegister): void {
+  const current = own(registers, key);
+  if (current === undefined || isLater(current.t, current.e, candidate.t, candidate.e)) setOwn(registers, key, candidate);
+}
+
+/** Merges `from` into `into` (mutated). Associative and commutative. */
+export function mergeAttributes(into: AttributeState, from: AttributeState): void {
+  for (const key of Object.keys(from.latest)) keepLatest(into.latest, key, from.latest[key]!);
+  for (const key of Object.keys(from.once)) keepEarliest(into.once, key, from.once[key]!);
+}
+
+/** An attribute as a profile or account shows it. */
+export interface AttributeValue {
+  value: JsonValue;
+  source: string;
+  /** ISO-8601 time of the write that set it. */
+  timestamp: string;
+  eventId: string;
+}
+
+/** The visible attributes: the latest set unless unset; otherwise the earliest setOnce while no set/unset exists. */
+export function resolveAttributes(state: AttributeState): Record<string, AttributeValue> {
+  const out = emptyRecord<AttributeValue>();
+  const keys = new Set([...Object.keys(state.latest), ...Object.keys(state.once)]);
+  for (const key of [...keys].sort()) {
+    const register = own(state.latest, key) ?? own(state.once, key)!;
+    if (register.u === true) continue;
+    setOwn(out, key, { value: register.v!, source: register.s, timestamp: new Date(register.t).toISOString(), eventId: register.e });
+  }
+  return out;
+}

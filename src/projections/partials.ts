@@ -1,0 +1,156 @@
+// Partial states: what one identifier, session or account accumulates in one generation; merged they give the full state.
+
+import type { JsonObject } from '../schema/json-value.js';
+import type { AttributeUpdate } from '../schema/record.js';
+import { applyUpdate, emptyRecord, isLater, mergeAttributes, setOwn, type AttributeState } from './attributes.js';
+import { accumulate, mergeAccumulators, type Accumulator, type CompiledComputed } from './computed.js';
+import { insertSorted, unionSorted } from './sorted-set.js';
+
+/** Activity: behavioural events only. `first`/`last` are epoch ms, null before any event. */
+interface Activity {
+  first: number | null;
+  last: number | null;
+  count: number;
+}
+
+/** What one identifier (a profileId or a userId) accumulates. */
+export interface IdentifierPartial extends Activity, AttributeState {
+  names: Record<string, number>;
+  sessions: string[];
+  accounts: string[];
+  computed: Record<string, Accumulator>;
+}
+
+/** An owner: `p:<profileId>` or `u:<userId>`, the identifier an event belongs to. */
+export type Owner = string;
+
+/** What one session accumulates. */
+export interface SessionPartial extends Activity {
+  pages: string[];
+  /** Owners seen in the session. */
+  owners: Owner[];
+  /** The earliest event's (time, eventId, owner); owner '' when it identified nobody. */
+  firstEvent: { t: number; e: string; o: Owner } | null;
+}
+
+/** What one account accumulates. */
+export interface AccountPartial extends Activity, AttributeState {
+  members: Owner[];
+}
+
+function emptyActivity(): Activity {
+  return { first: null, last: null, count: 0 };
+}
+
+export function emptyIdentifier(): IdentifierPartial {
+  return { ...emptyActivity(), names: emptyRecord(), sessions: [], accounts: [], computed: emptyRecord(), ...emptyAttributes() };
+}
+
+export function emptySession(): SessionPartial {
+  return { ...emptyActivity(), pages: [], owners: [], firstEvent: null };
+}
+
+export function emptyAccount(): AccountPartial {
+  return { ...emptyActivity(), members: [], ...emptyAttributes() };
+}
+
+function emptyAttributes(): AttributeState {
+  return { latest: emptyRecord(), once: emptyRecord() } as AttributeState;
+}
+
+function touch(activity: Activity, time: number): void {
+  activity.first = activity.first === null ? time : Math.min(activity.first, time);
+  activity.last = activity.last === null ? time : Math.max(activity.last, time);
+  activity.count++;
+}
+
+/** The fields of an event the projections read. */
+export interface ProjectedEvent {
+  time: number;
+  eventId: string;
+  eventName: string;
+  sessionId: string;
+  accountId: string | undefined;
+  data: JsonObject | undefined;
+}
+
+/** Folds a behavioural event into its owner's partial (mutated). */
+export function addEventToIdentifier(partial: IdentifierPartial, event: ProjectedEvent, computed: readonly CompiledComputed[]): void {
+  touch(partial, event.time);
+  setOwn(partial.names, event.eventName, (Object.hasOwn(partial.names, event.eventName) ? partial.names[event.eventName]! : 0) + 1);
+  insertSorted(partial.sessions, event.sessionId);
+  if (event.accountId !== undefined) insertSorted(partial.accounts, event.accountId);
+  for (const def of computed) {
+    if (def.eventName !== event.eventName) continue;
+    const acc = accumulate(def, event.data, event.time, event.eventId);
+    if (acc === undefined) continue;
+    const current = Object.hasOwn(partial.computed, def.name) ? partial.computed[def.name] : undefined;
+    setOwn(partial.computed, def.name, current === undefined ? acc : mergeAccumulators(def.op, current, acc));
+  }
+}
+
+export function addEventToSession(partial: SessionPartial, event: ProjectedEvent, pageId: string | undefined, owner: Owner): void {
+  touch(partial, event.time);
+  if (pageId !== undefined) insertSorted(partial.pages, pageId);
+  if (owner !== '') insertSorted(partial.owners, owner);
+  const first = partial.firstEvent;
+  if (first === null || isLater(first.t, first.e, event.time, event.eventId)) partial.firstEvent = { t: event.time, e: event.eventId, o: owner };
+}
+
+export function addEventToAccount(partial: AccountPartial, event: ProjectedEvent, owner: Owner): void {
+  touch(partial, event.time);
+  if (owner !== '') insertSorted(partial.members, owner);
+}
+
+export function addUpdate(partial: AttributeState, update: AttributeUpdate, time: number, eventId: string, source: string): void {
+  applyUpdate(partial, update, time, eventId, source);
+}
+
+function mergeActivity(into: Activity, from: Activity): void {
+  if (from.first !== null) into.first = into.first === null ? from.first : Math.min(into.first, from.first);
+  if (from.last !== null) into.last = into.last === null ? from.last : Math.max(into.last, from.last);
+  into.count += from.count;
+}
+
+function cloneAttributes(from: AttributeState): AttributeState {
+  return { latest: Object.assign(emptyRecord(), from.latest), once: Object.assign(emptyRecord(), from.once) } as AttributeState;
+}
+
+/** a ⊕ b as a new object (stored partials may be shared by a cache, so neither input is changed). */
+export function mergeIdentifiers(a: IdentifierPartial, b: IdentifierPartial, computed: readonly CompiledComputed[]): IdentifierPartial {
+  const out: IdentifierPartial = {
+    first: a.first,
+    last: a.last,
+    count: a.count,
+    names: Object.assign(emptyRecord<number>(), a.names),
+    sessions: unionSorted(a.sessions, b.sessions),
+    accounts: unionSorted(a.accounts, b.accounts),
+    computed: Object.assign(emptyRecord<Accumulator>(), a.computed),
+    ...cloneAttributes(a),
+  };
+  mergeActivity(out, b);
+  for (const name of Object.keys(b.names)) setOwn(out.names, name, (Object.hasOwn(out.names, name) ? out.names[name]! : 0) + b.names[name]!);
+  for (const def of computed) {
+    const x = Object.hasOwn(out.computed, def.name) ? out.computed[def.name] : undefined;
+    const y = Object.hasOwn(b.computed, def.name) ? b.computed[def.name] : undefined;
+    if (y !== undefined) setOwn(out.computed, def.name, x === undefined ? y : mergeAccumulators(def.op, x, y));
+  }
+  mergeAttributes(out, b);
+  return out;
+}
+
+export function mergeSessions(a: SessionPartial, b: SessionPartial): SessionPartial {
+  const out: SessionPartial = { first: a.first, last: a.last, count: a.count, pages: unionSorted(a.pages, b.pages), owners: unionSorted(a.owners, b.owners), firstEvent: a.firstEvent };
+  mergeActivity(out, b);
+  const x = a.firstEvent;
+  const y = b.firstEvent;
+  if (y !== null && (x === null || isLater(x.t, x.e, y.t, y.e))) out.firstEvent = y;
+  return out;
+}
+
+export function mergeAccounts(a: AccountPartial, b: AccountPartial): AccountPartial {
+  const out: AccountPartial = { first: a.first, last: a.last, count: a.count, members: unionSorted(a.members, b.members), ...cloneAttributes(a) };
+  mergeActivity(out, b);
+  mergeAttributes(out, b);
+  return out;
+}
