@@ -15,6 +15,11 @@ import { makeScratchDir, removeScratchDir } from './storage/scratch-dir.js';
 import { Storage } from './storage/storage.js';
 import { toProductEntry, type ProductEntry, type StoredProductEntry } from './catalog/product-entry.js';
 import { verifyStore, type VerifyReport } from './query/verify.js';
+import { repairProjections } from './projections/rebuild.js';
+import { Projector } from './projections/projector.js';
+import { ReadModel, type ProfileLookup } from './projections/read-model.js';
+import type { Account, Profile, Session } from './projections/views.js';
+import type { AttributeTarget, SetAttributesInput } from './schema/record.js';
 
 /** What `stats()` reports. */
 export interface Stats {
@@ -71,6 +76,7 @@ export class EventDB {
     private readonly dedupe: DedupeSet,
     private readonly counters: Counters,
     quarantineStore: QuarantineStore,
+    private readonly reads: ReadModel,
   ) {
     this.catalog = {
       get: (productId) => {
@@ -93,8 +99,10 @@ export class EventDB {
     dedupe.load();
     const counters = { ...emptyCounters(), ...(storage.meta.get('counters') as Partial<Counters> | undefined) };
     const quarantine = new QuarantineStore(storage.quarantine);
-    const writer = new BatchWriter(storage, dedupe, quarantine, counters, resolved);
-    return new EventDB(resolved, storage, writer, dedupe, counters, quarantine);
+    const projector = new Projector(storage, resolved.computed, resolved.placeholderIds, counters);
+    const writer = new BatchWriter(storage, dedupe, quarantine, counters, resolved, projector);
+    const reads = new ReadModel(storage, resolved.computed, resolved.placeholderIds);
+    return new EventDB(resolved, storage, writer, dedupe, counters, quarantine, reads);
   }
 
   /**
@@ -114,6 +122,36 @@ export class EventDB {
     return summarize(await this.track(this.writer.write(records)));
   }
 
+  /**
+   * Updates a profile's or an account's attributes from a server-side source.
+   * The update is a record in the log (deduped like any other); `timestamp`
+   * defaults to now, `source` to `api`, and a missing `eventId` is derived
+   * from the content and the timestamp.
+   *
+   * @example
+   * await db.setAttributes({ userId: 'u1' }, { set: { plan: 'pro' }, source: 'crm' });
+   */
+  async setAttributes(target: AttributeTarget, update: SetAttributesInput): Promise<IngestResult> {
+    this.ensureOpen();
+    return this.track(this.writer.writeAttributes(target, update));
+  }
+
+  /** The unified profile of any identifier (a userId first, then a profileId), or of `{ userId }` / `{ profileId }`. */
+  getProfile(identifier: ProfileLookup): Profile | undefined {
+    this.ensureOpen();
+    return this.reads.profile(identifier);
+  }
+
+  getAccount(accountId: string): Account | undefined {
+    this.ensureOpen();
+    return this.reads.account(accountId);
+  }
+
+  getSession(sessionId: string): Session | undefined {
+    this.ensureOpen();
+    return this.reads.session(sessionId);
+  }
+
   /** The record with this eventId, or undefined. */
   getEvent(eventId: string): StoredRecord | undefined {
     this.ensureOpen();
@@ -127,7 +165,15 @@ export class EventDB {
   /** Events of one key (profileId, userId, sessionId, accountId, eventName or productId) in time order, lazily. */
   events(query: EventsQuery): Lazy<StoredRecord> {
     this.ensureOpen();
-    return queryEvents(this.storage, () => this.storage.lastSeq(), query);
+    return queryEvents(
+      {
+        storage: this.storage,
+        lastSeq: () => this.storage.lastSeq(),
+        ownersOf: (field, value) => this.reads.ownersOf(field, value),
+        ownerOfRecord: (record) => this.reads.ownerOfRecord(record),
+      },
+      query,
+    );
   }
 
   stats(): Stats {
@@ -147,11 +193,31 @@ export class EventDB {
     };
   }
 
-  /** Checks that the dedupe set, the indexes and the counters agree with the log. */
+  /**
+   * Rebuilds everything derived from the log — dedupe set, indexes, counters,
+   * profiles, accounts, sessions and the identity graph — in scratch memory,
+   * and reports every difference from the stored state. Reads the whole log.
+   */
   async verify(): Promise<VerifyReport> {
     this.ensureOpen();
-    await Promise.all(this.inFlight);
-    return verifyStore(this.storage, this.dedupe, this.counters, this.options.placeholderIds);
+    await Promise.allSettled(this.inFlight);
+    return verifyStore(this.storage, this.dedupe, this.counters, this.options.placeholderIds, this.options.computed).report;
+  }
+
+  /**
+   * Like `verify()`, then repairs the projections (profiles, accounts,
+   * sessions, identity graph and their counters) to what the log implies, in
+   * one transaction. Returns the differences that were found.
+   */
+  async rebuild(): Promise<VerifyReport> {
+    this.ensureOpen();
+    await Promise.allSettled(this.inFlight);
+    const { report, rebuilt } = verifyStore(this.storage, this.dedupe, this.counters, this.options.placeholderIds, this.options.computed);
+    if (report.differences.some((d) => d.kind === 'projection' || d.kind === 'counter')) {
+      repairProjections(this.storage, rebuilt, this.counters);
+      await this.track(this.writer.writeCounters());
+    }
+    return { ...report, repaired: true };
   }
 
   /** Waits for writes in flight, then closes; an in-memory store is deleted. */

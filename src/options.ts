@@ -1,6 +1,7 @@
 // EventDBOptions: every option optional, defaults frozen, validated once at open.
 
 import { errors } from './errors.js';
+import { compileComputed, type CompiledComputed, type ComputedAttribute } from './projections/computed.js';
 
 /** How long an ingest call waits before it resolves. */
 export type Durability = 'durable' | 'relaxed';
@@ -25,6 +26,11 @@ export interface EventDBOptions {
   quarantine?: boolean;
   /** Initial LMDB map size in bytes; it grows on demand (default 1 GiB). */
   mapSizeBytes?: number;
+  /**
+   * Computed profile attributes, maintained incrementally, e.g.
+   * `{ ltv: { op: 'sum', eventName: 'purchase', field: 'amount' } }`.
+   */
+  computed?: Record<string, ComputedAttribute>;
 }
 
 /** The options after defaults are applied. */
@@ -36,6 +42,7 @@ export interface ResolvedOptions {
   durability: Durability;
   quarantine: boolean;
   mapSizeBytes: number;
+  computed: CompiledComputed[];
 }
 
 /** Identifiers that SDKs send when they know nobody. */
@@ -71,7 +78,8 @@ export function resolveOptions(options: EventDBOptions): ResolvedOptions {
   if (typeof quarantine !== 'boolean') throw errors.invalidOptions('quarantine', 'must be a boolean');
   const mapSizeBytes = options.mapSizeBytes ?? DEFAULTS.mapSizeBytes;
   if (!Number.isSafeInteger(mapSizeBytes) || mapSizeBytes < 2 ** 20) throw errors.invalidOptions('mapSizeBytes', 'must be an integer of at least 1 MiB');
-  return { path, inMemory, clock, placeholderIds: resolvePlaceholders(options.placeholderIds), durability, quarantine, mapSizeBytes };
+  const computed = compileComputed(options.computed);
+  return { path, inMemory, clock, placeholderIds: resolvePlaceholders(options.placeholderIds), durability, quarantine, mapSizeBytes, computed };
 }
 
 function resolvePlaceholders(ids: readonly string[] | undefined): ReadonlySet<string> {

@@ -3,8 +3,10 @@
 import { errors as eventdbErrors } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { canonicalJson } from '../schema/json-value.js';
-import type { NormalizedRecord } from '../schema/record.js';
+import type { NormalizedRecord, Validation } from '../schema/record.js';
 import { validateRecord, type ValidationContext } from '../schema/validate.js';
+import { validateSetAttributes } from '../schema/validate-set-attributes.js';
+import type { ProjectionBatch, Projector } from '../projections/projector.js';
 import type { DedupeSet, PendingBatch, Seen } from '../storage/dedupe-set.js';
 import { contentHash } from '../storage/hash.js';
 import type { QuarantineStore } from '../storage/quarantine-store.js';
@@ -30,16 +32,37 @@ export class BatchWriter {
     private readonly quarantine: QuarantineStore,
     private readonly counters: Counters,
     private readonly options: ResolvedOptions,
+    private readonly projector: Projector,
   ) {
     this.nextSeq = storage.lastSeq() + 1;
     this.validation = { placeholders: options.placeholderIds };
   }
 
   /** Writes the inputs; resolves with one result per input once they are committed (and flushed when durable). */
-  async write(inputs: readonly unknown[]): Promise<IngestResult[]> {
+  write(inputs: readonly unknown[]): Promise<IngestResult[]> {
+    return this.commit(inputs, (input) => validateRecord(input, this.validation));
+  }
+
+  /** Writes one attribute update (a `setAttributes` call) as a record. */
+  async writeAttributes(target: unknown, update: unknown): Promise<IngestResult> {
+    const [result] = await this.commit([{ target, update }], (call) => {
+      const { target: t, update: u } = call as { target: unknown; update: unknown };
+      return validateSetAttributes(t, u, this.validation);
+    });
+    return result!;
+  }
+
+  /** Persists the counters (after a repair) and waits for everything issued so far to be durable. */
+  async writeCounters(): Promise<void> {
+    await this.commit([], () => ({ ok: false, errors: [] }));
+  }
+
+  private async commit(inputs: readonly unknown[], validate: (input: unknown) => Validation): Promise<IngestResult[]> {
     if (this.failure !== undefined) throw eventdbErrors.writeFailed(this.failure);
     const batch = this.dedupe.beginBatch();
-    const results = inputs.map((input) => this.writeOne(input, batch));
+    const projection = this.projector.begin();
+    const results = inputs.map((input) => this.writeOne(input, validate(input), batch, projection));
+    this.projector.flush(projection);
     const committed = this.storage.meta.put('counters', { ...this.counters });
     try {
       await committed;
@@ -53,12 +76,11 @@ export class BatchWriter {
     return results;
   }
 
-  private writeOne(input: unknown, batch: PendingBatch): IngestResult {
-    const validation = validateRecord(input, this.validation);
+  private writeOne(input: unknown, validation: Validation, batch: PendingBatch, projection: ProjectionBatch): IngestResult {
     if (!validation.ok) return this.reject(input, validation.errors);
     const { record, warnings } = validation;
     const timeGiven = !Number.isNaN(record.time);
-    if (record.kind === 'product') this.completeProductPayload(record);
+    this.complete(record);
     const probe = this.dedupe.probe(record.eventId);
     const seen = this.dedupe.find(probe);
     if (seen !== undefined) return this.duplicate(record, seen, timeGiven, warnings);
@@ -72,7 +94,8 @@ export class BatchWriter {
       this.counters.productUpdates++;
       this.mergeProduct(record);
     } else {
-      this.counters.events++;
+      this.counters[record.kind === 'event' ? 'events' : 'attributeUpdates']++;
+      this.projector.apply(projection, record, seq);
     }
     const result: IngestResult = { status: 'accepted', eventId: record.eventId, seq };
     if (warnings.length > 0) result.warnings = warnings;
@@ -99,11 +122,17 @@ export class BatchWriter {
     return result;
   }
 
-  /** A product payload without timestamp happens now; without eventId, its id comes from content and time. */
-  private completeProductPayload(record: NormalizedRecord): void {
+  /**
+   * Product payloads and attribute updates may omit their timestamp (it is
+   * "now") and their eventId (derived from the content and the time, so an
+   * identical resend is a duplicate while a later one applies).
+   */
+  private complete(record: NormalizedRecord): void {
+    if (record.kind === 'event') return;
     if (Number.isNaN(record.time)) record.time = this.options.clock();
     if (record.eventId === '') {
-      record.eventId = `p-${contentHash(canonicalJson({ productId: record.productId, data: record.data, time: record.time }))}`;
+      const { eventId: _unset, ...content } = record;
+      record.eventId = `${record.kind === 'product' ? 'p' : 'a'}-${contentHash(canonicalJson(content))}`;
     }
   }
 

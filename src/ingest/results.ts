@@ -31,13 +31,32 @@ export interface BatchResult {
 export interface Counters {
   events: number;
   productUpdates: number;
+  attributeUpdates: number;
   duplicates: number;
   conflicts: number;
   rejected: number;
+  /** Distinct identifiers seen, and profileIds linked to a userId. */
+  profileIds: number;
+  userIds: number;
+  linkedProfileIds: number;
+  sessions: number;
+  accounts: number;
 }
 
 export function emptyCounters(): Counters {
-  return { events: 0, productUpdates: 0, duplicates: 0, conflicts: 0, rejected: 0 };
+  return {
+    events: 0,
+    productUpdates: 0,
+    attributeUpdates: 0,
+    duplicates: 0,
+    conflicts: 0,
+    rejected: 0,
+    profileIds: 0,
+    userIds: 0,
+    linkedProfileIds: 0,
+    sessions: 0,
+    accounts: 0,
+  };
 }
 
 export function summarize(results: readonly IngestResult[]): BatchResult {

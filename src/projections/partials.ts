@@ -4,6 +4,7 @@ import type { JsonObject } from '../schema/json-value.js';
 import type { AttributeUpdate } from '../schema/record.js';
 import { applyUpdate, emptyRecord, isLater, mergeAttributes, setOwn, type AttributeState } from './attributes.js';
 import { accumulate, mergeAccumulators, type Accumulator, type CompiledComputed } from './computed.js';
+import type { Owner } from '../identity/identity-graph.js';
 import { insertSorted, unionSorted } from './sorted-set.js';
 
 /** Activity: behavioural events only. `first`/`last` are epoch ms, null before any event. */
@@ -20,9 +21,6 @@ export interface IdentifierPartial extends Activity, AttributeState {
   accounts: string[];
   computed: Record<string, Accumulator>;
 }
-
-/** An owner: `p:<profileId>` or `u:<userId>`, the identifier an event belongs to. */
-export type Owner = string;
 
 /** What one session accumulates. */
 export interface SessionPartial extends Activity {

@@ -9,7 +9,9 @@ import { Lazy } from './lazy.js';
 
 /** Which events to read: one or more keys (all must match), a time range, a limit, a direction. */
 export interface EventsQuery {
+  /** Events of the unified profile this profileId belongs to. */
   profileId?: string;
+  /** Events of the unified profile of this userId. */
   userId?: string;
   sessionId?: string;
   accountId?: string;
@@ -28,40 +30,65 @@ export interface EventsQuery {
 /** Most selective first: the first key present drives the index scan, the others filter. */
 const KEY_ORDER: readonly IndexField[] = ['sessionId', 'profileId', 'userId', 'productId', 'accountId', 'eventName'];
 
+/** What a query needs from the identity graph. */
+export interface QueryContext {
+  storage: Storage;
+  lastSeq: () => number;
+  /** The owners (`u:<id>`, `p:<id>`) of the unified profile of an identifier; empty when unknown. */
+  ownersOf: (field: 'profileId' | 'userId', value: string) => string[];
+  /** The owner of a stored record. */
+  ownerOfRecord: (record: StoredRecord) => string;
+}
+
+/** One key of a query: the index ranges that hold its events, and the test a record of another range must pass. */
+interface Constraint {
+  ranges: [IndexField, string][];
+  matches: (record: StoredRecord) => boolean;
+}
+
 interface Plan {
-  field: IndexField;
-  value: string;
-  filters: [IndexField, string][];
+  ranges: [IndexField, string][];
+  filters: ((record: StoredRecord) => boolean)[];
   from: number;
   to: number;
   limit: number;
   reverse: boolean;
 }
 
-export function queryEvents(storage: Storage, lastSeq: () => number, query: EventsQuery): Lazy<StoredRecord> {
-  const plan = planQuery(query);
-  return new Lazy(() => runPlan(storage, generationOf(lastSeq()), plan));
+export function queryEvents(ctx: QueryContext, query: EventsQuery): Lazy<StoredRecord> {
+  const plan = planQuery(ctx, query);
+  return new Lazy(() => runPlan(ctx.storage, generationOf(ctx.lastSeq()), plan));
 }
 
-function planQuery(query: EventsQuery): Plan {
+function constraintOf(ctx: QueryContext, field: IndexField, value: string): Constraint {
+  if (field !== 'profileId' && field !== 'userId') return { ranges: [[field, value]], matches: (record) => record[field] === value };
+  // A profile is read as the unified profile: its userId's events and those of every profileId homed there.
+  const owners = ctx.ownersOf(field, value);
+  const set = new Set(owners);
+  return {
+    ranges: owners.map((owner) => [owner.startsWith('u:') ? 'userId' : 'profileId', owner.slice(2)]),
+    matches: (record) => set.has(ctx.ownerOfRecord(record)),
+  };
+}
+
+function planQuery(ctx: QueryContext, query: EventsQuery): Plan {
   if (typeof query !== 'object' || query === null) throw errors.invalidQuery('', 'must be an object');
-  const keys: [IndexField, string][] = [];
+  const constraints: Constraint[] = [];
   for (const field of KEY_ORDER) {
     const value = query[field];
     if (value === undefined) continue;
     if (typeof value !== 'string' || value === '') throw errors.invalidQuery(field, 'must be a non-empty string');
-    keys.push([field, value]);
+    constraints.push(constraintOf(ctx, field, value));
   }
-  const first = keys.shift();
+  const first = constraints.shift();
   if (first === undefined) throw errors.invalidQuery('', `name one of ${KEY_ORDER.join(', ')}`);
   const limit = query.limit ?? Number.POSITIVE_INFINITY;
   if (limit !== Number.POSITIVE_INFINITY && (!Number.isInteger(limit) || limit < 0)) {
     throw errors.invalidQuery('limit', 'must be a non-negative integer');
   }
   return {
-    field: first[0],
-    value: first[1],
-    filters: keys,
+    ranges: first.ranges,
+    filters: constraints.map((c) => c.matches),
     from: Math.ceil(Math.max(toTime(query.from, 'from', MIN_INDEX_TIME), MIN_INDEX_TIME)),
     to: Math.floor(Math.min(toTime(query.to, 'to', MAX_INDEX_TIME), MAX_INDEX_TIME)),
     limit,
@@ -84,10 +111,12 @@ function* runPlan(storage: Storage, lastGen: number, plan: Plan): Iterator<Store
   if (plan.limit === 0 || plan.from > plan.to) return;
   const cursors: Iterator<IndexKey>[] = [];
   for (let gen = 0; gen <= lastGen; gen++) {
-    const kind = IndexKind[plan.field];
-    const start: IndexBound = [gen, kind, plan.value, plan.from];
-    const end: IndexBound = [gen, kind, plan.value, plan.to + 1];
-    cursors.push(storage.indexRange(start, end, plan.reverse)[Symbol.iterator]());
+    for (const [field, value] of plan.ranges) {
+      const kind = IndexKind[field];
+      const start: IndexBound = [gen, kind, value, plan.from];
+      const end: IndexBound = [gen, kind, value, plan.to + 1];
+      cursors.push(storage.indexRange(start, end, plan.reverse)[Symbol.iterator]());
+    }
   }
   let emitted = 0;
   for (const group of sameTimeGroups(mergeByTime(cursors, plan.reverse))) {
@@ -107,8 +136,8 @@ function* runPlan(storage: Storage, lastGen: number, plan: Plan): Iterator<Store
   }
 }
 
-function matches(record: StoredRecord, filters: [IndexField, string][]): boolean {
-  for (const [field, value] of filters) if (record[field] !== value) return false;
+function matches(record: StoredRecord, filters: readonly ((record: StoredRecord) => boolean)[]): boolean {
+  for (const test of filters) if (!test(record)) return false;
   return true;
 }
 

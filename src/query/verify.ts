@@ -1,14 +1,16 @@
-// verify(): recomputes what the log implies (dedupe entries, index keys, counters) and compares with what is stored.
+// verify(): recomputes what the log implies (dedupe entries, index keys, counters, projections) and compares with what is stored.
 
 import type { Counters } from '../ingest/results.js';
 import { indexKeysOf } from '../ingest/index-keys.js';
 import type { DedupeSet } from '../storage/dedupe-set.js';
 import { fromTuple, toNormalized } from '../storage/record-codec.js';
 import type { Storage } from '../storage/storage.js';
+import type { CompiledComputed } from '../projections/computed.js';
+import { compareProjections, ProjectionRebuild } from '../projections/rebuild.js';
 
 /** One disagreement between the log and what was derived from it. */
 export interface Difference {
-  kind: 'dedupe' | 'index' | 'counter';
+  kind: 'dedupe' | 'index' | 'counter' | 'projection';
   message: string;
 }
 
@@ -18,6 +20,8 @@ export interface VerifyReport {
   differences: Difference[];
   differenceCount: number;
   recordsChecked: number;
+  /** Set when the report comes from `rebuild()`: the projection differences listed were repaired. */
+  repaired?: boolean;
 }
 
 const MAX_LISTED = 100;
@@ -27,7 +31,9 @@ export function verifyStore(
   dedupe: DedupeSet,
   counters: Counters,
   placeholders: ReadonlySet<string>,
-): VerifyReport {
+  computed: readonly CompiledComputed[],
+): { report: VerifyReport; rebuilt: ProjectionRebuild } {
+  const rebuilt = new ProjectionRebuild(computed, placeholders);
   const report: VerifyReport = { ok: true, differences: [], differenceCount: 0, recordsChecked: 0 };
   const note = (kind: Difference['kind'], message: string): void => {
     report.ok = false;
@@ -35,11 +41,12 @@ export function verifyStore(
     if (report.differences.length < MAX_LISTED) report.differences.push({ kind, message });
   };
   let expectedIndexEntries = 0;
-  let events = 0;
+  const perKind = { event: 0, product: 0, attributes: 0 };
   for (const { key: seq, value } of storage.records()) {
     const record = fromTuple(seq, value);
     report.recordsChecked++;
-    if (record.kind === 'event') events++;
+    rebuilt.add(toNormalized(record), seq);
+    perKind[record.kind]++;
     const found = dedupe.findCommitted(record.eventId);
     if (found !== seq) note('dedupe', `eventId ${record.eventId} at seq ${seq} resolves to ${String(found)}`);
     for (const key of indexKeysOf(toNormalized(record), seq, placeholders)) {
@@ -55,9 +62,11 @@ export function verifyStore(
   if (dedupeEntries !== report.recordsChecked) {
     note('dedupe', `${dedupeEntries} dedupe entries stored for ${report.recordsChecked} records`);
   }
-  if (counters.events !== events) note('counter', `events counter is ${counters.events}, the log holds ${events}`);
-  if (counters.productUpdates !== report.recordsChecked - events) {
-    note('counter', `productUpdates counter is ${counters.productUpdates}, the log holds ${report.recordsChecked - events}`);
+  const kinds = [['events', perKind.event], ['productUpdates', perKind.product], ['attributeUpdates', perKind.attributes]] as const;
+  for (const [name, count] of kinds) {
+    if (counters[name] !== count) note('counter', `${name} counter is ${counters[name]}, the log holds ${count}`);
   }
-  return report;
+  rebuilt.finish();
+  compareProjections(storage, rebuilt, counters, note);
+  return { report, rebuilt };
 }

@@ -45,8 +45,21 @@ export interface ProductPayloadInput {
 /** Anything `ingest` takes. */
 export type RecordInput = EventInput | ProductPayloadInput;
 
-/** The two kinds of record in the log. */
-export type RecordKind = 'event' | 'product';
+/** The kinds of record in the log: behavioural events, product payloads, and attribute updates sent through `setAttributes`. */
+export type RecordKind = 'event' | 'product' | 'attributes';
+
+/** Whose attributes `setAttributes` updates. */
+export type AttributeTarget = { profileId: string } | { userId: string } | { accountId: string };
+
+/** What `setAttributes` takes besides the target. */
+export interface SetAttributesInput extends AttributeUpdate {
+  /** ISO-8601 with a zone; defaults to the store's clock. */
+  timestamp?: string;
+  /** Where the values come from, e.g. `sdk`, `api`, `crm` (default `api`). */
+  source?: string;
+  /** Derived from the content and the timestamp when absent. */
+  eventId?: string;
+}
 
 /** A validated record, normalised: timestamp in epoch ms, absent optionals left out. */
 export interface NormalizedRecord {
@@ -65,6 +78,8 @@ export interface NormalizedRecord {
   data?: JsonObject;
   attributes?: AttributeUpdate;
   accountAttributes?: AttributeUpdate;
+  /** For attribute records: where the values come from. */
+  source?: string;
 }
 
 /** The outcome of validating one input. */

@@ -56,7 +56,7 @@ function validateFields(input: unknown, ctx: ValidationContext): Validation {
   return { ok: true, record, warnings: placeholderWarnings(record, ctx) };
 }
 
-function isPlainObject(value: unknown): value is object {
+export function isPlainObject(value: unknown): value is object {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && hasPlainPrototype(value);
 }
 
@@ -73,17 +73,19 @@ function checkFieldNames(fields: Record<string, unknown>, isProduct: boolean, er
 function readIdField(fields: Record<string, unknown>, name: IdField, record: NormalizedRecord, errors: Issue[]): void {
   const value = fields[name];
   if (value === undefined) return;
-  if (typeof value !== 'string') {
-    errors.push(issue('WRONG_TYPE', name, `${name} must be a string, got ${describeType(value)}`));
-  } else if (value.trim() === '') {
-    errors.push(issue('EMPTY_VALUE', name, `${name} must not be empty`));
-  } else if (value.length > MAX_ID_LENGTH) {
-    errors.push(issue('TOO_LONG', name, `${name} is ${value.length} characters, more than ${MAX_ID_LENGTH}`));
-  } else if (value.includes('\u0000')) {
-    errors.push(issue('INVALID_CHARACTER', name, `${name} must not contain the NUL character`));
-  } else {
-    record[name] = value;
-  }
+  const problem = checkIdentifier(value, name);
+  if (problem === undefined) record[name] = value as string;
+  else errors.push(problem);
+}
+
+/** The issue with an identifier value (a string, not blank, at most 256 characters, no NUL), if any. */
+export function checkIdentifier(value: unknown, path: string): Issue | undefined {
+  const name = path.slice(path.lastIndexOf('.') + 1);
+  if (typeof value !== 'string') return issue('WRONG_TYPE', path, `${name} must be a string, got ${describeType(value)}`);
+  if (value.trim() === '') return issue('EMPTY_VALUE', path, `${name} must not be empty`);
+  if (value.length > MAX_ID_LENGTH) return issue('TOO_LONG', path, `${name} is ${value.length} characters, more than ${MAX_ID_LENGTH}`);
+  if (value.includes('\u0000')) return issue('INVALID_CHARACTER', path, `${name} must not contain the NUL character`);
+  return undefined;
 }
 
 function checkRequired(fields: Record<string, unknown>, isProduct: boolean, errors: Issue[]): void {
@@ -96,7 +98,7 @@ function checkRequired(fields: Record<string, unknown>, isProduct: boolean, erro
   }
 }
 
-function readTimestamp(value: unknown, record: NormalizedRecord, errors: Issue[]): void {
+export function readTimestamp(value: unknown, record: NormalizedRecord, errors: Issue[]): void {
   if (value === undefined) return;
   if (typeof value !== 'string') {
     errors.push(issue('WRONG_TYPE', 'timestamp', `timestamp must be an ISO-8601 string with a zone, got ${describeType(value)}`));

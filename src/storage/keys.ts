@@ -13,7 +13,11 @@ export function generationOf(seq: number): number {
   return Math.floor(seq / GENERATION_SIZE);
 }
 
-/** What a secondary index entry is keyed by. */
+/**
+ * What a secondary index entry is keyed by. `profileId` and `userId` entries
+ * hold the events an identifier owns: an event with a userId is owned by it,
+ * an event with only a profileId by the profileId.
+ */
 export const IndexKind = {
   profileId: 1,
   userId: 2,

@@ -23,6 +23,8 @@ export interface StoredRecord {
   data?: JsonObject;
   attributes?: AttributeUpdate;
   accountAttributes?: AttributeUpdate;
+  /** For attribute records: where the values come from. */
+  source?: string;
 }
 
 /** Tuple positions. Positional arrays cost no key bytes per record. */
@@ -37,9 +39,11 @@ const FIELDS = [
   'data',
   'attributes',
   'accountAttributes',
+  'source',
 ] as const;
 const FIRST_FIELD = 3;
-const KIND_CODES: Record<RecordKind, number> = { event: 0, product: 1 };
+const KIND_CODES: Record<RecordKind, number> = { event: 0, product: 1, attributes: 2 };
+const KINDS: readonly RecordKind[] = ['event', 'product', 'attributes'];
 
 export type RecordTuple = unknown[];
 
@@ -65,7 +69,7 @@ export function fromTuple(seq: number, tuple: RecordTuple): StoredRecord {
   const time = tuple[2] as number;
   const record: StoredRecord = {
     seq,
-    kind: tuple[0] === 1 ? 'product' : 'event',
+    kind: KINDS[tuple[0] as number] ?? 'event',
     eventId: tuple[1] as string,
     timestamp: new Date(time).toISOString(),
     time,

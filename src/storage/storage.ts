@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { RecordTuple } from './record-codec.js';
 import { indexKeyEncoder, type IndexBound, type IndexKey } from './keys.js';
+import type { Link, PartialKey, PartialKindCode, ProjectionStore } from '../projections/projection-store.js';
 
 /** Storage options, passed explicitly where the environment is opened. */
 export interface StorageOptions {
@@ -15,6 +16,15 @@ export interface StorageOptions {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** `[gen, kind, id]` as text: generation in 4 base-36 digits (so keys group by generation), the kind digit, the id. */
+function partialKeyText(key: PartialKey): string {
+  return `${key[0].toString(36).padStart(4, '0')}${key[1]}${key[2]}`;
+}
+
+function parsePartialKey(text: string): PartialKey {
+  return [Number.parseInt(text.slice(0, 4), 36), Number(text[4]) as PartialKindCode, text.slice(5)];
+}
 
 function entryCount(db: { getStats(): unknown }): number {
   return (db.getStats() as { entryCount: number }).entryCount;
@@ -28,9 +38,13 @@ function entryCount(db: { getStats(): unknown }): number {
  * - `index`: [generation, kind, value, time, seq] → empty, the secondary indexes;
  * - `products`: productId → merged catalog entry;
  * - `quarantine`: id → rejected input with its errors;
- * - `meta`: counters and format version.
+ * - `meta`: counters and format version;
+ * - `partials`: [generation, kind, id] → partial state of an identifier, session or account;
+ * - `links`: profileId → its earliest link to a userId;
+ * - `members`: [userId, profileId] → empty, the profileIds homed at a userId;
+ * - `identifiers`: [kind, id] → 1, every identifier, session and account seen.
  */
-export class Storage {
+export class Storage implements ProjectionStore {
   readonly path: string;
   private readonly root: RootDatabase;
   private readonly log: Database<RecordTuple, number>;
@@ -40,6 +54,10 @@ export class Storage {
   private readonly products: Database<unknown, string>;
   readonly quarantine: Database<unknown, number>;
   readonly meta: Database<unknown, string>;
+  private readonly partials: Database<unknown, string>;
+  private readonly links: Database<Link, string>;
+  private readonly members: Database<Buffer, [string, string]>;
+  private readonly identifiers: Database<number, string>;
 
   constructor(options: StorageOptions) {
     this.path = options.path;
@@ -59,6 +77,88 @@ export class Storage {
     this.products = this.root.openDB({ name: 'products', cache: true });
     this.quarantine = this.root.openDB({ name: 'quarantine' });
     this.meta = this.root.openDB({ name: 'meta' });
+    // Cached: the writer reads back partial states and links it has written but not yet committed.
+    // lmdb-js caches by key value, so these trees use string keys (an array key would never hit).
+    this.partials = this.root.openDB({ name: 'partials', cache: true, sharedStructuresKey: Symbol.for('structures') });
+    this.links = this.root.openDB({ name: 'links', cache: true });
+    this.members = this.root.openDB({ name: 'members', encoding: 'binary' });
+    this.identifiers = this.root.openDB({ name: 'identifiers', cache: true });
+  }
+
+  // Projections (see ProjectionStore).
+
+  getPartial(key: PartialKey): unknown {
+    return this.partials.get(partialKeyText(key));
+  }
+
+  putPartial(key: PartialKey, value: unknown): void {
+    void this.partials.put(partialKeyText(key), value);
+  }
+
+  getLink(profileId: string): Link | undefined {
+    return this.links.get(profileId);
+  }
+
+  putLink(profileId: string, link: Link): void {
+    void this.links.put(profileId, link);
+  }
+
+  addMember(userId: string, profileId: string): void {
+    void this.members.put([userId, profileId], EMPTY);
+  }
+
+  removeMember(userId: string, profileId: string): void {
+    void this.members.remove([userId, profileId]);
+  }
+
+  hasIdentifier(kind: PartialKindCode, id: string): boolean {
+    return this.identifiers.get(`${kind}${id}`) !== undefined;
+  }
+
+  addIdentifier(kind: PartialKindCode, id: string): void {
+    void this.identifiers.put(`${kind}${id}`, 1);
+  }
+
+  /** profileIds homed at a userId (committed state). */
+  membersOf(userId: string): string[] {
+    const out: string[] = [];
+    for (const key of this.members.getKeys({ start: [userId], end: [`${userId}\u0000`] })) out.push(key[1]);
+    return out;
+  }
+
+  *allPartials(): Iterable<{ key: PartialKey; value: unknown }> {
+    for (const { key, value } of this.partials.getRange()) yield { key: parsePartialKey(key), value };
+  }
+
+  allLinks(): Iterable<{ key: string; value: Link }> {
+    return this.links.getRange();
+  }
+
+  allMembers(): Iterable<[string, string]> {
+    return this.members.getKeys();
+  }
+
+  *allIdentifiers(): Iterable<[number, string]> {
+    for (const key of this.identifiers.getKeys()) yield [Number(key[0]), key.slice(1)];
+  }
+
+  // Repairs by rebuild: removals of projection entries the log does not imply.
+
+  removePartial(key: PartialKey): void {
+    void this.partials.remove(partialKeyText(key));
+  }
+
+  removeLink(profileId: string): void {
+    void this.links.remove(profileId);
+  }
+
+  removeIdentifier(kind: PartialKindCode, id: string): void {
+    void this.identifiers.remove(`${kind}${id}`);
+  }
+
+  /** Resolves when every write issued so far is committed (not necessarily flushed). */
+  get committed(): Promise<void> {
+    return this.root.committed as unknown as Promise<void>;
   }
 
   // Writes are asynchronous: all of them issued in one event turn commit in one transaction.

@@ -31,9 +31,11 @@ describe('events(query)', () => {
     await db.ingestBatch(fixture());
   });
 
-  it('reads each key in time order, ties broken by eventId', () => {
-    expect(ids(db.events({ profileId: 'p1' }))).toEqual(['e1', 'e3a', 'e3b', 'e4', 'e5']);
-    expect(ids(db.events({ userId: 'u1' }))).toEqual(['e2', 'e5']);
+  it('reads each key in time order, ties broken by eventId; profile keys read the unified profile', () => {
+    // e5 links p1 to u1 and e2 links p2 to u1: u1, p1 and p2 are one unified profile.
+    expect(ids(db.events({ profileId: 'p1' }))).toEqual(['e1', 'e2', 'e3a', 'e3b', 'e4', 'e5']);
+    expect(ids(db.events({ profileId: 'p2' }))).toEqual(['e1', 'e2', 'e3a', 'e3b', 'e4', 'e5']);
+    expect(ids(db.events({ userId: 'u1' }))).toEqual(['e1', 'e2', 'e3a', 'e3b', 'e4', 'e5']);
     expect(ids(db.events({ sessionId: 's1' }))).toEqual(['e1', 'e3a', 'e3b']);
     expect(ids(db.events({ accountId: 'a1' }))).toEqual(['e2', 'e5']);
     expect(ids(db.events({ eventName: 'view' }))).toEqual(['e1', 'e2', 'e3a', 'e3b', 'e6']);
@@ -55,8 +57,8 @@ describe('events(query)', () => {
   });
 
   it('supports limit and reverse, together with ranges', () => {
-    expect(ids(db.events({ profileId: 'p1', limit: 2 }))).toEqual(['e1', 'e3a']);
-    expect(ids(db.events({ profileId: 'p1', reverse: true }))).toEqual(['e5', 'e4', 'e3b', 'e3a', 'e1']);
+    expect(ids(db.events({ profileId: 'p1', limit: 2 }))).toEqual(['e1', 'e2']);
+    expect(ids(db.events({ profileId: 'p1', reverse: true }))).toEqual(['e5', 'e4', 'e3b', 'e3a', 'e2', 'e1']);
     expect(ids(db.events({ profileId: 'p1', reverse: true, limit: 3 }))).toEqual(['e5', 'e4', 'e3b']);
     expect(ids(db.events({ profileId: 'p1', reverse: true, from: at(30), to: at(40) }))).toEqual(['e4', 'e3b', 'e3a']);
     expect(ids(db.events({ profileId: 'p1', limit: 0 }))).toEqual([]);

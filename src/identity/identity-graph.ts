@@ -1,0 +1,82 @@
+// Identity stitching: profileIds linked to userIds by their earliest link, and the unified profile an identifier belongs to.
+
+import { isLater } from '../projections/attributes.js';
+import type { ProjectionStore } from '../projections/projection-store.js';
+
+/** A unified profile's identity: one userId with its profileIds, or one lone profileId. */
+export interface UnifiedIdentity {
+  /** The userId, or the lone profileId. */
+  id: string;
+  userId: string | undefined;
+  profileIds: string[];
+}
+
+/** `u:<userId>` or `p:<profileId>`: the identifier an event or update belongs to. */
+export type Owner = string;
+
+export const userOwner = (userId: string): Owner => `u:${userId}`;
+export const profileOwner = (profileId: string): Owner => `p:${profileId}`;
+
+/**
+ * Records a link between a profileId and a userId seen together on an event.
+ * Only the earliest link (by time, then eventId) counts, so the outcome does
+ * not depend on arrival order; a late-arriving earlier link re-homes the
+ * profileId — its partial states follow it without any replay.
+ */
+export function recordLink(store: ProjectionStore, profileId: string, userId: string, time: number, eventId: string): boolean {
+  const current = store.getLink(profileId);
+  if (current !== undefined && !isLater(current.t, current.e, time, eventId)) return false;
+  if (current === undefined || current.u !== userId) {
+    if (current !== undefined) store.removeMember(current.u, profileId);
+    store.addMember(userId, profileId);
+  }
+  store.putLink(profileId, { u: userId, t: time, e: eventId });
+  return current === undefined;
+}
+
+/** The read side of the identity graph. */
+export interface IdentityReader {
+  getLink(profileId: string): { u: string } | undefined;
+  membersOf(userId: string): string[];
+  hasUser(userId: string): boolean;
+  hasProfile(profileId: string): boolean;
+}
+
+/** The unified profile of a userId. */
+export function identityOfUser(reader: IdentityReader, userId: string): UnifiedIdentity {
+  return { id: userId, userId, profileIds: reader.membersOf(userId).sort() };
+}
+
+/** The unified profile a profileId belongs to: its user's, or its own when never linked. */
+export function identityOfProfile(reader: IdentityReader, profileId: string): UnifiedIdentity {
+  const link = reader.getLink(profileId);
+  return link === undefined ? { id: profileId, userId: undefined, profileIds: [profileId] } : identityOfUser(reader, link.u);
+}
+
+/** Resolves a lookup key: `{ userId }`, `{ profileId }`, or any identifier (a userId first, then a profileId). */
+export function resolveIdentity(
+  reader: IdentityReader,
+  target: string | { userId?: string; profileId?: string },
+): UnifiedIdentity | undefined {
+  if (typeof target !== 'string') {
+    if (target.userId !== undefined) return reader.hasUser(target.userId) ? identityOfUser(reader, target.userId) : undefined;
+    if (target.profileId !== undefined) return reader.hasProfile(target.profileId) ? identityOfProfile(reader, target.profileId) : undefined;
+    return undefined;
+  }
+  if (reader.hasUser(target)) return identityOfUser(reader, target);
+  if (reader.hasProfile(target)) return identityOfProfile(reader, target);
+  return undefined;
+}
+
+/** The owners whose partials and events make up a unified profile. */
+export function ownersOf(identity: UnifiedIdentity): Owner[] {
+  const owners = identity.profileIds.map(profileOwner);
+  if (identity.userId !== undefined) owners.unshift(userOwner(identity.userId));
+  return owners;
+}
+
+/** The unified profile id an owner belongs to now. */
+export function unifiedIdOf(reader: IdentityReader, owner: Owner): string {
+  const id = owner.slice(2);
+  return owner.startsWith('u:') ? id : (reader.getLink(id)?.u ?? id);
+}

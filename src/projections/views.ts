@@ -1,0 +1,143 @@
+// Profiles, accounts and sessions as callers see them: the merge of their partial states over generations and identifiers.
+
+import { ownersOf, unifiedIdOf, type IdentityReader, type UnifiedIdentity } from '../identity/identity-graph.js';
+import type { JsonValue } from '../schema/json-value.js';
+import { emptyRecord, resolveAttributes, setOwn, type AttributeValue } from './attributes.js';
+import { computedValue, emptyComputedValue, type CompiledComputed } from './computed.js';
+import {
+  emptyAccount,
+  emptyIdentifier,
+  emptySession,
+  mergeAccounts,
+  mergeIdentifiers,
+  mergeSessions,
+  type AccountPartial,
+  type IdentifierPartial,
+  type SessionPartial,
+} from './partials.js';
+import { PartialKind, type PartialKey, type PartialKindCode } from './projection-store.js';
+
+/** A unified profile: one userId with its profileIds, or a lone profileId. */
+export interface Profile {
+  /** The userId, or the lone profileId. */
+  id: string;
+  userId?: string;
+  profileIds: string[];
+  /** ISO-8601 times of the first and last behavioural event; null when there is none. */
+  firstSeen: string | null;
+  lastSeen: string | null;
+  eventCount: number;
+  sessionCount: number;
+  accounts: string[];
+  /** Behavioural events per eventName. */
+  eventCounts: Record<string, number>;
+  /** Each attribute's value with the source, time and record that set it. */
+  attributes: Record<string, AttributeValue>;
+  /** Computed attributes declared at open. */
+  computed: Record<string, JsonValue>;
+}
+
+export interface Account {
+  accountId: string;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  eventCount: number;
+  /** Unified profile ids of the members. */
+  members: string[];
+  attributes: Record<string, AttributeValue>;
+}
+
+export interface Session {
+  sessionId: string;
+  /** The unified profile of the session's earliest event; null when it identified nobody. */
+  profileId: string | null;
+  /** Every unified profile seen in the session. */
+  profiles: string[];
+  start: string | null;
+  end: string | null;
+  durationMs: number;
+  eventCount: number;
+  /** Distinct pageIds, sorted. */
+  pages: string[];
+}
+
+/** What the views read. */
+export interface ViewSource extends IdentityReader {
+  getPartial(key: PartialKey): unknown;
+  lastGeneration(): number;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+function gather<T>(source: ViewSource, kind: PartialKindCode, id: string, merge: (a: T, b: T) => T, into: T): { state: T; found: boolean } {
+  let state = into;
+  let found = false;
+  for (let gen = 0; gen <= source.lastGeneration(); gen++) {
+    const partial = source.getPartial([gen, kind, id]) as T | undefined;
+    if (partial === undefined) continue;
+    state = merge(state, partial);
+    found = true;
+  }
+  return { state, found };
+}
+
+export function buildProfile(source: ViewSource, identity: UnifiedIdentity, computed: readonly CompiledComputed[]): Profile {
+  let state = emptyIdentifier();
+  const merge = (a: IdentifierPartial, b: IdentifierPartial): IdentifierPartial => mergeIdentifiers(a, b, computed);
+  for (const owner of ownersOf(identity)) {
+    const kind = owner.startsWith('u:') ? PartialKind.userId : PartialKind.profileId;
+    state = gather(source, kind, owner.slice(2), merge, state).state;
+  }
+  const computedOut = emptyRecord<JsonValue>();
+  for (const def of computed) {
+    const acc = Object.hasOwn(state.computed, def.name) ? state.computed[def.name] : undefined;
+    setOwn(computedOut, def.name, acc === undefined ? emptyComputedValue(def.op) : computedValue(def.op, acc));
+  }
+  const profile: Profile = {
+    id: identity.id,
+    profileIds: identity.profileIds,
+    firstSeen: iso(state.first),
+    lastSeen: iso(state.last),
+    eventCount: state.count,
+    sessionCount: state.sessions.length,
+    accounts: state.accounts,
+    eventCounts: Object.assign({}, state.names),
+    attributes: resolveAttributes(state),
+    computed: computedOut,
+  };
+  if (identity.userId !== undefined) profile.userId = identity.userId;
+  return profile;
+}
+
+export function buildAccount(source: ViewSource, accountId: string): Account | undefined {
+  const { state, found } = gather<AccountPartial>(source, PartialKind.account, accountId, mergeAccounts, emptyAccount());
+  if (!found) return undefined;
+  return {
+    accountId,
+    firstSeen: iso(state.first),
+    lastSeen: iso(state.last),
+    eventCount: state.count,
+    members: unifiedIds(source, state.members),
+    attributes: resolveAttributes(state),
+  };
+}
+
+export function buildSession(source: ViewSource, sessionId: string): Session | undefined {
+  const { state, found } = gather<SessionPartial>(source, PartialKind.session, sessionId, mergeSessions, emptySession());
+  if (!found) return undefined;
+  const owner = state.firstEvent?.o ?? '';
+  return {
+    sessionId,
+    profileId: owner === '' ? null : unifiedIdOf(source, owner),
+    profiles: unifiedIds(source, state.owners),
+    start: iso(state.first),
+    end: iso(state.last),
+    durationMs: state.first === null || state.last === null ? 0 : state.last - state.first,
+    eventCount: state.count,
+    pages: state.pages,
+  };
+}
+
+function unifiedIds(source: ViewSource, owners: readonly string[]): string[] {
+  return [...new Set(owners.map((owner) => unifiedIdOf(source, owner)))].sort();
+}
