@@ -43,6 +43,12 @@ export interface Stats {
   lastSeq: number;
   /** Size of the store's files. */
   bytesOnDisk: number;
+  /** Unified profiles: userIds plus profileIds never linked to one. */
+  profiles: number;
+  accounts: number;
+  sessions: number;
+  /** Attribute updates stored through `setAttributes`. */
+  attributeUpdates: number;
 }
 
 /** Internal hooks for tests; not part of the public API. */
@@ -190,6 +196,10 @@ export class EventDB {
       quarantined: this.quarantineCount(),
       lastSeq,
       bytesOnDisk: this.storage.bytesOnDisk(),
+      profiles: this.counters.userIds + this.counters.profileIds - this.counters.linkedProfileIds,
+      accounts: this.counters.accounts,
+      sessions: this.counters.sessions,
+      attributeUpdates: this.counters.attributeUpdates,
     };
   }
 
