@@ -37,9 +37,9 @@ async function rawPuts(events: readonly object[], dir: string): Promise<void> {
   await db.close();
 }
 
-/** eventdb: validate, dedupe, log, indexes; `inFlight` batches issued before awaiting the oldest. */
-async function ingestBatches(events: readonly object[], dir: string, inFlight: number): Promise<void> {
-  const db = await EventDB.open({ path: dir });
+/** eventdb: validate, dedupe, log, indexes (and projections unless `core`); `inFlight` batches issued before awaiting the oldest. */
+async function ingestBatches(events: readonly object[], dir: string, inFlight: number, core = false): Promise<void> {
+  const db = await EventDB.open({ path: dir }, { projections: !core });
   const pending: Promise<unknown>[] = [];
   for (let i = 0; i < events.length; i += batchSize) {
     pending.push(db.ingestBatch(events.slice(i, i + batchSize)));
@@ -60,6 +60,28 @@ async function concurrentIngest(events: readonly object[], dir: string, callers:
   await db.close();
 }
 
+/** A profileId with 10k events, homed at one user, re-homed by a late-arriving earlier link: the cost of that one ingest. */
+async function relinkCost(): Promise<{ workload: string; events: number; eventsPerSec: number; ratioToRaw: number }[]> {
+  const dir = freshDir();
+  const db = await EventDB.open({ path: dir });
+  const history = Array.from({ length: 10_000 }, (_, i) => ({
+    eventId: `h${i}`, profileId: 'device-1', sessionId: `s${i % 50}`, eventName: 'purchase',
+    timestamp: new Date(Date.UTC(2026, 0, 2) + i * 1000).toISOString(), data: { amount: i % 100 },
+  }));
+  await db.ingestBatch(history);
+  await db.ingest({ eventId: 'link-late', profileId: 'device-1', userId: 'bob', sessionId: 's', eventName: 'login', timestamp: '2026-01-03T00:00:00Z' });
+  const started = performance.now();
+  await db.ingest({ eventId: 'link-early', profileId: 'device-1', userId: 'alice', sessionId: 's', eventName: 'login', timestamp: '2026-01-01T00:00:00Z' });
+  const relinkMs = performance.now() - started;
+  const readStarted = performance.now();
+  const profile = db.getProfile('alice');
+  const readMs = performance.now() - readStarted;
+  console.log(`\nre-link of a profileId with 10,000 events: ${relinkMs.toFixed(2)} ms (durable ingest of the linking event); getProfile after: ${readMs.toFixed(2)} ms, eventCount ${profile?.eventCount}`);
+  await db.close();
+  rmSync(dir, { recursive: true, force: true });
+  return [{ workload: `re-link of a profileId with 10k events (ms: ${relinkMs.toFixed(2)})`, events: 1, eventsPerSec: Math.round(1000 / relinkMs), ratioToRaw: Number.NaN }];
+}
+
 type Job = (dir: string) => Promise<void>;
 
 function task(bench: Bench, name: string, job: Job): void {
@@ -78,8 +100,9 @@ for (const n of sizes) {
   const events = generateEvents(n);
   const bench = new Bench({ name: `ingest ${n}`, iterations: n >= 1_000_000 ? 1 : 3, time: 0, warmup: false, throws: true });
   task(bench, 'raw lmdb putSync', (dir) => rawPuts(events, dir));
-  task(bench, 'ingestBatch, awaited one by one', (dir) => ingestBatches(events, dir, 1));
-  task(bench, 'ingestBatch, 2 batches in flight', (dir) => ingestBatches(events, dir, 2));
+  task(bench, 'core only: ingestBatch, 2 in flight', (dir) => ingestBatches(events, dir, 2, true));
+  task(bench, 'with projections: ingestBatch, awaited one by one', (dir) => ingestBatches(events, dir, 1));
+  task(bench, 'with projections: ingestBatch, 2 in flight', (dir) => ingestBatches(events, dir, 2));
   await bench.run();
   console.log(`\n${n.toLocaleString()} events, batches of ${batchSize.toLocaleString()}`);
   console.table(bench.table());
@@ -89,6 +112,8 @@ for (const n of sizes) {
   };
   const raw = rate('raw lmdb putSync');
   for (const t of bench.tasks) rows.push({ workload: t.name, events: n, eventsPerSec: Math.round(rate(t.name)), ratioToRaw: Number((rate(t.name) / raw).toFixed(2)) });
+  const core = rate('core only: ingestBatch, 2 in flight');
+  console.log(`with projections ÷ core only (2 in flight): ${(rate('with projections: ingestBatch, 2 in flight') / core).toFixed(2)}`);
 }
 
 {
@@ -102,6 +127,8 @@ for (const n of sizes) {
     rows.push({ workload: 'ingest() x1000 in flight, durable', events: concurrentN, eventsPerSec: Math.round((concurrentN / result.period) * 1000), ratioToRaw: Number.NaN });
   }
 }
+
+rows.push(...(await relinkCost()));
 
 console.log('\nsummary (events/s, ratio to raw lmdb puts of the same records in this run)');
 console.table(rows);

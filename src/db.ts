@@ -51,9 +51,11 @@ export interface Stats {
   attributeUpdates: number;
 }
 
-/** Internal hooks for tests; not part of the public API. */
+/** @internal Hooks for tests and benchmarks; not part of the public API. */
 export interface InternalOptions {
   hashEventId?: (eventId: string) => bigint;
+  /** `false` turns projections off (the benchmark's core-only baseline). */
+  projections?: boolean;
 }
 
 /**
@@ -103,9 +105,10 @@ export class EventDB {
     const storage = new Storage({ path, mapSizeBytes: resolved.mapSizeBytes, noSync: resolved.inMemory });
     const dedupe = new DedupeSet(storage, internal.hashEventId ?? hashEventId);
     dedupe.load();
+    storage.loadIdentifierFilter();
     const counters = { ...emptyCounters(), ...(storage.meta.get('counters') as Partial<Counters> | undefined) };
     const quarantine = new QuarantineStore(storage.quarantine);
-    const projector = new Projector(storage, resolved.computed, resolved.placeholderIds, counters);
+    const projector = new Projector(storage, resolved.computed, resolved.placeholderIds, counters, internal.projections ?? true);
     const writer = new BatchWriter(storage, dedupe, quarantine, counters, resolved, projector);
     const reads = new ReadModel(storage, resolved.computed, resolved.placeholderIds);
     return new EventDB(resolved, storage, writer, dedupe, counters, quarantine, reads);

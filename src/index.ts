@@ -16,3 +16,8 @@ export type { StoredRecord } from './storage/record-codec.js';
 export type { QuarantinedRecord } from './storage/quarantine-store.js';
 export type { ProductEntry } from './catalog/product-entry.js';
 export type { VerifyReport, Difference } from './query/verify.js';
+export type { Profile, Account, Session } from './projections/views.js';
+export type { ProfileLookup } from './projections/read-model.js';
+export type { AttributeValue } from './projections/attributes.js';
+export type { ComputedAttribute, ComputedOp } from './projections/computed.js';
+export type { AttributeTarget, SetAttributesInput } from './schema/record.js';

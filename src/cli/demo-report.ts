@@ -1,6 +1,6 @@
 // What `eventdb demo` found, and how it is printed: readable text, or one JSON object.
 
-import type { BatchResult, ProductEntry, Stats, StoredRecord } from '../index.js';
+import type { BatchResult, ProductEntry, Profile, Stats, StoredRecord } from '../index.js';
 import { count, indent, megabytes, seconds, table } from './format.js';
 
 /** Totals of one ingest run, summed over its batches. */
@@ -28,7 +28,7 @@ export interface DemoReport {
   ingest: IngestTally;
   stats: Stats;
   quarantined: number;
-  example: { profileId: string | undefined; events: StoredRecord[]; event: StoredRecord | undefined; product: ProductEntry | undefined };
+  example: { profileId: string | undefined; profile: Profile | undefined; events: StoredRecord[]; event: StoredRecord | undefined; product: ProductEntry | undefined };
 }
 
 /** Prints the report to stdout: one JSON object with `json`, readable sections otherwise. */
@@ -62,6 +62,7 @@ function toJson(report: DemoReport): object {
     quarantined: report.quarantined,
     example: {
       profileId: example.profileId ?? null,
+      profile: example.profile ?? null,
       events: example.events,
       event: example.event ?? null,
       product: example.product ?? null,
@@ -129,6 +130,9 @@ function exampleSection({ example }: DemoReport): string {
     parts.push(`Profile ${example.profileId}, first ${example.events.length} events (db.events({ profileId, limit: 10 })):`);
     parts.push(indent(table(['timestamp', 'eventName', 'sessionId', 'eventId'], rows)));
   }
+  if (example.profile !== undefined) {
+    parts.push(`\ndb.getProfile({ profileId: '${example.profileId}' }) — the unified profile:\n${indent(JSON.stringify(profileSummary(example.profile), null, 2))}`);
+  }
   if (example.event !== undefined) {
     parts.push(`\ndb.getEvent('${example.event.eventId}'):\n${indent(JSON.stringify(example.event, null, 2))}`);
   }
@@ -136,4 +140,11 @@ function exampleSection({ example }: DemoReport): string {
     parts.push(`\ndb.catalog.get('${example.product.id}'):\n${indent(JSON.stringify(example.product, null, 2))}`);
   }
   return parts.join('\n');
+}
+
+/** The profile with its longest lists cut, so it reads on one screen. */
+function profileSummary(profile: Profile): Record<string, unknown> {
+  const { eventCounts, attributes, ...rest } = profile;
+  const topNames = Object.entries(eventCounts).sort((a, b) => b[1] - a[1]).slice(0, 5);
+  return { ...rest, eventCounts: Object.fromEntries(topNames), attributes: Object.keys(attributes).length };
 }

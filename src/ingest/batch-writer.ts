@@ -63,6 +63,7 @@ export class BatchWriter {
     const projection = this.projector.begin();
     const results = inputs.map((input) => this.writeOne(input, validate(input), batch, projection));
     this.projector.flush(projection);
+    const written = this.storage.pending.take();
     const committed = this.storage.meta.put('counters', { ...this.counters });
     try {
       await committed;
@@ -72,6 +73,7 @@ export class BatchWriter {
       throw eventdbErrors.writeFailed(err);
     } finally {
       this.dedupe.settle(batch);
+      this.storage.pending.settle(written);
     }
     return results;
   }

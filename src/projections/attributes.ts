@@ -31,7 +31,8 @@ export function emptyRecord<T>(): Record<string, T> {
 
 /** Sets an own property, even one named `__proto__`, without touching any prototype. */
 export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 function own<T>(target: Record<string, T>, key: string): T | undefined {

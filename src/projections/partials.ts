@@ -2,7 +2,7 @@
 
 import type { JsonObject } from '../schema/json-value.js';
 import type { AttributeUpdate } from '../schema/record.js';
-import { applyUpdate, emptyRecord, isLater, mergeAttributes, setOwn, type AttributeState } from './attributes.js';
+import { applyUpdate, isLater, mergeAttributes, setOwn, type AttributeState } from './attributes.js';
 import { accumulate, mergeAccumulators, type Accumulator, type CompiledComputed } from './computed.js';
 import type { Owner } from '../identity/identity-graph.js';
 import { insertSorted, unionSorted } from './sorted-set.js';
@@ -36,24 +36,18 @@ export interface AccountPartial extends Activity, AttributeState {
   members: Owner[];
 }
 
-function emptyActivity(): Activity {
-  return { first: null, last: null, count: 0 };
-}
+// Literals with every field, in one order: objects of one shape keep property access fast.
 
 export function emptyIdentifier(): IdentifierPartial {
-  return { ...emptyActivity(), names: emptyRecord(), sessions: [], accounts: [], computed: emptyRecord(), ...emptyAttributes() };
+  return { first: null, last: null, count: 0, names: {}, sessions: [], accounts: [], computed: {}, latest: {}, once: {} };
 }
 
 export function emptySession(): SessionPartial {
-  return { ...emptyActivity(), pages: [], owners: [], firstEvent: null };
+  return { first: null, last: null, count: 0, pages: [], owners: [], firstEvent: null };
 }
 
 export function emptyAccount(): AccountPartial {
-  return { ...emptyActivity(), members: [], ...emptyAttributes() };
-}
-
-function emptyAttributes(): AttributeState {
-  return { latest: emptyRecord(), once: emptyRecord() } as AttributeState;
+  return { first: null, last: null, count: 0, members: [], latest: {}, once: {} };
 }
 
 function touch(activity: Activity, time: number): void {
@@ -104,14 +98,17 @@ export function addUpdate(partial: AttributeState, update: AttributeUpdate, time
   applyUpdate(partial, update, time, eventId, source);
 }
 
+/** A shallow copy that keeps keys such as `__proto__` as own properties. */
+function copyRecord<T>(from: Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const key of Object.keys(from)) setOwn(out, key, from[key]!);
+  return out;
+}
+
 function mergeActivity(into: Activity, from: Activity): void {
   if (from.first !== null) into.first = into.first === null ? from.first : Math.min(into.first, from.first);
   if (from.last !== null) into.last = into.last === null ? from.last : Math.max(into.last, from.last);
   into.count += from.count;
-}
-
-function cloneAttributes(from: AttributeState): AttributeState {
-  return { latest: Object.assign(emptyRecord(), from.latest), once: Object.assign(emptyRecord(), from.once) } as AttributeState;
 }
 
 /** a ⊕ b as a new object (stored partials may be shared by a cache, so neither input is changed). */
@@ -120,11 +117,12 @@ export function mergeIdentifiers(a: IdentifierPartial, b: IdentifierPartial, com
     first: a.first,
     last: a.last,
     count: a.count,
-    names: Object.assign(emptyRecord<number>(), a.names),
+    names: copyRecord(a.names),
     sessions: unionSorted(a.sessions, b.sessions),
     accounts: unionSorted(a.accounts, b.accounts),
-    computed: Object.assign(emptyRecord<Accumulator>(), a.computed),
-    ...cloneAttributes(a),
+    computed: copyRecord(a.computed),
+    latest: copyRecord(a.latest),
+    once: copyRecord(a.once),
   };
   mergeActivity(out, b);
   for (const name of Object.keys(b.names)) setOwn(out.names, name, (Object.hasOwn(out.names, name) ? out.names[name]! : 0) + b.names[name]!);
@@ -147,7 +145,14 @@ export function mergeSessions(a: SessionPartial, b: SessionPartial): SessionPart
 }
 
 export function mergeAccounts(a: AccountPartial, b: AccountPartial): AccountPartial {
-  const out: AccountPartial = { first: a.first, last: a.last, count: a.count, members: unionSorted(a.members, b.members), ...cloneAttributes(a) };
+  const out: AccountPartial = {
+    first: a.first,
+    last: a.last,
+    count: a.count,
+    members: unionSorted(a.members, b.members),
+    latest: copyRecord(a.latest),
+    once: copyRecord(a.once),
+  };
   mergeActivity(out, b);
   mergeAttributes(out, b);
   return out;

@@ -27,7 +27,8 @@ import { PartialKind, type PartialKey, type PartialKindCode, type ProjectionStor
 /** What one write call changes, folded per key before it is merged into the stored partials. */
 export interface ProjectionBatch {
   deltas: Map<string, { key: PartialKey; partial: IdentifierPartial | SessionPartial | AccountPartial }>;
-  registered: Set<string>;
+  /** Ids registered by this batch: true when first seen in it (so no stored partial state can exist). */
+  registered: Map<string, boolean>;
 }
 
 const COUNTER_OF: Record<PartialKindCode, 'profileIds' | 'userIds' | 'sessions' | 'accounts'> = {
@@ -50,14 +51,16 @@ export class Projector {
     private readonly computed: readonly CompiledComputed[],
     private readonly placeholders: ReadonlySet<string>,
     private readonly counters: Counters,
+    private readonly enabled = true,
   ) {}
 
   begin(): ProjectionBatch {
-    return { deltas: new Map(), registered: new Set() };
+    return { deltas: new Map(), registered: new Map() };
   }
 
   /** Folds one accepted record into the batch. Product payloads touch no profile. */
   apply(batch: ProjectionBatch, record: NormalizedRecord, seq: number): void {
+    if (!this.enabled) return;
     const gen = generationOf(seq);
     if (record.kind === 'event') this.applyEvent(batch, record, gen);
     else if (record.kind === 'attributes') this.applyAttributes(batch, record, gen);
@@ -66,7 +69,7 @@ export class Projector {
   /** Merges the batch's deltas into the stored partials (issued with the batch's other writes). */
   flush(batch: ProjectionBatch): void {
     for (const { key, partial } of batch.deltas.values()) {
-      const stored = this.store.getPartial(key);
+      const stored = batch.registered.get(`${key[1]}\u0000${key[2]}`) === true ? undefined : this.store.getPartial(key);
       this.store.putPartial(key, stored === undefined ? partial : this.merge(key[1], stored, partial));
     }
   }
@@ -144,8 +147,9 @@ export class Projector {
   private register(batch: ProjectionBatch, kind: PartialKindCode, id: string): void {
     const text = `${kind}\u0000${id}`;
     if (batch.registered.has(text)) return;
-    batch.registered.add(text);
-    if (this.store.hasIdentifier(kind, id)) return;
+    const isNew = !this.store.hasIdentifier(kind, id);
+    batch.registered.set(text, isNew);
+    if (!isNew) return;
     this.store.addIdentifier(kind, id);
     this.counters[COUNTER_OF[kind]]++;
   }

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { RecordTuple } from './record-codec.js';
 import { indexKeyEncoder, type IndexBound, type IndexKey } from './keys.js';
+import { PendingWrites } from './pending-writes.js';
+import { IdentifierFilter } from './identifier-filter.js';
 import type { Link, PartialKey, PartialKindCode, ProjectionStore } from '../projections/projection-store.js';
 
 /** Storage options, passed explicitly where the environment is opened. */
@@ -77,29 +79,37 @@ export class Storage implements ProjectionStore {
     this.products = this.root.openDB({ name: 'products', cache: true });
     this.quarantine = this.root.openDB({ name: 'quarantine' });
     this.meta = this.root.openDB({ name: 'meta' });
-    // Cached: the writer reads back partial states and links it has written but not yet committed.
-    // lmdb-js caches by key value, so these trees use string keys (an array key would never hit).
-    this.partials = this.root.openDB({ name: 'partials', cache: true, sharedStructuresKey: Symbol.for('structures') });
-    this.links = this.root.openDB({ name: 'links', cache: true });
+    this.partials = this.root.openDB({ name: 'partials' });
+    this.links = this.root.openDB({ name: 'links' });
     this.members = this.root.openDB({ name: 'members', encoding: 'binary' });
-    this.identifiers = this.root.openDB({ name: 'identifiers', cache: true });
+    this.identifiers = this.root.openDB({ name: 'identifiers' });
   }
+
+  /** Projection writes not yet committed (the writer reads its own writes through it). */
+  readonly pending = new PendingWrites();
+  private readonly identifierFilter = new IdentifierFilter();
 
   // Projections (see ProjectionStore).
 
   getPartial(key: PartialKey): unknown {
-    return this.partials.get(partialKeyText(key));
+    const text = partialKeyText(key);
+    const pending = this.pending.get(`P${text}`);
+    return pending !== undefined ? pending : this.partials.get(text);
   }
 
   putPartial(key: PartialKey, value: unknown): void {
-    void this.partials.put(partialKeyText(key), value);
+    const text = partialKeyText(key);
+    this.pending.set(`P${text}`, value);
+    void this.partials.put(text, value);
   }
 
   getLink(profileId: string): Link | undefined {
-    return this.links.get(profileId);
+    const pending = this.pending.get(`L${profileId}`) as Link | undefined;
+    return pending !== undefined ? pending : this.links.get(profileId);
   }
 
   putLink(profileId: string, link: Link): void {
+    this.pending.set(`L${profileId}`, link);
     void this.links.put(profileId, link);
   }
 
@@ -112,11 +122,21 @@ export class Storage implements ProjectionStore {
   }
 
   hasIdentifier(kind: PartialKindCode, id: string): boolean {
-    return this.identifiers.get(`${kind}${id}`) !== undefined;
+    const text = `${kind}${id}`;
+    if (!this.identifierFilter.mightContain(text)) return false;
+    return this.pending.has(`I${text}`) || this.identifiers.get(text) !== undefined;
   }
 
   addIdentifier(kind: PartialKindCode, id: string): void {
-    void this.identifiers.put(`${kind}${id}`, 1);
+    const text = `${kind}${id}`;
+    this.identifierFilter.add(text);
+    this.pending.set(`I${text}`, 1);
+    void this.identifiers.put(text, 1);
+  }
+
+  /** Fills the identifier filter from the identifiers tree (at open). */
+  loadIdentifierFilter(): void {
+    for (const key of this.identifiers.getKeys()) this.identifierFilter.add(key);
   }
 
   /** profileIds homed at a userId (committed state). */

@@ -40,7 +40,7 @@ function generate(seed: number): Op[] {
   const count = 15 + Math.floor(rnd() * 30);
   for (let i = 0; i < count; i++) {
     if (rnd() < 0.15) {
-      const target = rnd() < 0.4 ? { userId: pick(USERS) } : rnd() < 0.7 ? { profileId: pick(DEVICES) } : { accountId: pick(ACCOUNTS) };
+      const target: Record<string, string> = rnd() < 0.4 ? { userId: pick(USERS) } : rnd() < 0.7 ? { profileId: pick(DEVICES) } : { accountId: pick(ACCOUNTS) };
       ops.push({ kind: 'attrs', target, update: { ...update(), eventId: `a${i}`, timestamp: time(), source: pick(['crm', 'api']) } });
       continue;
     }

@@ -45,7 +45,7 @@ async function runDemo(context: CommandContext): Promise<void> {
   const records = interleave(generateEvents(eventCount, datasetOptions(eventCount)), products);
   const generateMs = performance.now() - generateStarted;
 
-  const db = await EventDB.open({ path: context.db });
+  const db = await EventDB.open({ path: context.db, computed: DEMO_COMPUTED });
   try {
     const recordsBefore = db.stats().records;
     const tally = await ingestAll(db, records);
@@ -144,6 +144,12 @@ async function settleOldest(pending: { offset: number; result: Promise<BatchResu
   }
 }
 
+/** Computed attributes the demo declares: lifetime value and order count from purchase events. */
+const DEMO_COMPUTED = {
+  ltv: { op: 'sum', eventName: 'purchase', field: 'price' },
+  orders: { op: 'count', eventName: 'purchase' },
+} as const;
+
 /** One profile's story: the profile of the first stored event of the dataset, that event, and one product. */
 function exampleOf(db: EventDB, records: readonly unknown[], productId: string): DemoReport['example'] {
   // Looked up rather than taken from this run's results, so a re-run (all duplicates) finds the same profile.
@@ -152,6 +158,7 @@ function exampleOf(db: EventDB, records: readonly unknown[], productId: string):
   const profileId = event?.profileId;
   return {
     profileId,
+    profile: profileId === undefined ? undefined : db.getProfile({ profileId }),
     events: profileId === undefined ? [] : db.events({ profileId, limit: 10 }).toArray(),
     event,
     product: db.catalog.get(productId),
