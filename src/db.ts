@@ -5,6 +5,8 @@ import { errors } from './errors.js';
 import { resolveOptions, type EventDBOptions, type ResolvedOptions } from './options.js';
 import { BatchWriter } from './ingest/batch-writer.js';
 import { emptyCounters, summarize, type BatchResult, type Counters, type IngestResult } from './ingest/results.js';
+import { ingestFile } from './ingest/bulk/bulk-ingest.js';
+import type { IngestFileOptions, IngestFileResult } from './ingest/bulk/ingest-file-options.js';
 import { queryEvents, type EventsQuery } from './query/events-query.js';
 import type { Lazy } from './query/lazy.js';
 import { DedupeSet } from './storage/dedupe-set.js';
@@ -13,7 +15,10 @@ import { QuarantineStore, type QuarantinedRecord } from './storage/quarantine-st
 import { fromTuple, type StoredRecord } from './storage/record-codec.js';
 import { makeScratchDir, removeScratchDir } from './storage/scratch-dir.js';
 import { Storage } from './storage/storage.js';
-import { toProductEntry, type ProductEntry, type StoredProductEntry } from './catalog/product-entry.js';
+import { makeCatalogApi, upgradeCatalog, type CatalogApi } from './catalog/catalog-api.js';
+import { CatalogApplier } from './catalog/catalog-applier.js';
+import { catalogSize } from './catalog/catalog-index.js';
+import { CatalogStore } from './storage/catalog-store.js';
 import { verifyStore, type VerifyReport } from './query/verify.js';
 import { repairProjections } from './projections/rebuild.js';
 import { Projector } from './projections/projector.js';
@@ -29,8 +34,12 @@ export interface Stats {
   events: number;
   /** Product payloads stored. */
   productUpdates: number;
-  /** Catalog entries. */
+  /** Catalog entries (complete or not; removed ones not counted). */
   products: number;
+  /** Feed items written by catalog imports. */
+  feedItems: number;
+  /** Products removed by `replace` imports. */
+  productRemovals: number;
   /** Records refused as duplicates of a stored eventId. */
   duplicates: number;
   /** Duplicates whose content differed from the stored record. */
@@ -72,8 +81,8 @@ export class EventDB {
   private closed = false;
   private readonly inFlight = new Set<Promise<unknown>>();
 
-  /** The catalog as fed by product payloads. */
-  readonly catalog: { get(productId: string): ProductEntry | undefined };
+  /** The product catalog: feed imports, product payloads, lookups, queries and facets. */
+  readonly catalog: CatalogApi;
   /** Rejected records, kept for inspection and re-submission. */
   readonly quarantine: QuarantineApi;
 
@@ -85,14 +94,15 @@ export class EventDB {
     private readonly counters: Counters,
     quarantineStore: QuarantineStore,
     private readonly reads: ReadModel,
+    private readonly catalogStore: CatalogStore,
   ) {
-    this.catalog = {
-      get: (productId) => {
-        this.ensureOpen();
-        const stored = storage.getProduct(productId) as StoredProductEntry | undefined;
-        return stored === undefined ? undefined : toProductEntry(stored);
-      },
-    };
+    this.catalog = makeCatalogApi({
+      store: catalogStore,
+      writeCatalog: (records) => writer.writeCatalog(records),
+      clock: options.clock,
+      ensureOpen: () => this.ensureOpen(),
+      track: (work) => this.track(work),
+    });
     this.quarantine = makeQuarantineApi(quarantineStore, this);
   }
 
@@ -109,9 +119,11 @@ export class EventDB {
     const counters = { ...emptyCounters(), ...(storage.meta.get('counters') as Partial<Counters> | undefined) };
     const quarantine = new QuarantineStore(storage.quarantine);
     const projector = new Projector(storage, resolved.computed, resolved.placeholderIds, counters, internal.projections ?? true);
-    const writer = new BatchWriter(storage, dedupe, quarantine, counters, resolved, projector);
+    const catalogStore = new CatalogStore(storage);
+    await upgradeCatalog(storage, catalogStore);
+    const writer = new BatchWriter(storage, dedupe, quarantine, counters, resolved, projector, new CatalogApplier(catalogStore));
     const reads = new ReadModel(storage, resolved.computed, resolved.placeholderIds);
-    return new EventDB(resolved, storage, writer, dedupe, counters, quarantine, reads);
+    return new EventDB(resolved, storage, writer, dedupe, counters, quarantine, reads, catalogStore);
   }
 
   /**
@@ -129,6 +141,31 @@ export class EventDB {
     this.ensureOpen();
     if (!Array.isArray(records)) throw errors.invalidArgument('records', 'must be an array');
     return summarize(await this.track(this.writer.write(records)));
+  }
+
+  /**
+   * Ingests an NDJSON or JSON-array file, gzipped or not (told by its first
+   * bytes), through a pool of worker threads that parse and validate; one
+   * writer commits the chunks in file order, so the store ends as after
+   * `ingestBatch` of the same records. Rejected lines go to `rejectsPath`;
+   * re-running a file is idempotent. See docs/api.md for the options.
+   *
+   * @example
+   * const result = await db.ingestFile('events.ndjson.gz', { workers: 2, rejectsPath: 'rejects.ndjson',
+   *   onProgress: (p) => console.log(p.linesRead, p.ratePerSec) });
+   * // { accepted, duplicates, rejected, conflicts, lines, bytes, elapsedMs, format, gzip }
+   */
+  async ingestFile(path: string, options: IngestFileOptions = {}): Promise<IngestFileResult> {
+    this.ensureOpen();
+    if (typeof path !== 'string' || path === '') throw errors.invalidArgument('path', 'must be a non-empty string');
+    const writer = this.writer;
+    const target = {
+      writeValidated: writer.writeValidated.bind(writer),
+      placeholderIds: this.options.placeholderIds,
+      durability: this.options.durability,
+      ensureOpen: () => this.ensureOpen(),
+    };
+    return this.track(ingestFile(target, path, options));
   }
 
   /**
@@ -192,7 +229,9 @@ export class EventDB {
       records: lastSeq,
       events: this.counters.events,
       productUpdates: this.counters.productUpdates,
-      products: this.storage.productCount(),
+      products: catalogSize(this.catalogStore),
+      feedItems: this.counters.feedItems,
+      productRemovals: this.counters.productRemovals,
       duplicates: this.counters.duplicates,
       conflicts: this.counters.conflicts,
       rejected: this.counters.rejected,
@@ -214,7 +253,7 @@ export class EventDB {
   async verify(): Promise<VerifyReport> {
     this.ensureOpen();
     await Promise.allSettled(this.inFlight);
-    return verifyStore(this.storage, this.dedupe, this.counters, this.options.placeholderIds, this.options.computed).report;
+    return verifyStore(this.storage, this.dedupe, this.counters, this.options.placeholderIds, this.options.computed, this.catalogStore).report;
   }
 
   /**
@@ -225,11 +264,12 @@ export class EventDB {
   async rebuild(): Promise<VerifyReport> {
     this.ensureOpen();
     await Promise.allSettled(this.inFlight);
-    const { report, rebuilt } = verifyStore(this.storage, this.dedupe, this.counters, this.options.placeholderIds, this.options.computed);
+    const { report, rebuilt, catalog } = verifyStore(this.storage, this.dedupe, this.counters, this.options.placeholderIds, this.options.computed, this.catalogStore);
     if (report.differences.some((d) => d.kind === 'projection' || d.kind === 'counter')) {
       repairProjections(this.storage, rebuilt, this.counters);
       await this.track(this.writer.writeCounters());
     }
+    if (report.differences.some((d) => d.kind === 'catalog')) await this.track(catalog.repair(this.catalogStore));
     return { ...report, repaired: true };
   }
 

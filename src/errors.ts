@@ -7,6 +7,7 @@ export type EventDBErrorCode =
   | 'INVALID_ARGUMENT'
   | 'CLOSED'
   | 'WRITE_FAILED'
+  | 'INVALID_INPUT'
   | 'NOT_FOUND';
 
 /**
@@ -48,6 +49,9 @@ export const errors = {
       { cause },
     ),
   notFound: (what: string) => new EventDBError('NOT_FOUND', `${what} was not found`),
+  /** A file or stream whose content cannot be read as the format it should be (malformed JSON array, corrupt gzip). */
+  invalidInput: (where: string, message: string, cause?: unknown) =>
+    new EventDBError('INVALID_INPUT', `${where}: ${message}`, cause === undefined ? undefined : { cause }),
 };
 
 /** Broken invariants crash loudly: they mean a bug, not bad input. */

@@ -2,14 +2,19 @@
 // The eventdb command line: finds the command, parses its options, runs it and maps failures to exit codes.
 
 import { parseArgs } from 'node:util';
-import { GLOBAL_OPTIONS, GLOBAL_USAGE, UsageError, type Command, type CommandContext } from './command.js';
+import { CommandFailure, EXIT, GLOBAL_OPTIONS, GLOBAL_USAGE, UsageError, type Command, type CommandContext } from './command.js';
+import { account } from './commands/account.js';
+import { catalog } from './commands/catalog.js';
 import { demo } from './commands/demo.js';
+import { events } from './commands/events.js';
+import { ingest } from './commands/ingest.js';
+import { profile } from './commands/profile.js';
+import { session } from './commands/session.js';
+import { stats } from './commands/stats.js';
+import { verify } from './commands/verify.js';
 
 /** Every command, by name. A new command is one file under ./commands/ and one entry here. */
-const COMMANDS: readonly Command[] = [demo];
-
-const EXIT_FAILURE = 1;
-const EXIT_USAGE = 2;
+const COMMANDS: readonly Command[] = [ingest, catalog, profile, events, account, session, stats, verify, demo];
 
 function generalHelp(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
@@ -22,6 +27,9 @@ Commands:
 ${list}
 
 ${GLOBAL_USAGE}
+
+Exit codes: 0 ok, 1 failure, 2 bad usage, 3 not found (profile, account, session),
+4 verify found differences.
 
 Run 'eventdb <command> --help' for the options of one command.`;
 }
@@ -60,8 +68,7 @@ async function main(args: string[]): Promise<number> {
     process.stdout.write(`${command.usage}\n\n${GLOBAL_USAGE}\n`);
     return 0;
   }
-  await command.run(context);
-  return 0;
+  return (await command.run(context)) ?? EXIT.ok;
 }
 
 /** parseArgs reports bad usage as TypeErrors with ERR_PARSE_ARGS_* codes. */
@@ -83,11 +90,11 @@ function summaryOf(err: unknown, usage: boolean): string {
 function report(err: unknown, debug: boolean): number {
   if (isUsageError(err)) {
     process.stderr.write(`eventdb: ${summaryOf(err, true)} (run 'eventdb --help' for usage)\n`);
-    return EXIT_USAGE;
+    return EXIT.usage;
   }
   process.stderr.write(`eventdb: ${summaryOf(err, false)}\n`);
   if (debug && err instanceof Error && err.stack !== undefined) process.stderr.write(`${err.stack}\n`);
-  return EXIT_FAILURE;
+  return err instanceof CommandFailure ? err.exitCode : EXIT.failure;
 }
 
 const argv = process.argv.slice(2);

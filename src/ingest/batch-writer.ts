@@ -1,18 +1,19 @@
 // The single writer: validates, dedupes and issues every write of a batch in one event turn (one LMDB transaction).
 
 import { errors as eventdbErrors } from '../errors.js';
-import type { ResolvedOptions } from '../options.js';
+import type { Durability, ResolvedOptions } from '../options.js';
 import { canonicalJson } from '../schema/json-value.js';
 import type { NormalizedRecord, Validation } from '../schema/record.js';
 import { validateRecord, type ValidationContext } from '../schema/validate.js';
 import { validateSetAttributes } from '../schema/validate-set-attributes.js';
 import type { ProjectionBatch, Projector } from '../projections/projector.js';
-import type { DedupeSet, PendingBatch, Seen } from '../storage/dedupe-set.js';
+import type { DedupeSet, PendingBatch, Probe, Seen } from '../storage/dedupe-set.js';
 import { contentHash } from '../storage/hash.js';
 import type { QuarantineStore } from '../storage/quarantine-store.js';
 import { fromTuple, toNormalized, toTuple } from '../storage/record-codec.js';
 import type { Storage } from '../storage/storage.js';
-import { mergePayload, type StoredProductEntry } from '../catalog/product-entry.js';
+import type { CatalogApplier } from '../catalog/catalog-applier.js';
+import { isCatalogRecord, reassertedEventId } from '../catalog/catalog-records.js';
 import { indexKeysOf } from './index-keys.js';
 import type { Counters, IngestResult } from './results.js';
 
@@ -33,6 +34,7 @@ export class BatchWriter {
     private readonly counters: Counters,
     private readonly options: ResolvedOptions,
     private readonly projector: Projector,
+    private readonly catalog: CatalogApplier,
   ) {
     this.nextSeq = storage.lastSeq() + 1;
     this.validation = { placeholders: options.placeholderIds };
@@ -52,22 +54,46 @@ export class BatchWriter {
     return result!;
   }
 
+  /**
+   * Writes the catalog records of a feed import (feed items and removals,
+   * already validated). `accepted`: written; `duplicate`: it would change
+   * nothing (see `writeCatalogRecord`), nothing written and no counter moved.
+   */
+  writeCatalog(records: readonly NormalizedRecord[]): Promise<IngestResult[]> {
+    return this.commit(records, (record) => ({ ok: true, record: record as NormalizedRecord, warnings: [] }));
+  }
+
   /** Persists the counters (after a repair) and waits for everything issued so far to be durable. */
   async writeCounters(): Promise<void> {
     await this.commit([], () => ({ ok: false, errors: [] }));
   }
 
-  private async commit(inputs: readonly unknown[], validate: (input: unknown) => Validation): Promise<IngestResult[]> {
+  /**
+   * Writes inputs validated elsewhere (bulk-ingest workers run the same pure
+   * `validateRecord`): `validations[i]` belongs to `inputs[i]`, whose value is
+   * only read when it is rejected (for the quarantine). `durability` overrides
+   * the store's for this call.
+   */
+  writeValidated(inputs: readonly unknown[], validations: readonly Validation[], durability: Durability = this.options.durability): Promise<IngestResult[]> {
+    return this.commit(inputs, (_input, index) => validations[index]!, durability);
+  }
+
+  private async commit(
+    inputs: readonly unknown[],
+    validate: (input: unknown, index: number) => Validation,
+    durability: Durability = this.options.durability,
+  ): Promise<IngestResult[]> {
     if (this.failure !== undefined) throw eventdbErrors.writeFailed(this.failure);
     const batch = this.dedupe.beginBatch();
     const projection = this.projector.begin();
-    const results = inputs.map((input) => this.writeOne(input, validate(input), batch, projection));
+    const results = inputs.map((input, index) => this.writeOne(input, validate(input, index), batch, projection));
     this.projector.flush(projection);
+    this.catalog.flush();
     const written = this.storage.pending.take();
     const committed = this.storage.meta.put('counters', { ...this.counters });
     try {
       await committed;
-      if (this.options.durability === 'durable') await this.storage.flushed;
+      if (durability === 'durable') await this.storage.flushed;
     } catch (err) {
       this.failure = err as Error;
       throw eventdbErrors.writeFailed(err);
@@ -81,17 +107,14 @@ export class BatchWriter {
   private writeOne(input: unknown, validation: Validation, batch: PendingBatch, projection: ProjectionBatch): IngestResult {
     if (!validation.ok) return this.reject(input, validation.errors);
     const { record, warnings } = validation;
+    if (isCatalogRecord(record)) return this.writeCatalogRecord(record, batch);
     const timeGiven = !Number.isNaN(record.time);
     this.complete(record);
     const probe = this.dedupe.probe(record.eventId);
     const seen = this.dedupe.find(probe);
     if (seen !== undefined) return this.duplicate(record, seen, timeGiven, warnings);
 
-    const seq = this.nextSeq++;
-    const tuple = toTuple(record);
-    void this.storage.putRecord(seq, tuple);
-    this.dedupe.add(probe, seq, tuple, batch);
-    for (const key of indexKeysOf(record, seq, this.options.placeholderIds)) void this.storage.putIndex(key);
+    const seq = this.append(record, probe, batch);
     if (record.kind === 'product') {
       this.counters.productUpdates++;
       this.mergeProduct(record);
@@ -102,6 +125,36 @@ export class BatchWriter {
     const result: IngestResult = { status: 'accepted', eventId: record.eventId, seq };
     if (warnings.length > 0) result.warnings = warnings;
     return result;
+  }
+
+  /** Issues the log, dedupe and index writes of a new record; returns its seq. */
+  private append(record: NormalizedRecord, probe: Probe, batch: PendingBatch): number {
+    const seq = this.nextSeq++;
+    const tuple = toTuple(record);
+    void this.storage.putRecord(seq, tuple);
+    this.dedupe.add(probe, seq, tuple, batch);
+    for (const key of indexKeysOf(record, seq, this.options.placeholderIds)) void this.storage.putIndex(key);
+    return seq;
+  }
+
+  /**
+   * A feed item whose content-derived eventId is stored already is written
+   * again (under an eventId of content and time) only when it would change
+   * the entry — payloads changed it since; otherwise re-importing an
+   * unchanged feed writes nothing. A removal is written once per (id, time).
+   */
+  private writeCatalogRecord(record: NormalizedRecord, batch: PendingBatch): IngestResult {
+    let probe = this.dedupe.probe(record.eventId);
+    if (this.dedupe.find(probe) !== undefined) {
+      if (record.kind !== 'feedItem' || !this.catalog.wouldChange(record)) return { status: 'duplicate', eventId: record.eventId };
+      record.eventId = reassertedEventId(record);
+      probe = this.dedupe.probe(record.eventId);
+      if (this.dedupe.find(probe) !== undefined) return { status: 'duplicate', eventId: record.eventId };
+    }
+    const seq = this.append(record, probe, batch);
+    this.counters[record.kind === 'feedItem' ? 'feedItems' : 'productRemovals']++;
+    this.catalog.apply(record);
+    return { status: 'accepted', eventId: record.eventId, seq };
   }
 
   private reject(input: unknown, errors: IngestResult['errors'] & object): IngestResult {
@@ -139,10 +192,7 @@ export class BatchWriter {
   }
 
   private mergeProduct(record: NormalizedRecord): void {
-    const productId = record.productId!;
-    const current = this.storage.getProduct(productId) as StoredProductEntry | undefined;
-    const merged = mergePayload(current, productId, record.data ?? {}, record.time, record.eventId);
-    if (merged !== undefined) void this.storage.putProduct(productId, merged);
+    this.catalog.apply(record);
   }
 }
 

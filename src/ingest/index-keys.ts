@@ -9,13 +9,16 @@ import { generationOf, indexKey, type IndexKey } from '../storage/keys.js';
  * profileId (placeholders identify nobody and are skipped) — and under its
  * sessionId, accountId and eventName. Reading a unified profile merges the
  * owner ranges of its userId and profileIds, so re-homing a profileId moves
- * its history without rewriting an index entry. Product payloads are indexed
- * only by productId (they touch no profile); attribute records not at all.
+ * its history without rewriting an index entry. Product payloads, feed items
+ * and product removals are indexed only by productId (they touch no profile);
+ * attribute records not at all.
  */
 export function indexKeysOf(record: NormalizedRecord, seq: number, placeholders: ReadonlySet<string>): IndexKey[] {
   const gen = generationOf(seq);
   const { time } = record;
-  if (record.kind === 'product') return [indexKey(gen, 'productId', record.productId!, time, seq)];
+  if (record.kind === 'product' || record.kind === 'feedItem' || record.kind === 'productRemoval') {
+    return [indexKey(gen, 'productId', record.productId!, time, seq)];
+  }
   if (record.kind === 'attributes') return [];
   const keys: IndexKey[] = [];
   const { profileId, userId, sessionId, accountId, eventName } = record;

@@ -32,6 +32,9 @@ export interface Counters {
   events: number;
   productUpdates: number;
   attributeUpdates: number;
+  /** Catalog records written by feed imports: feed items and removals. */
+  feedItems: number;
+  productRemovals: number;
   duplicates: number;
   conflicts: number;
   rejected: number;
@@ -48,6 +51,8 @@ export function emptyCounters(): Counters {
     events: 0,
     productUpdates: 0,
     attributeUpdates: 0,
+    feedItems: 0,
+    productRemovals: 0,
     duplicates: 0,
     conflicts: 0,
     rejected: 0,

@@ -7,10 +7,12 @@ import { fromTuple, toNormalized } from '../storage/record-codec.js';
 import type { Storage } from '../storage/storage.js';
 import type { CompiledComputed } from '../projections/computed.js';
 import { compareProjections, ProjectionRebuild } from '../projections/rebuild.js';
+import { CatalogRebuild } from '../catalog/catalog-rebuild.js';
+import type { CatalogStore } from '../storage/catalog-store.js';
 
 /** One disagreement between the log and what was derived from it. */
 export interface Difference {
-  kind: 'dedupe' | 'index' | 'counter' | 'projection';
+  kind: 'dedupe' | 'index' | 'counter' | 'projection' | 'catalog';
   message: string;
 }
 
@@ -32,8 +34,10 @@ export function verifyStore(
   counters: Counters,
   placeholders: ReadonlySet<string>,
   computed: readonly CompiledComputed[],
-): { report: VerifyReport; rebuilt: ProjectionRebuild } {
+  catalogStore?: CatalogStore,
+): { report: VerifyReport; rebuilt: ProjectionRebuild; catalog: CatalogRebuild } {
   const rebuilt = new ProjectionRebuild(computed, placeholders);
+  const catalog = new CatalogRebuild();
   const report: VerifyReport = { ok: true, differences: [], differenceCount: 0, recordsChecked: 0 };
   const note = (kind: Difference['kind'], message: string): void => {
     report.ok = false;
@@ -41,11 +45,12 @@ export function verifyStore(
     if (report.differences.length < MAX_LISTED) report.differences.push({ kind, message });
   };
   let expectedIndexEntries = 0;
-  const perKind = { event: 0, product: 0, attributes: 0 };
+  const perKind = { event: 0, product: 0, attributes: 0, feedItem: 0, productRemoval: 0 };
   for (const { key: seq, value } of storage.records()) {
     const record = fromTuple(seq, value);
     report.recordsChecked++;
     rebuilt.add(toNormalized(record), seq);
+    catalog.add(toNormalized(record));
     perKind[record.kind]++;
     const found = dedupe.findCommitted(record.eventId);
     if (found !== seq) note('dedupe', `eventId ${record.eventId} at seq ${seq} resolves to ${String(found)}`);
@@ -62,11 +67,18 @@ export function verifyStore(
   if (dedupeEntries !== report.recordsChecked) {
     note('dedupe', `${dedupeEntries} dedupe entries stored for ${report.recordsChecked} records`);
   }
-  const kinds = [['events', perKind.event], ['productUpdates', perKind.product], ['attributeUpdates', perKind.attributes]] as const;
+  const kinds = [
+    ['events', perKind.event],
+    ['productUpdates', perKind.product],
+    ['attributeUpdates', perKind.attributes],
+    ['feedItems', perKind.feedItem],
+    ['productRemovals', perKind.productRemoval],
+  ] as const;
   for (const [name, count] of kinds) {
     if (counters[name] !== count) note('counter', `${name} counter is ${counters[name]}, the log holds ${count}`);
   }
   rebuilt.finish();
   compareProjections(storage, rebuilt, counters, note);
-  return { report, rebuilt };
+  if (catalogStore !== undefined) catalog.compare(catalogStore, (message) => note('catalog', message));
+  return { report, rebuilt, catalog };
 }

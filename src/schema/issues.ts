@@ -13,9 +13,15 @@ export type IssueCode =
   | 'UNKNOWN_FIELD'
   | 'NOT_ALLOWED'
   | 'NOT_JSON_VALUE'
+  | 'INVALID_JSON'
   | 'TOO_DEEP'
   | 'CONFLICTING_UPDATE'
-  | 'PLACEHOLDER_IDENTIFIER';
+  | 'PLACEHOLDER_IDENTIFIER'
+  | 'INVALID_URL'
+  | 'INVALID_PRICE'
+  | 'INVALID_AVAILABILITY'
+  | 'INVALID_RATING'
+  | 'MALFORMED_FEED';
 
 /** One problem with a record: a stable code, the field path (dotted, `''` for the record) and a readable message. */
 export interface Issue {

@@ -45,8 +45,13 @@ export interface ProductPayloadInput {
 /** Anything `ingest` takes. */
 export type RecordInput = EventInput | ProductPayloadInput;
 
-/** The kinds of record in the log: behavioural events, product payloads, and attribute updates sent through `setAttributes`. */
-export type RecordKind = 'event' | 'product' | 'attributes';
+/**
+ * The kinds of record in the log: behavioural events, product payloads,
+ * attribute updates sent through `setAttributes`, and the catalog records of
+ * feed imports — a feed item (a full description of a product) and a product
+ * removal (by a `replace` import).
+ */
+export type RecordKind = 'event' | 'product' | 'attributes' | 'feedItem' | 'productRemoval';
 
 /** Whose attributes `setAttributes` updates. */
 export type AttributeTarget = { profileId: string } | { userId: string } | { accountId: string };

@@ -4,6 +4,7 @@ import { checkJsonValue, dropUndefined, hasPlainPrototype, type JsonObject } fro
 import { describeType, issue, type Issue } from './issues.js';
 import type { AttributeUpdate, NormalizedRecord, Validation } from './record.js';
 import { parseTimestamp } from './timestamp.js';
+import { checkPayloadData } from './catalog-fields.js';
 
 /** Longest accepted identifier, eventId or eventName, in characters. */
 export const MAX_ID_LENGTH = 256;
@@ -47,6 +48,7 @@ function validateFields(input: unknown, ctx: ValidationContext): Validation {
   checkRequired(fields, isProduct, errors);
   readTimestamp(fields['timestamp'], record, errors);
   readData(fields['data'], record, errors);
+  if (isProduct && record.data !== undefined) checkPayloadData(record.data, errors);
   readUpdate(fields['attributes'], 'attributes', record, errors);
   readUpdate(fields['accountAttributes'], 'accountAttributes', record, errors);
   if (record.accountAttributes !== undefined && fields['accountId'] === undefined) {

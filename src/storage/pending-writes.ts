@@ -27,6 +27,11 @@ export class PendingWrites {
     this.written.push([key, value]);
   }
 
+  /** Forgets a key (a repair removed it from the store). */
+  delete(key: string): void {
+    this.values.delete(key);
+  }
+
   /** The entries written since the last call: the caller settles them once they are committed. */
   take(): WrittenEntries {
     const entries = this.written;

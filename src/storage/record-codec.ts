@@ -42,8 +42,9 @@ const FIELDS = [
   'source',
 ] as const;
 const FIRST_FIELD = 3;
-const KIND_CODES: Record<RecordKind, number> = { event: 0, product: 1, attributes: 2 };
-const KINDS: readonly RecordKind[] = ['event', 'product', 'attributes'];
+// Codes are stored in the log: append new kinds, never renumber.
+const KIND_CODES: Record<RecordKind, number> = { event: 0, product: 1, attributes: 2, feedItem: 3, productRemoval: 4 };
+const KINDS: readonly RecordKind[] = ['event', 'product', 'attributes', 'feedItem', 'productRemoval'];
 
 export type RecordTuple = unknown[];
 

@@ -2,7 +2,7 @@
 
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import { open, type Database, type DatabaseOptions, type Key, type RootDatabase } from 'lmdb';
 import type { RecordTuple } from './record-codec.js';
 import { indexKeyEncoder, type IndexBound, type IndexKey } from './keys.js';
 import { PendingWrites } from './pending-writes.js';
@@ -38,13 +38,14 @@ function entryCount(db: { getStats(): unknown }): number {
  * - `dedupe`: [generation u16][xxhash64 u64] → seq of the first record with that eventId;
  * - `collisions`: eventId → seq, for the astronomically rare eventIds whose hash is taken;
  * - `index`: [generation, kind, value, time, seq] → empty, the secondary indexes;
- * - `products`: productId → merged catalog entry;
+ * - `products`: productId → catalog entry of the payload-only catalog (legacy, no longer written; see catalog-store.ts);
  * - `quarantine`: id → rejected input with its errors;
  * - `meta`: counters and format version;
  * - `partials`: [generation, kind, id] → partial state of an identifier, session or account;
  * - `links`: profileId → its earliest link to a userId;
  * - `members`: [userId, profileId] → empty, the profileIds homed at a userId;
- * - `identifiers`: [kind, id] → 1, every identifier, session and account seen.
+ * - `identifiers`: [kind, id] → 1, every identifier, session and account seen;
+ * - the catalog's trees, opened by CatalogStore through `openTree`.
  */
 export class Storage implements ProjectionStore {
   readonly path: string;
@@ -65,7 +66,7 @@ export class Storage implements ProjectionStore {
     this.path = options.path;
     this.root = open({
       path: options.path,
-      maxDbs: 12,
+      maxDbs: 20,
       mapSize: options.mapSizeBytes,
       compression: false,
       noSync: options.noSync,
@@ -165,14 +166,17 @@ export class Storage implements ProjectionStore {
   // Repairs by rebuild: removals of projection entries the log does not imply.
 
   removePartial(key: PartialKey): void {
+    this.pending.delete(`P${partialKeyText(key)}`);
     void this.partials.remove(partialKeyText(key));
   }
 
   removeLink(profileId: string): void {
+    this.pending.delete(`L${profileId}`);
     void this.links.remove(profileId);
   }
 
   removeIdentifier(kind: PartialKindCode, id: string): void {
+    this.pending.delete(`I${kind}${id}`);
     void this.identifiers.remove(`${kind}${id}`);
   }
 
@@ -272,6 +276,14 @@ export class Storage implements ProjectionStore {
       indexEntries: entryCount(this.index),
       dedupeEntries: entryCount(this.dedupe),
     };
+  }
+
+  /**
+   * Opens a named database of this environment for a storage module that owns
+   * its trees (the catalog store); `maxDbs` leaves room for a few.
+   */
+  openTree<V = unknown, K extends Key = Key>(name: string, options: DatabaseOptions = {}): Database<V, K> {
+    return this.root.openDB<V, K>({ ...options, name });
   }
 
   bytesOnDisk(): number {
