@@ -7,7 +7,7 @@ import type { CatalogStore } from '../storage/catalog-store.js';
 import { catalogSize } from './catalog-index.js';
 import { feedItemRecord } from './catalog-records.js';
 import { MalformedFeedError, type FeedItem, type FeedReader } from './feed-item.js';
-import { decodeText, detectFormat, openFeed, type FeedFormat, type FeedSource } from './feed-source.js';
+import { decodeText, detectFormat, gunzipIfNeeded, openFeed, type FeedFormat, type FeedSource } from './feed-source.js';
 import { resolveImportOptions, type ImportFeedOptions, type ImportResult, type ResolvedImportOptions } from './import-options.js';
 import { readJsonFeed } from './json-feed-reader.js';
 import { removeAbsent } from './replace-sync.js';
@@ -35,11 +35,11 @@ export async function importFeed(ctx: ImportContext, source: FeedSource, options
   const run = new ImportRun(ctx, opts, opts.time ?? ctx.clock());
   const sizeBefore = catalogSize(ctx.store);
   if (opts.replace) await ctx.store.clearMarks();
-  const text = decodeText(await openFeed(source));
-  const detected = opts.format === undefined ? await detectFormat(text) : { format: opts.format, text };
+  const text = decodeText(gunzipIfNeeded(await openFeed(source)));
+  const detected = opts.format === undefined ? await detect(text) : { format: opts.format, text };
   run.result.format = detected.format;
   if (detected.format === undefined) {
-    run.result.error = { code: 'MALFORMED_FEED', message: 'the feed is empty or starts with neither "{" (JSON) nor "<" (XML)', line: 1, column: 1 };
+    run.result.error = { code: 'MALFORMED_FEED', message: detected.problem ?? 'the feed is empty or starts with neither "{" (JSON) nor "<" (XML)' };
     return run.result;
   }
   await run.read(READERS[detected.format](detected.text));
@@ -49,6 +49,16 @@ export async function importFeed(ctx: ImportContext, source: FeedSource, options
   }
   run.progress();
   return run.result;
+}
+
+/** Detects the format; a feed whose first bytes cannot even be read (corrupt gzip) has none, with the reason. */
+async function detect(text: AsyncIterable<string>): Promise<{ format: FeedFormat | undefined; text: AsyncIterable<string>; problem?: string }> {
+  try {
+    return await detectFormat(text);
+  } catch (err) {
+    if (!(err instanceof MalformedFeedError)) throw err;
+    return { format: undefined, text, problem: err.message };
+  }
 }
 
 /** One import's state: the batch being filled, the write in flight, the totals. */

@@ -2,8 +2,12 @@
 
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
+import { createGunzip } from 'node:zlib';
 import { errors } from '../errors.js';
+import { MalformedFeedError } from './feed-item.js';
 
 /** What `importFeed` reads: a file path, a Buffer, or a readable stream (any async iterable of Buffers or strings). */
 export type FeedSource = string | Uint8Array | NodeJS.ReadableStream | AsyncIterable<Uint8Array | string>;
@@ -25,6 +29,33 @@ export async function openFeed(source: FeedSource): Promise<AsyncIterable<Uint8A
     return source as AsyncIterable<Uint8Array | string>;
   }
   throw errors.invalidArgument('source', 'must be a file path, a Buffer or a readable stream');
+}
+
+/**
+ * Decompresses a gzip feed — told by its first two bytes, 1f 8b — as it is
+ * read; any other feed passes through. A corrupt gzip stream is a malformed feed.
+ */
+export async function* gunzipIfNeeded(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<Uint8Array | string> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  let head: Uint8Array | string = Buffer.alloc(0);
+  while (typeof head !== 'string' && head.length < 2) {
+    const next = await iterator.next();
+    if (next.done === true) break;
+    head = typeof next.value === 'string' ? next.value : Buffer.concat([head, next.value]);
+  }
+  const all = replay([head], iterator);
+  if (typeof head === 'string' || head[0] !== 0x1f || head[1] !== 0x8b) {
+    yield* all;
+    return;
+  }
+  const gunzip = createGunzip();
+  const feeding = pipeline(Readable.from(all), gunzip);
+  feeding.catch(() => undefined); // its error surfaces through gunzip below
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } catch (err) {
+    throw new MalformedFeedError(`the feed is not valid gzip: ${(err as Error).message}`);
+  }
 }
 
 async function* slices(buffer: Uint8Array): AsyncGenerator<Uint8Array> {
@@ -72,7 +103,7 @@ export async function detectFormat(text: AsyncIterable<string>): Promise<{ forma
   return { format, text: replay(seen, iterator) };
 }
 
-async function* replay(seen: string[], rest: AsyncIterator<string>): AsyncGenerator<string> {
+async function* replay<T>(seen: T[], rest: AsyncIterator<T>): AsyncGenerator<T> {
   yield* seen;
   for (;;) {
     const next = await rest.next();

@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventDB, type ImportProgress } from '../../src/index.js';
 import { jsonBuffer, product, streamOf, xmlBuffer } from '../helpers/catalog.js';
@@ -55,6 +56,16 @@ describe('importFeed sources and formats', () => {
     expect(db.catalog.get('a')?.tags).toEqual(['x', 'y']);
     const wrong = await db.catalog.importFeed(jsonBuffer([product('b')]), { format: 'xml' });
     expect(wrong.error).toMatchObject({ code: 'MALFORMED_FEED', message: 'malformed XML: text data outside of root node.' });
+  });
+
+  it('reads gzip feeds, told by their first bytes, and reports a corrupt one as malformed', async () => {
+    const path = join(dir, 'feed.json.gz');
+    writeFileSync(path, gzipSync(jsonBuffer([product('a')])));
+    expect(await db.catalog.importFeed(path)).toMatchObject({ format: 'json', imported: 1 });
+    expect(await db.catalog.importFeed(streamOf(gzipSync(xmlBuffer([product('b')])), 1))).toMatchObject({ format: 'xml', imported: 1 });
+    const corrupt = gzipSync(jsonBuffer([product('c')])).subarray(0, 30);
+    expect((await db.catalog.importFeed(corrupt)).error).toMatchObject({ code: 'MALFORMED_FEED', message: expect.stringMatching(/not valid gzip/) });
+    expect((await db.catalog.importFeed(corrupt, { format: 'json' })).error).toMatchObject({ code: 'MALFORMED_FEED' });
   });
 
   it('logs each feed item as a record, found by productId', async () => {

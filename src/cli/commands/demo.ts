@@ -91,13 +91,28 @@ interface ProductPayload {
  */
 function productPayloads(): ProductPayload[] {
   const at = '2024-01-01T00:00:00.000Z';
+  const product = (id: string, title: string, brand: string, category: string, price: string, availability: string, tags: string[]): ProductPayload => ({
+    productId: id,
+    timestamp: at,
+    data: {
+      title,
+      description: `${title} by ${brand}.`,
+      url: `https://shop.example.com/products/${id}`,
+      image_link: `https://shop.example.com/images/${id}.jpg`,
+      brand,
+      category,
+      price,
+      availability,
+      tags,
+    },
+  });
   const first: ProductPayload[] = [
-    { productId: 'sku-000042', timestamp: at, data: { name: 'Trail running shoe', brand: 'Northwind', category: 'shoes', price: 129.9, currency: 'EUR', availability: 'in_stock', tags: ['running', 'outdoor'] } },
-    { productId: 'sku-000108', timestamp: at, data: { name: 'Merino base layer', brand: 'Fjell', category: 'apparel', price: 79, currency: 'EUR', availability: 'in_stock', tags: ['wool'] } },
-    { productId: 'sku-000311', timestamp: at, data: { name: 'Headlamp 400lm', brand: 'Lumen', category: 'gear', price: 44.5, currency: 'EUR', availability: 'preorder', tags: ['night'] } },
-    { productId: 'sku-001977', timestamp: at, data: { name: 'Water bottle 750ml', brand: 'Fjell', category: 'gear', price: 19.95, currency: 'EUR', availability: 'out_of_stock', tags: [] } },
+    product('sku-000042', 'Trail running shoe', 'Northwind', 'shoes', '129.90 EUR', 'in stock', ['running', 'outdoor']),
+    product('sku-000108', 'Merino base layer', 'Fjell', 'apparel', '79.00 EUR', 'in stock', ['wool']),
+    product('sku-000311', 'Headlamp 400lm', 'Lumen', 'gear', '44.50 EUR', 'preorder', ['night']),
+    product('sku-001977', 'Water bottle 750ml', 'Fjell', 'gear', '19.95 EUR', 'out of stock', []),
   ];
-  const priceChange: ProductPayload = { productId: 'sku-000042', timestamp: '2024-01-02T09:30:00.000Z', data: { price: 99.9, availability: 'low_stock' } };
+  const priceChange: ProductPayload = { productId: 'sku-000042', timestamp: '2024-01-02T09:30:00.000Z', data: { price: '99.90 EUR', availability: 'backorder' } };
   return [...first, first[0]!, first[2]!, priceChange, priceChange];
 }
 
