@@ -1,30 +1,13 @@
 // The log's value layout: a record as a compact positional tuple, and back.
 
-import type { JsonObject } from '../schema/json-value.js';
-import type { AttributeUpdate, NormalizedRecord, RecordKind } from '../schema/record.js';
+import type { NormalizedRecord, RecordKind } from '../schema/record.js';
 
-/** A record as the log returns it. */
-export interface StoredRecord {
+/** A record as the log returns it: the normalised record with its log position and an ISO timestamp. */
+export interface StoredRecord extends NormalizedRecord {
   /** Position in the log: 1, 2, 3… in commit order. */
   seq: number;
-  kind: RecordKind;
-  eventId: string;
-  /** Event time as an ISO-8601 UTC string. */
+  /** Event time as an ISO-8601 UTC string (`time` holds epoch ms). */
   timestamp: string;
-  /** Event time in epoch ms. */
-  time: number;
-  profileId?: string;
-  userId?: string;
-  sessionId?: string;
-  accountId?: string;
-  pageId?: string;
-  eventName?: string;
-  productId?: string;
-  data?: JsonObject;
-  attributes?: AttributeUpdate;
-  accountAttributes?: AttributeUpdate;
-  /** For attribute records: where the values come from. */
-  source?: string;
 }
 
 /** Tuple positions. Positional arrays cost no key bytes per record. */

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventDB, type CatalogQuery } from '../../src/index.js';
 import type { FeedProduct } from '../fixtures/feed-writers.js';
 import { jsonBuffer, product } from '../helpers/catalog.js';
+import { mulberry32 } from '../../src/demo/dataset.js';
 
 const SEED = Number(process.env['CATALOG_SEED'] ?? 20260301);
 const CATEGORIES = ['shoes', 'hats', 'bags', 'Men/Tops', 'Women/Tops & Tanks'];
@@ -11,16 +12,7 @@ const BRANDS = ['Acme', 'Globex', 'Initech', 'Umbrella'];
 const TAGS = ['red', 'blue', 'sale', 'new', 'eco', 'wool'];
 const AVAILABILITY = ['in_stock', 'out_of_stock', 'preorder', 'backorder'];
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 const pick = <T>(rnd: () => number, list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
 
 interface Row {
