@@ -38,7 +38,6 @@ function entryCount(db: { getStats(): unknown }): number {
  * - `dedupe`: [generation u16][xxhash64 u64] → seq of the first record with that eventId;
  * - `collisions`: eventId → seq, for the astronomically rare eventIds whose hash is taken;
  * - `index`: [generation, kind, value, time, seq] → empty, the secondary indexes;
- * - `products`: productId → catalog entry of the payload-only catalog (legacy, no longer written; see catalog-store.ts);
  * - `quarantine`: id → rejected input with its errors;
  * - `meta`: counters and format version;
  * - `partials`: [generation, kind, id] → partial state of an identifier, session or account;
@@ -54,7 +53,6 @@ export class Storage implements ProjectionStore {
   private readonly dedupe: Database<number, Buffer>;
   private readonly collisions: Database<number, string>;
   private readonly index: Database<Buffer, IndexKey>;
-  private readonly products: Database<unknown, string>;
   readonly quarantine: Database<unknown, number>;
   readonly meta: Database<unknown, string>;
   private readonly partials: Database<unknown, string>;
@@ -77,7 +75,6 @@ export class Storage implements ProjectionStore {
     this.dedupe = this.root.openDB({ name: 'dedupe', keyEncoding: 'binary' });
     this.collisions = this.root.openDB({ name: 'collisions' });
     this.index = this.root.openDB({ name: 'index', encoding: 'binary', keyEncoder: indexKeyEncoder } as { name: string });
-    this.products = this.root.openDB({ name: 'products', cache: true });
     this.quarantine = this.root.openDB({ name: 'quarantine' });
     this.meta = this.root.openDB({ name: 'meta' });
     this.partials = this.root.openDB({ name: 'partials' });
@@ -197,19 +194,6 @@ export class Storage implements ProjectionStore {
 
   putCollision(eventId: string, seq: number): Promise<boolean> {
     return this.collisions.put(eventId, seq);
-  }
-
-  putProduct(productId: string, entry: unknown): Promise<boolean> {
-    return this.products.put(productId, entry);
-  }
-
-  /** A product entry, including one written but not yet committed (the products tree is cached). */
-  getProduct(productId: string): unknown {
-    return this.products.get(productId);
-  }
-
-  productCount(): number {
-    return entryCount(this.products);
   }
 
   putIndex(key: IndexKey): Promise<boolean> {
