@@ -2,12 +2,12 @@
 // Run: npm run bench:file -- [--lines=1000000] [--workers=1,2,4] [--rss=100000,2000000]
 
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
+import { benchDirs, storeTask } from './store-tasks.js';
 import { EventDB } from '../src/index.js';
 import { generateEvents } from '../src/demo/dataset.js';
 import { openFileSource } from '../src/ingest/bulk/file-source.js';
@@ -22,9 +22,7 @@ const { values } = parseArgs({
   },
 });
 const BATCH = 5_000;
-const root = mkdtempSync(join(tmpdir(), 'eventdb-bench-file-'));
-let dirCount = 0;
-const freshDir = (): string => join(root, `store-${dirCount++}`);
+const { root, fresh: freshDir } = benchDirs('eventdb-bench-file-');
 
 if (values['child-rss'] !== undefined) {
   await rssChild(values['child-rss']);
@@ -78,16 +76,7 @@ async function ingestFile(path: string, dir: string, workers: number, projection
   await db.close();
 }
 
-function task(bench: Bench, name: string, job: (dir: string) => Promise<void>): void {
-  bench.add(name, async () => {
-    const dir = freshDir();
-    const started = performance.now();
-    await job(dir);
-    const overriddenDuration = performance.now() - started;
-    rmSync(dir, { recursive: true, force: true });
-    return { overriddenDuration };
-  });
-}
+const task = (bench: Bench, name: string, job: (dir: string) => Promise<void>): void => storeTask(bench, name, freshDir, job);
 
 function ratesOf(bench: Bench, n: number): Map<string, number> {
   const rates = new Map<string, number>();

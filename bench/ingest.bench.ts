@@ -1,12 +1,11 @@
 // Ingest throughput: eventdb ingestBatch and concurrent ingest() against raw LMDB puts of the same records, same process.
 // Run: npm run bench -- [--sizes=100000,1000000] [--concurrent=100000]
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { open, type RootDatabase } from 'lmdb';
 import { Bench } from 'tinybench';
+import { benchDirs, storeTask } from './store-tasks.js';
 import { EventDB } from '../src/index.js';
 import { generateEvents } from '../src/demo/dataset.js';
 
@@ -20,9 +19,7 @@ const { values } = parseArgs({
 const sizes = values.sizes.split(',').map(Number);
 const batchSize = Number(values.batch);
 const concurrentN = Number(values.concurrent);
-const root = mkdtempSync(join(tmpdir(), 'eventdb-bench-'));
-let dirCount = 0;
-const freshDir = (): string => join(root, `run-${dirCount++}`);
+const { root, fresh: freshDir } = benchDirs('eventdb-bench-');
 
 /** The floor of this design: the same records, msgpack-encoded by lmdb, keyed by seq, one transactionSync per batch. */
 async function rawPuts(events: readonly object[], dir: string): Promise<void> {
@@ -82,18 +79,7 @@ async function relinkCost(): Promise<{ workload: string; events: number; eventsP
   return [{ workload: `re-link of a profileId with 10k events (ms: ${relinkMs.toFixed(2)})`, events: 1, eventsPerSec: Math.round(1000 / relinkMs), ratioToRaw: Number.NaN }];
 }
 
-type Job = (dir: string) => Promise<void>;
-
-function task(bench: Bench, name: string, job: Job): void {
-  bench.add(name, async () => {
-    const dir = freshDir();
-    const started = performance.now();
-    await job(dir);
-    const overriddenDuration = performance.now() - started;
-    rmSync(dir, { recursive: true, force: true });
-    return { overriddenDuration };
-  });
-}
+const task = (bench: Bench, name: string, job: (dir: string) => Promise<void>): void => storeTask(bench, name, freshDir, job);
 
 const rows: { workload: string; events: number; eventsPerSec: number; ratioToRaw: number }[] = [];
 for (const n of sizes) {
