@@ -1,0 +1,137 @@
+// Profiles the main ingest path: a child process ingests generated events under `node --cpu-prof`;
+// the profile's self time is summarised by part of the code (ours, lmdb-js, msgpackr, GC, idle).
+// Run alone: npx tsx bench/profile.ts [--events=300000] [--core]
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+export interface ProfilePart {
+  part: string;
+  ms: number;
+  share: number;
+  usPerEvent: number;
+}
+
+export interface ProfileSummary {
+  events: number;
+  projections: boolean;
+  wallMs: number;
+  parts: ProfilePart[];
+  topFunctions: { name: string; where: string; ms: number; share: number }[];
+}
+
+interface CpuProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+interface CpuProfile {
+  nodes: CpuProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Which part of the code a profile frame belongs to; the first matching rule wins. */
+const PARTS: readonly [string, (name: string, url: string) => boolean][] = [
+  ['garbage collection', (name) => name === '(garbage collector)'],
+  ['idle (waiting for commits)', (name) => name === '(idle)'],
+  ['lmdb-js write backpressure (Atomics.wait)', (name, url) => name === 'wait' || (url.includes('lmdb') && name.includes('wait'))],
+  ['lmdb-js (puts, gets, key encoding)', (_, url) => url.includes('node_modules/lmdb/')],
+  ['msgpackr (encoding, decoding)', (_, url) => url.includes('node_modules/msgpackr/')],
+  ['validation', (_, url) => url.includes('/src/schema/')],
+  ['dedupe (hash, Bloom, pending map)', (_, url) => /\/src\/storage\/(dedupe-set|hash|bloom)\.ts/.test(url) || url.includes('xxhash')],
+  ['projections and identity', (_, url) => url.includes('/src/projections/') || url.includes('/src/identity/')],
+  ['log, index keys, storage', (_, url) => url.includes('/src/storage/') || url.includes('/src/ingest/')],
+  ['benchmark driver (event generation)', (_, url) => url.includes('/src/demo/') || url.includes('/bench/')],
+  ['V8 and Node internals', () => true],
+];
+
+/** Self time per part and the heaviest functions of one `.cpuprofile`. */
+export function summariseProfile(profile: CpuProfile, events: number, projections: boolean, wallMs: number, skipMs = 0): ProfileSummary {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const selfMs = new Map<number, number>();
+  let elapsed = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const delta = (profile.timeDeltas[i] ?? 0) / 1000;
+    elapsed += delta;
+    if (elapsed < skipMs) continue;
+    const id = profile.samples[i]!;
+    selfMs.set(id, (selfMs.get(id) ?? 0) + delta);
+  }
+  let total = 0;
+  for (const ms of selfMs.values()) total += ms;
+  const parts = new Map<string, number>();
+  const functions = new Map<string, { name: string; where: string; ms: number }>();
+  for (const [id, ms] of selfMs) {
+    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    const part = PARTS.find(([, matches]) => matches(functionName, url))![0];
+    parts.set(part, (parts.get(part) ?? 0) + ms);
+    const where = url === '' ? '' : `${url.replace(/^.*\/(node_modules|src|bench)\//, '$1/')}:${lineNumber + 1}`;
+    const key = `${functionName}@${where}`;
+    const entry = functions.get(key) ?? { name: functionName || '(anonymous)', where, ms: 0 };
+    entry.ms += ms;
+    functions.set(key, entry);
+  }
+  const round = (x: number, digits: number): number => Number(x.toFixed(digits));
+  return {
+    events,
+    projections,
+    wallMs: round(wallMs, 0),
+    parts: [...parts]
+      .map(([part, ms]) => ({ part, ms: round(ms, 0), share: round(ms / total, 3), usPerEvent: round((ms * 1000) / events, 2) }))
+      .sort((a, b) => b.ms - a.ms),
+    topFunctions: [...functions.values()]
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 15)
+      .map((f) => ({ ...f, ms: round(f.ms, 0), share: round(f.ms / total, 3) })),
+  };
+}
+
+/** Ingests `events` generated events in a child under `--cpu-prof` and summarises its profile (ingest time only). */
+export function profileIngest(events: number, projections: boolean): ProfileSummary {
+  const dir = mkdtempSync(join(tmpdir(), 'eventdb-profile-'));
+  try {
+    const child = spawnSync(
+      process.execPath,
+      ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--max-old-space-size=8192', '--import', 'tsx', fileURLToPath(import.meta.url), '--child', `--events=${events}`, ...(projections ? [] : ['--core']), `--dir=${dir}`],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    if (child.status !== 0) throw new Error(`profile child failed with status ${child.status}`);
+    const { setupMs, ingestMs } = JSON.parse(child.stdout.trim().split('\n').pop()!) as { setupMs: number; ingestMs: number };
+    const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'))!;
+    const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+    const summary = summariseProfile(profile, events, projections, ingestMs, setupMs);
+    return summary;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The profiled child: generate, then ingest in batches of 10,000 with two in flight; prints its timings as JSON. */
+async function child(events: number, projections: boolean, dir: string): Promise<void> {
+  const { EventDB } = await import('../src/index.js');
+  const { generateEvents } = await import('../src/demo/dataset.js');
+  const records = generateEvents(events);
+  const db = await EventDB.open({ path: join(dir, 'store') }, { projections });
+  const ingestStarted = performance.now();
+  const pending: Promise<unknown>[] = [];
+  for (let i = 0; i < records.length; i += 10_000) {
+    pending.push(db.ingestBatch(records.slice(i, i + 10_000)));
+    if (pending.length >= 2) await pending.shift();
+  }
+  await Promise.all(pending);
+  await db.close();
+  const ingestMs = performance.now() - ingestStarted;
+  // performance.now() counts from process start, as the profile does: samples before ingestStarted are set-up.
+  console.log(JSON.stringify({ setupMs: ingestStarted, ingestMs }));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({ options: { child: { type: 'boolean' }, core: { type: 'boolean' }, events: { type: 'string', default: '300000' }, dir: { type: 'string' } } });
+  if (values.child === true) await child(Number(values.events), values.core !== true, values.dir!);
+  else console.log(JSON.stringify(profileIngest(Number(values.events), values.core !== true), null, 2));
+}

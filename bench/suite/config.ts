@@ -1,0 +1,91 @@
+// How big each workload is in each mode: `tiny` for the test that checks every scenario runs, `quick` (< 2 min), `full` (< 20 min).
+
+export type Mode = 'tiny' | 'quick' | 'full';
+
+export interface SuiteConfig {
+  mode: Mode;
+  /** Sizes of the default ingest workload (batches of 10,000, projections, no duplicates, durable). */
+  ingestSizes: number[];
+  /** Events per batch-size variant; batches of 1 are awaited one commit at a time, so they get fewer. */
+  batchSizes: { batchSize: number; events: number }[];
+  /** Events for the duplicate, relaxed-durability and core-only variants. */
+  variantEvents: number;
+  /** One store grown to this size to see the cost per event as it grows (0: taken from the largest default run). */
+  growthEvents: number;
+  concurrentEvents: number;
+  fileEvents: number;
+  workers: number[];
+  /** Events of the one heavy profile whose events are scanned in full. */
+  heavyProfileEvents: number;
+  /** ms of samples per read workload. */
+  readTime: number;
+  catalogItems: number;
+  /** UCI Online Retail lines (the year has 541,909). */
+  uciLines: number;
+  /** Events of the profiled ingest (0: no profile). */
+  profileEvents: number;
+  /** Runs of each small job (the median is reported). */
+  runs: number;
+}
+
+export const CONFIGS: Record<Mode, SuiteConfig> = {
+  tiny: {
+    mode: 'tiny',
+    ingestSizes: [600],
+    batchSizes: [
+      { batchSize: 1, events: 20 },
+      { batchSize: 100, events: 300 },
+    ],
+    variantEvents: 300,
+    growthEvents: 0,
+    concurrentEvents: 200,
+    fileEvents: 400,
+    workers: [1, 2],
+    heavyProfileEvents: 150,
+    readTime: 20,
+    catalogItems: 200,
+    uciLines: 500,
+    profileEvents: 0,
+    runs: 1,
+  },
+  quick: {
+    mode: 'quick',
+    ingestSizes: [100_000],
+    batchSizes: [
+      { batchSize: 1, events: 1_000 },
+      { batchSize: 100, events: 20_000 },
+      { batchSize: 1_000, events: 20_000 },
+    ],
+    variantEvents: 20_000,
+    growthEvents: 0,
+    concurrentEvents: 20_000,
+    fileEvents: 20_000,
+    workers: [1, 2, 4],
+    heavyProfileEvents: 10_000,
+    readTime: 300,
+    catalogItems: 10_000,
+    uciLines: 50_000,
+    profileEvents: 30_000,
+    runs: 1,
+  },
+  full: {
+    mode: 'full',
+    ingestSizes: [100_000, 1_000_000],
+    batchSizes: [
+      { batchSize: 1, events: 5_000 },
+      { batchSize: 100, events: 100_000 },
+      { batchSize: 1_000, events: 100_000 },
+    ],
+    variantEvents: 100_000,
+    growthEvents: 0,
+    concurrentEvents: 100_000,
+    fileEvents: 200_000,
+    workers: [1, 2, 4],
+    heavyProfileEvents: 100_000,
+    readTime: 1_000,
+    catalogItems: 100_000,
+    uciLines: 541_909,
+    profileEvents: 200_000,
+    runs: 1,
+  },
+};

@@ -1,0 +1,83 @@
+// The machine-readable results of one benchmark run (bench/results.json): what the report and the chart are drawn from.
+
+import type { ProfileSummary } from '../profile.js';
+
+/** Who did the work: our store, or one of the baselines run in the same process. */
+export type Engine = 'eventdb' | 'raw lmdb' | 'sqlite' | 'bare';
+
+export type Group = 'ingest' | 'concurrent' | 'file' | 'read' | 'catalog' | 'real' | 'bare';
+
+export interface ResultRow {
+  /** Stable id, e.g. `ingest/100000/b10000/projections/dup0/durable`. */
+  id: string;
+  group: Group;
+  /** What was measured, in words, e.g. `ingestBatch, batches of 10,000, projections, 0% duplicates, durable`. */
+  workload: string;
+  engine: Engine;
+  /** Input size: events (or items, or reads) handed to the job. */
+  n: number;
+  /** What `n` and `perSec` count: 'events', 'reads', 'items', 'hashes'... */
+  unit: string;
+  /** Wall time of the whole job, ms (median when it ran more than once). */
+  ms: number;
+  perSec: number;
+  /** Events (or items) the job left stored: the apples-to-apples check between engines. */
+  stored?: number;
+  /** Per-operation latency for read workloads, µs. */
+  latencyUs?: { median: number; p99: number };
+  /** Bytes on disk after the job, when measured. */
+  bytesOnDisk?: number;
+  /** Ratio of this row's perSec to the named baseline row's perSec in the same run (row id → ratio). */
+  ratios: { to: string; engine: Engine; ratio: number }[];
+}
+
+/** Cost per event as one store grows: the time of each slice of events, measured as they are ingested. */
+export interface GrowthPoint {
+  engine: Engine;
+  workload: string;
+  /** Events stored when this slice finished. */
+  events: number;
+  usPerEvent: number;
+}
+
+export interface DiskPoint {
+  engine: Engine;
+  workload: string;
+  events: number;
+  bytes: number;
+  bytesPerEvent: number;
+}
+
+export interface Target {
+  name: string;
+  /** The aim, in words, e.g. `≥ 0.5× raw lmdb`. */
+  aim: string;
+  /** The measured figure, in words, e.g. `0.31×`. */
+  measured: string;
+  met: boolean;
+}
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  node: string;
+  os: string;
+  disk: string;
+  versions: Record<string, string>;
+}
+
+export interface BenchResults {
+  mode: 'quick' | 'full' | 'tiny';
+  startedAt: string;
+  finishedAt: string;
+  command: string;
+  machine: Machine;
+  rows: ResultRow[];
+  growth: GrowthPoint[];
+  disk: DiskPoint[];
+  profile?: ProfileSummary;
+  targets: Target[];
+  /** Free-form notes the run wants in the report (e.g. load average during the run). */
+  notes: string[];
+}

@@ -1,0 +1,274 @@
+// The benchmark suite: every workload of the benchmark issue, each next to its baselines in the same run.
+
+import { createReadStream, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse';
+import { toEvent } from '../../examples/uci-online-retail.js';
+import { inputStream } from '../../examples/ndjson-output.js';
+import { mulberry32 } from '../../src/demo/dataset.js';
+import { decodeText } from '../../src/catalog/feed-source.js';
+import { readJsonFeed } from '../../src/catalog/json-feed-reader.js';
+import { readXmlFeed } from '../../src/catalog/xml-feed-reader.js';
+import { CATEGORIES, writeFeed } from '../catalog-feed.js';
+import { bareJsonParse, bareXxhash, openSqlite, rawLmdbIngest, rawLmdbReads, sqliteIngest, sqliteReads, type IngestJob } from './baselines.js';
+import type { SuiteConfig } from './config.js';
+import { directoryBytes, eventdbConcurrent, eventdbIngest, eventdbIngestFile, openStore } from './eventdb-jobs.js';
+import type { Recorder, RowSpec } from './recorder.js';
+import type { ResultRow } from './results.js';
+import { EventSet, profileKey, writeNdjson, type BenchEvent } from './workloads.js';
+
+const DEFAULT_BATCH = 10_000;
+const UCI_CSV = join(import.meta.dirname, '..', '..', '..', 'shared', 'realdata', 'online-retail-uci', 'online-retail-all-by-day-concat.csv.gz');
+
+/** The stores left by the largest default ingest, which the read workloads query. */
+interface ReadStores {
+  events: BenchEvent[];
+  eventdb: string;
+  sqlite: string;
+  raw: string;
+  stored: number;
+}
+
+export async function runSuite(config: SuiteConfig, rec: Recorder): Promise<void> {
+  const stores = await defaultIngest(config, rec);
+  await ingestVariants(config, rec);
+  await concurrentIngest(config, rec);
+  await fileIngest(config, rec);
+  await reads(config, rec, stores);
+  await catalog(config, rec);
+  await realData(config, rec);
+  await bareCosts(rec, stores.events);
+  if (config.growthEvents > 0) await growth(config, rec);
+}
+
+const sizeName = (n: number): string => (n >= 1_000_000 ? `${n / 1_000_000}M` : n >= 1_000 ? `${n / 1_000}k` : String(n));
+
+/**
+ * The default workload at each size: eventdb with and without projections, raw lmdb, and SQLite with and without
+ * its profiles table. The largest size's stores are kept for the reads; its slices give the cost as the store grows.
+ */
+async function defaultIngest(config: SuiteConfig, rec: Recorder): Promise<ReadStores> {
+  let stores: ReadStores | undefined;
+  for (const n of config.ingestSizes) {
+    const largest = n === config.ingestSizes[config.ingestSizes.length - 1];
+    const set = new EventSet(n);
+    const job: IngestJob = { batchSize: DEFAULT_BATCH, durable: true, sliceSize: largest ? n / 10 : 0 };
+    const base = `ingest/${n}/b${DEFAULT_BATCH}/dup0/durable`;
+    rec.log(`ingest, ${n.toLocaleString('en-US')} events`);
+    const raw = await rec.job({ id: `${base}/raw`, group: 'ingest', workload: 'putSync of the same records, one transactionSync per batch', engine: 'raw lmdb', n }, (dir) => rawLmdbIngest(set, dir, job), { keep: largest });
+    const sqlite = await rec.job({ id: `${base}/sqlite`, group: 'ingest', workload: 'events + profiles upsert per event, one transaction per batch', engine: 'sqlite', n }, (dir) => sqliteIngest(set, dir, { ...job, profiles: true }), { keep: largest });
+    const full = await rec.job({ id: `${base}/projections`, group: 'ingest', workload: 'ingestBatch of 10,000, projections on, 2 in flight', engine: 'eventdb', n }, (dir) => eventdbIngest(set, dir, { ...job, projections: true }), { keep: largest });
+    const sqliteCore = await rec.job({ id: `${base}/sqlite-core`, group: 'ingest', workload: 'events only (no profiles table), one transaction per batch', engine: 'sqlite', n }, (dir) => sqliteIngest(set, dir, { ...job, profiles: false, sliceSize: 0 }));
+    const core = await rec.job({ id: `${base}/core`, group: 'ingest', workload: 'ingestBatch of 10,000, projections off (core: validate, dedupe, log, indexes)', engine: 'eventdb', n }, (dir) => eventdbIngest(set, dir, { ...job, projections: false, sliceSize: 0 }));
+    rec.ratio(full.row, raw.row);
+    rec.ratio(full.row, sqlite.row);
+    rec.ratio(core.row, raw.row);
+    rec.ratio(core.row, sqliteCore.row);
+    rec.ratio(sqlite.row, raw.row);
+    if (!largest) continue;
+    rec.addGrowth('eventdb', 'ingestBatch, projections on', full.outcome.slices ?? []);
+    rec.addGrowth('raw lmdb', 'putSync per batch', raw.outcome.slices ?? []);
+    rec.addGrowth('sqlite', 'events + profiles', sqlite.outcome.slices ?? []);
+    rec.addDisk('eventdb', 'default workload, every index and projection', full.outcome.stored, directoryBytes(full.dir));
+    rec.addDisk('raw lmdb', 'the log alone', raw.outcome.stored, directoryBytes(raw.dir));
+    rec.addDisk('sqlite', 'events, index, profiles (after a WAL checkpoint)', sqlite.outcome.stored, directoryBytes(sqlite.dir));
+    stores = { events: set.all, eventdb: full.dir, sqlite: sqlite.dir, raw: raw.dir, stored: full.outcome.stored };
+  }
+  return stores!;
+}
+
+/** One axis at a time away from the default: batch sizes, duplicates, relaxed durability. */
+async function ingestVariants(config: SuiteConfig, rec: Recorder): Promise<void> {
+  const variants: { name: string; id: string; n: number; batchSize: number; durable: boolean; duplicates: number }[] = [
+    ...config.batchSizes.map(({ batchSize, events }) => ({ name: `batches of ${batchSize.toLocaleString('en-US')}`, id: `b${batchSize}/dup0/durable`, n: events, batchSize, durable: true, duplicates: 0 })),
+    { name: '20% duplicates', id: `b${DEFAULT_BATCH}/dup20/durable`, n: config.variantEvents, batchSize: DEFAULT_BATCH, durable: true, duplicates: 0.2 },
+    { name: 'relaxed durability', id: `b${DEFAULT_BATCH}/dup0/relaxed`, n: config.variantEvents, batchSize: DEFAULT_BATCH, durable: false, duplicates: 0 },
+  ];
+  for (const v of variants) {
+    rec.log(`ingest variant: ${v.name}, ${v.n.toLocaleString('en-US')} events`);
+    const set = new EventSet(v.n, { seed: 11, duplicateFraction: v.duplicates });
+    const job: IngestJob = { batchSize: v.batchSize, durable: v.durable };
+    const base = `ingest/${v.n}/${v.id}`;
+    const syncNote = v.durable ? '' : ' (noSync / synchronous=NORMAL)';
+    const raw = await rec.job({ id: `${base}/raw`, group: 'ingest', workload: `${v.name}: putSync${syncNote}`, engine: 'raw lmdb', n: v.n }, (dir) => rawLmdbIngest(set, dir, job), { runs: config.runs });
+    const sqlite = await rec.job({ id: `${base}/sqlite`, group: 'ingest', workload: `${v.name}: events + profiles${syncNote}`, engine: 'sqlite', n: v.n }, (dir) => sqliteIngest(set, dir, { ...job, profiles: true }), { runs: config.runs });
+    const ours = await rec.job({ id: `${base}/projections`, group: 'ingest', workload: `${v.name}: ingestBatch, projections on`, engine: 'eventdb', n: v.n }, (dir) => eventdbIngest(set, dir, { ...job, projections: true }), { runs: config.runs });
+    rec.ratio(ours.row, raw.row);
+    rec.ratio(ours.row, sqlite.row);
+  }
+}
+
+/** 1,000 callers awaiting one durable `ingest()` each, against SQLite with one transaction per event. */
+async function concurrentIngest(config: SuiteConfig, rec: Recorder): Promise<void> {
+  const n = config.concurrentEvents;
+  rec.log(`concurrent ingest(), ${n.toLocaleString('en-US')} events`);
+  const events = new EventSet(n, { seed: 7 }).all;
+  const sqlite = await rec.job({ id: `concurrent/${n}/sqlite`, group: 'concurrent', workload: 'one transaction per event (synchronous=FULL), events + profiles', engine: 'sqlite', n }, (dir) => sqliteIngest([events], dir, { batchSize: 1, durable: true, profiles: true }));
+  for (const projections of [true, false]) {
+    const ours = await rec.job(
+      { id: `concurrent/${n}/${projections ? 'projections' : 'core'}`, group: 'concurrent', workload: `ingest() × 1,000 in flight, durable, projections ${projections ? 'on' : 'off'}`, engine: 'eventdb', n },
+      (dir) => eventdbConcurrent(events, dir, { callers: 1000, projections }),
+    );
+    rec.ratio(ours.row, sqlite.row);
+  }
+}
+
+/** `ingestFile` with 1, 2 and 4 workers against the same file parsed on the calling thread, and the bare parse. */
+async function fileIngest(config: SuiteConfig, rec: Recorder): Promise<void> {
+  const n = config.fileEvents;
+  rec.log(`ingestFile, ${n.toLocaleString('en-US')} lines`);
+  const file = join(rec.fresh(), 'events.ndjson');
+  await writeNdjson(file, new EventSet(n, { seed: 5 }));
+  const bare = await rec.job({ id: `file/${n}/parse`, group: 'file', workload: 'read the file + JSON.parse each line, no store', engine: 'bare', n }, () => bareJsonParse(readFileSync(file, 'utf8').trimEnd().split('\n')));
+  const single = await rec.job({ id: `file/${n}/workers0`, group: 'file', workload: 'ingestFile, parsed on the calling thread (0 workers)', engine: 'eventdb', n }, (dir) => eventdbIngestFile(file, dir, 0));
+  for (const workers of config.workers) {
+    const ours = await rec.job({ id: `file/${n}/workers${workers}`, group: 'file', workload: `ingestFile, ${workers} worker${workers === 1 ? '' : 's'}`, engine: 'eventdb', n }, (dir) => eventdbIngestFile(file, dir, workers));
+    rec.ratio(ours.row, single.row);
+  }
+  rec.ratio(single.row, bare.row);
+}
+
+/** Point reads, profiles and one profile's events, on the stores of the largest default ingest. */
+async function reads(config: SuiteConfig, rec: Recorder, stores: ReadStores): Promise<void> {
+  const n = stores.events.length;
+  rec.log(`reads on stores of ${n.toLocaleString('en-US')} events`);
+  const heavy = heavyProfile(config.heavyProfileEvents);
+  const sqliteWriter = openSqlite(stores.sqlite, { durable: true, profiles: true });
+  sqliteWriter.ingest(heavy, 0, heavy.length);
+  sqliteWriter.db.close();
+  const db = await openStore(stores.eventdb);
+  for (let i = 0; i < heavy.length; i += DEFAULT_BATCH) await db.ingestBatch(heavy.slice(i, i + DEFAULT_BATCH));
+  const sqlite = sqliteReads(stores.sqlite);
+  const raw = rawLmdbReads(stores.raw);
+  const rnd = mulberry32(3);
+  const pick = (): BenchEvent => stores.events[Math.floor(rnd() * n)]!;
+  const time = config.readTime;
+  const base = `read/${n}`;
+
+  const getEvent = await rec.latency({ id: `${base}/getEvent`, group: 'read', workload: 'getEvent(random eventId)', engine: 'eventdb' }, () => db.getEvent(pick().eventId), { time });
+  const sqlitePoint = await rec.latency({ id: `${base}/getEvent/sqlite`, group: 'read', workload: 'SELECT body WHERE event_id = ? + JSON.parse', engine: 'sqlite' }, () => sqlite.getEvent(pick().eventId), { time });
+  const rawPoint = await rec.latency({ id: `${base}/getEvent/raw`, group: 'read', workload: 'get(random seq) of the log', engine: 'raw lmdb' }, () => raw.get(1 + Math.floor(rnd() * stores.stored)), { time });
+  rec.ratio(getEvent, sqlitePoint);
+  rec.ratio(getEvent, rawPoint);
+
+  const profiles = await rec.latency({ id: `${base}/getProfile`, group: 'read', workload: 'getProfile(random profileId): merged partial states', engine: 'eventdb' }, () => db.getProfile({ profileId: pick().profileId }), { time });
+  const sqliteProfile = await rec.latency({ id: `${base}/getProfile/sqlite`, group: 'read', workload: 'SELECT * FROM profiles WHERE profile = ?', engine: 'sqlite' }, () => sqlite.getProfile(profileKey(pick())), { time });
+  rec.ratio(profiles, sqliteProfile);
+
+  const first100 = await streamed(rec, { id: `${base}/events-first100`, group: 'read', workload: 'events({ profileId }) of a random profile, first 100', engine: 'eventdb' }, time, () =>
+    db.events({ profileId: pick().profileId, limit: 100 }).toArray().length);
+  const sqliteFirst100 = await streamed(rec, { id: `${base}/events-first100/sqlite`, group: 'read', workload: 'WHERE profile = ? ORDER BY time LIMIT 100, bodies parsed', engine: 'sqlite' }, time, () =>
+    sqlite.profileEvents(profileKey(pick()), 100));
+  rec.ratio(first100, sqliteFirst100);
+  const scanName = `events() of one profile with ${heavy.length.toLocaleString('en-US')} events, full scan`;
+  const scan = await streamed(rec, { id: `${base}/events-heavy`, group: 'read', workload: scanName, engine: 'eventdb' }, time * 3, () =>
+    db.events({ profileId: 'heavy-profile' }).toArray().length);
+  const sqliteScan = await streamed(rec, { id: `${base}/events-heavy/sqlite`, group: 'read', workload: 'the same profile, all rows, bodies parsed', engine: 'sqlite' }, time * 3, () =>
+    sqlite.profileEvents('p:heavy-profile', Number.MAX_SAFE_INTEGER));
+  rec.ratio(scan, sqliteScan);
+  sqlite.close();
+  await raw.close();
+  await db.close();
+}
+
+/** Latency of calls that each stream some events; the row's rate counts events (averaged over every call, warm-up included). */
+function streamed(rec: Recorder, spec: Omit<RowSpec, 'n' | 'unit'>, time: number, call: () => number): Promise<ResultRow> {
+  let events = 0;
+  let calls = 0;
+  const op = (): void => {
+    events += call();
+    calls++;
+  };
+  return rec.latency({ ...spec, unit: 'events' }, op, { time, perOp: () => events / calls });
+}
+
+/** A profileId with `count` events (no userId), for the full-scan read. */
+function heavyProfile(count: number): BenchEvent[] {
+  return Array.from({ length: count }, (_, i) => ({
+    eventId: `heavy-${i}`,
+    profileId: 'heavy-profile',
+    sessionId: `heavy-session-${Math.floor(i / 20)}`,
+    eventName: 'page_view',
+    timestamp: new Date(Date.UTC(2023, 0, 1) + i * 1000).toISOString(),
+    data: { url: `https://shop.example.com/products/${i % 500}`, productId: `sku-${String(i % 500).padStart(6, '0')}` },
+  }));
+}
+
+/** Feed import (JSON and XML) against the streaming parse alone, then query latency. */
+async function catalog(config: SuiteConfig, rec: Recorder): Promise<void> {
+  const n = config.catalogItems;
+  rec.log(`catalog, ${n.toLocaleString('en-US')} items`);
+  let queryStore = '';
+  for (const format of ['json', 'xml'] as const) {
+    const file = join(rec.fresh(), `feed.${format}`);
+    await writeFeed(file, format, n);
+    const read = format === 'json' ? readJsonFeed : readXmlFeed;
+    const parsed = await rec.job({ id: `catalog/${n}/${format}/parse`, group: 'catalog', workload: `${format.toUpperCase()} feed: streaming parse only`, engine: 'bare', n, unit: 'items' }, async () => {
+      let items = 0;
+      for await (const batch of read(decodeText(createReadStream(file, { highWaterMark: 256 * 1024 })))) items += batch.length;
+      return { stored: items };
+    });
+    const imported = await rec.job(
+      { id: `catalog/${n}/${format}/import`, group: 'catalog', workload: `${format.toUpperCase()} feed: catalog.importFeed, durable`, engine: 'eventdb', n, unit: 'items' },
+      async (dir) => {
+        const db = await openStore(dir);
+        const result = await db.catalog.importFeed(file);
+        await db.close();
+        return { stored: result.imported };
+      },
+      { keep: format === 'json' },
+    );
+    rec.ratio(imported.row, parsed.row);
+    if (format === 'json') queryStore = imported.dir;
+  }
+  const db = await openStore(queryStore);
+  const rnd = mulberry32(9);
+  await rec.latency({ id: `catalog/${n}/query`, group: 'catalog', workload: 'catalog.query({ category, priceMin, priceMax, limit: 20 })', engine: 'eventdb', unit: 'queries' }, () => {
+    const low = Math.floor(rnd() * 450);
+    return db.catalog.query({ category: CATEGORIES[Math.floor(rnd() * CATEGORIES.length)]!, priceMin: low, priceMax: low + 10 + Math.floor(rnd() * 40), limit: 20 });
+  }, { time: config.readTime });
+  await db.close();
+}
+
+/** The UCI Online Retail invoice lines, mapped to events (untimed), through each engine. */
+async function realData(config: SuiteConfig, rec: Recorder): Promise<void> {
+  const events: BenchEvent[] = [];
+  for await (const row of inputStream(UCI_CSV).pipe(parse({ columns: true, skip_empty_lines: true, to: config.uciLines }))) {
+    events.push(toEvent(row as Parameters<typeof toEvent>[0]) as unknown as BenchEvent);
+  }
+  const n = events.length;
+  rec.log(`UCI Online Retail, ${n.toLocaleString('en-US')} lines`);
+  const job: IngestJob = { batchSize: DEFAULT_BATCH, durable: true };
+  const raw = await rec.job({ id: `real/${n}/raw`, group: 'real', workload: 'putSync, one transactionSync per 10,000', engine: 'raw lmdb', n }, (dir) => rawLmdbIngest([events], dir, job));
+  const sqlite = await rec.job({ id: `real/${n}/sqlite`, group: 'real', workload: 'events + profiles, one transaction per 10,000', engine: 'sqlite', n }, (dir) => sqliteIngest([events], dir, { ...job, profiles: true }));
+  const ours = await rec.job({ id: `real/${n}/projections`, group: 'real', workload: 'ingestBatch of 10,000, projections on', engine: 'eventdb', n }, (dir) => eventdbIngest([events], dir, { ...job, projections: true }));
+  rec.ratio(ours.row, raw.row);
+  rec.ratio(ours.row, sqlite.row);
+}
+
+/** JSON.parse of the default input's lines and xxhash64 of its eventIds: costs no store can avoid. */
+async function bareCosts(rec: Recorder, events: readonly BenchEvent[]): Promise<void> {
+  const n = events.length;
+  const lines = events.map((e) => JSON.stringify(e));
+  const ids = events.map((e) => e.eventId);
+  rec.log('bare costs');
+  await rec.job({ id: `bare/${n}/json-parse`, group: 'bare', workload: 'JSON.parse of each event as an NDJSON line', engine: 'bare', n }, () => bareJsonParse(lines));
+  await rec.job({ id: `bare/${n}/xxhash`, group: 'bare', workload: 'xxhash64 of each eventId into an 8-byte key', engine: 'bare', n, unit: 'hashes' }, () => bareXxhash(ids));
+}
+
+/** One store of each engine grown to `growthEvents`, timed in twentieths. */
+async function growth(config: SuiteConfig, rec: Recorder): Promise<void> {
+  const n = config.growthEvents;
+  rec.log(`growth to ${n.toLocaleString('en-US')} events`);
+  const set = new EventSet(n, { seed: 13 });
+  const job: IngestJob = { batchSize: DEFAULT_BATCH, durable: true, sliceSize: n / 20 };
+  const raw = await rec.job({ id: `growth/${n}/raw`, group: 'ingest', workload: `grown to ${sizeName(n)}: putSync per batch`, engine: 'raw lmdb', n }, (dir) => rawLmdbIngest(set, dir, job));
+  const ours = await rec.job({ id: `growth/${n}/projections`, group: 'ingest', workload: `grown to ${sizeName(n)}: ingestBatch, projections on`, engine: 'eventdb', n }, (dir) => eventdbIngest(set, dir, { ...job, projections: true }), { keep: true });
+  rec.ratio(ours.row, raw.row);
+  rec.growth.length = 0;
+  rec.addGrowth('eventdb', 'ingestBatch, projections on', ours.outcome.slices ?? []);
+  rec.addGrowth('raw lmdb', 'putSync per batch', raw.outcome.slices ?? []);
+  rec.addDisk('eventdb', `grown to ${sizeName(n)}, every index and projection`, ours.outcome.stored, directoryBytes(ours.dir));
+}
+
+export type { ResultRow };

@@ -1,0 +1,89 @@
+// Every benchmark scenario runs once on a tiny input, and every comparison is apples to apples: each baseline stored what eventdb stored.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runBenchmarks } from '../../bench/run.js';
+import { CONFIGS } from '../../bench/suite/config.js';
+import { writeReport } from '../../bench/suite/report.js';
+import { PROSE } from '../../bench/suite/report-prose.js';
+import type { BenchResults } from '../../bench/suite/results.js';
+
+describe('benchmark suite (tiny inputs, untimed)', () => {
+  let results: BenchResults;
+
+  beforeAll(async () => {
+    results = await runBenchmarks(CONFIGS.tiny, 'test');
+  }, 120_000);
+
+  it('runs every workload of the issue, each with its baselines', () => {
+    const groups = new Set(results.rows.map((row) => row.group));
+    expect([...groups].sort()).toEqual(['bare', 'catalog', 'concurrent', 'file', 'ingest', 'read', 'real']);
+    const ids = results.rows.map((row) => row.id);
+    for (const suffix of ['/b1/dup0/durable/projections', '/b100/dup0/durable/projections', '/dup20/durable/projections', '/dup0/relaxed/projections', '/b10000/dup0/durable/core']) {
+      expect(ids.some((id) => id.endsWith(suffix)), suffix).toBe(true);
+    }
+    for (const workers of CONFIGS.tiny.workers) expect(ids.some((id) => id.endsWith(`/workers${workers}`))).toBe(true);
+    for (const read of ['/getEvent', '/getProfile', '/events-first100', '/events-heavy', '/query']) expect(ids.some((id) => id.endsWith(read)), read).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('compares every eventdb ingest with raw lmdb and SQLite of the same run', () => {
+    const ingests = results.rows.filter((row) => row.engine === 'eventdb' && (row.group === 'ingest' || row.group === 'real'));
+    expect(ingests.length).toBeGreaterThan(5);
+    for (const row of ingests) {
+      const engines = row.ratios.map((ratio) => ratio.engine).sort();
+      expect(engines, row.id).toEqual(['raw lmdb', 'sqlite']);
+    }
+  });
+
+  it('every baseline stored exactly what the job it is compared with stored', () => {
+    const byId = new Map(results.rows.map((row) => [row.id, row]));
+    let compared = 0;
+    for (const row of results.rows) {
+      for (const { to } of row.ratios) {
+        const baseline = byId.get(to)!;
+        expect(baseline, to).toBeDefined();
+        if (row.stored === undefined || baseline.stored === undefined) continue;
+        expect({ id: row.id, stored: baseline.stored }).toEqual({ id: row.id, stored: row.stored });
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(15);
+  });
+
+  it('stores what was fed, less the duplicates', () => {
+    for (const row of results.rows.filter((r) => r.stored !== undefined && !r.id.includes('/dup20/') && r.group !== 'real')) {
+      expect(row.stored, row.id).toBe(row.n);
+    }
+    const dup = results.rows.find((row) => row.id.endsWith('/dup20/durable/projections'))!;
+    expect(dup.stored).toBeLessThan(dup.n);
+    expect(dup.stored).toBeGreaterThan(dup.n * 0.6);
+  });
+
+  it('measures reads with latency, growth slices, bytes on disk and every target', () => {
+    for (const row of results.rows.filter((r) => r.group === 'read')) expect(row.latencyUs?.median, row.id).toBeGreaterThan(0);
+    expect(results.growth.filter((g) => g.engine === 'eventdb').length).toBeGreaterThan(0);
+    expect(results.disk.map((d) => d.engine).sort()).toEqual(['eventdb', 'raw lmdb', 'sqlite']);
+    expect(results.targets).toHaveLength(9);
+  });
+
+  it('renders the report and the charts from the results', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eventdb-report-'));
+    try {
+      writeReport(results, dir, PROSE);
+      const markdown = readFileSync(join(dir, 'benchmarks.md'), 'utf8');
+      expect(markdown).toContain('# Benchmarks');
+      expect(markdown).toContain('getEvent(random eventId)');
+      expect(markdown).toContain('benchmarks-throughput.svg');
+      for (const svg of ['benchmarks-throughput.svg', 'benchmarks-growth.svg']) {
+        const text = readFileSync(join(dir, svg), 'utf8');
+        expect(text.startsWith('<svg')).toBe(true);
+        expect(text.trimEnd().endsWith('</svg>')).toBe(true);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
