@@ -3,7 +3,7 @@
 // Run alone: npx tsx bench/profile.ts [--events=300000] [--core]
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,7 +102,10 @@ export function profileIngest(events: number, projections: boolean): ProfileSumm
     );
     if (child.status !== 0) throw new Error(`profile child failed with status ${child.status}`);
     const { setupMs, ingestMs } = JSON.parse(child.stdout.trim().split('\n').pop()!) as { setupMs: number; ingestMs: number };
-    const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'))!;
+    // tsx's loader thread writes a profile too: the main thread's is the largest.
+    const file = readdirSync(dir)
+      .filter((name) => name.endsWith('.cpuprofile'))
+      .sort((a, b) => statSync(join(dir, b)).size - statSync(join(dir, a)).size)[0]!;
     const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
     const summary = summariseProfile(profile, events, projections, ingestMs, setupMs);
     return summary;

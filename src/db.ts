@@ -132,8 +132,7 @@ export class EventDB {
    */
   async ingest(record: unknown): Promise<IngestResult> {
     this.ensureOpen();
-    const [result] = await this.track(this.writer.write([record]));
-    return result!;
+    return this.track(this.writer.writeSingle(record));
   }
 
   /** Ingests records in one transaction: valid ones land, invalid ones come back with their index. */
@@ -202,10 +201,8 @@ export class EventDB {
   getEvent(eventId: string): StoredRecord | undefined {
     this.ensureOpen();
     if (typeof eventId !== 'string') throw errors.invalidArgument('eventId', 'must be a string');
-    const seq = this.dedupe.findCommitted(eventId);
-    if (seq === undefined) return undefined;
-    const tuple = this.storage.getRecord(seq);
-    return tuple === undefined ? undefined : fromTuple(seq, tuple);
+    const found = this.dedupe.findCommitted(eventId);
+    return found === undefined ? undefined : fromTuple(found.seq, found.tuple);
   }
 
   /** Events of one key (profileId, userId, sessionId, accountId, eventName or productId) in time order, lazily. */

@@ -25,6 +25,8 @@ import type { Counters, IngestResult } from './results.js';
 export class BatchWriter {
   private nextSeq: number;
   private failure: Error | undefined;
+  /** Single-record calls waiting to be written together (group commit); see `writeOne`. */
+  private queued: { input: unknown; resolve: (result: IngestResult) => void; reject: (err: unknown) => void }[] = [];
   private readonly validation: ValidationContext;
 
   constructor(
@@ -43,6 +45,32 @@ export class BatchWriter {
   /** Writes the inputs; resolves with one result per input once they are committed (and flushed when durable). */
   write(inputs: readonly unknown[]): Promise<IngestResult[]> {
     return this.commit(inputs, (input) => validateRecord(input, this.validation));
+  }
+
+  /**
+   * Writes one record together with every other single-record call made before the next turn of the event loop:
+   * 1,000 concurrent `ingest()` calls become one batch, folded and committed once, instead of 1,000 small ones
+   * sharing a transaction. Any other write flushes the queue first, so records keep the order of the calls.
+   */
+  writeSingle(input: unknown): Promise<IngestResult> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ input, resolve, reject });
+      if (this.queued.length === 1) setImmediate(() => this.flushQueued());
+    });
+  }
+
+  private flushQueued(): void {
+    if (this.queued.length === 0) return;
+    const calls = this.queued;
+    this.queued = [];
+    this.write(calls.map((call) => call.input)).then(
+      (results) => {
+        for (let i = 0; i < calls.length; i++) calls[i]!.resolve(results[i]!);
+      },
+      (err: unknown) => {
+        for (const call of calls) call.reject(err);
+      },
+    );
   }
 
   /** Writes one attribute update (a `setAttributes` call) as a record. */
@@ -83,6 +111,7 @@ export class BatchWriter {
     validate: (input: unknown, index: number) => Validation,
     durability: Durability = this.options.durability,
   ): Promise<IngestResult[]> {
+    if (this.queued.length > 0) this.flushQueued();
     if (this.failure !== undefined) throw eventdbErrors.writeFailed(this.failure);
     const batch = this.dedupe.beginBatch();
     const projection = this.projector.begin();

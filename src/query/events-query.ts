@@ -118,21 +118,27 @@ function* runPlan(storage: Storage, lastGen: number, plan: Plan): Iterator<Store
       cursors.push(storage.indexRange(start, end, plan.reverse)[Symbol.iterator]());
     }
   }
+  const keys: Iterator<IndexKey> = cursors.length === 1 ? cursors[0]! : mergeByTime(cursors, plan.reverse);
+  // Records of one time are collected, then ordered by eventId, so ties do not depend on arrival order.
+  const group: StoredRecord[] = [];
+  let groupTime = Number.NaN;
   let emitted = 0;
-  for (const group of sameTimeGroups(mergeByTime(cursors, plan.reverse))) {
-    const records: StoredRecord[] = [];
-    for (const key of group) {
-      const tuple = storage.getRecord(key[4]);
-      if (tuple === undefined) continue;
-      const record = fromTuple(key[4], tuple);
-      if (matches(record, plan.filters)) records.push(record);
+  for (let next = keys.next(); ; next = keys.next()) {
+    if (next.done === true || next.value[3] !== groupTime) {
+      if (group.length > 1) group.sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0) * (plan.reverse ? -1 : 1));
+      for (const record of group) {
+        yield record;
+        if (++emitted >= plan.limit) return;
+      }
+      group.length = 0;
+      if (next.done === true) return;
+      groupTime = next.value[3];
     }
-    // Ties in time are ordered by eventId, so the order does not depend on arrival order.
-    records.sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0) * (plan.reverse ? -1 : 1));
-    for (const record of records) {
-      yield record;
-      if (++emitted >= plan.limit) return;
-    }
+    const seq = next.value[4];
+    const tuple = storage.getRecord(seq);
+    if (tuple === undefined) continue;
+    const record = fromTuple(seq, tuple);
+    if (matches(record, plan.filters)) group.push(record);
   }
 }
 
@@ -162,17 +168,4 @@ function* mergeByTime(cursors: Iterator<IndexKey>[], reverse: boolean): Generato
 
 function compareKeys(a: IndexKey, b: IndexKey): number {
   return a[3] - b[3] || a[4] - b[4];
-}
-
-/** Groups consecutive keys that share a time. */
-function* sameTimeGroups(keys: Iterable<IndexKey>): Generator<IndexKey[]> {
-  let group: IndexKey[] = [];
-  for (const key of keys) {
-    if (group.length > 0 && group[0]![3] !== key[3]) {
-      yield group;
-      group = [];
-    }
-    group.push(key);
-  }
-  if (group.length > 0) yield group;
 }

@@ -52,7 +52,7 @@ export function verifyStore(
     rebuilt.add(toNormalized(record), seq);
     catalog.add(toNormalized(record));
     perKind[record.kind]++;
-    const found = dedupe.findCommitted(record.eventId);
+    const found = dedupe.findCommitted(record.eventId)?.seq;
     if (found !== seq) note('dedupe', `eventId ${record.eventId} at seq ${seq} resolves to ${String(found)}`);
     for (const key of indexKeysOf(toNormalized(record), seq, placeholders)) {
       expectedIndexEntries++;

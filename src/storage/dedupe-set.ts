@@ -107,13 +107,13 @@ export class DedupeSet {
     }
     const stored = this.findStored(probe);
     if (stored === 'collision') probe.taken = true;
-    return typeof stored === 'number' ? { seq: stored, pending: undefined } : undefined;
+    return typeof stored === 'object' ? { seq: stored.seq, pending: undefined } : undefined;
   }
 
-  /** seq of the committed record with this eventId (writes in flight are not visible). */
-  findCommitted(eventId: string): number | undefined {
+  /** The committed record with this eventId and its seq (writes in flight are not visible). */
+  findCommitted(eventId: string): { seq: number; tuple: RecordTuple } | undefined {
     const stored = this.findStored(this.probe(eventId));
-    return typeof stored === 'number' ? stored : undefined;
+    return typeof stored === 'object' ? stored : undefined;
   }
 
   /**
@@ -131,15 +131,17 @@ export class DedupeSet {
     else void this.storage.putDedupe(withGeneration(probe.key, generationOf(seq)), seq);
   }
 
-  /** seq of the stored record, 'collision' when the hash belongs to another eventId, undefined when absent. */
-  private findStored(probe: Probe): number | 'collision' | undefined {
+  /** The stored record and its seq, 'collision' when the hash belongs to another eventId, undefined when absent. */
+  private findStored(probe: Probe): { seq: number; tuple: RecordTuple } | 'collision' | undefined {
     for (let gen = this.filters.length - 1; gen >= 0; gen--) {
       if (!this.filters[gen]!.mightContain(probe.hi, probe.lo)) continue;
       const seq = this.storage.getDedupe(withGeneration(probe.key, gen));
       if (seq === undefined) continue;
       const tuple = this.storage.getRecord(seq);
-      if (tuple !== undefined && tupleEventId(tuple) === probe.eventId) return seq;
-      return this.storage.getCollision(probe.eventId) ?? 'collision';
+      if (tuple !== undefined && tupleEventId(tuple) === probe.eventId) return { seq, tuple };
+      const collided = this.storage.getCollision(probe.eventId);
+      const collidedTuple = collided === undefined ? undefined : this.storage.getRecord(collided);
+      return collided !== undefined && collidedTuple !== undefined ? { seq: collided, tuple: collidedTuple } : 'collision';
     }
     return undefined;
   }

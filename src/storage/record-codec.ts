@@ -1,6 +1,7 @@
 // The log's value layout: a record as a compact positional tuple, and back.
 
 import type { NormalizedRecord, RecordKind } from '../schema/record.js';
+import { formatTimestamp } from '../schema/timestamp.js';
 
 /** A record as the log returns it: the normalised record with its log position and an ISO timestamp. */
 export interface StoredRecord extends NormalizedRecord {
@@ -48,20 +49,34 @@ export function toTuple(record: NormalizedRecord): RecordTuple {
   return tuple;
 }
 
-/** Decodes a tuple read at `seq`. */
+/**
+ * Decodes a tuple read at `seq`. Fields are assigned by name in one fixed order (absent ones skipped), so every
+ * record takes the same few hidden-class transitions: this runs once per event of every scan.
+ */
 export function fromTuple(seq: number, tuple: RecordTuple): StoredRecord {
   const time = tuple[2] as number;
   const record: StoredRecord = {
     seq,
     kind: KINDS[tuple[0] as number] ?? 'event',
     eventId: tuple[1] as string,
-    timestamp: new Date(time).toISOString(),
+    timestamp: formatTimestamp(time),
     time,
   };
-  for (let i = 0; i < FIELDS.length; i++) {
-    const value = tuple[FIRST_FIELD + i];
-    if (value !== undefined && value !== null) (record as unknown as Record<string, unknown>)[FIELDS[i]!] = value;
-  }
+  const n = tuple.length;
+  if (n <= FIRST_FIELD) return record;
+  let v = tuple[3];
+  if (v != null) record.profileId = v as string;
+  if ((v = tuple[4]) != null) record.userId = v as string;
+  if ((v = tuple[5]) != null) record.sessionId = v as string;
+  if ((v = tuple[6]) != null) record.accountId = v as string;
+  if ((v = tuple[7]) != null) record.pageId = v as string;
+  if ((v = tuple[8]) != null) record.eventName = v as string;
+  if ((v = tuple[9]) != null) record.productId = v as string;
+  if ((v = tuple[10]) != null) record.data = v as StoredRecord['data'];
+  if (n <= 11) return record;
+  if ((v = tuple[11]) != null) record.attributes = v as StoredRecord['attributes'];
+  if ((v = tuple[12]) != null) record.accountAttributes = v as StoredRecord['accountAttributes'];
+  if ((v = tuple[13]) != null) record.source = v as StoredRecord['source'];
   return record;
 }
 

@@ -77,8 +77,8 @@ export class Storage implements ProjectionStore {
     this.index = this.root.openDB({ name: 'index', encoding: 'binary', keyEncoder: indexKeyEncoder } as { name: string });
     this.quarantine = this.root.openDB({ name: 'quarantine' });
     this.meta = this.root.openDB({ name: 'meta' });
-    this.partials = this.root.openDB({ name: 'partials' });
-    this.links = this.root.openDB({ name: 'links' });
+    this.partials = this.root.openDB({ name: 'partials', sharedStructuresKey: Symbol.for('structures') });
+    this.links = this.root.openDB({ name: 'links', sharedStructuresKey: Symbol.for('structures') });
     this.members = this.root.openDB({ name: 'members', encoding: 'binary' });
     this.identifiers = this.root.openDB({ name: 'identifiers' });
   }

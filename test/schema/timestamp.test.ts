@@ -2,7 +2,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseTimestamp } from '../../src/schema/timestamp.js';
+import { formatTimestamp, parseTimestamp } from '../../src/schema/timestamp.js';
 
 /** The epoch ms of a timestamp that must parse. */
 function ms(text: string): number {
@@ -283,5 +283,21 @@ describe('parseTimestamp: properties', () => {
       }),
       { seed: SEED, numRuns: 300 },
     );
+  });
+});
+
+describe('formatTimestamp', () => {
+  it('formats exactly as Date#toISOString, over four-digit years and beyond', () => {
+    const seed = Date.now();
+    console.log(`formatTimestamp property seed ${seed}`);
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: -30_610_224_001_000, max: 253_402_300_801_000 }), fc.integer({ min: -8_640_000_000_000_000, max: 8_640_000_000_000_000 })), (ms) => {
+        expect(formatTimestamp(ms)).toBe(new Date(ms).toISOString());
+      }),
+      { seed, numRuns: 5000 },
+    );
+    for (const ms of [0, -1, 86_399_999, 951_782_400_000, 253_402_300_799_999, -30_610_224_000_000, -30_610_224_000_001]) {
+      expect(formatTimestamp(ms)).toBe(new Date(ms).toISOString());
+    }
   });
 });

@@ -1,0 +1,13 @@
+import { EventDB } from '../src/index.js';
+import { rmSync } from 'node:fs';
+const dir = '/tmp/scan/store'; rmSync(dir, { recursive: true, force: true });
+const db = await EventDB.open({ path: dir });
+const heavy = Array.from({ length: 10000 }, (_, i) => ({ eventId: `heavy-${i}`, profileId: 'heavy-profile', sessionId: `s-${Math.floor(i / 20)}`, eventName: 'page_view', timestamp: new Date(Date.UTC(2023, 0, 1) + i * 1000).toISOString(), data: { url: `https://shop.example.com/products/${i % 500}`, productId: `sku-${i % 500}` } }));
+await db.ingestBatch(heavy);
+let t = performance.now(); let n = 0;
+for (let r = 0; r < 100; r++) n += db.events({ profileId: 'heavy-profile' }).toArray().length;
+console.log('scan', ((n / (performance.now() - t)) * 1000).toFixed(0), 'events/s');
+t = performance.now();
+for (let r = 0; r < 200000; r++) db.getEvent(`heavy-${r % 10000}`);
+console.log('getEvent', ((performance.now() - t) / 200000 * 1000).toFixed(2), 'us');
+await db.close();
