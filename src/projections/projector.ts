@@ -24,12 +24,17 @@ import {
 } from './partials.js';
 import { PartialKind, type PartialKey, type PartialKindCode, type ProjectionStore } from './projection-store.js';
 
+type AnyPartial = IdentifierPartial | SessionPartial | AccountPartial;
+
 /** What one write call changes, folded per key before it is merged into the stored partials. */
 export interface ProjectionBatch {
-  deltas: Map<string, { key: PartialKey; partial: IdentifierPartial | SessionPartial | AccountPartial }>;
-  /** Ids registered by this batch: true when first seen in it (so no stored partial state can exist). */
-  registered: Map<string, boolean>;
+  /** Deltas by generation, then by kind code (index), then by id: no key strings are built per event. */
+  deltas: Map<number, Map<string, AnyPartial>[]>;
+  /** By kind code: ids registered by this batch, true when first seen in it (so no stored partial state can exist). */
+  registered: Map<string, boolean>[];
 }
+
+const byKind = <T>(): Map<string, T>[] => [new Map(), new Map(), new Map(), new Map(), new Map()];
 
 const COUNTER_OF: Record<PartialKindCode, 'profileIds' | 'userIds' | 'sessions' | 'accounts'> = {
   1: 'profileIds',
@@ -55,7 +60,7 @@ export class Projector {
   ) {}
 
   begin(): ProjectionBatch {
-    return { deltas: new Map(), registered: new Map() };
+    return { deltas: new Map(), registered: byKind() };
   }
 
   /** Folds one accepted record into the batch. Product payloads touch no profile. */
@@ -68,9 +73,15 @@ export class Projector {
 
   /** Merges the batch's deltas into the stored partials (issued with the batch's other writes). */
   flush(batch: ProjectionBatch): void {
-    for (const { key, partial } of batch.deltas.values()) {
-      const stored = batch.registered.get(`${key[1]}\u0000${key[2]}`) === true ? undefined : this.store.getPartial(key);
-      this.store.putPartial(key, stored === undefined ? partial : this.merge(key[1], stored, partial));
+    for (const [gen, kinds] of batch.deltas) {
+      for (let kind = 1 as PartialKindCode; kind <= 4; kind++) {
+        const registered = batch.registered[kind]!;
+        for (const [id, partial] of kinds[kind]!) {
+          const key: PartialKey = [gen, kind, id];
+          const stored = registered.get(id) === true ? undefined : this.store.getPartial(key);
+          this.store.putPartial(key, stored === undefined ? partial : this.merge(kind, stored, partial));
+        }
+      }
     }
   }
 
@@ -97,10 +108,10 @@ export class Projector {
       if (record.attributes !== undefined) addUpdate(partial, record.attributes, record.time, record.eventId, 'event');
     }
     this.register(batch, PartialKind.session, event.sessionId);
-    addEventToSession(this.delta(batch, [gen, PartialKind.session, event.sessionId], emptySession), event, record.pageId, owner);
+    addEventToSession(this.delta(batch, gen, PartialKind.session, event.sessionId, emptySession), event, record.pageId, owner);
     if (record.accountId !== undefined) {
       this.register(batch, PartialKind.account, record.accountId);
-      const account = this.delta(batch, [gen, PartialKind.account, record.accountId], emptyAccount);
+      const account = this.delta(batch, gen, PartialKind.account, record.accountId, emptyAccount);
       addEventToAccount(account, event, owner);
       if (record.accountAttributes !== undefined) addUpdate(account, record.accountAttributes, record.time, record.eventId, 'event');
     }
@@ -110,7 +121,7 @@ export class Projector {
     const source = record.source ?? 'api';
     if (record.accountId !== undefined) {
       this.register(batch, PartialKind.account, record.accountId);
-      addUpdate(this.delta(batch, [gen, PartialKind.account, record.accountId], emptyAccount), record.accountAttributes!, record.time, record.eventId, source);
+      addUpdate(this.delta(batch, gen, PartialKind.account, record.accountId, emptyAccount), record.accountAttributes!, record.time, record.eventId, source);
       return;
     }
     const owner = ownerOf(record, this.placeholders);
@@ -130,25 +141,30 @@ export class Projector {
     const kind = owner.startsWith('u:') ? PartialKind.userId : PartialKind.profileId;
     const id = owner.slice(2);
     this.register(batch, kind, id);
-    return this.delta(batch, [gen, kind, id], emptyIdentifier);
+    return this.delta(batch, gen, kind, id, emptyIdentifier);
   }
 
-  private delta<T extends IdentifierPartial | SessionPartial | AccountPartial>(batch: ProjectionBatch, key: PartialKey, empty: () => T): T {
-    const text = `${key[0]}\u0000${key[1]}\u0000${key[2]}`;
-    let entry = batch.deltas.get(text);
-    if (entry === undefined) {
-      entry = { key, partial: empty() };
-      batch.deltas.set(text, entry);
+  private delta<T extends AnyPartial>(batch: ProjectionBatch, gen: number, kind: PartialKindCode, id: string, empty: () => T): T {
+    let kinds = batch.deltas.get(gen);
+    if (kinds === undefined) {
+      kinds = byKind();
+      batch.deltas.set(gen, kinds);
     }
-    return entry.partial as T;
+    const deltas = kinds[kind]!;
+    let partial = deltas.get(id);
+    if (partial === undefined) {
+      partial = empty();
+      deltas.set(id, partial);
+    }
+    return partial as T;
   }
 
   /** Counts an identifier, session or account the first time it is seen. */
   private register(batch: ProjectionBatch, kind: PartialKindCode, id: string): void {
-    const text = `${kind}\u0000${id}`;
-    if (batch.registered.has(text)) return;
+    const registered = batch.registered[kind]!;
+    if (registered.has(id)) return;
     const isNew = !this.store.hasIdentifier(kind, id);
-    batch.registered.set(text, isNew);
+    registered.set(id, isNew);
     if (!isNew) return;
     this.store.addIdentifier(kind, id);
     this.counters[COUNTER_OF[kind]]++;

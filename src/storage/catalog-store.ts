@@ -3,6 +3,7 @@
 import type { Database } from 'lmdb';
 import type { StoredCatalogEntry } from '../catalog/entry-state.js';
 import type { Storage } from './storage.js';
+import { Pending } from './pending-writes.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -31,12 +32,12 @@ export class CatalogStore {
 
   /** An entry including uncommitted writes (for the writer). */
   getEntry(id: string): StoredCatalogEntry | undefined {
-    const pending = this.storage.pending.get(`C${id}`) as StoredCatalogEntry | undefined;
+    const pending = this.storage.pending.get(Pending.catalogEntry, id) as StoredCatalogEntry | undefined;
     return pending !== undefined ? pending : this.entries.get(id);
   }
 
   putEntry(id: string, entry: StoredCatalogEntry): void {
-    this.storage.pending.set(`C${id}`, entry);
+    this.storage.pending.set(Pending.catalogEntry, id, entry);
     void this.entries.put(id, entry);
   }
 
@@ -55,9 +56,9 @@ export class CatalogStore {
 
   /** Adds `delta` to a count, including uncommitted changes; a count of 0 is removed. */
   addCount(key: string, delta: number): void {
-    const pending = this.storage.pending.get(`N${key}`) as number | undefined;
+    const pending = this.storage.pending.get(Pending.catalogCount, key) as number | undefined;
     const next = (pending !== undefined ? pending : (this.counts.get(key) ?? 0)) + delta;
-    this.storage.pending.set(`N${key}`, next);
+    this.storage.pending.set(Pending.catalogCount, key, next);
     if (next === 0) void this.counts.remove(key);
     else void this.counts.put(key, next);
   }

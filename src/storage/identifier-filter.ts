@@ -15,6 +15,8 @@ export class IdentifierFilter {
   private readonly filters: BloomFilter[] = [new BloomFilter()];
   private inLast = 0;
   private readonly key = Buffer.alloc(8);
+  /** The last text hashed: a lookup is usually followed by the `add` of the same id, which then hashes nothing. */
+  private hashed: string | undefined;
 
   add(text: string): void {
     if (this.inLast >= PER_FILTER) {
@@ -35,6 +37,8 @@ export class IdentifierFilter {
   }
 
   private hash(text: string): void {
+    if (text === this.hashed) return;
     this.key.writeBigUInt64BE(hashEventId(text));
+    this.hashed = text;
   }
 }

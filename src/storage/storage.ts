@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { open, type Database, type DatabaseOptions, type Key, type RootDatabase } from 'lmdb';
 import type { RecordTuple } from './record-codec.js';
 import { indexKeyEncoder, type IndexBound, type IndexKey } from './keys.js';
-import { PendingWrites } from './pending-writes.js';
+import { Pending, PendingWrites } from './pending-writes.js';
 import { IdentifierFilter } from './identifier-filter.js';
 import type { Link, PartialKey, PartialKindCode, ProjectionStore } from '../projections/projection-store.js';
 
@@ -91,23 +91,23 @@ export class Storage implements ProjectionStore {
 
   getPartial(key: PartialKey): unknown {
     const text = partialKeyText(key);
-    const pending = this.pending.get(`P${text}`);
+    const pending = this.pending.get(Pending.partial, text);
     return pending !== undefined ? pending : this.partials.get(text);
   }
 
   putPartial(key: PartialKey, value: unknown): void {
     const text = partialKeyText(key);
-    this.pending.set(`P${text}`, value);
+    this.pending.set(Pending.partial, text, value);
     void this.partials.put(text, value);
   }
 
   getLink(profileId: string): Link | undefined {
-    const pending = this.pending.get(`L${profileId}`) as Link | undefined;
+    const pending = this.pending.get(Pending.link, profileId) as Link | undefined;
     return pending !== undefined ? pending : this.links.get(profileId);
   }
 
   putLink(profileId: string, link: Link): void {
-    this.pending.set(`L${profileId}`, link);
+    this.pending.set(Pending.link, profileId, link);
     void this.links.put(profileId, link);
   }
 
@@ -122,13 +122,13 @@ export class Storage implements ProjectionStore {
   hasIdentifier(kind: PartialKindCode, id: string): boolean {
     const text = `${kind}${id}`;
     if (!this.identifierFilter.mightContain(text)) return false;
-    return this.pending.has(`I${text}`) || this.identifiers.get(text) !== undefined;
+    return this.pending.has(Pending.identifier, text) || this.identifiers.get(text) !== undefined;
   }
 
   addIdentifier(kind: PartialKindCode, id: string): void {
     const text = `${kind}${id}`;
     this.identifierFilter.add(text);
-    this.pending.set(`I${text}`, 1);
+    this.pending.set(Pending.identifier, text, 1);
     void this.identifiers.put(text, 1);
   }
 
@@ -163,17 +163,17 @@ export class Storage implements ProjectionStore {
   // Repairs by rebuild: removals of projection entries the log does not imply.
 
   removePartial(key: PartialKey): void {
-    this.pending.delete(`P${partialKeyText(key)}`);
+    this.pending.delete(Pending.partial, partialKeyText(key));
     void this.partials.remove(partialKeyText(key));
   }
 
   removeLink(profileId: string): void {
-    this.pending.delete(`L${profileId}`);
+    this.pending.delete(Pending.link, profileId);
     void this.links.remove(profileId);
   }
 
   removeIdentifier(kind: PartialKindCode, id: string): void {
-    this.pending.delete(`I${kind}${id}`);
+    this.pending.delete(Pending.identifier, `${kind}${id}`);
     void this.identifiers.remove(`${kind}${id}`);
   }
 
