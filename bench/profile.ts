@@ -40,8 +40,9 @@ const PARTS: readonly [string, (name: string, url: string) => boolean][] = [
   ['garbage collection', (name) => name === '(garbage collector)'],
   ['idle (waiting for commits)', (name) => name === '(idle)'],
   ['lmdb-js write backpressure (Atomics.wait)', (name, url) => name === 'wait' || (url.includes('lmdb') && name.includes('wait'))],
-  ['lmdb-js (puts, gets, key encoding)', (_, url) => url.includes('node_modules/lmdb/')],
+  // lmdb-js carries its own msgpackr (node_modules/lmdb/node_modules/msgpackr): test for msgpackr first.
   ['msgpackr (encoding, decoding)', (_, url) => url.includes('node_modules/msgpackr/')],
+  ['lmdb-js (puts, gets, key encoding)', (_, url) => url.includes('node_modules/lmdb/')],
   ['validation', (_, url) => url.includes('/src/schema/')],
   ['dedupe (hash, Bloom, pending map)', (_, url) => /\/src\/storage\/(dedupe-set|hash|bloom)\.ts/.test(url) || url.includes('xxhash')],
   ['projections and identity', (_, url) => url.includes('/src/projections/') || url.includes('/src/identity/')],

@@ -11,6 +11,8 @@ export interface JobOutcome {
   stored: number;
   /** Wall time of each slice of the input (for cost per event as the store grows). */
   slices?: { events: number; ms: number }[];
+  /** Time the job spent generating its input, not counted in its duration. */
+  untimedMs?: number;
 }
 
 export interface IngestJob {
@@ -20,21 +22,45 @@ export interface IngestJob {
   sliceSize?: number;
 }
 
-/** Times slices of a sequential job: call `tick(done)` after each batch. */
-export function sliceTimer(sliceSize = 0): { tick: (done: number) => void; slices: { events: number; ms: number }[] } {
-  const slices: { events: number; ms: number }[] = [];
-  let sliceStart = performance.now();
-  let next = sliceSize;
-  return {
-    slices,
-    tick: (done) => {
-      if (sliceSize <= 0 || done < next) return;
-      const now = performance.now();
-      slices.push({ events: done, ms: now - sliceStart });
-      sliceStart = now;
-      next += sliceSize;
-    },
-  };
+/**
+ * Times slices of a sequential job (call `tick(done)` after each batch) and keeps the time spent generating input
+ * chunks out of both the slices and the job: iterate the input through `chunks()`.
+ */
+export class JobTimer {
+  readonly slices: { events: number; ms: number }[] = [];
+  /** Time spent producing input chunks, to subtract from the job's wall time. */
+  untimedMs = 0;
+  private sliceStart = performance.now();
+  private next: number;
+
+  constructor(private readonly sliceSize = 0) {
+    this.next = sliceSize;
+  }
+
+  *chunks<T>(input: Iterable<T>): Generator<T> {
+    const iterator = input[Symbol.iterator]();
+    for (;;) {
+      const started = performance.now();
+      const step = iterator.next();
+      const spent = performance.now() - started;
+      this.untimedMs += spent;
+      this.sliceStart += spent;
+      if (step.done === true) return;
+      yield step.value;
+    }
+  }
+
+  tick(done: number): void {
+    if (this.sliceSize <= 0 || done < this.next) return;
+    const now = performance.now();
+    this.slices.push({ events: done, ms: now - this.sliceStart });
+    this.sliceStart = now;
+    this.next += this.sliceSize;
+  }
+
+  outcome(stored: number): JobOutcome {
+    return { stored, slices: this.slices, untimedMs: this.untimedMs };
+  }
 }
 
 /**
@@ -45,10 +71,10 @@ export function sliceTimer(sliceSize = 0): { tick: (done: number) => void; slice
 export async function rawLmdbIngest(events: Iterable<BenchEvent[]>, dir: string, job: IngestJob): Promise<JobOutcome> {
   const db: RootDatabase = open({ path: dir, compression: false, noSync: !job.durable });
   const seen = new Set<string>();
-  const timer = sliceTimer(job.sliceSize);
+  const timer = new JobTimer(job.sliceSize);
   let seq = 0;
   let done = 0;
-  for (const chunk of events) {
+  for (const chunk of timer.chunks(events)) {
     for (let i = 0; i < chunk.length; i += job.batchSize) {
       const end = Math.min(chunk.length, i + job.batchSize);
       db.transactionSync(() => {
@@ -65,7 +91,7 @@ export async function rawLmdbIngest(events: Iterable<BenchEvent[]>, dir: string,
   }
   await db.flushed;
   await db.close();
-  return { stored: seq, slices: timer.slices };
+  return timer.outcome(seq);
 }
 
 export interface SqliteStore {
@@ -114,9 +140,9 @@ export function openSqlite(dir: string, options: { durable: boolean; profiles: b
 /** The SQLite store above, fed batch by batch. */
 export function sqliteIngest(events: Iterable<BenchEvent[]>, dir: string, job: IngestJob & { profiles: boolean }): JobOutcome {
   const store = openSqlite(dir, job);
-  const timer = sliceTimer(job.sliceSize);
+  const timer = new JobTimer(job.sliceSize);
   let done = 0;
-  for (const chunk of events) {
+  for (const chunk of timer.chunks(events)) {
     for (let i = 0; i < chunk.length; i += job.batchSize) {
       const end = Math.min(chunk.length, i + job.batchSize);
       store.ingest(chunk, i, end);
@@ -127,7 +153,7 @@ export function sqliteIngest(events: Iterable<BenchEvent[]>, dir: string, job: I
   const stored = store.stored();
   store.db.pragma('wal_checkpoint(TRUNCATE)');
   store.db.close();
-  return { stored, slices: timer.slices };
+  return timer.outcome(stored);
 }
 
 /** SQLite reads of the same kinds as eventdb's: a point read by eventId (body parsed) and one profile's events by time. */

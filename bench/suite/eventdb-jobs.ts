@@ -3,7 +3,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventDB } from '../../src/index.js';
-import { sliceTimer, type IngestJob, type JobOutcome } from './baselines.js';
+import { JobTimer, type IngestJob, type JobOutcome } from './baselines.js';
 import type { BenchEvent } from './workloads.js';
 
 export interface EventdbIngestJob extends IngestJob {
@@ -21,10 +21,10 @@ export function openStore(dir: string, options: { durable?: boolean; projections
 export async function eventdbIngest(events: Iterable<BenchEvent[]>, dir: string, job: EventdbIngestJob): Promise<JobOutcome> {
   const db = await openStore(dir, job);
   const inFlight = job.inFlight ?? 2;
-  const timer = sliceTimer(job.sliceSize);
+  const timer = new JobTimer(job.sliceSize);
   const pending: Promise<unknown>[] = [];
   let done = 0;
-  for (const chunk of events) {
+  for (const chunk of timer.chunks(events)) {
     for (let i = 0; i < chunk.length; i += job.batchSize) {
       const batch = chunk.slice(i, i + job.batchSize);
       pending.push(db.ingestBatch(batch));
@@ -36,7 +36,7 @@ export async function eventdbIngest(events: Iterable<BenchEvent[]>, dir: string,
   await Promise.all(pending);
   const stored = db.stats().events;
   await db.close();
-  return { stored, slices: timer.slices };
+  return timer.outcome(stored);
 }
 
 /** `callers` concurrent callers, each awaiting one `ingest()` at a time, as the handlers of a web server would. */

@@ -92,8 +92,8 @@ function machineSection(results: BenchResults): string {
 
 function targetsSection(results: BenchResults): string | undefined {
   if (results.targets.length === 0) return undefined;
-  const rows = results.targets.map((t) => [t.name, t.aim, t.measured, t.met ? '✅' : '❌ missed']);
-  return section('Targets', table(['target', 'aim', 'measured', 'met'], rows));
+  const rows = results.targets.map((t) => [t.name, t.aim, t.measured, t.met ? '✅' : '❌ missed', t.why ?? '']);
+  return section('Targets', table(['target', 'aim', 'measured', 'met', 'what limits it'], rows));
 }
 
 function ratiosCell(row: ResultRow): string {

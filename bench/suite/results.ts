@@ -55,6 +55,8 @@ export interface Target {
   /** The measured figure, in words, e.g. `0.31×`. */
   measured: string;
   met: boolean;
+  /** What limits the figure (words only, no figures): shown beside a missed target. */
+  why?: string;
 }
 
 export interface Machine {

@@ -23,7 +23,7 @@ export interface EventSetOptions {
 }
 
 /** Events per generated chunk: large sets are generated, used and dropped chunk by chunk. */
-export const CHUNK = 500_000;
+export const CHUNK = 1_000_000;
 
 /**
  * `n` events as chunks. Chunk k is `generateEvents` with seed `seed + k` and a start time after the previous
@@ -39,7 +39,8 @@ export function* eventChunks(n: number, options: EventSetOptions = {}): Generato
 
 /**
  * An event set that can be iterated more than once: kept in memory when it is at most one chunk,
- * regenerated on each pass when larger (generation is then outside the timed part only per chunk boundary).
+ * regenerated on each pass when larger (jobs iterate it through `JobTimer.chunks`, which keeps generating
+ * out of their time).
  */
 export class EventSet implements Iterable<BenchEvent[]> {
   private readonly cached: BenchEvent[][] | undefined;
