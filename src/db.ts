@@ -1,6 +1,7 @@
 // EventDB: opens the store, wires storage, writer and readers, owns the lifecycle.
 
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { errors } from './errors.js';
 import { resolveOptions, type EventDBOptions, type ResolvedOptions } from './options.js';
 import { BatchWriter } from './ingest/batch-writer.js';
@@ -12,9 +13,10 @@ import type { Lazy } from './query/lazy.js';
 import { DedupeSet } from './storage/dedupe-set.js';
 import { hashEventId, loadHasher } from './storage/hash.js';
 import { QuarantineStore, type QuarantinedRecord } from './storage/quarantine-store.js';
-import { fromTuple, type StoredRecord } from './storage/record-codec.js';
+import { fromTuple, publicRecord, type StoredRecord } from './storage/record-codec.js';
 import { makeScratchDir, removeScratchDir } from './storage/scratch-dir.js';
 import { Storage } from './storage/storage.js';
+import { StoreLock } from './storage/store-lock.js';
 import { makeCatalogApi, upgradeCatalog, type CatalogApi } from './catalog/catalog-api.js';
 import { CatalogApplier } from './catalog/catalog-applier.js';
 import { catalogSize } from './catalog/catalog-index.js';
@@ -95,6 +97,7 @@ export class EventDB {
     quarantineStore: QuarantineStore,
     private readonly reads: ReadModel,
     private readonly catalogStore: CatalogStore,
+    private readonly lock: StoreLock | undefined,
   ) {
     this.catalog = makeCatalogApi({
       store: catalogStore,
@@ -111,19 +114,34 @@ export class EventDB {
     const resolved = resolveOptions(options);
     await loadHasher();
     const path = resolved.inMemory ? makeScratchDir() : resolved.path!;
+    if (resolved.readOnly) return EventDB.openLocked(resolved, path, undefined, internal);
     if (!resolved.inMemory) prepareDirectory(path);
-    const storage = new Storage({ path, mapSizeBytes: resolved.mapSizeBytes, noSync: resolved.inMemory });
+    const lock = StoreLock.acquire(path);
+    try {
+      return await EventDB.openLocked(resolved, path, lock, internal);
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+  }
+
+  /** Opens the storage; `lock` is held by a writer, absent for a read-only handle. */
+  private static async openLocked(resolved: ResolvedOptions, path: string, lock: StoreLock | undefined, internal: InternalOptions): Promise<EventDB> {
+    if (resolved.readOnly && !existsSync(join(path, 'data.mdb'))) throw errors.invalidOptions('path', `no store to read at ${path}`);
+    const storage = new Storage({ path, mapSizeBytes: resolved.mapSizeBytes, noSync: resolved.inMemory, readOnly: resolved.readOnly });
     const dedupe = new DedupeSet(storage, internal.hashEventId ?? hashEventId);
-    dedupe.load();
-    storage.loadIdentifierFilter();
+    if (!resolved.readOnly) {
+      dedupe.load();
+      storage.loadIdentifierFilter();
+    }
     const counters = { ...emptyCounters(), ...(storage.meta.get('counters') as Partial<Counters> | undefined) };
-    const quarantine = new QuarantineStore(storage.quarantine);
+    const quarantine = new QuarantineStore(storage.quarantine, resolved.readOnly);
     const projector = new Projector(storage, resolved.computed, resolved.placeholderIds, counters, internal.projections ?? true);
     const catalogStore = new CatalogStore(storage);
-    await upgradeCatalog(storage, catalogStore);
+    if (!resolved.readOnly) await upgradeCatalog(storage, catalogStore);
     const writer = new BatchWriter(storage, dedupe, quarantine, counters, resolved, projector, new CatalogApplier(catalogStore));
     const reads = new ReadModel(storage, resolved.computed, resolved.placeholderIds);
-    return new EventDB(resolved, storage, writer, dedupe, counters, quarantine, reads, catalogStore);
+    return new EventDB(resolved, storage, writer, dedupe, counters, quarantine, reads, catalogStore, lock);
   }
 
   /**
@@ -139,6 +157,10 @@ export class EventDB {
   async ingestBatch(records: readonly unknown[]): Promise<BatchResult> {
     this.ensureOpen();
     if (!Array.isArray(records)) throw errors.invalidArgument('records', 'must be an array');
+    const { maxBatchSize } = this.options.limits;
+    if (records.length > maxBatchSize) {
+      throw errors.limitExceeded('records', `${records.length} records in one call, more than limits.maxBatchSize (${maxBatchSize}); split the batch`);
+    }
     return summarize(await this.track(this.writer.write(records)));
   }
 
@@ -156,11 +178,13 @@ export class EventDB {
    */
   async ingestFile(path: string, options: IngestFileOptions = {}): Promise<IngestFileResult> {
     this.ensureOpen();
+    if (this.options.readOnly) throw errors.readOnly('ingestFile');
     if (typeof path !== 'string' || path === '') throw errors.invalidArgument('path', 'must be a non-empty string');
     const writer = this.writer;
     const target = {
       writeValidated: writer.writeValidated.bind(writer),
       placeholderIds: this.options.placeholderIds,
+      limits: this.options.limits,
       durability: this.options.durability,
       ensureOpen: () => this.ensureOpen(),
     };
@@ -202,7 +226,7 @@ export class EventDB {
     this.ensureOpen();
     if (typeof eventId !== 'string') throw errors.invalidArgument('eventId', 'must be a string');
     const found = this.dedupe.findCommitted(eventId);
-    return found === undefined ? undefined : fromTuple(found.seq, found.tuple);
+    return found === undefined ? undefined : publicRecord(fromTuple(found.seq, found.tuple));
   }
 
   /** Events of one key (profileId, userId, sessionId, accountId, eventName or productId) in time order, lazily. */
@@ -222,6 +246,8 @@ export class EventDB {
   stats(): Stats {
     this.ensureOpen();
     const lastSeq = this.storage.lastSeq();
+    // Beside a writer, the totals are the writer's last committed ones, not those read at open.
+    if (this.options.readOnly) Object.assign(this.counters, this.storage.meta.get('counters') as Partial<Counters> | undefined);
     return {
       records: lastSeq,
       events: this.counters.events,
@@ -260,6 +286,7 @@ export class EventDB {
    */
   async rebuild(): Promise<VerifyReport> {
     this.ensureOpen();
+    if (this.options.readOnly) throw errors.readOnly('rebuild');
     await Promise.allSettled(this.inFlight);
     const { report, rebuilt, catalog } = verifyStore(this.storage, this.dedupe, this.counters, this.options.placeholderIds, this.options.computed, this.catalogStore);
     if (report.differences.some((d) => d.kind === 'projection' || d.kind === 'counter')) {
@@ -276,6 +303,7 @@ export class EventDB {
     this.closed = true;
     await Promise.allSettled(this.inFlight);
     await this.storage.close();
+    this.lock?.release();
     if (this.options.inMemory) removeScratchDir(this.storage.path);
   }
 
@@ -346,6 +374,7 @@ function makeQuarantineApi(store: QuarantineStore, db: EventDB): QuarantineApi {
     },
     purge: async (ids) => {
       db.ensureOpen();
+      if (store.readOnly) throw errors.readOnly('quarantine.purge');
       const targets = ids ?? store.ids();
       let removed = 0;
       for (const id of targets) if (store.get(id) !== undefined) removed++;

@@ -8,7 +8,10 @@ export type EventDBErrorCode =
   | 'CLOSED'
   | 'WRITE_FAILED'
   | 'INVALID_INPUT'
-  | 'NOT_FOUND';
+  | 'NOT_FOUND'
+  | 'LOCKED'
+  | 'LIMIT_EXCEEDED'
+  | 'READ_ONLY';
 
 /**
  * Thrown for API misuse and storage faults. Records that fail validation are
@@ -48,6 +51,10 @@ export const errors = {
       )})`,
       { cause },
     ),
+  locked: (path: string, why: string) =>
+    new EventDBError('LOCKED', `the store at ${path} is open by another writer: ${why}; close it first (one writer per store)`),
+  readOnly: (what: string) => new EventDBError('READ_ONLY', `${what} writes, and this store was opened with readOnly: true`),
+  limitExceeded: (name: string, message: string) => new EventDBError('LIMIT_EXCEEDED', `${name}: ${message}`),
   notFound: (what: string) => new EventDBError('NOT_FOUND', `${what} was not found`),
   /** A file or stream whose content cannot be read as the format it should be (malformed JSON array, corrupt gzip). */
   invalidInput: (where: string, message: string, cause?: unknown) =>

@@ -6,6 +6,8 @@ export { EventDBError, isEventDBError } from './errors.js';
 export type { EventDBErrorCode } from './errors.js';
 export { DEFAULT_PLACEHOLDER_IDS } from './options.js';
 export type { EventDBOptions, Durability } from './options.js';
+export { DEFAULT_LIMITS } from './schema/limits.js';
+export type { Limits } from './schema/limits.js';
 export type { Issue, IssueCode } from './schema/issues.js';
 export type { JsonValue, JsonObject } from './schema/json-value.js';
 export type { AttributeUpdate, EventInput, ProductPayloadInput, RecordInput, RecordKind } from './schema/record.js';

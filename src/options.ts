@@ -2,6 +2,7 @@
 
 import { errors } from './errors.js';
 import { compileComputed, type CompiledComputed, type ComputedAttribute } from './projections/computed.js';
+import { DEFAULT_LIMITS, type Limits } from './schema/limits.js';
 
 /** How long an ingest call waits before it resolves. */
 export type Durability = 'durable' | 'relaxed';
@@ -31,6 +32,14 @@ export interface EventDBOptions {
    * `{ ltv: { op: 'sum', eventName: 'purchase', field: 'amount' } }`.
    */
   computed?: Record<string, ComputedAttribute>;
+  /** Size limits on records and calls; each one given replaces its default (see `Limits`). */
+  limits?: Partial<Limits>;
+  /**
+   * Open an existing store for reading only, beside its writer (in this process or another): no lock is taken,
+   * every read sees what was committed before the current turn of the event loop, and every write throws
+   * `READ_ONLY`. Not with `inMemory`.
+   */
+  readOnly?: boolean;
 }
 
 /** The options after defaults are applied. */
@@ -43,6 +52,8 @@ export interface ResolvedOptions {
   quarantine: boolean;
   mapSizeBytes: number;
   computed: CompiledComputed[];
+  limits: Limits;
+  readOnly: boolean;
 }
 
 /** Identifiers that SDKs send when they know nobody. */
@@ -79,7 +90,25 @@ export function resolveOptions(options: EventDBOptions): ResolvedOptions {
   const mapSizeBytes = options.mapSizeBytes ?? DEFAULTS.mapSizeBytes;
   if (!Number.isSafeInteger(mapSizeBytes) || mapSizeBytes < 2 ** 20) throw errors.invalidOptions('mapSizeBytes', 'must be an integer of at least 1 MiB');
   const computed = compileComputed(options.computed);
-  return { path, inMemory, clock, placeholderIds: resolvePlaceholders(options.placeholderIds), durability, quarantine, mapSizeBytes, computed };
+  const limits = resolveLimits(options.limits);
+  const readOnly = options.readOnly ?? false;
+  if (typeof readOnly !== 'boolean') throw errors.invalidOptions('readOnly', 'must be a boolean');
+  if (readOnly && inMemory) throw errors.invalidOptions('readOnly', 'a throw-away inMemory store has nothing to read');
+  const placeholderIds = resolvePlaceholders(options.placeholderIds);
+  return { path, inMemory, clock, placeholderIds, durability, quarantine, mapSizeBytes, computed, limits, readOnly };
+}
+
+function resolveLimits(given: Partial<Limits> | undefined): Limits {
+  if (given === undefined) return { ...DEFAULT_LIMITS };
+  if (typeof given !== 'object' || given === null) throw errors.invalidOptions('limits', 'must be an object');
+  const limits: Limits = { ...DEFAULT_LIMITS };
+  for (const [name, value] of Object.entries(given)) {
+    if (!Object.hasOwn(DEFAULT_LIMITS, name)) throw errors.invalidOptions(`limits.${name}`, `is not a limit; known: ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || (value as number) < 1) throw errors.invalidOptions(`limits.${name}`, 'must be a positive integer');
+    limits[name as keyof Limits] = value as number;
+  }
+  return limits;
 }
 
 function resolvePlaceholders(ids: readonly string[] | undefined): ReadonlySet<string> {

@@ -4,6 +4,7 @@ import type { FeedItemData } from '../schema/catalog-item.js';
 import { canonicalJson, type JsonObject } from '../schema/json-value.js';
 import type { NormalizedRecord } from '../schema/record.js';
 import { contentHash } from '../storage/hash.js';
+import { escapeKeys, hasEscapableKeys } from '../schema/proto-keys.js';
 
 /** True for the record kinds a feed import writes. */
 export function isCatalogRecord(record: NormalizedRecord): boolean {
@@ -19,7 +20,8 @@ export function isCatalogRecord(record: NormalizedRecord): boolean {
  */
 export function feedItemRecord(productId: string, data: FeedItemData, time: number): NormalizedRecord {
   const eventId = `f-${contentHash(JSON.stringify([productId, data]))}`;
-  return { kind: 'feedItem', eventId, time, productId, data: data as JsonObject };
+  if (!hasEscapableKeys(data)) return { kind: 'feedItem', eventId, time, productId, data: data as JsonObject };
+  return { kind: 'feedItem', eventId, time, productId, data: escapeKeys(data) as JsonObject, keysEscaped: true };
 }
 
 /**

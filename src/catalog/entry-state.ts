@@ -1,5 +1,6 @@
 // A catalog entry's mergeable state: per-field registers by (time, eventId), plus the reset of the latest full description.
 
+import { unescapeKeys } from '../schema/proto-keys.js';
 import { payloadChanges, type FeedItemData } from '../schema/catalog-item.js';
 import type { JsonObject, JsonValue } from '../schema/json-value.js';
 import type { NormalizedRecord } from '../schema/record.js';
@@ -52,13 +53,15 @@ export function emptyState(id: string): EntryState {
 /** Applies a product payload, a feed item or a removal to an entry's state (in place). */
 export function applyRecord(state: EntryState, record: NormalizedRecord): void {
   const version: Version = [record.time, record.eventId];
+  // The entry keeps keys in Maps, where `__proto__` is safe: the stored escaping is undone here.
+  const data = record.keysEscaped === true && record.data !== undefined ? unescapeKeys(record.data) : record.data;
   if (record.kind === 'product') {
-    const changes = payloadChanges(record.data ?? {});
+    const changes = payloadChanges(data ?? {});
     if (isLater(version, state.alive)) state.alive = version;
     for (const [name, value] of changes.fields) write(state, state.fields, name, version, value);
     for (const [key, value] of changes.extra) write(state, state.extra, key, version, value);
   } else if (record.kind === 'feedItem') {
-    const { extra = {}, ...fields } = (record.data ?? {}) as FeedItemData;
+    const { extra = {}, ...fields } = (data ?? {}) as FeedItemData;
     if (isLater(version, state.alive)) state.alive = version;
     raiseReset(state, version);
     for (const [name, value] of Object.entries(fields)) write(state, state.fields, name, version, value ?? null);

@@ -26,7 +26,7 @@ export function lookupCommand(spec: LookupSpec): Command {
     options: {},
     run: async (context: CommandContext) => {
       const id = onePositional(context, `the ${spec.noun} id`, usage);
-      const found = await withStore(context, false, (db) => spec.find(db, id));
+      const found = await withStore(context, 'read', (db) => spec.find(db, id));
       if (found === undefined) throw new CommandFailure(`no ${spec.noun} "${id}" in ${context.db}`, EXIT.notFound);
       printAnswer(context, found, keyValues);
     },

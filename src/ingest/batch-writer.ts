@@ -39,7 +39,7 @@ export class BatchWriter {
     private readonly catalog: CatalogApplier,
   ) {
     this.nextSeq = storage.lastSeq() + 1;
-    this.validation = { placeholders: options.placeholderIds };
+    this.validation = { placeholders: options.placeholderIds, limits: options.limits };
   }
 
   /** Writes the inputs; resolves with one result per input once they are committed (and flushed when durable). */
@@ -111,6 +111,7 @@ export class BatchWriter {
     validate: (input: unknown, index: number) => Validation,
     durability: Durability = this.options.durability,
   ): Promise<IngestResult[]> {
+    if (this.options.readOnly) throw eventdbErrors.readOnly('ingesting');
     if (this.queued.length > 0) this.flushQueued();
     if (this.failure !== undefined) throw eventdbErrors.writeFailed(this.failure);
     const batch = this.dedupe.beginBatch();

@@ -1,5 +1,6 @@
 // Attribute registers: set/unset are last-writer-wins by (time, eventId), setOnce keeps the earliest.
 
+import { unescapedKey, unescapeKeys } from '../schema/proto-keys.js';
 import type { JsonValue } from '../schema/json-value.js';
 import type { AttributeUpdate } from '../schema/record.js';
 
@@ -75,10 +76,13 @@ export interface AttributeValue {
 export function resolveAttributes(state: AttributeState): Record<string, AttributeValue> {
   const out = emptyRecord<AttributeValue>();
   const keys = new Set([...Object.keys(state.latest), ...Object.keys(state.once)]);
-  for (const key of [...keys].sort()) {
+  // Names and values are stored with `__proto__` keys escaped (schema/proto-keys.ts): returned as sent.
+  const named = [...keys].map((key) => [unescapedKey(key), key] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  for (const [name, key] of named) {
     const register = own(state.latest, key) ?? own(state.once, key)!;
     if (register.u === true) continue;
-    setOwn(out, key, { value: register.v!, source: register.s, timestamp: new Date(register.t).toISOString(), eventId: register.e });
+    const value = typeof register.v === 'object' && register.v !== null ? unescapeKeys(register.v) : register.v!;
+    setOwn(out, name, { value, source: register.s, timestamp: new Date(register.t).toISOString(), eventId: register.e });
   }
   return out;
 }

@@ -3,7 +3,7 @@
 import { errors } from '../errors.js';
 import { parseTimestamp } from '../schema/timestamp.js';
 import { generationOf, IndexKind, MAX_INDEX_TIME, MIN_INDEX_TIME, type IndexBound, type IndexField, type IndexKey } from '../storage/keys.js';
-import { fromTuple, type StoredRecord } from '../storage/record-codec.js';
+import { fromTuple, publicRecord, type StoredRecord } from '../storage/record-codec.js';
 import type { Storage } from '../storage/storage.js';
 import { Lazy } from './lazy.js';
 
@@ -127,7 +127,7 @@ function* runPlan(storage: Storage, lastGen: number, plan: Plan): Iterator<Store
     if (next.done === true || next.value[3] !== groupTime) {
       if (group.length > 1) group.sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0) * (plan.reverse ? -1 : 1));
       for (const record of group) {
-        yield record;
+        yield record.keysEscaped === true ? publicRecord(record) : record;
         if (++emitted >= plan.limit) return;
       }
       group.length = 0;

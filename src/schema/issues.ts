@@ -15,6 +15,8 @@ export type IssueCode =
   | 'NOT_JSON_VALUE'
   | 'INVALID_JSON'
   | 'TOO_DEEP'
+  | 'TOO_LARGE'
+  | 'TOO_MANY_KEYS'
   | 'CONFLICTING_UPDATE'
   | 'PLACEHOLDER_IDENTIFIER'
   | 'INVALID_URL'

@@ -1,41 +1,67 @@
 // Checks that a value is plain JSON (what msgpack and every reader can round-trip) before it is stored.
 
 import { issue, describeType, type Issue } from './issues.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { needsEscape } from './proto-keys.js';
 
 /** A JSON value as eventdb stores it. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 /** A JSON object. */
 export type JsonObject = { [key: string]: JsonValue };
 
-export const MAX_DEPTH = 32;
-
 interface Walk {
   issues: Issue[];
   ancestors: object[];
   /** Set when an object key holds `undefined`: such keys are dropped, as JSON.stringify does. */
   hasUndefined: boolean;
+  /** Approximate JSON size so far (see `Limits.maxRecordSize`). */
+  size: number;
+  limits: Limits;
+  /** Set when a key must be stored escaped (see `needsEscape`). */
+  escape: boolean;
+}
+
+/** What `checkJsonValue` found: its issues, whether undefined keys need dropping, and the value's approximate size. */
+export interface JsonCheck {
+  issues: Issue[];
+  hasUndefined: boolean;
+  size: number;
+  /** A key named `__proto__` (or one that looks escaped) is inside: store the value through `escapeKeys`. */
+  escape: boolean;
 }
 
 /**
  * Returns the issues that stop `value` from being stored as JSON. Object keys
  * holding `undefined` are allowed (they are dropped); everything else that JSON
- * cannot carry is reported with its path.
+ * cannot carry, or that is over a limit, is reported with its path. Keys such as
+ * `__proto__` are read as own data, never through the prototype.
  */
-export function checkJsonValue(value: unknown, path: string): { issues: Issue[]; hasUndefined: boolean } {
-  const walk: Walk = { issues: [], ancestors: [], hasUndefined: false };
+export function checkJsonValue(value: unknown, path: string, limits: Limits = DEFAULT_LIMITS): JsonCheck {
+  const walk: Walk = { issues: [], ancestors: [], hasUndefined: false, size: 0, limits, escape: false };
   visit(value, path, walk);
-  return { issues: walk.issues, hasUndefined: walk.hasUndefined };
+  if (walk.size > limits.maxRecordSize) {
+    walk.issues.push(issue('TOO_LARGE', path, `about ${walk.size} characters of JSON or more, more than ${limits.maxRecordSize}`));
+  }
+  return { issues: walk.issues, hasUndefined: walk.hasUndefined, size: walk.size, escape: walk.escape };
 }
 
 function visit(value: unknown, path: string, walk: Walk): void {
   switch (typeof value) {
     case 'string':
+      walk.size += value.length + 2;
+      if (value.length > walk.limits.maxStringLength) {
+        walk.issues.push(issue('TOO_LONG', path, `a string of ${value.length} characters, more than ${walk.limits.maxStringLength}`));
+      }
+      return;
     case 'boolean':
+      walk.size += 4;
       return;
     case 'number':
+      walk.size += 8;
       if (!Number.isFinite(value)) walk.issues.push(issue('NOT_JSON_VALUE', path, `${value} is not a JSON number`));
       return;
     case 'object':
+      walk.size += 4;
       if (value === null) return;
       visitObject(value, path, walk);
       return;
@@ -49,12 +75,18 @@ function visitObject(value: object, path: string, walk: Walk): void {
     walk.issues.push(issue('NOT_JSON_VALUE', path, 'a circular reference is not a JSON value'));
     return;
   }
-  if (walk.ancestors.length >= MAX_DEPTH) {
-    walk.issues.push(issue('TOO_DEEP', path, `nesting deeper than ${MAX_DEPTH} levels`));
+  if (walk.ancestors.length >= walk.limits.maxDepth) {
+    walk.issues.push(issue('TOO_DEEP', path, `nesting deeper than ${walk.limits.maxDepth} levels`));
     return;
   }
+  if (walk.size > walk.limits.maxRecordSize) return;
   walk.ancestors.push(value);
   if (Array.isArray(value)) {
+    if (value.length > walk.limits.maxKeys) {
+      walk.issues.push(issue('TOO_MANY_KEYS', path, `an array of ${value.length} items, more than ${walk.limits.maxKeys}`));
+      walk.ancestors.pop();
+      return;
+    }
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
       if (item === undefined) walk.issues.push(issue('NOT_JSON_VALUE', `${path}[${i}]`, 'undefined is not a JSON value'));
@@ -64,7 +96,15 @@ function visitObject(value: object, path: string, walk: Walk): void {
     if (!hasPlainPrototype(value)) {
       walk.issues.push(issue('NOT_JSON_VALUE', path, `a ${describeType(value)} is not a JSON value`));
     } else {
-      for (const key of Object.keys(value)) {
+      const keys = Object.keys(value);
+      if (keys.length > walk.limits.maxKeys) {
+        walk.issues.push(issue('TOO_MANY_KEYS', path, `an object of ${keys.length} keys, more than ${walk.limits.maxKeys}`));
+        walk.ancestors.pop();
+        return;
+      }
+      for (const key of keys) {
+        walk.size += key.length + 3;
+        if (needsEscape(key)) walk.escape = true;
         const item: unknown = (value as Record<string, unknown>)[key];
         if (item === undefined) walk.hasUndefined = true;
         else visit(item, path === '' ? key : `${path}.${key}`, walk);

@@ -85,6 +85,8 @@ export interface NormalizedRecord {
   accountAttributes?: AttributeUpdate;
   /** For attribute records: where the values come from. */
   source?: string;
+  /** Keys named `__proto__` inside are stored escaped (see schema/proto-keys.ts); unescaped at the API boundary. */
+  keysEscaped?: true;
 }
 
 /** The outcome of validating one input. */

@@ -2,7 +2,7 @@
 
 import { describeType, issue, type Issue } from './issues.js';
 import type { NormalizedRecord, Validation } from './record.js';
-import { checkIdentifier, isPlaceholder, isPlainObject, readTimestamp, validateAttributeUpdate, type ValidationContext } from './validate.js';
+import { checkIdentifier, isPlaceholder, isPlainObject, readTimestamp, validateAttributeUpdate, type Size, type ValidationContext } from './validate.js';
 
 const TARGETS = ['profileId', 'userId', 'accountId'] as const;
 const UPDATE_FIELDS = new Set(['set', 'setOnce', 'unset', 'timestamp', 'source', 'eventId']);
@@ -17,7 +17,7 @@ export function validateSetAttributes(target: unknown, update: unknown, ctx: Val
     const errors: Issue[] = [];
     const record: NormalizedRecord = { kind: 'attributes', eventId: '', time: Number.NaN, source: 'api' };
     readTarget(target, record, ctx, errors);
-    readUpdate(update, record, errors);
+    readUpdate(update, record, errors, ctx);
     return errors.length > 0 ? { ok: false, errors } : { ok: true, record, warnings: [] };
   } catch (err) {
     return { ok: false, errors: [issue('NOT_JSON_VALUE', '', `reading the call threw: ${String((err as Error)?.message ?? err)}`)] };
@@ -53,7 +53,8 @@ function readTarget(target: unknown, record: NormalizedRecord, ctx: ValidationCo
   record[name] = value;
 }
 
-function readUpdate(update: unknown, record: NormalizedRecord, errors: Issue[]): void {
+function readUpdate(update: unknown, record: NormalizedRecord, errors: Issue[], ctx: ValidationContext): void {
+  const sized: Size = { size: 0, escape: false };
   if (!isPlainObject(update)) {
     errors.push(issue('WRONG_TYPE', 'update', `update must be { set?, setOnce?, unset?, timestamp?, source?, eventId? }, got ${describeType(update)}`));
     return;
@@ -62,7 +63,8 @@ function readUpdate(update: unknown, record: NormalizedRecord, errors: Issue[]):
   for (const key of Object.keys(fields)) {
     if (!UPDATE_FIELDS.has(key)) errors.push(issue('UNKNOWN_FIELD', key, `unknown field "${key}"; use set, setOnce, unset, timestamp, source or eventId`));
   }
-  const changes = validateAttributeUpdate({ set: fields['set'], setOnce: fields['setOnce'], unset: fields['unset'] }, 'update', errors);
+  const changes = validateAttributeUpdate({ set: fields['set'], setOnce: fields['setOnce'], unset: fields['unset'] }, 'update', errors, ctx.limits, sized);
+  if (sized.escape) record.keysEscaped = true;
   if (changes !== undefined) {
     if (record.accountId !== undefined) record.accountAttributes = changes;
     else record.attributes = changes;

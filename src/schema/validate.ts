@@ -5,6 +5,8 @@ import { describeType, issue, type Issue } from './issues.js';
 import type { AttributeUpdate, NormalizedRecord, Validation } from './record.js';
 import { parseTimestamp } from './timestamp.js';
 import { checkPayloadData } from './catalog-fields.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { escapeKeys, needsEscape } from './proto-keys.js';
 
 /** Longest accepted identifier, eventId or eventName, in characters. */
 export const MAX_ID_LENGTH = 256;
@@ -19,6 +21,14 @@ const UPDATE_FIELDS = new Set<string>(['set', 'setOnce', 'unset']);
 export interface ValidationContext {
   /** Lower-cased, trimmed identifiers that never identify anybody. */
   placeholders: ReadonlySet<string>;
+  /** Size limits (defaults when absent). */
+  limits?: Limits;
+}
+
+/** What the walk of a record's values found: its approximate JSON size, and whether keys must be stored escaped. */
+export interface Size {
+  size: number;
+  escape: boolean;
 }
 
 /**
@@ -42,19 +52,25 @@ function validateFields(input: unknown, ctx: ValidationContext): Validation {
   const errors: Issue[] = [];
   const isProduct = fields['productId'] !== undefined;
   const record: NormalizedRecord = { kind: isProduct ? 'product' : 'event', eventId: '', time: Number.NaN };
+  const limits = ctx.limits ?? DEFAULT_LIMITS;
+  const sized: Size = { size: 0, escape: false };
 
   checkFieldNames(fields, isProduct, errors);
-  for (const name of ID_FIELDS) readIdField(fields, name, record, errors);
+  for (const name of ID_FIELDS) readIdField(fields, name, record, errors, sized);
   checkRequired(fields, isProduct, errors);
   readTimestamp(fields['timestamp'], record, errors);
-  readData(fields['data'], record, errors);
+  readData(fields['data'], record, errors, limits, sized);
   if (isProduct && record.data !== undefined) checkPayloadData(record.data, errors);
-  readUpdate(fields['attributes'], 'attributes', record, errors);
-  readUpdate(fields['accountAttributes'], 'accountAttributes', record, errors);
+  readUpdate(fields['attributes'], 'attributes', record, errors, limits, sized);
+  readUpdate(fields['accountAttributes'], 'accountAttributes', record, errors, limits, sized);
   if (record.accountAttributes !== undefined && fields['accountId'] === undefined) {
     errors.push(issue('MISSING_FIELD', 'accountId', 'accountAttributes needs an accountId to apply to'));
   }
+  if (sized.size > limits.maxRecordSize && !errors.some((e) => e.code === 'TOO_LARGE')) {
+    errors.push(issue('TOO_LARGE', '', `the record is about ${sized.size} characters of JSON, more than ${limits.maxRecordSize}`));
+  }
   if (errors.length > 0) return { ok: false, errors };
+  if (sized.escape) record.keysEscaped = true;
   return { ok: true, record, warnings: placeholderWarnings(record, ctx) };
 }
 
@@ -72,12 +88,14 @@ function checkFieldNames(fields: Record<string, unknown>, isProduct: boolean, er
   }
 }
 
-function readIdField(fields: Record<string, unknown>, name: IdField, record: NormalizedRecord, errors: Issue[]): void {
+function readIdField(fields: Record<string, unknown>, name: IdField, record: NormalizedRecord, errors: Issue[], sized: Size): void {
   const value = fields[name];
   if (value === undefined) return;
   const problem = checkIdentifier(value, name);
-  if (problem === undefined) record[name] = value as string;
-  else errors.push(problem);
+  if (problem === undefined) {
+    record[name] = value as string;
+    sized.size += (value as string).length + name.length + 5;
+  } else errors.push(problem);
 }
 
 /** The issue with an identifier value (a string, not blank, at most 256 characters, no NUL), if any. */
@@ -111,24 +129,28 @@ export function readTimestamp(value: unknown, record: NormalizedRecord, errors: 
   else record.time = parsed;
 }
 
-function readData(value: unknown, record: NormalizedRecord, errors: Issue[]): void {
+function readData(value: unknown, record: NormalizedRecord, errors: Issue[], limits: Limits, sized: Size): void {
   if (value === undefined) return;
-  const json = readJsonObject(value, 'data', errors);
+  const json = readJsonObject(value, 'data', errors, limits, sized);
   if (json !== undefined) record.data = json;
 }
 
 /** A JSON object with `undefined` keys dropped, or undefined after reporting why it is not one. */
-function readJsonObject(value: unknown, path: string, errors: Issue[]): JsonObject | undefined {
+function readJsonObject(value: unknown, path: string, errors: Issue[], limits: Limits, sized: Size): JsonObject | undefined {
   if (!isPlainObject(value)) {
     errors.push(issue('WRONG_TYPE', path, `${path} must be an object, got ${describeType(value)}`));
     return undefined;
   }
-  const checked = checkJsonValue(value, path);
+  const checked = checkJsonValue(value, path, limits);
+  sized.size += checked.size;
   if (checked.issues.length > 0) {
     errors.push(...checked.issues);
     return undefined;
   }
-  return (checked.hasUndefined ? dropUndefined(value) : value) as JsonObject;
+  const json = (checked.hasUndefined ? dropUndefined(value) : value) as JsonObject;
+  if (!checked.escape) return json;
+  sized.escape = true;
+  return escapeKeys(json);
 }
 
 function readUpdate(
@@ -136,14 +158,22 @@ function readUpdate(
   path: 'attributes' | 'accountAttributes',
   record: NormalizedRecord,
   errors: Issue[],
+  limits: Limits,
+  sized: Size,
 ): void {
   if (value === undefined) return;
-  const update = validateAttributeUpdate(value, path, errors);
+  const update = validateAttributeUpdate(value, path, errors, limits, sized);
   if (update !== undefined) record[path] = update;
 }
 
 /** Validates `{ set?, setOnce?, unset? }`; returns it normalised, or undefined after reporting issues. */
-export function validateAttributeUpdate(value: unknown, path: string, errors: Issue[]): AttributeUpdate | undefined {
+export function validateAttributeUpdate(
+  value: unknown,
+  path: string,
+  errors: Issue[],
+  limits: Limits = DEFAULT_LIMITS,
+  sized: Size = { size: 0, escape: false },
+): AttributeUpdate | undefined {
   if (!isPlainObject(value)) {
     errors.push(issue('WRONG_TYPE', path, `${path} must be an object with set, setOnce or unset, got ${describeType(value)}`));
     return undefined;
@@ -156,11 +186,19 @@ export function validateAttributeUpdate(value: unknown, path: string, errors: Is
   const update: AttributeUpdate = {};
   for (const name of ['set', 'setOnce'] as const) {
     if (fields[name] === undefined) continue;
-    const json = readJsonObject(fields[name], `${path}.${name}`, errors);
+    const json = readJsonObject(fields[name], `${path}.${name}`, errors, limits, sized);
     if (json !== undefined) update[name] = json;
   }
   const unset = readUnset(fields['unset'], `${path}.unset`, errors);
-  if (unset !== undefined) update.unset = unset;
+  if (unset !== undefined) {
+    // Attribute names are keys of the stored state: escaped like every other key.
+    if (unset.some(needsEscape)) sized.escape = true;
+    update.unset = sized.escape ? unset.map((name) => (needsEscape(name) ? `~${name}` : name)) : unset;
+  }
+  const named = Object.keys(update.set ?? {}).length + Object.keys(update.setOnce ?? {}).length + (update.unset?.length ?? 0);
+  if (named > limits.maxAttributesPerUpdate) {
+    errors.push(issue('TOO_MANY_KEYS', path, `the update names ${named} attributes, more than ${limits.maxAttributesPerUpdate}`));
+  }
   for (const key of update.unset ?? []) {
     if (update.set !== undefined && Object.hasOwn(update.set, key)) {
       errors.push(issue('CONFLICTING_UPDATE', `${path}.unset`, `"${key}" is both set and unset in one update`));

@@ -133,8 +133,10 @@ export class DedupeSet {
 
   /** The stored record and its seq, 'collision' when the hash belongs to another eventId, undefined when absent. */
   private findStored(probe: Probe): { seq: number; tuple: RecordTuple } | 'collision' | undefined {
-    for (let gen = this.filters.length - 1; gen >= 0; gen--) {
-      if (!this.filters[gen]!.mightContain(probe.hi, probe.lo)) continue;
+    // Read-only beside a writer, the filters (built at open) would miss what the writer adds since: ask every generation.
+    const generations = this.storage.readOnly ? generationOf(this.storage.lastSeq()) + 1 : this.filters.length;
+    for (let gen = generations - 1; gen >= 0; gen--) {
+      if (!this.storage.readOnly && !this.filters[gen]!.mightContain(probe.hi, probe.lo)) continue;
       const seq = this.storage.getDedupe(withGeneration(probe.key, gen));
       if (seq === undefined) continue;
       const tuple = this.storage.getRecord(seq);

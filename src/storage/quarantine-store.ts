@@ -23,7 +23,10 @@ interface Stored {
 export class QuarantineStore {
   private nextId: number;
 
-  constructor(private readonly db: Database<unknown, number>) {
+  constructor(
+    private readonly db: Database<unknown, number>,
+    readonly readOnly = false,
+  ) {
     let last = 0;
     for (const key of db.getKeys({ reverse: true, limit: 1 })) last = key;
     this.nextId = last + 1;

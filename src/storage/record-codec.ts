@@ -1,6 +1,7 @@
 // The log's value layout: a record as a compact positional tuple, and back.
 
-import type { NormalizedRecord, RecordKind } from '../schema/record.js';
+import type { AttributeUpdate, NormalizedRecord, RecordKind } from '../schema/record.js';
+import { unescapedKey, unescapeKeys } from '../schema/proto-keys.js';
 import { formatTimestamp } from '../schema/timestamp.js';
 
 /** A record as the log returns it: the normalised record with its log position and an ISO timestamp. */
@@ -29,12 +30,14 @@ const FIRST_FIELD = 3;
 // Codes are stored in the log: append new kinds, never renumber.
 const KIND_CODES: Record<RecordKind, number> = { event: 0, product: 1, attributes: 2, feedItem: 3, productRemoval: 4 };
 const KINDS: readonly RecordKind[] = ['event', 'product', 'attributes', 'feedItem', 'productRemoval'];
+/** Added to the kind code of a record whose keys are stored escaped (see schema/proto-keys.ts). */
+const ESCAPED_KEYS = 16;
 
 export type RecordTuple = unknown[];
 
 /** Encodes a record as `[kind, eventId, time, ...fields]`, absent fields as null, trailing ones cut. */
 export function toTuple(record: NormalizedRecord): RecordTuple {
-  const tuple: unknown[] = [KIND_CODES[record.kind], record.eventId, record.time];
+  const tuple: unknown[] = [KIND_CODES[record.kind] + (record.keysEscaped === true ? ESCAPED_KEYS : 0), record.eventId, record.time];
   let last = FIRST_FIELD - 1;
   for (let i = 0; i < FIELDS.length; i++) {
     const value = record[FIELDS[i]!];
@@ -55,13 +58,15 @@ export function toTuple(record: NormalizedRecord): RecordTuple {
  */
 export function fromTuple(seq: number, tuple: RecordTuple): StoredRecord {
   const time = tuple[2] as number;
+  const code = tuple[0] as number;
   const record: StoredRecord = {
     seq,
-    kind: KINDS[tuple[0] as number] ?? 'event',
+    kind: KINDS[code & (ESCAPED_KEYS - 1)] ?? 'event',
     eventId: tuple[1] as string,
     timestamp: formatTimestamp(time),
     time,
   };
+  if (code >= ESCAPED_KEYS) record.keysEscaped = true;
   const n = tuple.length;
   if (n <= FIRST_FIELD) return record;
   let v = tuple[3];
@@ -78,6 +83,24 @@ export function fromTuple(seq: number, tuple: RecordTuple): StoredRecord {
   if ((v = tuple[12]) != null) record.accountAttributes = v as StoredRecord['accountAttributes'];
   if ((v = tuple[13]) != null) record.source = v as StoredRecord['source'];
   return record;
+}
+
+/** A stored record as the API returns it: keys named `__proto__` as they were sent, no internal flag. */
+export function publicRecord(record: StoredRecord): StoredRecord {
+  if (record.keysEscaped !== true) return record;
+  const { keysEscaped: _flag, ...rest } = record;
+  if (rest.data !== undefined) rest.data = unescapeKeys(rest.data);
+  if (rest.attributes !== undefined) rest.attributes = unescapeUpdate(rest.attributes);
+  if (rest.accountAttributes !== undefined) rest.accountAttributes = unescapeUpdate(rest.accountAttributes);
+  return rest;
+}
+
+function unescapeUpdate(update: AttributeUpdate): AttributeUpdate {
+  const out: AttributeUpdate = {};
+  if (update.set !== undefined) out.set = unescapeKeys(update.set);
+  if (update.setOnce !== undefined) out.setOnce = unescapeKeys(update.setOnce);
+  if (update.unset !== undefined) out.unset = update.unset.map(unescapedKey);
+  return out;
 }
 
 /** The normalised record a stored one was made from (for conflict checks and rebuilds). */

@@ -15,6 +15,8 @@ export interface StorageOptions {
   mapSizeBytes: number;
   /** Throw-away stores skip fsync: they vanish on close anyway. */
   noSync: boolean;
+  /** Opened beside a writer: LMDB read-only, and no in-memory filter may answer "absent" (the writer adds behind it). */
+  readOnly?: boolean;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -48,6 +50,7 @@ function entryCount(db: { getStats(): unknown }): number {
  */
 export class Storage implements ProjectionStore {
   readonly path: string;
+  readonly readOnly: boolean;
   private readonly root: RootDatabase;
   private readonly log: Database<RecordTuple, number>;
   private readonly dedupe: Database<number, Buffer>;
@@ -70,7 +73,9 @@ export class Storage implements ProjectionStore {
       noSync: options.noSync,
       overlappingSync: !options.noSync,
       pageSize: 4096,
+      readOnly: options.readOnly === true,
     });
+    this.readOnly = options.readOnly === true;
     this.log = this.root.openDB({ name: 'log', sharedStructuresKey: Symbol.for('structures') });
     this.dedupe = this.root.openDB({ name: 'dedupe', keyEncoding: 'binary' });
     this.collisions = this.root.openDB({ name: 'collisions' });
@@ -121,7 +126,7 @@ export class Storage implements ProjectionStore {
 
   hasIdentifier(kind: PartialKindCode, id: string): boolean {
     const text = `${kind}${id}`;
-    if (!this.identifierFilter.mightContain(text)) return false;
+    if (!this.readOnly && !this.identifierFilter.mightContain(text)) return false;
     return this.pending.has(Pending.identifier, text) || this.identifiers.get(text) !== undefined;
   }
 

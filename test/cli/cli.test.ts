@@ -132,8 +132,26 @@ describe('eventdb CLI', () => {
     }
   });
 
+  it('counts, lists, resubmits with a fix and purges the quarantine', async () => {
+    const { quarantined } = await json<{ quarantined: number }>(['quarantine', 'count', '--db', db]);
+    expect(quarantined).toBeGreaterThan(1);
+    const { records: listed } = await json<{ records: { id: number; errors: { code: string }[] }[] }>(['quarantine', 'list', '--limit', '100000', '--db', db]);
+    expect(listed).toHaveLength(quarantined);
+    expect(listed.every((r) => r.errors.length > 0)).toBe(true);
+    const fixed = join(dir, 'fixed.json');
+    writeFileSync(fixed, JSON.stringify({ eventId: 'fixed-1', profileId: 'p-fixed', sessionId: 's-fixed', eventName: 'page_view', timestamp: '2026-01-01T00:00:00Z' }));
+    const resubmitted = await json<{ id: number; status: string }>(['quarantine', 'resubmit', String(listed[0]!.id), '--fixed', fixed, '--db', db]);
+    expect(resubmitted).toMatchObject({ id: listed[0]!.id, status: 'accepted' });
+    expect((await json<{ quarantined: number }>(['quarantine', 'count', '--db', db])).quarantined).toBe(quarantined - 1);
+    expect((await json<{ eventCount: number }>(['profile', 'p-fixed', '--db', db])).eventCount).toBe(1);
+    expect((await json<{ removed: number }>(['quarantine', 'purge', '--all', '--db', db])).removed).toBe(quarantined - 1);
+    expect((await json<{ quarantined: number }>(['quarantine', 'count', '--db', db])).quarantined).toBe(0);
+    expectOneSentence(await cli(['quarantine', 'resubmit', '999999', '--db', db]), 3, 'no quarantined record');
+    expect((await cli(['quarantine', 'purge', '--db', db])).status).toBe(2);
+  });
+
   it('prints usage for --help on every command', async () => {
-    const names = ['ingest', 'catalog', 'profile', 'events', 'account', 'session', 'stats', 'verify', 'demo'];
+    const names = ['ingest', 'catalog', 'profile', 'events', 'account', 'session', 'stats', 'quarantine', 'verify', 'demo'];
     const runs = await Promise.all(names.map((name) => cli([name, '--help'])));
     runs.forEach((run, i) => {
       expect(run.status).toBe(0);

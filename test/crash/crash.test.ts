@@ -1,40 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventDB } from '../../src/index.js';
 import { crashBatchSize } from './crash-batches.js';
+import { runAndKill } from './crash-loop.js';
 
 const CHILD = join(import.meta.dirname, 'ingest-child.ts');
 const dir = mkdtempSync(join(tmpdir(), 'eventdb-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs the child until `killAfterMs` after its first ack, SIGKILLs it, returns the last acknowledged batch (-1 if none). */
-function runAndKill(round: number, killAfterMs: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, String(round)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let lastAck = -1;
-    let buffered = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        if (line.startsWith('ack ')) {
-          if (lastAck < 0) setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-          lastAck = Number(line.slice(4));
-        }
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (_code, signal) => {
-      if (signal === 'SIGKILL') resolve(lastAck);
-      else reject(new Error(`child exited without being killed: ${stderr}`));
-    });
-  });
-}
 
 describe('crash safety', () => {
   it('keeps every acknowledged batch exactly once and no batch in part, across SIGKILLs', async () => {
@@ -43,7 +17,7 @@ describe('crash safety', () => {
     let expectedRecords = 0;
     for (let round = 0; round < 4; round++) {
       const killAfterMs = 50 + ((seed * (round + 3) * 7919) % 700);
-      const lastAck = await runAndKill(round, killAfterMs);
+      const lastAck = await runAndKill(CHILD, dir, round, killAfterMs);
       console.log(`round ${round}: killed ${killAfterMs} ms after the first ack, last ack ${lastAck}`);
       const db = await EventDB.open({ path: dir });
       try {

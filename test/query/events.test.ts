@@ -126,7 +126,8 @@ describe('generations', () => {
     const filler = Array.from({ length: GENERATION_SIZE }, (_, i) =>
       event({ eventId: `f${i}`, profileId: `f${i % 1000}`, sessionId: 'fs', eventName: 'fill', timestamp: at(100) }),
     );
-    await db.ingestBatch([event({ eventId: 'late', profileId: 'p-cross', timestamp: at(90) }), ...filler]);
+    const records = [event({ eventId: 'late', profileId: 'p-cross', timestamp: at(90) }), ...filler];
+    for (let i = 0; i < records.length; i += 100_000) await db.ingestBatch(records.slice(i, i + 100_000));
     await db.ingestBatch([event({ eventId: 'early', profileId: 'p-cross', timestamp: at(5) }), event({ eventId: 'mid', profileId: 'p-cross', timestamp: at(50) })]);
     expect(db.getEvent('early')!.seq).toBeGreaterThanOrEqual(GENERATION_SIZE);
     expect(ids(db.events({ profileId: 'p-cross' }))).toEqual(['early', 'mid', 'late']);

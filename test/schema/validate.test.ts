@@ -6,6 +6,7 @@ import { DEFAULT_PLACEHOLDER_IDS } from '../../src/options.js';
 import type { Issue, IssueCode } from '../../src/schema/issues.js';
 import type { NormalizedRecord } from '../../src/schema/record.js';
 import { MAX_ID_LENGTH, validateRecord, type ValidationContext } from '../../src/schema/validate.js';
+import { hasEscapableKeys, unescapeKeys } from '../../src/schema/proto-keys.js';
 
 const ctx: ValidationContext = { placeholders: new Set(DEFAULT_PLACEHOLDER_IDS) };
 
@@ -899,13 +900,16 @@ describe('validateRecord: never throws (property)', () => {
     fc.assert(fc.property(recordLike, (input) => checkShape(input)), { seed: SEED, numRuns: 300 });
   });
 
-  it(`accepts any JSON object as data and keeps it unchanged (seed ${SEED})`, () => {
+  it(`accepts any JSON object as data and keeps it unchanged, keys named __proto__ escaped for storage (seed ${SEED})`, () => {
     const data = fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 8 }));
     fc.assert(
       fc.property(data, (value) => {
         const result = validateRecord(event({ data: value }), ctx);
         expect(result.ok).toBe(true);
-        if (result.ok) expect(result.record.data).toStrictEqual(value);
+        if (!result.ok) return;
+        if (result.record.keysEscaped === true) expect(JSON.stringify(unescapeKeys(result.record.data))).toBe(JSON.stringify(value));
+        else expect(result.record.data).toStrictEqual(value);
+        expect(result.record.keysEscaped === true).toBe(hasEscapableKeys(value));
       }),
       { seed: SEED, numRuns: 300 },
     );

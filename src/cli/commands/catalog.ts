@@ -42,7 +42,7 @@ Options:
     const format = choiceOption(context.values, 'format', ['json', 'xml'] as const) ?? (/\.xml(\.gz)?$/i.test(feed) || extname(feed) === '.xml' ? 'xml' : 'json');
     const mode = choiceOption(context.values, 'mode', ['upsert', 'replace'] as const) ?? 'upsert';
     checkReadableFile(feed);
-    const result = await withStore(context, true, (db) => importFeedOf(db)(feed, { format, mode }));
+    const result = await withStore(context, 'create', (db) => importFeedOf(db)(feed, { format, mode }));
     printAnswer(context, { feed, format, mode, ...result }, toText);
     if (result.error === undefined) return EXIT.ok;
     process.stderr.write(`eventdb: the import stopped: ${result.error.message}\n`);

@@ -39,7 +39,7 @@ Options:
   run: async (context: CommandContext) => {
     if (context.positionals.length > 0) throw new UsageError(`events takes options, not "${context.positionals[0]}"`);
     const query = queryOf(context.values);
-    const found = await withStore(context, false, (db) => {
+    const found = await withStore(context, 'read', (db) => {
       try {
         return db.events(query).toArray();
       } catch (err) {

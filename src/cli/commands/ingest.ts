@@ -47,7 +47,7 @@ async function runIngest(context: CommandContext): Promise<void> {
   const rejectsPath = context.values['rejects'] as string | undefined;
   checkReadableFile(file);
   const display = progressDisplay(process.stderr, context.values['quiet'] !== true);
-  const { result, records } = await withStore(context, true, async (db) => {
+  const { result, records } = await withStore(context, 'create', async (db) => {
     try {
       const result = await db.ingestFile(file, {
         workers, batchSize, rejectsPath, onProgress: display.onProgress,

@@ -16,7 +16,7 @@ quarantined, profiles, accounts, sessions, products and size on disk.`,
   options: {},
   run: async (context: CommandContext) => {
     if (context.positionals.length > 0) throw new UsageError(`stats takes no arguments, got "${context.positionals[0]}"`);
-    const totals = await withStore(context, false, (db) => db.stats());
+    const totals = await withStore(context, 'read', (db) => db.stats());
     printAnswer(context, totals, (s) => keyValues({ ...s, bytesOnDisk: megabytes(s.bytesOnDisk) }));
   },
 };

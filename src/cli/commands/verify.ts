@@ -22,7 +22,7 @@ Options:
   run: async (context: CommandContext) => {
     if (context.positionals.length > 0) throw new UsageError(`verify takes no arguments, got "${context.positionals[0]}"`);
     const repair = context.values['repair'] === true;
-    const report = await withStore(context, false, (db) => (repair ? db.rebuild() : db.verify()));
+    const report = await withStore(context, repair ? 'write' : 'read', (db) => (repair ? db.rebuild() : db.verify()));
     printAnswer(context, report, toText);
     return report.ok ? EXIT.ok : EXIT.differences;
   },

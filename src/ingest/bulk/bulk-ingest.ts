@@ -10,11 +10,13 @@ import { ProgressTracker } from './progress.js';
 import type { RawChunk } from './raw-chunk.js';
 import { RejectsFile, type RejectEntry } from './rejects-file.js';
 import { inlinePool, startPool, type ChunkPool } from './worker-pool.js';
+import type { Limits } from '../../schema/limits.js';
 
 /** What bulk ingest needs from the store: the single writer, and the checks of an open store. */
 export interface BulkIngestTarget {
   writeValidated(inputs: readonly unknown[], validations: readonly Validation[], durability: Durability): Promise<IngestResult[]>;
   placeholderIds: ReadonlySet<string>;
+  limits: Limits;
   durability: Durability;
   ensureOpen(): void;
 }
@@ -45,7 +47,7 @@ export async function ingestFile(target: BulkIngestTarget, path: string, options
   let pool: ChunkPool | undefined;
   try {
     if (opts.rejectsPath !== undefined) rejects = await RejectsFile.create(opts.rejectsPath);
-    pool = opts.workers === 0 ? inlinePool(target.placeholderIds) : startPool(opts.workers, target.placeholderIds);
+    pool = opts.workers === 0 ? inlinePool(target.placeholderIds, target.limits) : startPool(opts.workers, target.placeholderIds, target.limits);
     await new Pipeline(target, opts, pool, progress, rejects).run(reader.chunks, reader.bytesRead);
   } finally {
     reader.close();

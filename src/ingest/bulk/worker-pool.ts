@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { parseChunk, type ChunkTask, type LineOutcome } from './parse-chunk.js';
+import type { Limits } from '../../schema/limits.js';
 import type { BulkWorkerData } from './worker.js';
 
 /** Runs chunks on worker threads; `close()` ends them. */
@@ -32,9 +33,9 @@ function hasTsx(execArgv: readonly string[]): boolean {
 }
 
 /** A pool of exactly `workers` threads, started eagerly. */
-export function startPool(workers: number, placeholderIds: ReadonlySet<string>): ChunkPool {
+export function startPool(workers: number, placeholderIds: ReadonlySet<string>, limits: Limits): ChunkPool {
   const { filename, execArgv } = workerScript();
-  const workerData: BulkWorkerData = { placeholderIds: [...placeholderIds] };
+  const workerData: BulkWorkerData = { placeholderIds: [...placeholderIds], limits };
   const pool = new Piscina<ChunkTask, LineOutcome[]>({
     filename,
     ...(execArgv === undefined ? {} : { execArgv }),
@@ -52,8 +53,8 @@ export function startPool(workers: number, placeholderIds: ReadonlySet<string>):
 }
 
 /** `workers: 0`: the same parsing on the calling thread, one chunk at a time. */
-export function inlinePool(placeholderIds: ReadonlySet<string>): ChunkPool {
-  const ctx = { placeholders: placeholderIds };
+export function inlinePool(placeholderIds: ReadonlySet<string>, limits: Limits): ChunkPool {
+  const ctx = { placeholders: placeholderIds, limits };
   return {
     run: async (task) => parseChunk(task, ctx),
     close: async () => undefined,

@@ -1,0 +1,69 @@
+// The crash loop, shared by the test (20 kills) and scripts/crash-loop.ts (200): a child runs mixed steps and is
+// SIGKILLed at a random moment; after each kill the store reopens and must hold every acknowledged step exactly
+// once, no step in part, the right record count, and verify clean.
+
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { EventDB } from '../../src/index.js';
+import { stepPresence } from './crash-steps.js';
+
+const LOOP_CHILD = join(import.meta.dirname, 'loop-child.ts');
+
+/** Runs a child until `killAfterMs` after its first ack, SIGKILLs it, resolves with the last acknowledged step (-1 if none). */
+export function runAndKill(child: string, dir: string, round: number, killAfterMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', child, dir, String(round)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let lastAck = -1;
+    let buffered = '';
+    let stderr = '';
+    proc.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        if (!line.startsWith('ack ')) continue;
+        if (lastAck < 0) setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
+        lastAck = Number(line.slice(4));
+      }
+    });
+    proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    proc.on('exit', (_code, signal) => {
+      if (signal === 'SIGKILL') resolve(lastAck);
+      else reject(new Error(`child exited without being killed: ${stderr}`));
+    });
+  });
+}
+
+/** A kill delay for round `round`: spread over 10–600 ms after the first acknowledgement, fixed by the seed. */
+export function killDelay(seed: number, round: number): number {
+  return 10 + ((Math.imul(seed + 1, 2654435761) ^ Math.imul(round + 1, 40503)) >>> 0) % 590;
+}
+
+/** Kills and checks `rounds` times on the store at `dir` (which may hold earlier rounds). */
+export async function crashLoop(dir: string, rounds: number, seed: number, log: (line: string) => void = () => {}): Promise<void> {
+  let expectedRecords = 0;
+  for (let round = 0; round < rounds; round++) {
+    const delay = killDelay(seed, round);
+    const lastAck = await runAndKill(LOOP_CHILD, dir, round, delay);
+    const db = await EventDB.open({ path: dir });
+    try {
+      let step = 0;
+      for (; ; step++) {
+        const { present, whole } = stepPresence(db, round, step);
+        const where = `seed ${seed}, round ${round}, step ${step} (last ack ${lastAck})`;
+        if (step <= lastAck) assert.equal(present, whole, `${where}: an acknowledged step is missing records`);
+        assert.ok(present === 0 || present === whole, `${where}: a step is in part (${present} of ${whole})`);
+        if (present === 0 && step > lastAck) break;
+        expectedRecords += present;
+      }
+      assert.ok(step <= lastAck + 2, `seed ${seed}, round ${round}: steps after the last ack landed`);
+      assert.equal(db.stats().records, expectedRecords, `seed ${seed}, round ${round}: records in the log`);
+      const report = await db.verify();
+      assert.deepEqual(report.differences, [], `seed ${seed}, round ${round}: verify`);
+      log(`round ${round}: killed ${delay} ms after the first ack, last ack ${lastAck}, ${expectedRecords} records, verify clean`);
+    } finally {
+      await db.close();
+    }
+  }
+}

@@ -1,0 +1,14 @@
+// Child process of the crash loop: runs mixed steps against the store and prints each acknowledged one.
+// Usage: node --import tsx loop-child.ts <dir> <round>
+
+import { EventDB } from '../../src/index.js';
+import { runStep } from './crash-steps.js';
+
+const [dir, roundText] = process.argv.slice(2);
+const round = Number(roundText);
+const db = await EventDB.open({ path: dir! });
+process.stdout.write('open\n');
+for (let step = 0; ; step++) {
+  await runStep(db, round, step);
+  process.stdout.write(`ack ${step}\n`);
+}
