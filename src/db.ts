@@ -302,7 +302,7 @@ export class EventDB {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled(this.inFlight);
-    await this.storage.close();
+    await this.storage.close(this.writer.failed);
     this.lock?.release();
     if (this.options.inMemory) removeScratchDir(this.storage.path);
   }

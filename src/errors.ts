@@ -11,7 +11,9 @@ export type EventDBErrorCode =
   | 'NOT_FOUND'
   | 'LOCKED'
   | 'LIMIT_EXCEEDED'
-  | 'READ_ONLY';
+  | 'READ_ONLY'
+  | 'CORRUPT_STORE'
+  | 'WORKER_FAILED';
 
 /**
  * Thrown for API misuse and storage faults. Records that fail validation are
@@ -53,6 +55,14 @@ export const errors = {
     ),
   locked: (path: string, why: string) =>
     new EventDBError('LOCKED', `the store at ${path} is open by another writer: ${why}; close it first (one writer per store)`),
+  workerFailed: (position: number, cause: unknown) =>
+    new EventDBError(
+      'WORKER_FAILED',
+      `a bulk-ingest worker failed while parsing the chunk from record ${position} (${String((cause as Error)?.message ?? cause)}); the chunks before it are committed, and running the file again ingests the rest (duplicates are recognised)`,
+      { cause },
+    ),
+  corruptStore: (file: string, why: string) =>
+    new EventDBError('CORRUPT_STORE', `the store's data file ${file} cannot be opened: ${why}; restore it from a backup or move it away`),
   readOnly: (what: string) => new EventDBError('READ_ONLY', `${what} writes, and this store was opened with readOnly: true`),
   limitExceeded: (name: string, message: string) => new EventDBError('LIMIT_EXCEEDED', `${name}: ${message}`),
   notFound: (what: string) => new EventDBError('NOT_FOUND', `${what} was not found`),

@@ -25,6 +25,11 @@ import type { Counters, IngestResult } from './results.js';
 export class BatchWriter {
   private nextSeq: number;
   private failure: Error | undefined;
+
+  /** True once a commit has failed: the store refuses writes until it is reopened. */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
   /** Single-record calls waiting to be written together (group commit); see `writeOne`. */
   private queued: { input: unknown; resolve: (result: IngestResult) => void; reject: (err: unknown) => void }[] = [];
   private readonly validation: ValidationContext;
@@ -125,8 +130,9 @@ export class BatchWriter {
       await committed;
       if (durability === 'durable') await this.storage.flushed;
     } catch (err) {
-      this.failure = err as Error;
-      throw eventdbErrors.writeFailed(err);
+      const cause = await commitCause(err);
+      this.failure = cause as Error;
+      throw eventdbErrors.writeFailed(cause);
     } finally {
       this.dedupe.settle(batch);
       this.storage.pending.settle(written);
@@ -161,9 +167,9 @@ export class BatchWriter {
   private append(record: NormalizedRecord, probe: Probe, batch: PendingBatch): number {
     const seq = this.nextSeq++;
     const tuple = toTuple(record);
-    void this.storage.putRecord(seq, tuple);
+    this.storage.putRecord(seq, tuple);
     this.dedupe.add(probe, seq, tuple, batch);
-    for (const key of indexKeysOf(record, seq, this.options.placeholderIds)) void this.storage.putIndex(key);
+    for (const key of indexKeysOf(record, seq, this.options.placeholderIds)) this.storage.putIndex(key);
     return seq;
   }
 
@@ -189,7 +195,7 @@ export class BatchWriter {
 
   private reject(input: unknown, errors: IngestResult['errors'] & object): IngestResult {
     this.counters.rejected++;
-    if (this.options.quarantine) void this.quarantine.add(input, errors, this.options.clock());
+    if (this.options.quarantine) this.quarantine.add(input, errors, this.options.clock());
     const eventId = readEventId(input);
     return eventId === undefined ? { status: 'rejected', errors } : { status: 'rejected', eventId, errors };
   }
@@ -223,6 +229,22 @@ export class BatchWriter {
 
   private mergeProduct(record: NormalizedRecord): void {
     this.catalog.apply(record);
+  }
+}
+
+/**
+ * lmdb-js rejects a failed commit with a generic error whose `commitError` promise holds the reason (ENOSPC,
+ * EIO…). That promise is awaited here: it names the cause, and left alone it would be an unhandled rejection
+ * that ends the process.
+ */
+async function commitCause(err: unknown): Promise<unknown> {
+  const inner = (err as { commitError?: Promise<unknown> } | undefined)?.commitError;
+  if (inner === undefined || typeof inner.then !== 'function') return err;
+  try {
+    await inner;
+    return err;
+  } catch (reason) {
+    return reason;
   }
 }
 

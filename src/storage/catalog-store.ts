@@ -4,6 +4,7 @@ import type { Database } from 'lmdb';
 import type { StoredCatalogEntry } from '../catalog/entry-state.js';
 import type { Storage } from './storage.js';
 import { Pending } from './pending-writes.js';
+import { issued } from './issued.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -38,7 +39,7 @@ export class CatalogStore {
 
   putEntry(id: string, entry: StoredCatalogEntry): void {
     this.storage.pending.set(Pending.catalogEntry, id, entry);
-    void this.entries.put(id, entry);
+    issued(this.entries.put(id, entry));
   }
 
   /** A committed entry (for readers). */
@@ -47,11 +48,11 @@ export class CatalogStore {
   }
 
   putIndexKey(key: Buffer, value: Buffer = EMPTY): void {
-    void this.index.put(key, value);
+    issued(this.index.put(key, value));
   }
 
   removeIndexKey(key: Buffer): void {
-    void this.index.remove(key);
+    issued(this.index.remove(key));
   }
 
   /** Adds `delta` to a count, including uncommitted changes; a count of 0 is removed. */
@@ -59,8 +60,8 @@ export class CatalogStore {
     const pending = this.storage.pending.get(Pending.catalogCount, key) as number | undefined;
     const next = (pending !== undefined ? pending : (this.counts.get(key) ?? 0)) + delta;
     this.storage.pending.set(Pending.catalogCount, key, next);
-    if (next === 0) void this.counts.remove(key);
-    else void this.counts.put(key, next);
+    if (next === 0) issued(this.counts.remove(key));
+    else issued(this.counts.put(key, next));
   }
 
   /** A committed count (0 when absent). */
@@ -97,7 +98,7 @@ export class CatalogStore {
   }
 
   mark(id: string): void {
-    void this.marks.put(id, 1);
+    issued(this.marks.put(id, 1));
   }
 
   isMarked(id: string): boolean {
@@ -138,10 +139,10 @@ export class CatalogStore {
 
   /** Writes an entry, an index key or a count directly (repair; no pending bookkeeping). */
   restoreEntry(id: string, entry: StoredCatalogEntry): void {
-    void this.entries.put(id, entry);
+    issued(this.entries.put(id, entry));
   }
 
   restoreCount(key: string, value: number): void {
-    void this.counts.put(key, value);
+    issued(this.counts.put(key, value));
   }
 }

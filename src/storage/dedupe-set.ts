@@ -127,8 +127,8 @@ export class DedupeSet {
     batch.push(entry);
     const taken = probe.taken;
     this.filter(generationOf(seq)).add(probe.hi, probe.lo);
-    if (taken) void this.storage.putCollision(probe.eventId, seq);
-    else void this.storage.putDedupe(withGeneration(probe.key, generationOf(seq)), seq);
+    if (taken) this.storage.putCollision(probe.eventId, seq);
+    else this.storage.putDedupe(withGeneration(probe.key, generationOf(seq)), seq);
   }
 
   /** The stored record and its seq, 'collision' when the hash belongs to another eventId, undefined when absent. */

@@ -2,6 +2,7 @@
 
 import type { Database } from 'lmdb';
 import type { Issue } from '../schema/issues.js';
+import { issued } from './issued.js';
 
 /** A rejected input as the quarantine keeps it. */
 export interface QuarantinedRecord {
@@ -33,9 +34,9 @@ export class QuarantineStore {
   }
 
   /** Queues the rejected input with the caller's batch. */
-  add(input: unknown, errors: Issue[], rejectedAt: number): Promise<boolean> {
+  add(input: unknown, errors: Issue[], rejectedAt: number): void {
     const stored: Stored = { input: storable(input), errors, rejectedAt };
-    return this.db.put(this.nextId++, stored);
+    issued(this.db.put(this.nextId++, stored));
   }
 
   list(options: { limit: number; afterId: number }): QuarantinedRecord[] {

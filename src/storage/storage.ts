@@ -1,11 +1,13 @@
 // The LMDB environment and its named databases; the only module that talks to lmdb.
 
-import { statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { errors } from '../errors.js';
 import { open, type Database, type DatabaseOptions, type Key, type RootDatabase } from 'lmdb';
 import type { RecordTuple } from './record-codec.js';
 import { indexKeyEncoder, type IndexBound, type IndexKey } from './keys.js';
 import { Pending, PendingWrites } from './pending-writes.js';
+import { issued } from './issued.js';
 import { IdentifierFilter } from './identifier-filter.js';
 import type { Link, PartialKey, PartialKindCode, ProjectionStore } from '../projections/projection-store.js';
 
@@ -28,6 +30,37 @@ function partialKeyText(key: PartialKey): string {
 
 function parsePartialKey(text: string): PartialKey {
   return [Number.parseInt(text.slice(0, 4), 36), Number(text[4]) as PartialKindCode, text.slice(5)];
+}
+
+/** LMDB's meta pages (the first two) each carry this magic number at byte 24. */
+const LMDB_MAGIC = 0xbeefc0de;
+const META_MAGIC_OFFSET = 24;
+const PAGE_SIZE = 4096;
+
+/**
+ * Refuses a data file that is not an LMDB environment (truncated, overwritten, another format) with a clear
+ * error, before LMDB maps it: LMDB trusts its meta pages, and garbage there crashes the process.
+ */
+function checkDataFile(file: string): void {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw errors.corruptStore(file, `it cannot be read (${(err as Error).message})`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return;
+    const meta = Buffer.alloc(PAGE_SIZE + META_MAGIC_OFFSET + 4);
+    const read = readSync(fd, meta, 0, meta.length, 0);
+    const magicAt = (offset: number): number => (read >= offset + 4 ? meta.readUInt32LE(offset) : 0);
+    if (size < 2 * PAGE_SIZE || magicAt(META_MAGIC_OFFSET) !== LMDB_MAGIC || magicAt(PAGE_SIZE + META_MAGIC_OFFSET) !== LMDB_MAGIC) {
+      throw errors.corruptStore(file, 'it is not an LMDB data file (its meta pages are missing or damaged)');
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function entryCount(db: { getStats(): unknown }): number {
@@ -65,6 +98,7 @@ export class Storage implements ProjectionStore {
 
   constructor(options: StorageOptions) {
     this.path = options.path;
+    checkDataFile(join(options.path, 'data.mdb'));
     this.root = open({
       path: options.path,
       maxDbs: 20,
@@ -103,7 +137,7 @@ export class Storage implements ProjectionStore {
   putPartial(key: PartialKey, value: unknown): void {
     const text = partialKeyText(key);
     this.pending.set(Pending.partial, text, value);
-    void this.partials.put(text, value);
+    issued(this.partials.put(text, value));
   }
 
   getLink(profileId: string): Link | undefined {
@@ -113,15 +147,15 @@ export class Storage implements ProjectionStore {
 
   putLink(profileId: string, link: Link): void {
     this.pending.set(Pending.link, profileId, link);
-    void this.links.put(profileId, link);
+    issued(this.links.put(profileId, link));
   }
 
   addMember(userId: string, profileId: string): void {
-    void this.members.put([userId, profileId], EMPTY);
+    issued(this.members.put([userId, profileId], EMPTY));
   }
 
   removeMember(userId: string, profileId: string): void {
-    void this.members.remove([userId, profileId]);
+    issued(this.members.remove([userId, profileId]));
   }
 
   hasIdentifier(kind: PartialKindCode, id: string): boolean {
@@ -134,7 +168,7 @@ export class Storage implements ProjectionStore {
     const text = `${kind}${id}`;
     this.identifierFilter.add(text);
     this.pending.set(Pending.identifier, text, 1);
-    void this.identifiers.put(text, 1);
+    issued(this.identifiers.put(text, 1));
   }
 
   /** Fills the identifier filter from the identifiers tree (at open). */
@@ -169,17 +203,17 @@ export class Storage implements ProjectionStore {
 
   removePartial(key: PartialKey): void {
     this.pending.delete(Pending.partial, partialKeyText(key));
-    void this.partials.remove(partialKeyText(key));
+    issued(this.partials.remove(partialKeyText(key)));
   }
 
   removeLink(profileId: string): void {
     this.pending.delete(Pending.link, profileId);
-    void this.links.remove(profileId);
+    issued(this.links.remove(profileId));
   }
 
   removeIdentifier(kind: PartialKindCode, id: string): void {
     this.pending.delete(Pending.identifier, `${kind}${id}`);
-    void this.identifiers.remove(`${kind}${id}`);
+    issued(this.identifiers.remove(`${kind}${id}`));
   }
 
   /** Resolves when every write issued so far is committed (not necessarily flushed). */
@@ -189,20 +223,20 @@ export class Storage implements ProjectionStore {
 
   // Writes are asynchronous: all of them issued in one event turn commit in one transaction.
 
-  putRecord(seq: number, tuple: RecordTuple): Promise<boolean> {
-    return this.log.put(seq, tuple);
+  putRecord(seq: number, tuple: RecordTuple): void {
+    issued(this.log.put(seq, tuple));
   }
 
-  putDedupe(key: Buffer, seq: number): Promise<boolean> {
-    return this.dedupe.put(key, seq);
+  putDedupe(key: Buffer, seq: number): void {
+    issued(this.dedupe.put(key, seq));
   }
 
-  putCollision(eventId: string, seq: number): Promise<boolean> {
-    return this.collisions.put(eventId, seq);
+  putCollision(eventId: string, seq: number): void {
+    issued(this.collisions.put(eventId, seq));
   }
 
-  putIndex(key: IndexKey): Promise<boolean> {
-    return this.index.put(key, EMPTY);
+  putIndex(key: IndexKey): void {
+    issued(this.index.put(key, EMPTY));
   }
 
   /** Resolves when every write issued so far is committed and flushed to disk. */
@@ -287,7 +321,24 @@ export class Storage implements ProjectionStore {
     return bytes;
   }
 
-  async close(): Promise<void> {
-    await this.root.close();
+  /**
+   * Closes the environment. After a failed commit lmdb-js may never settle its outstanding writes, so `abandon`
+   * waits at most `ABANDON_AFTER_MS` for them: the committed data on disk is intact either way, and the process
+   * must not hang in close.
+   */
+  async close(abandon = false): Promise<void> {
+    if (!abandon) {
+      await this.root.close();
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ABANDON_AFTER_MS);
+    });
+    await Promise.race([this.root.close().catch(() => undefined), waited]);
+    clearTimeout(timer);
   }
 }
+
+/** How long `close` waits for lmdb-js to settle the writes of an environment whose commit failed. */
+const ABANDON_AFTER_MS = 1_000;

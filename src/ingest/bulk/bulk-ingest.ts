@@ -1,5 +1,6 @@
 // ingestFile: reader → worker pool → single writer, chunks committed in file order with a bounded number in flight.
 
+import { errors } from '../../errors.js';
 import type { Durability } from '../../options.js';
 import type { Validation } from '../../schema/record.js';
 import type { IngestResult } from '../results.js';
@@ -108,7 +109,9 @@ class Pipeline {
   /** Waits for the oldest chunk's parse and issues its commit: chunks reach the writer in file order. */
   private async commitOldest(): Promise<void> {
     const { chunk, bytesAt, outcomes: pending } = this.parsing.shift()!;
-    const outcomes = await pending;
+    const outcomes = await pending.catch((err: unknown) => {
+      throw errors.workerFailed(chunk.positions[0] ?? 0, err);
+    });
     this.target.ensureOpen();
     const inputs = outcomes.map((outcome, i) => (outcome.ok ? undefined : outcome.parsed ? outcome.input : chunk.lines[i]));
     this.committing.push({ chunk, bytesAt, results: handled(this.target.writeValidated(inputs, outcomes, this.opts.durability)) });

@@ -14,7 +14,11 @@ export interface BulkWorkerData {
 const data = workerData as BulkWorkerData;
 const ctx: ValidationContext = { placeholders: new Set(data.placeholderIds), limits: data.limits };
 
+/** Fault injection for the tests: a worker that meets a line containing this text dies, as a crashed worker would. */
+const dieOn = process.env['EVENTDB_TEST_WORKER_DIES_ON'];
+
 /** Piscina calls the default export once per task. */
 export default function parseTask(task: ChunkTask): LineOutcome[] {
+  if (dieOn !== undefined && dieOn !== '' && task.lines.some((line) => line.includes(dieOn))) process.exit(70);
   return parseChunk(task, ctx);
 }
