@@ -45,7 +45,8 @@ function mountTmpfs(dir: string, options: string): boolean {
 
 function unmount(dir: string): void {
   try {
-    execFileSync('umount', [dir], { stdio: 'ignore' });
+    // Lazy: a store abandoned after a failed commit may still map its file.
+    execFileSync('umount', ['-l', dir], { stdio: 'ignore' });
   } catch {
     // Already gone.
   }
