@@ -246,25 +246,25 @@ export class EventDB {
   stats(): Stats {
     this.ensureOpen();
     const lastSeq = this.storage.lastSeq();
-    // Beside a writer, the totals are the writer's last committed ones, not those read at open.
-    if (this.options.readOnly) Object.assign(this.counters, this.storage.meta.get('counters') as Partial<Counters> | undefined);
+    // The totals as last committed (they commit with every batch): a batch still in flight counts nowhere yet.
+    const committed = { ...emptyCounters(), ...(this.storage.meta.get('counters') as Partial<Counters> | undefined) };
     return {
       records: lastSeq,
-      events: this.counters.events,
-      productUpdates: this.counters.productUpdates,
+      events: committed.events,
+      productUpdates: committed.productUpdates,
       products: catalogSize(this.catalogStore),
-      feedItems: this.counters.feedItems,
-      productRemovals: this.counters.productRemovals,
-      duplicates: this.counters.duplicates,
-      conflicts: this.counters.conflicts,
-      rejected: this.counters.rejected,
+      feedItems: committed.feedItems,
+      productRemovals: committed.productRemovals,
+      duplicates: committed.duplicates,
+      conflicts: committed.conflicts,
+      rejected: committed.rejected,
       quarantined: this.quarantineCount(),
       lastSeq,
       bytesOnDisk: this.storage.bytesOnDisk(),
-      profiles: this.counters.userIds + this.counters.profileIds - this.counters.linkedProfileIds,
-      accounts: this.counters.accounts,
-      sessions: this.counters.sessions,
-      attributeUpdates: this.counters.attributeUpdates,
+      profiles: committed.userIds + committed.profileIds - committed.linkedProfileIds,
+      accounts: committed.accounts,
+      sessions: committed.sessions,
+      attributeUpdates: committed.attributeUpdates,
     };
   }
 
@@ -276,6 +276,8 @@ export class EventDB {
   async verify(): Promise<VerifyReport> {
     this.ensureOpen();
     await Promise.allSettled(this.inFlight);
+    // Beside a writer, compare with the totals committed with the log this turn reads, not those read at open.
+    if (this.options.readOnly) Object.assign(this.counters, this.storage.meta.get('counters') as Partial<Counters> | undefined);
     return verifyStore(this.storage, this.dedupe, this.counters, this.options.placeholderIds, this.options.computed, this.catalogStore).report;
   }
 

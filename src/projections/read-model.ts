@@ -21,8 +21,10 @@ export class ReadModel implements ViewSource, IdentityReader {
     private readonly placeholders: ReadonlySet<string>,
   ) {}
 
+  // Readers see committed state only: a batch still being committed is invisible to every read alike.
+
   getPartial(key: PartialKey): unknown {
-    return this.storage.getPartial(key);
+    return this.storage.getCommittedPartial(key);
   }
 
   lastGeneration(): number {
@@ -30,7 +32,7 @@ export class ReadModel implements ViewSource, IdentityReader {
   }
 
   getLink(profileId: string): { u: string } | undefined {
-    return this.storage.getLink(profileId);
+    return this.storage.getCommittedLink(profileId);
   }
 
   membersOf(userId: string): string[] {
@@ -38,11 +40,11 @@ export class ReadModel implements ViewSource, IdentityReader {
   }
 
   hasUser(userId: string): boolean {
-    return this.storage.hasIdentifier(PartialKind.userId, userId);
+    return this.storage.hasCommittedIdentifier(PartialKind.userId, userId);
   }
 
   hasProfile(profileId: string): boolean {
-    return this.storage.hasIdentifier(PartialKind.profileId, profileId);
+    return this.storage.hasCommittedIdentifier(PartialKind.profileId, profileId);
   }
 
   profile(lookup: ProfileLookup): Profile | undefined {

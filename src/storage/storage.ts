@@ -134,6 +134,11 @@ export class Storage implements ProjectionStore {
     return pending !== undefined ? pending : this.partials.get(text);
   }
 
+  /** A partial state as last committed (for readers: never an uncommitted write). */
+  getCommittedPartial(key: PartialKey): unknown {
+    return this.partials.get(partialKeyText(key));
+  }
+
   putPartial(key: PartialKey, value: unknown): void {
     const text = partialKeyText(key);
     this.pending.set(Pending.partial, text, value);
@@ -143,6 +148,11 @@ export class Storage implements ProjectionStore {
   getLink(profileId: string): Link | undefined {
     const pending = this.pending.get(Pending.link, profileId) as Link | undefined;
     return pending !== undefined ? pending : this.links.get(profileId);
+  }
+
+  /** A link as last committed (for readers). */
+  getCommittedLink(profileId: string): Link | undefined {
+    return this.links.get(profileId);
   }
 
   putLink(profileId: string, link: Link): void {
@@ -162,6 +172,13 @@ export class Storage implements ProjectionStore {
     const text = `${kind}${id}`;
     if (!this.readOnly && !this.identifierFilter.mightContain(text)) return false;
     return this.pending.has(Pending.identifier, text) || this.identifiers.get(text) !== undefined;
+  }
+
+  /** Whether an identifier is committed (for readers; the filter only ever rules ids out). */
+  hasCommittedIdentifier(kind: PartialKindCode, id: string): boolean {
+    const text = `${kind}${id}`;
+    if (!this.readOnly && !this.identifierFilter.mightContain(text)) return false;
+    return this.identifiers.get(text) !== undefined;
   }
 
   addIdentifier(kind: PartialKindCode, id: string): void {
