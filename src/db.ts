@@ -134,7 +134,7 @@ export class EventDB {
       dedupe.load();
       storage.loadIdentifierFilter();
     }
-    const counters = { ...emptyCounters(), ...(storage.meta.get('counters') as Partial<Counters> | undefined) };
+    const counters = committedCounters(storage);
     const quarantine = new QuarantineStore(storage.quarantine, resolved.readOnly);
     const projector = new Projector(storage, resolved.computed, resolved.placeholderIds, counters, internal.projections ?? true);
     const catalogStore = new CatalogStore(storage);
@@ -247,7 +247,7 @@ export class EventDB {
     this.ensureOpen();
     const lastSeq = this.storage.lastSeq();
     // The totals as last committed (they commit with every batch): a batch still in flight counts nowhere yet.
-    const committed = { ...emptyCounters(), ...(this.storage.meta.get('counters') as Partial<Counters> | undefined) };
+    const committed = committedCounters(this.storage);
     return {
       records: lastSeq,
       events: committed.events,
@@ -277,7 +277,7 @@ export class EventDB {
     this.ensureOpen();
     await Promise.allSettled(this.inFlight);
     // Beside a writer, compare with the totals committed with the log this turn reads, not those read at open.
-    if (this.options.readOnly) Object.assign(this.counters, this.storage.meta.get('counters') as Partial<Counters> | undefined);
+    if (this.options.readOnly) Object.assign(this.counters, committedCounters(this.storage));
     return verifyStore(this.storage, this.dedupe, this.counters, this.options.placeholderIds, this.options.computed, this.catalogStore).report;
   }
 
@@ -326,6 +326,11 @@ export class EventDB {
       this.inFlight.delete(work);
     }
   }
+}
+
+/** The totals as last committed: they commit with every batch, so they match the log a read sees. */
+function committedCounters(storage: Storage): Counters {
+  return { ...emptyCounters(), ...(storage.meta.get('counters') as Partial<Counters> | undefined) };
 }
 
 function prepareDirectory(path: string): void {

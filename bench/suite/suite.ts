@@ -14,6 +14,7 @@ import { bareJsonParse, bareXxhash, openSqlite, rawLmdbIngest, rawLmdbReads, sql
 import type { SuiteConfig } from './config.js';
 import { directoryBytes, eventdbConcurrent, eventdbIngest, eventdbIngestFile, openStore } from './eventdb-jobs.js';
 import type { Recorder, RowSpec } from './recorder.js';
+import { formatCount } from './report.js';
 import type { ResultRow } from './results.js';
 import { EventSet, profileKey, writeNdjson, type BenchEvent } from './workloads.js';
 
@@ -41,7 +42,6 @@ export async function runSuite(config: SuiteConfig, rec: Recorder): Promise<void
   if (config.growthEvents > 0) await growth(config, rec);
 }
 
-const sizeName = (n: number): string => (n >= 1_000_000 ? `${n / 1_000_000}M` : n >= 1_000 ? `${n / 1_000}k` : String(n));
 
 /**
  * The default workload at each size: eventdb with and without projections, raw lmdb, and SQLite with and without
@@ -262,13 +262,13 @@ async function growth(config: SuiteConfig, rec: Recorder): Promise<void> {
   rec.log(`growth to ${n.toLocaleString('en-US')} events`);
   const set = new EventSet(n, { seed: 13 });
   const job: IngestJob = { batchSize: DEFAULT_BATCH, durable: true, sliceSize: n / 20 };
-  const raw = await rec.job({ id: `growth/${n}/raw`, group: 'ingest', workload: `grown to ${sizeName(n)}: putSync per batch`, engine: 'raw lmdb', n }, (dir) => rawLmdbIngest(set, dir, job));
-  const ours = await rec.job({ id: `growth/${n}/projections`, group: 'ingest', workload: `grown to ${sizeName(n)}: ingestBatch, projections on`, engine: 'eventdb', n }, (dir) => eventdbIngest(set, dir, { ...job, projections: true }), { keep: true });
+  const raw = await rec.job({ id: `growth/${n}/raw`, group: 'ingest', workload: `grown to ${formatCount(n)}: putSync per batch`, engine: 'raw lmdb', n }, (dir) => rawLmdbIngest(set, dir, job));
+  const ours = await rec.job({ id: `growth/${n}/projections`, group: 'ingest', workload: `grown to ${formatCount(n)}: ingestBatch, projections on`, engine: 'eventdb', n }, (dir) => eventdbIngest(set, dir, { ...job, projections: true }), { keep: true });
   rec.ratio(ours.row, raw.row);
   rec.growth.length = 0;
   rec.addGrowth('eventdb', 'ingestBatch, projections on', ours.outcome.slices ?? []);
   rec.addGrowth('raw lmdb', 'putSync per batch', raw.outcome.slices ?? []);
-  rec.addDisk('eventdb', `grown to ${sizeName(n)}, every index and projection`, ours.outcome.stored, directoryBytes(ours.dir));
+  rec.addDisk('eventdb', `grown to ${formatCount(n)}, every index and projection`, ours.outcome.stored, directoryBytes(ours.dir));
 }
 
 export type { ResultRow };

@@ -9,7 +9,8 @@ export function needsEscape(key: string): boolean {
   return key.endsWith('__proto__') && /^~*__proto__$/.test(key);
 }
 
-function escapedKey(key: string): string {
+/** The stored form of a key. */
+export function escapedKey(key: string): string {
   return needsEscape(key) ? `~${key}` : key;
 }
 

@@ -6,7 +6,7 @@ import type { AttributeUpdate, NormalizedRecord, Validation } from './record.js'
 import { parseTimestamp } from './timestamp.js';
 import { checkPayloadData } from './catalog-fields.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
-import { escapeKeys, needsEscape } from './proto-keys.js';
+import { escapedKey, escapeKeys, needsEscape } from './proto-keys.js';
 
 /** Longest accepted identifier, eventId or eventName, in characters. */
 export const MAX_ID_LENGTH = 256;
@@ -193,7 +193,7 @@ export function validateAttributeUpdate(
   if (unset !== undefined) {
     // Attribute names are keys of the stored state: escaped like every other key.
     if (unset.some(needsEscape)) sized.escape = true;
-    update.unset = sized.escape ? unset.map((name) => (needsEscape(name) ? `~${name}` : name)) : unset;
+    update.unset = sized.escape ? unset.map(escapedKey) : unset;
   }
   const named = Object.keys(update.set ?? {}).length + Object.keys(update.setOnce ?? {}).length + (update.unset?.length ?? 0);
   if (named > limits.maxAttributesPerUpdate) {

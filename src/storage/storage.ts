@@ -169,16 +169,18 @@ export class Storage implements ProjectionStore {
   }
 
   hasIdentifier(kind: PartialKindCode, id: string): boolean {
-    const text = `${kind}${id}`;
-    if (!this.readOnly && !this.identifierFilter.mightContain(text)) return false;
-    return this.pending.has(Pending.identifier, text) || this.identifiers.get(text) !== undefined;
+    return this.identifierSeen(`${kind}${id}`, true);
   }
 
   /** Whether an identifier is committed (for readers; the filter only ever rules ids out). */
   hasCommittedIdentifier(kind: PartialKindCode, id: string): boolean {
-    const text = `${kind}${id}`;
+    return this.identifierSeen(`${kind}${id}`, false);
+  }
+
+  /** The filter rules most new ids out (not beside a writer: it would miss the writer's later ids), then LMDB answers. */
+  private identifierSeen(text: string, withPending: boolean): boolean {
     if (!this.readOnly && !this.identifierFilter.mightContain(text)) return false;
-    return this.identifiers.get(text) !== undefined;
+    return (withPending && this.pending.has(Pending.identifier, text)) || this.identifiers.get(text) !== undefined;
   }
 
   addIdentifier(kind: PartialKindCode, id: string): void {
