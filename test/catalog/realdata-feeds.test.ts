@@ -1,4 +1,5 @@
 // Real catalogs (Magento Luma, WooCommerce sample) as JSON and XML feeds: every valid product is found, every invalid one reported.
+// The data is the slice kept in test/fixtures/realdata (see its README.md): nothing outside the repository is read.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,12 +30,12 @@ afterEach(async () => {
   await db.close();
 });
 
-/** Every id a query returns, following cursors page by page. */
+/** Every id a query returns, following cursors page by page (pages of 7, so every group of the slices spans several). */
 function allIds(query: { category?: string; brand?: string }): string[] {
   const ids: string[] = [];
   let cursor: string | undefined;
   do {
-    const page = db.catalog.query({ ...query, limit: 100, ...(cursor === undefined ? {} : { cursor }) });
+    const page = db.catalog.query({ ...query, limit: 7, ...(cursor === undefined ? {} : { cursor }) });
     ids.push(...page.items.map((item) => item.id));
     cursor = page.cursor;
   } while (cursor !== undefined);
