@@ -12,7 +12,7 @@ import { CONFIGS, type SuiteConfig } from './suite/config.js';
 import { profileIngest } from './profile.js';
 import { Recorder } from './suite/recorder.js';
 import { PROSE } from './suite/report-prose.js';
-import { writeReport } from './suite/report.js';
+import { formatCount, writeReport } from './suite/report.js';
 import type { BenchResults, Machine, ResultRow, Target } from './suite/results.js';
 import { runSuite } from './suite/suite.js';
 
@@ -70,53 +70,69 @@ function machine(dir: string): Machine {
   };
 }
 
-/** Why each target (in the order `targets` adds them) is where it is, when missed: see "Where the time goes". */
-const WHY: readonly string[] = [
-  'about ten LMDB writes per event into randomly keyed trees (log, dedupe, indexes, partial states, identifiers, links) against raw\'s one; both cores are busy',
-  'the same writes; SQLite updates one profiles row per event, eventdb also sessions, accounts, identity and first-seen counts',
-  'the single writer (dedupe, log, indexes, projections) sets the pace; workers take only parsing and validation, and share two cores with it',
-  'more stored partial states are read back and merged as the store grows (first-time identifiers need no read)',
-  'callers await each call, so one batch at a time is folded and flushed; the per-event writer cost bounds it',
-  '',
-  'a random LMDB read of the dedupe tree and of the log, plus decoding: the raw LMDB read alone is within a few µs of it',
-  'one random log read and a record decode per event (the index holds no record bodies)',
-  'free pages left by copy-on-write rewrites of partial states, and one index entry per event and key',
-];
+/** The size the growth aim names: the cost per event at 10M stored events against at 100k. */
+const GROWTH_AIM_EVENTS = 10_000_000;
 
-/** The benchmark issue's targets, read off the rows of this run. */
-function targets({ rows, growth, disk: diskPoints }: Pick<BenchResults, 'rows' | 'growth' | 'disk'>): Target[] {
+/** The benchmark issue's targets, read off the rows of this run; `why` (words only) is shown beside a missed target. */
+export function targets({ rows, growth, disk: diskPoints }: Pick<BenchResults, 'rows' | 'growth' | 'disk'>): Target[] {
   const find = (test: (row: ResultRow) => boolean): ResultRow | undefined => rows.filter(test).pop();
   const ratio = (row: ResultRow | undefined, engine: string): number => row?.ratios.find((r) => r.engine === engine)?.ratio ?? Number.NaN;
+  const count = (n: number | undefined): string => n?.toLocaleString('en-US') ?? '?';
   const full = find((r) => r.group === 'ingest' && r.id.endsWith('/b10000/dup0/durable/projections') && !r.id.startsWith('growth'));
   const out: Target[] = [];
-  const add = (name: string, aim: string, value: number, measured: string, met: boolean): void => {
+  const add = (name: string, aim: string, value: number, measured: string, met: boolean, why: string): void => {
     const target: Target = { name, aim, measured: Number.isNaN(value) ? 'not measured' : measured, met: !Number.isNaN(value) && met };
-    const why = WHY[out.length];
-    if (!target.met && why !== undefined) target.why = why;
+    if (Number.isNaN(value)) target.notMeasured = true;
+    else if (!target.met) target.why = why;
     out.push(target);
   };
   const full1 = ratio(full, 'raw lmdb');
-  add(`full ingest (${full?.n.toLocaleString('en-US') ?? '?'} events) vs raw lmdb`, '≥ 0.5×', full1, `${full1}×`, full1 >= 0.5);
+  add(`ingestBatch of ${count(full?.n)} events, projections on, vs raw lmdb puts`, '≥ 0.5×', full1, `${full1}×`, full1 >= 0.5,
+    'about ten LMDB writes per event into randomly keyed trees (log, dedupe, indexes, partial states, identifiers, links) against raw\'s one put; both cores are busy');
   const full2 = ratio(full, 'sqlite');
-  add('full ingest vs SQLite', '≥ 2×', full2, `${full2}×`, full2 >= 2);
-  const workers = Math.max(...rows.filter((r) => r.group === 'file' && /workers[1-9]/.test(r.id)).map((r) => ratio(r, 'eventdb')));
-  add('ingestFile with workers vs single-threaded', '≥ 1.5×', workers, `${workers}× (best worker count)`, workers >= 1.5);
+  add(`the same ingest vs the SQLite baseline (events + profiles rows)`, '≥ 2×', full2, `${full2}×`, full2 >= 2,
+    'eventdb validates each event, keeps session, account and event-name indexes, sessions, accounts, identity links and first-seen identifiers; the SQLite baseline does none of these and upserts one profiles row per event');
+  const fileRows = rows.filter((r) => r.group === 'file' && /workers[1-9]/.test(r.id));
+  const workers = Math.max(...fileRows.map((r) => ratio(r, 'eventdb')));
+  add(`ingestFile of ${count(fileRows[0]?.n)} lines with workers vs parsed on the calling thread`, '≥ 1.5×', workers, `${workers}× (best worker count)`, workers >= 1.5,
+    'the single writer (dedupe, log, indexes, projections) sets the pace; workers take only parsing and validation, and share two cores with it');
   const curve = growth.filter((g) => g.engine === 'eventdb');
   const first = curve[0];
   const last = curve[curve.length - 1];
   const drift = first !== undefined && last !== undefined ? Number((last.usPerEvent / first.usPerEvent).toFixed(2)) : Number.NaN;
-  add(`cost per event at ${last?.events.toLocaleString('en-US') ?? '?'} vs at the first slice (aim: 10M vs 100k)`, '≤ 1.5×', drift, `${drift}×`, drift <= 1.5);
-  const concurrent = find((r) => r.group === 'concurrent' && r.id.endsWith('/projections'))?.perSec ?? Number.NaN;
-  add('1,000 concurrent durable ingest()', '≥ 20,000 events/s', concurrent, `${concurrent.toLocaleString('en-US')} events/s`, concurrent >= 20_000);
+  const slices = `slice ending at ${count(last?.events)} ÷ slice ending at ${count(first?.events)}`;
+  if (last !== undefined && last.events < GROWTH_AIM_EVENTS && !Number.isNaN(drift)) {
+    // A target is met or missed only by a run at its own size; a smaller store's drift is shown, not judged.
+    out.push({
+      name: 'cost per event at 10M events stored vs at 100k',
+      aim: '≤ 1.5×',
+      measured: `not measured at 10M (${formatCount(last.events)} run: ${drift}×, ${slices})`,
+      met: false,
+      notMeasured: true,
+      why: 'only `npm run bench -- --growth=10000000` grows a store to 10M events',
+    });
+  } else {
+    add('cost per event at 10M events stored vs at 100k', '≤ 1.5×', drift, `${drift}× (${slices})`, drift <= 1.5,
+      'more stored partial states are read back and merged as the store grows (first-time identifiers need no read)');
+  }
+  const concurrentRow = find((r) => r.group === 'concurrent' && r.id.endsWith('/projections'));
+  const concurrent = concurrentRow?.perSec ?? Number.NaN;
+  add(`1,000 callers each awaiting a durable ingest(), ${count(concurrentRow?.n)} events`, '≥ 20,000 events/s', concurrent, `${concurrent.toLocaleString('en-US')} events/s`, concurrent >= 20_000,
+    'callers await each call, so one batch at a time is folded and flushed; the per-event writer cost bounds it');
   const getEvent = find((r) => r.id.endsWith('/getEvent'));
   const vsSqlite = ratio(getEvent, 'sqlite');
-  add('getEvent vs SQLite point read', '≥ 2×', vsSqlite, `${vsSqlite}×`, vsSqlite >= 2);
+  add('getEvent vs SQLite point read (SELECT body by event_id + JSON.parse)', '≥ 2×', vsSqlite, `${vsSqlite}×`, vsSqlite >= 2, '');
   const median = getEvent?.latencyUs?.median ?? Number.NaN;
-  add('getEvent median latency', '< 5 µs', median, `${median} µs`, median < 5);
-  const scan = find((r) => r.id.endsWith('/events-heavy'))?.perSec ?? Number.NaN;
-  add("one profile's events streamed", '≥ 1,000,000 events/s', scan, `${scan.toLocaleString('en-US')} events/s`, scan >= 1_000_000);
-  const disk = diskPoints.filter((d) => d.engine === 'eventdb').pop()?.bytesPerEvent ?? Number.NaN;
-  add('bytes on disk per event, every index included', '≤ 400', disk, `${disk} B`, disk <= 400);
+  add('getEvent median latency', '< 5 µs', median, `${median} µs`, median < 5,
+    'two random LMDB reads (the dedupe tree for the sequence number, then the log) and a record decode, where the raw baseline does one read by sequence number');
+  const scanRow = find((r) => r.id.endsWith('/events-heavy'));
+  const scan = scanRow?.perSec ?? Number.NaN;
+  add(`events() of one profile with ${count(scanRow?.perOp)} events, full scan`, '≥ 1,000,000 events/s', scan, `${scan.toLocaleString('en-US')} events/s`, scan >= 1_000_000,
+    'one random log read and a record decode per event (the index holds no record bodies)');
+  const diskPoint = diskPoints.filter((d) => d.engine === 'eventdb').pop();
+  const disk = diskPoint?.bytesPerEvent ?? Number.NaN;
+  add(`bytes on disk per event at ${count(diskPoint?.events)} events, every index and projection included`, '≤ 400', disk, `${disk} B`, disk <= 400,
+    'besides the log record: a dedupe entry, three to four index entries, partial states of owner, session and account, identifiers and links, and the free pages LMDB keeps; this run does not break the size down by tree');
   return out;
 }
 
@@ -142,6 +158,6 @@ if (process.argv[1] === import.meta.filename) {
   const results = JSON.parse(readFileSync(RESULTS, 'utf8')) as BenchResults;
   results.targets = targets(results);
   writeReport(results, join(ROOT, 'docs'), PROSE);
-  for (const t of results.targets) console.log(`${t.met ? 'met   ' : 'missed'} ${t.name}: ${t.measured} (aim ${t.aim})`);
+  for (const t of results.targets) console.log(`${t.notMeasured === true ? 'not measured' : t.met ? 'met' : 'missed'} — ${t.name}: ${t.measured} (aim ${t.aim})`);
   console.log('docs/benchmarks.md and its charts regenerated');
 }

@@ -20,8 +20,13 @@ export interface SuiteConfig {
   /** ms of samples per read workload. */
   readTime: number;
   catalogItems: number;
-  /** UCI Online Retail lines (the year has 541,909). */
+  /** UCI Online Retail lines (the year has 541,909; the in-repo slice 2,000). */
   uciLines: number;
+  /**
+   * Read the full UCI set from ../shared/realdata when it is there (else the in-repo slice, saying so); false: always
+   * the slice in test/fixtures/realdata, so the test never reads outside the repository.
+   */
+  uciFullSet: boolean;
   /** Events of the profiled ingest (0: no profile). */
   profileEvents: number;
   /** Runs of each small job (the median is reported). */
@@ -45,6 +50,7 @@ export const CONFIGS: Record<Mode, SuiteConfig> = {
     readTime: 20,
     catalogItems: 200,
     uciLines: 500,
+    uciFullSet: false,
     profileEvents: 0,
     runs: 1,
   },
@@ -65,6 +71,7 @@ export const CONFIGS: Record<Mode, SuiteConfig> = {
     readTime: 300,
     catalogItems: 10_000,
     uciLines: 50_000,
+    uciFullSet: true,
     profileEvents: 30_000,
     runs: 1,
   },
@@ -85,6 +92,7 @@ export const CONFIGS: Record<Mode, SuiteConfig> = {
     readTime: 1_000,
     catalogItems: 100_000,
     uciLines: 541_909,
+    uciFullSet: true,
     profileEvents: 200_000,
     runs: 1,
   },

@@ -74,9 +74,10 @@ export class Recorder {
 
   /**
    * Times one operation many times (tinybench, `time` ms of samples after a warm-up) and records its median and p99
-   * latency; `n` of the row is the number of operations timed, `perSec` counts `perOp` units per operation.
+   * latency; `n` of the row is the number of operations timed (in `spec.unit`). With `perOp`, `perSec` counts
+   * `perOp.unit` (e.g. events) at `perOp.mean()` per operation, and the row keeps both units.
    */
-  async latency(spec: Omit<RowSpec, 'n'>, op: () => unknown, options: { time: number; perOp?: () => number }): Promise<ResultRow> {
+  async latency(spec: Omit<RowSpec, 'n'>, op: () => unknown, options: { time: number; perOp?: { unit: string; mean: () => number } }): Promise<ResultRow> {
     const bench = new Bench({ name: spec.id, time: options.time, warmupTime: Math.min(200, options.time / 4), throws: true });
     bench.add(spec.id, op);
     await bench.run();
@@ -89,12 +90,16 @@ export class Recorder {
       ...spec,
       n: latency.samplesCount,
       ms: round(latency.mean * latency.samplesCount, 1),
-      perSec: Math.round(opsPerSec * (options.perOp?.() ?? 1)),
+      perSec: Math.round(opsPerSec * (options.perOp?.mean() ?? 1)),
       latencyUs: { median: round(latency.p50 * 1000, 2), p99: round(latency.p99 * 1000, 2) },
       ratios: [],
     };
+    if (options.perOp !== undefined) {
+      row.rateUnit = options.perOp.unit;
+      row.perOp = round(options.perOp.mean(), 1);
+    }
     this.rows.push(row);
-    this.log(`  ${spec.engine.padEnd(8)} ${spec.workload}: median ${row.latencyUs!.median} µs, ${row.perSec.toLocaleString('en-US')} ${row.unit}/s`);
+    this.log(`  ${spec.engine.padEnd(8)} ${spec.workload}: median ${row.latencyUs!.median} µs, ${row.perSec.toLocaleString('en-US')} ${row.rateUnit ?? row.unit}/s`);
     return row;
   }
 

@@ -92,7 +92,7 @@ function machineSection(results: BenchResults): string {
 
 function targetsSection(results: BenchResults): string | undefined {
   if (results.targets.length === 0) return undefined;
-  const rows = results.targets.map((t) => [t.name, t.aim, t.measured, t.met ? '✅' : '❌ missed', t.why ?? '']);
+  const rows = results.targets.map((t) => [t.name, t.aim, t.measured, t.notMeasured === true ? '— not measured' : t.met ? '✅' : '❌ missed', t.why ?? '']);
   return section('Targets', table(['target', 'aim', 'measured', 'met', 'what limits it'], rows));
 }
 
@@ -100,17 +100,26 @@ function ratiosCell(row: ResultRow): string {
   return row.ratios.length === 0 ? '—' : row.ratios.map((r) => `${formatRatio(r.ratio)} ${ENGINE_NAMES[r.engine]}`).join(', ');
 }
 
-/** One group's table; when every row counts the same unit it goes in the header, otherwise beside each `n`. */
+/** `n` with its unit, and for rows that stream several events per call what each call streamed: `64 scans of 100,000 events`. */
+function countCell(row: ResultRow): string {
+  const count = `${num(row.n)} ${row.unit}`;
+  if (row.rateUnit === undefined || row.perOp === undefined) return count;
+  const exact = Number.isInteger(row.perOp);
+  return `${count} of ${exact ? num(row.perOp) : num(row.perOp, 1)} ${row.rateUnit}${exact ? '' : ' on average'}`;
+}
+
+/** One group's table; when every row counts the same unit (one per row) it goes in the header, otherwise beside each `n`. */
 function groupSection(heading: string, rows: ResultRow[], prose: string | undefined): string {
   const latency = rows.some((row) => row.latencyUs !== undefined);
-  const unit = new Set(rows.map((row) => row.unit)).size === 1 ? rows[0]?.unit : undefined;
+  const oneUnit = new Set(rows.map((row) => row.unit)).size === 1 && rows.every((row) => row.rateUnit === undefined);
+  const unit = oneUnit ? rows[0]?.unit : undefined;
   const n = unit === undefined ? 'n' : `n (${unit})`;
   const header = ['workload', 'engine', n, 'per s', 'ms', 'stored', ...(latency ? ['latency median / p99 µs'] : []), 'ratios'];
   const body = rows.map((row) => [
     row.engine === 'eventdb' ? `**${row.workload}**` : row.workload,
     ENGINE_NAMES[row.engine],
-    unit === undefined ? `${num(row.n)} ${row.unit}` : num(row.n),
-    num(Math.round(row.perSec)),
+    unit === undefined ? countCell(row) : num(row.n),
+    row.rateUnit === undefined ? num(Math.round(row.perSec)) : `${num(Math.round(row.perSec))} ${row.rateUnit}`,
     approx(row.ms),
     row.stored === undefined ? '—' : num(row.stored),
     ...(latency ? [row.latencyUs === undefined ? '—' : `${approx(row.latencyUs.median)} / ${approx(row.latencyUs.p99)}`] : []),

@@ -16,11 +16,15 @@ export interface ResultRow {
   engine: Engine;
   /** Input size: events (or items, or reads) handed to the job. */
   n: number;
-  /** What `n` and `perSec` count: 'events', 'reads', 'items', 'hashes'... */
+  /** What `n` counts, and `perSec` too unless `rateUnit` says otherwise: 'events', 'reads', 'items', 'hashes', 'scans'... */
   unit: string;
   /** Wall time of the whole job, ms (median when it ran more than once). */
   ms: number;
   perSec: number;
+  /** What `perSec` counts when it is not `unit`: a row of 64 `scans` streaming 100,000 `events` each has rate unit 'events'. */
+  rateUnit?: string;
+  /** Mean `rateUnit` per `unit` (events per scan), when `rateUnit` is set. */
+  perOp?: number;
   /** Events (or items) the job left stored: the apples-to-apples check between engines. */
   stored?: number;
   /** Per-operation latency for read workloads, µs. */
@@ -55,6 +59,8 @@ export interface Target {
   /** The measured figure, in words, e.g. `0.31×`. */
   measured: string;
   met: boolean;
+  /** The run did not measure what the aim names (a 10M aim from a 1M run): neither met nor missed. */
+  notMeasured?: boolean;
   /** What limits the figure (words only, no figures): shown beside a missed target. */
   why?: string;
 }

@@ -1,7 +1,7 @@
 // The benchmark suite: every workload of the benchmark issue, each next to its baselines in the same run.
 
-import { createReadStream, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { parse } from 'csv-parse';
 import { toEvent } from '../../examples/uci-online-retail.js';
 import { inputStream } from '../../examples/ndjson-output.js';
@@ -19,7 +19,12 @@ import type { ResultRow } from './results.js';
 import { EventSet, profileKey, writeNdjson, type BenchEvent } from './workloads.js';
 
 const DEFAULT_BATCH = 10_000;
-const UCI_CSV = join(import.meta.dirname, '..', '..', '..', 'shared', 'realdata', 'online-retail-uci', 'online-retail-all-by-day-concat.csv.gz');
+const ROOT = join(import.meta.dirname, '..', '..');
+/** The whole year of UCI Online Retail, beside the repository on machines that have the shared data (optional). */
+export const UCI_FULL = join(ROOT, '..', 'shared', 'realdata', 'online-retail-uci', 'online-retail-all-by-day-concat.csv.gz');
+/** Its first 2,000 lines, kept in the repository (see test/fixtures/realdata/README.md). */
+export const UCI_SLICE = join(ROOT, 'test', 'fixtures', 'realdata', 'online-retail-uci', 'online-retail-first-2000.csv.gz');
+const UCI_SLICE_LINES = 2_000;
 
 /** The stores left by the largest default ingest, which the read workloads query. */
 interface ReadStores {
@@ -55,10 +60,10 @@ async function defaultIngest(config: SuiteConfig, rec: Recorder): Promise<ReadSt
     const job: IngestJob = { batchSize: DEFAULT_BATCH, durable: true, sliceSize: largest ? n / 10 : 0 };
     const base = `ingest/${n}/b${DEFAULT_BATCH}/dup0/durable`;
     rec.log(`ingest, ${n.toLocaleString('en-US')} events`);
-    const raw = await rec.job({ id: `${base}/raw`, group: 'ingest', workload: 'putSync of the same records, one transactionSync per batch', engine: 'raw lmdb', n }, (dir) => rawLmdbIngest(set, dir, job), { keep: largest });
-    const sqlite = await rec.job({ id: `${base}/sqlite`, group: 'ingest', workload: 'events + profiles upsert per event, one transaction per batch', engine: 'sqlite', n }, (dir) => sqliteIngest(set, dir, { ...job, profiles: true }), { keep: largest });
+    const raw = await rec.job({ id: `${base}/raw`, group: 'ingest', workload: 'putSync(seq, event) of each new event (in-memory Set dedupe), one transactionSync per batch', engine: 'raw lmdb', n }, (dir) => rawLmdbIngest(set, dir, job), { keep: largest });
+    const sqlite = await rec.job({ id: `${base}/sqlite`, group: 'ingest', workload: 'INSERT OR IGNORE into events + upsert of one profiles row per stored event, one transaction per batch', engine: 'sqlite', n }, (dir) => sqliteIngest(set, dir, { ...job, profiles: true }), { keep: largest });
     const full = await rec.job({ id: `${base}/projections`, group: 'ingest', workload: 'ingestBatch of 10,000, projections on, 2 in flight', engine: 'eventdb', n }, (dir) => eventdbIngest(set, dir, { ...job, projections: true }), { keep: largest });
-    const sqliteCore = await rec.job({ id: `${base}/sqlite-core`, group: 'ingest', workload: 'events only (no profiles table), one transaction per batch', engine: 'sqlite', n }, (dir) => sqliteIngest(set, dir, { ...job, profiles: false, sliceSize: 0 }));
+    const sqliteCore = await rec.job({ id: `${base}/sqlite-core`, group: 'ingest', workload: 'INSERT OR IGNORE into events only (no profiles upsert), one transaction per batch', engine: 'sqlite', n }, (dir) => sqliteIngest(set, dir, { ...job, profiles: false, sliceSize: 0 }));
     const core = await rec.job({ id: `${base}/core`, group: 'ingest', workload: 'ingestBatch of 10,000, projections off (core: validate, dedupe, log, indexes)', engine: 'eventdb', n }, (dir) => eventdbIngest(set, dir, { ...job, projections: false, sliceSize: 0 }));
     rec.ratio(full.row, raw.row);
     rec.ratio(full.row, sqlite.row);
@@ -103,7 +108,7 @@ async function concurrentIngest(config: SuiteConfig, rec: Recorder): Promise<voi
   const n = config.concurrentEvents;
   rec.log(`concurrent ingest(), ${n.toLocaleString('en-US')} events`);
   const events = new EventSet(n, { seed: 7 }).all;
-  const sqlite = await rec.job({ id: `concurrent/${n}/sqlite`, group: 'concurrent', workload: 'one transaction per event (synchronous=FULL), events + profiles', engine: 'sqlite', n }, (dir) => sqliteIngest([events], dir, { batchSize: 1, durable: true, profiles: true }));
+  const sqlite = await rec.job({ id: `concurrent/${n}/sqlite`, group: 'concurrent', workload: 'events + profiles upsert, called one event at a time, one transaction per event (synchronous=FULL)', engine: 'sqlite', n }, (dir) => sqliteIngest([events], dir, { batchSize: 1, durable: true, profiles: true }));
   for (const projections of [true, false]) {
     const ours = await rec.job(
       { id: `concurrent/${n}/${projections ? 'projections' : 'core'}`, group: 'concurrent', workload: `ingest() × 1,000 in flight, durable, projections ${projections ? 'on' : 'off'}`, engine: 'eventdb', n },
@@ -155,15 +160,15 @@ async function reads(config: SuiteConfig, rec: Recorder, stores: ReadStores): Pr
   const sqliteProfile = await rec.latency({ id: `${base}/getProfile/sqlite`, group: 'read', workload: 'SELECT * FROM profiles WHERE profile = ?', engine: 'sqlite' }, () => sqlite.getProfile(profileKey(pick())), { time });
   rec.ratio(profiles, sqliteProfile);
 
-  const first100 = await streamed(rec, { id: `${base}/events-first100`, group: 'read', workload: 'events({ profileId }) of a random profile, first 100', engine: 'eventdb' }, time, () =>
+  const first100 = await streamed(rec, { id: `${base}/events-first100`, group: 'read', workload: 'events({ profileId }) of a random profile, first 100', engine: 'eventdb', unit: 'calls' }, time, () =>
     db.events({ profileId: pick().profileId, limit: 100 }).toArray().length);
-  const sqliteFirst100 = await streamed(rec, { id: `${base}/events-first100/sqlite`, group: 'read', workload: 'WHERE profile = ? ORDER BY time LIMIT 100, bodies parsed', engine: 'sqlite' }, time, () =>
+  const sqliteFirst100 = await streamed(rec, { id: `${base}/events-first100/sqlite`, group: 'read', workload: 'WHERE profile = ? ORDER BY time LIMIT 100, bodies parsed', engine: 'sqlite', unit: 'calls' }, time, () =>
     sqlite.profileEvents(profileKey(pick()), 100));
   rec.ratio(first100, sqliteFirst100);
   const scanName = `events() of one profile with ${heavy.length.toLocaleString('en-US')} events, full scan`;
-  const scan = await streamed(rec, { id: `${base}/events-heavy`, group: 'read', workload: scanName, engine: 'eventdb' }, time * 3, () =>
+  const scan = await streamed(rec, { id: `${base}/events-heavy`, group: 'read', workload: scanName, engine: 'eventdb', unit: 'scans' }, time * 3, () =>
     db.events({ profileId: 'heavy-profile' }).toArray().length);
-  const sqliteScan = await streamed(rec, { id: `${base}/events-heavy/sqlite`, group: 'read', workload: 'the same profile, all rows, bodies parsed', engine: 'sqlite' }, time * 3, () =>
+  const sqliteScan = await streamed(rec, { id: `${base}/events-heavy/sqlite`, group: 'read', workload: 'the same profile, all rows, bodies parsed', engine: 'sqlite', unit: 'scans' }, time * 3, () =>
     sqlite.profileEvents('p:heavy-profile', Number.MAX_SAFE_INTEGER));
   rec.ratio(scan, sqliteScan);
   sqlite.close();
@@ -171,15 +176,18 @@ async function reads(config: SuiteConfig, rec: Recorder, stores: ReadStores): Pr
   await db.close();
 }
 
-/** Latency of calls that each stream some events; the row's rate counts events (averaged over every call, warm-up included). */
-function streamed(rec: Recorder, spec: Omit<RowSpec, 'n' | 'unit'>, time: number, call: () => number): Promise<ResultRow> {
+/**
+ * Latency of calls that each stream some events: `n` counts the calls (in `unit`: 'calls', 'scans'), the rate counts
+ * events (averaged over every call, warm-up included), and the row keeps the mean events per call.
+ */
+function streamed(rec: Recorder, spec: Omit<RowSpec, 'n'> & { unit: string }, time: number, call: () => number): Promise<ResultRow> {
   let events = 0;
   let calls = 0;
   const op = (): void => {
     events += call();
     calls++;
   };
-  return rec.latency({ ...spec, unit: 'events' }, op, { time, perOp: () => events / calls });
+  return rec.latency(spec, op, { time, perOp: { unit: 'events', mean: () => events / calls } });
 }
 
 /** A profileId with `count` events (no userId), for the full-scan read. */
@@ -230,17 +238,36 @@ async function catalog(config: SuiteConfig, rec: Recorder): Promise<void> {
   await db.close();
 }
 
-/** The UCI Online Retail invoice lines, mapped to events (untimed), through each engine. */
+/** Which UCI file the run reads, how many lines of it, and what it says about that (for the log and the report). */
+export function uciInput(config: Pick<SuiteConfig, 'uciLines' | 'uciFullSet'>, full = UCI_FULL): { file: string; lines: number; note: string } {
+  const shown = (path: string): string => relative(ROOT, path);
+  if (config.uciFullSet && existsSync(full)) {
+    return { file: full, lines: config.uciLines, note: `UCI Online Retail: the first ${formatLines(config.uciLines)} lines of the full set at ${shown(full)}.` };
+  }
+  const lines = Math.min(config.uciLines, UCI_SLICE_LINES);
+  const slice = `the ${formatLines(UCI_SLICE_LINES)}-line slice in ${shown(UCI_SLICE)}`;
+  if (!config.uciFullSet) return { file: UCI_SLICE, lines, note: `UCI Online Retail: the first ${formatLines(lines)} lines of ${slice} (this mode never reads the full set).` };
+  return { file: UCI_SLICE, lines, note: `UCI Online Retail full set not found at ${shown(full)}: skipped (${slice} is used instead, ${formatLines(lines)} lines).` };
+}
+
+function formatLines(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** The UCI Online Retail invoice lines, mapped to events (untimed), through each engine: the full set when present, else the in-repo slice. */
 async function realData(config: SuiteConfig, rec: Recorder): Promise<void> {
+  const input = uciInput(config);
+  rec.log(input.note);
+  rec.notes.push(input.note);
   const events: BenchEvent[] = [];
-  for await (const row of inputStream(UCI_CSV).pipe(parse({ columns: true, skip_empty_lines: true, to: config.uciLines }))) {
+  for await (const row of inputStream(input.file).pipe(parse({ columns: true, skip_empty_lines: true, to: input.lines }))) {
     events.push(toEvent(row as Parameters<typeof toEvent>[0]) as unknown as BenchEvent);
   }
   const n = events.length;
   rec.log(`UCI Online Retail, ${n.toLocaleString('en-US')} lines`);
   const job: IngestJob = { batchSize: DEFAULT_BATCH, durable: true };
-  const raw = await rec.job({ id: `real/${n}/raw`, group: 'real', workload: 'putSync, one transactionSync per 10,000', engine: 'raw lmdb', n }, (dir) => rawLmdbIngest([events], dir, job));
-  const sqlite = await rec.job({ id: `real/${n}/sqlite`, group: 'real', workload: 'events + profiles, one transaction per 10,000', engine: 'sqlite', n }, (dir) => sqliteIngest([events], dir, { ...job, profiles: true }));
+  const raw = await rec.job({ id: `real/${n}/raw`, group: 'real', workload: 'putSync of each new event, one transactionSync per 10,000', engine: 'raw lmdb', n }, (dir) => rawLmdbIngest([events], dir, job));
+  const sqlite = await rec.job({ id: `real/${n}/sqlite`, group: 'real', workload: 'INSERT OR IGNORE events + profiles upsert, one transaction per 10,000', engine: 'sqlite', n }, (dir) => sqliteIngest([events], dir, { ...job, profiles: true }));
   const ours = await rec.job({ id: `real/${n}/projections`, group: 'real', workload: 'ingestBatch of 10,000, projections on', engine: 'eventdb', n }, (dir) => eventdbIngest([events], dir, { ...job, projections: true }));
   rec.ratio(ours.row, raw.row);
   rec.ratio(ours.row, sqlite.row);

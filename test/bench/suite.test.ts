@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runBenchmarks } from '../../bench/run.js';
 import { CONFIGS } from '../../bench/suite/config.js';
+import { UCI_SLICE, uciInput } from '../../bench/suite/suite.js';
 import { writeReport } from '../../bench/suite/report.js';
 import { PROSE } from '../../bench/suite/report-prose.js';
 import type { BenchResults } from '../../bench/suite/results.js';
@@ -69,6 +70,40 @@ describe('benchmark suite (tiny inputs, untimed)', () => {
     expect(results.targets).toHaveLength(9);
   });
 
+  it('reads the UCI data from the slice in the repository, and says so', () => {
+    expect(uciInput(CONFIGS.tiny).file).toBe(UCI_SLICE);
+    const real = results.rows.filter((row) => row.group === 'real');
+    expect(real.length).toBe(3);
+    for (const row of real) expect(row.n, row.id).toBe(CONFIGS.tiny.uciLines);
+    expect(results.notes.some((note) => note.includes('test/fixtures/realdata/online-retail-uci'))).toBe(true);
+  });
+
+  it('falls back to the slice when the full UCI set is missing, and says that it skipped it', () => {
+    const input = uciInput({ uciFullSet: true, uciLines: 541_909 }, join(tmpdir(), 'no-such-dir', 'online-retail.csv.gz'));
+    expect(input.file).toBe(UCI_SLICE);
+    expect(input.lines).toBe(2_000);
+    expect(input.note).toMatch(/full set not found at .*no-such-dir.*: skipped \(the 2,000-line slice in test\/fixtures\/realdata\/online-retail-uci\/.* is used instead/);
+  });
+
+  it('labels streamed reads as calls or scans of so many events, and the rate as events', () => {
+    const scans = results.rows.filter((row) => row.id.includes('/events-heavy'));
+    expect(scans).toHaveLength(2);
+    for (const row of scans) expect(row, row.id).toMatchObject({ unit: 'scans', rateUnit: 'events', perOp: CONFIGS.tiny.heavyProfileEvents });
+    const firsts = results.rows.filter((row) => row.id.includes('/events-first100'));
+    expect(firsts).toHaveLength(2);
+    for (const row of firsts) {
+      expect(row, row.id).toMatchObject({ unit: 'calls', rateUnit: 'events' });
+      expect(row.perOp).toBeGreaterThan(0);
+      expect(row.perOp).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it('judges a target only from a run at its own size: the 10M growth aim is not measured by a small run', () => {
+    const growth = results.targets.find((t) => t.name.includes('10M'))!;
+    expect(growth).toMatchObject({ met: false, notMeasured: true });
+    expect(growth.measured).toMatch(/^not measured at 10M \(600 run: [\d.]+×/);
+  });
+
   it('renders the report and the charts from the results', () => {
     const dir = mkdtempSync(join(tmpdir(), 'eventdb-report-'));
     try {
@@ -77,6 +112,8 @@ describe('benchmark suite (tiny inputs, untimed)', () => {
       expect(markdown).toContain('# Benchmarks');
       expect(markdown).toContain('getEvent(random eventId)');
       expect(markdown).toContain('benchmarks-throughput.svg');
+      expect(markdown).toContain(`scans of ${CONFIGS.tiny.heavyProfileEvents} events`);
+      expect(markdown).toMatch(/\| cost per event at 10M events stored vs at 100k \| ≤ 1\.5× \| not measured at 10M .*\| — not measured \|/);
       for (const svg of ['benchmarks-throughput.svg', 'benchmarks-growth.svg']) {
         const text = readFileSync(join(dir, svg), 'utf8');
         expect(text.startsWith('<svg')).toBe(true);
