@@ -1,7 +1,7 @@
 // Shared by the example mappings: writes records as NDJSON to stdout or a file (gzipped when it ends in .gz), with backpressure.
 
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 
@@ -36,10 +36,18 @@ export function inputStream(path: string): Readable {
   return path.endsWith('.gz') ? file.pipe(createGunzip()) : file;
 }
 
-/** `--out <path>` and the first positional argument, from argv. */
-export function argsOf(argv: readonly string[], defaultInput: string): { input: string; out: string | undefined } {
+/**
+ * `--out <path>` and the first positional argument, from argv. The default input is the full copy beside the
+ * repository (../shared/realdata), which a fresh clone does not have: when the input is missing, says so (with
+ * `hint`) and exits.
+ */
+export function argsOf(argv: readonly string[], defaultInput: string, hint = ''): { input: string; out: string | undefined } {
   const outAt = argv.indexOf('--out');
   const out = outAt >= 0 ? argv[outAt + 1] : undefined;
   const input = argv.find((arg, i) => !arg.startsWith('--') && (outAt < 0 || i !== outAt + 1)) ?? defaultInput;
+  if (!existsSync(input)) {
+    process.stderr.write(`${input} not found: pass the path of a copy of the data set as the first argument${hint === '' ? '' : ` (${hint})`}\n`);
+    process.exit(2);
+  }
   return { input, out };
 }
