@@ -40,23 +40,39 @@ interface Committing {
 
 /** Ingests an NDJSON or JSON-array file (gzip or not); see `EventDB.ingestFile`. */
 export async function ingestFile(target: BulkIngestTarget, path: string, options: IngestFileOptions = {}): Promise<IngestFileResult> {
-  const opts = resolveIngestFileOptions(options, target.durability);
+  const opts = resolveIngestFileOptions(options, target.durability, target.limits.maxBatchSize);
   const started = performance.now();
   const reader = await openFileReader(path, opts.batchSize, opts.format);
   const progress = new ProgressTracker(started, reader.bytesTotal, opts.onProgress);
   let rejects: RejectsFile | undefined;
   let pool: ChunkPool | undefined;
+  /**
+   * Whatever happened, what was committed is flushed and its rejects are on disk before the call settles. A failed
+   * final flush rejects the call with the writer's error (`WRITE_FAILED` naming the cause): the records may not be
+   * on disk, so the call must not resolve as if they were.
+   */
+  const finish = async (): Promise<void> => {
+    reader.close();
+    let flushFailure: unknown;
+    if (pool !== undefined) {
+      await target.writeValidated([], [], 'durable').catch((err: unknown) => {
+        flushFailure = err ?? new Error('the final flush failed');
+      });
+    }
+    await pool?.close();
+    await rejects?.close();
+    if (flushFailure !== undefined) throw flushFailure;
+  };
   try {
     if (opts.rejectsPath !== undefined) rejects = await RejectsFile.create(opts.rejectsPath);
     pool = opts.workers === 0 ? inlinePool(target.placeholderIds, target.limits) : startPool(opts.workers, target.placeholderIds, target.limits);
     await new Pipeline(target, opts, pool, progress, rejects).run(reader.chunks, reader.bytesRead);
-  } finally {
-    reader.close();
-    // Whatever happened, what was committed is flushed and its rejects are on disk before the call settles.
-    if (pool !== undefined) await target.writeValidated([], [], 'durable').catch(() => undefined);
-    await pool?.close();
-    await rejects?.close();
+  } catch (err) {
+    // The call fails with its own error; a flush failure after it would only repeat the cause.
+    await finish().catch(() => undefined);
+    throw err;
   }
+  await finish();
   progress.maybeReport(true);
   const { accepted, duplicates, rejected, conflicts, linesRead } = progress.counts;
   const format = reader.format() ?? 'ndjson';

@@ -11,7 +11,10 @@ export interface IngestFileOptions {
   format?: FileFormat;
   /** Worker threads that parse and validate (default 2); `0` parses on the calling thread. */
   workers?: number;
-  /** Records per chunk, per worker task and per commit (default 5,000). */
+  /**
+   * Records per chunk, per worker task and per commit (default 5,000, or the store's `limits.maxBatchSize` when
+   * that is lower). A value over `limits.maxBatchSize` throws `LIMIT_EXCEEDED`.
+   */
   batchSize?: number;
   /** Called at most every 250 ms while the file is ingested, and once at the end (`done: true`). */
   onProgress?: (progress: IngestProgress) => void;
@@ -43,7 +46,6 @@ export interface IngestFileResult {
 
 export const INGEST_FILE_DEFAULTS = Object.freeze({ workers: 2, batchSize: 5_000 });
 const MAX_WORKERS = 64;
-const MAX_BATCH_SIZE = 1_000_000;
 
 export interface ResolvedIngestFileOptions {
   format: FileFormat | undefined;
@@ -54,13 +56,20 @@ export interface ResolvedIngestFileOptions {
   durability: Durability;
 }
 
-/** Applies the defaults and checks each option; throws `INVALID_OPTIONS` naming the bad one. */
-export function resolveIngestFileOptions(options: IngestFileOptions, storeDurability: Durability): ResolvedIngestFileOptions {
+/**
+ * Applies the defaults and checks each option; throws `INVALID_OPTIONS` naming the bad one, or `LIMIT_EXCEEDED`
+ * for a `batchSize` over the store's `limits.maxBatchSize` (a chunk is one commit, bounded like an `ingestBatch` call).
+ */
+export function resolveIngestFileOptions(options: IngestFileOptions, storeDurability: Durability, maxBatchSize: number): ResolvedIngestFileOptions {
   if (typeof options !== 'object' || options === null) throw errors.invalidOptions('', 'must be an object');
   const { format, onProgress, rejectsPath } = options;
   if (format !== undefined && format !== 'ndjson' && format !== 'json') throw errors.invalidOptions('format', "must be 'ndjson' or 'json'");
   const workers = integerIn(options.workers ?? INGEST_FILE_DEFAULTS.workers, 0, MAX_WORKERS, 'workers');
-  const batchSize = integerIn(options.batchSize ?? INGEST_FILE_DEFAULTS.batchSize, 1, MAX_BATCH_SIZE, 'batchSize');
+  const batchSize = options.batchSize ?? Math.min(INGEST_FILE_DEFAULTS.batchSize, maxBatchSize);
+  if (typeof batchSize !== 'number' || !Number.isSafeInteger(batchSize) || batchSize < 1) throw errors.invalidOptions('batchSize', 'must be a positive integer');
+  if (batchSize > maxBatchSize) {
+    throw errors.limitExceeded('options.batchSize', `${batchSize} records per chunk, more than limits.maxBatchSize (${maxBatchSize}); lower batchSize or raise the limit`);
+  }
   if (onProgress !== undefined && typeof onProgress !== 'function') throw errors.invalidOptions('onProgress', 'must be a function');
   if (rejectsPath !== undefined && (typeof rejectsPath !== 'string' || rejectsPath === '')) {
     throw errors.invalidOptions('rejectsPath', 'must be a non-empty string');
