@@ -23,6 +23,7 @@ import { catalogSize } from './catalog/catalog-index.js';
 import { CatalogStore } from './storage/catalog-store.js';
 import { verifyStore, type VerifyReport } from './query/verify.js';
 import { repairProjections } from './projections/rebuild.js';
+import { replayTail } from './projections/tail-replay.js';
 import { Projector } from './projections/projector.js';
 import { ReadModel, type ProfileLookup } from './projections/read-model.js';
 import type { Account, Profile, Session } from './projections/views.js';
@@ -67,6 +68,8 @@ export interface InternalOptions {
   hashEventId?: (eventId: string) => bigint;
   /** `false` turns projections off (the benchmark's core-only baseline). */
   projections?: boolean;
+  /** `false` closes without the final checkpoint, leaving the tail to replay as after a crash (tests). */
+  checkpointAtClose?: boolean;
 }
 
 /**
@@ -98,6 +101,7 @@ export class EventDB {
     private readonly reads: ReadModel,
     private readonly catalogStore: CatalogStore,
     private readonly lock: StoreLock | undefined,
+    private readonly internal: InternalOptions,
   ) {
     this.catalog = makeCatalogApi({
       store: catalogStore,
@@ -131,17 +135,20 @@ export class EventDB {
     const storage = new Storage({ path, mapSizeBytes: resolved.mapSizeBytes, noSync: resolved.inMemory, readOnly: resolved.readOnly });
     const dedupe = new DedupeSet(storage, internal.hashEventId ?? hashEventId);
     if (!resolved.readOnly) {
+      storage.upgradeFormat();
       dedupe.load();
-      storage.loadIdentifierFilter();
+      storage.derived.loadIdentifierFilter();
+      // Recovery: the records after the last checkpoint are folded into memory again before the first write.
+      if (internal.projections ?? true) replayTail(storage, resolved.computed, resolved.placeholderIds, storage.checkpointPosition(), storage.lastSeq());
     }
     const counters = committedCounters(storage);
     const quarantine = new QuarantineStore(storage.quarantine, resolved.readOnly);
-    const projector = new Projector(storage, resolved.computed, resolved.placeholderIds, counters, internal.projections ?? true);
+    const projector = new Projector(storage.derived, resolved.computed, resolved.placeholderIds, counters, internal.projections ?? true);
     const catalogStore = new CatalogStore(storage);
     if (!resolved.readOnly) await upgradeCatalog(storage, catalogStore);
     const writer = new BatchWriter(storage, dedupe, quarantine, counters, resolved, projector, new CatalogApplier(catalogStore));
     const reads = new ReadModel(storage, resolved.computed, resolved.placeholderIds);
-    return new EventDB(resolved, storage, writer, dedupe, counters, quarantine, reads, catalogStore, lock);
+    return new EventDB(resolved, storage, writer, dedupe, counters, quarantine, reads, catalogStore, lock, internal);
   }
 
   /**
@@ -292,8 +299,7 @@ export class EventDB {
     await Promise.allSettled(this.inFlight);
     const { report, rebuilt, catalog } = verifyStore(this.storage, this.dedupe, this.counters, this.options.placeholderIds, this.options.computed, this.catalogStore);
     if (report.differences.some((d) => d.kind === 'projection' || d.kind === 'counter')) {
-      repairProjections(this.storage, rebuilt, this.counters);
-      await this.track(this.writer.writeCounters());
+      await this.track(this.writer.checkpoint(() => repairProjections(this.storage.derived, rebuilt, this.counters)));
     }
     if (report.differences.some((d) => d.kind === 'catalog')) await this.track(catalog.repair(this.catalogStore));
     return { ...report, repaired: true };
@@ -304,6 +310,8 @@ export class EventDB {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled(this.inFlight);
+    // A clean close leaves nothing to replay at the next open.
+    if (!this.options.readOnly && !this.writer.failed && this.internal.checkpointAtClose !== false) await this.writer.checkpoint().catch(() => undefined);
     await this.storage.close(this.writer.failed);
     this.lock?.release();
     if (this.options.inMemory) removeScratchDir(this.storage.path);

@@ -40,6 +40,23 @@ export interface EventDBOptions {
    * `READ_ONLY`. Not with `inMemory`.
    */
   readOnly?: boolean;
+  /**
+   * When the writer writes its in-memory projection state (profiles, accounts, sessions, identity) to disk.
+   * Between checkpoints a batch's transaction carries only its records; after a crash the records since the
+   * last checkpoint are replayed at open. Defaults: every 200,000 records, every 60 s, at 1,000,000 entries
+   * held in memory, and at close.
+   */
+  checkpoint?: Partial<CheckpointPolicy>;
+}
+
+/** When a checkpoint is written: whichever comes first. */
+export interface CheckpointPolicy {
+  /** Records stored since the last checkpoint. */
+  records: number;
+  /** Time since the last checkpoint, checked at each write call. */
+  intervalMs: number;
+  /** Projection entries (partial states, links, members, identifiers) held in memory: bounds the writer's memory. */
+  maxEntries: number;
 }
 
 /** The options after defaults are applied. */
@@ -54,6 +71,7 @@ export interface ResolvedOptions {
   computed: CompiledComputed[];
   limits: Limits;
   readOnly: boolean;
+  checkpoint: CheckpointPolicy;
 }
 
 /** Identifiers that SDKs send when they know nobody. */
@@ -72,6 +90,7 @@ export const DEFAULTS = Object.freeze({
   durability: 'durable' as Durability,
   quarantine: true,
   mapSizeBytes: 2 ** 30,
+  checkpoint: Object.freeze({ records: 200_000, intervalMs: 60_000, maxEntries: 1_000_000 } satisfies CheckpointPolicy),
 });
 
 /** Applies defaults and checks every option, with a message that names it. */
@@ -95,7 +114,21 @@ export function resolveOptions(options: EventDBOptions): ResolvedOptions {
   if (typeof readOnly !== 'boolean') throw errors.invalidOptions('readOnly', 'must be a boolean');
   if (readOnly && inMemory) throw errors.invalidOptions('readOnly', 'a throw-away inMemory store has nothing to read');
   const placeholderIds = resolvePlaceholders(options.placeholderIds);
-  return { path, inMemory, clock, placeholderIds, durability, quarantine, mapSizeBytes, computed, limits, readOnly };
+  const checkpoint = resolveCheckpoint(options.checkpoint);
+  return { path, inMemory, clock, placeholderIds, durability, quarantine, mapSizeBytes, computed, limits, readOnly, checkpoint };
+}
+
+function resolveCheckpoint(given: Partial<CheckpointPolicy> | undefined): CheckpointPolicy {
+  const policy: CheckpointPolicy = { ...DEFAULTS.checkpoint };
+  if (given === undefined) return policy;
+  if (typeof given !== 'object' || given === null) throw errors.invalidOptions('checkpoint', 'must be an object');
+  for (const [name, value] of Object.entries(given)) {
+    if (!Object.hasOwn(policy, name)) throw errors.invalidOptions(`checkpoint.${name}`, `is not a checkpoint setting; known: ${Object.keys(policy).join(', ')}`);
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || (value as number) < 1) throw errors.invalidOptions(`checkpoint.${name}`, 'must be a positive integer');
+    policy[name as keyof CheckpointPolicy] = value as number;
+  }
+  return policy;
 }
 
 function resolveLimits(given: Partial<Limits> | undefined): Limits {

@@ -1,4 +1,4 @@
-// The single writer: validates, dedupes and issues every write of a batch in one event turn (one LMDB transaction).
+// The single writer: validates, dedupes and issues every write of a batch in one synchronous stage (one LMDB transaction).
 
 import { errors as eventdbErrors } from '../errors.js';
 import type { Durability, ResolvedOptions } from '../options.js';
@@ -16,6 +16,7 @@ import type { CatalogApplier } from '../catalog/catalog-applier.js';
 import { isCatalogRecord, reassertedEventId } from '../catalog/catalog-records.js';
 import { indexKeysOf } from './index-keys.js';
 import type { Counters, IngestResult } from './results.js';
+import { CheckpointSchedule } from './checkpoint-schedule.js';
 
 /**
  * Turns inputs into log writes. Everything for one call is issued
@@ -33,6 +34,7 @@ export class BatchWriter {
   /** Single-record calls waiting to be written together (group commit); see `writeOne`. */
   private queued: { input: unknown; resolve: (result: IngestResult) => void; reject: (err: unknown) => void }[] = [];
   private readonly validation: ValidationContext;
+  private readonly checkpoints: CheckpointSchedule;
 
   constructor(
     private readonly storage: Storage,
@@ -45,6 +47,7 @@ export class BatchWriter {
   ) {
     this.nextSeq = storage.lastSeq() + 1;
     this.validation = { placeholders: options.placeholderIds, limits: options.limits };
+    this.checkpoints = new CheckpointSchedule(options.checkpoint, options.clock);
   }
 
   /** Writes the inputs; resolves with one result per input once they are committed (and flushed when durable). */
@@ -111,21 +114,42 @@ export class BatchWriter {
     return this.commit(inputs, (_input, index) => validations[index]!, durability);
   }
 
+  /**
+   * Writes a checkpoint now (at close, after a repair): the projection state held in memory goes to LMDB with
+   * the log position it reflects. `stage` runs in the synchronous stage first (a repair's writes).
+   */
+  async checkpoint(stage?: () => void): Promise<void> {
+    await this.commit([], () => ({ ok: false, errors: [] }), this.options.durability, { checkpoint: true, stage });
+  }
+
+  /**
+   * One transaction: a synchronous stage issues every write (records, dedupe and index entries, quarantine,
+   * counters, and a checkpoint when one is due), then the commit is awaited. Nothing else may issue LMDB writes
+   * between the stage's first write and its end, or they would join this transaction.
+   */
   private async commit(
     inputs: readonly unknown[],
     validate: (input: unknown, index: number) => Validation,
     durability: Durability = this.options.durability,
+    extra: { checkpoint?: boolean; stage?: (() => void) | undefined } = {},
   ): Promise<IngestResult[]> {
     if (this.options.readOnly) throw eventdbErrors.readOnly('ingesting');
     if (this.queued.length > 0) this.flushQueued();
     if (this.failure !== undefined) throw eventdbErrors.writeFailed(this.failure);
+    // The synchronous stage.
+    const firstSeq = this.nextSeq;
     const batch = this.dedupe.beginBatch();
+    const token = this.storage.derived.begin();
+    extra.stage?.();
     const projection = this.projector.begin();
     const results = inputs.map((input, index) => this.writeOne(input, validate(input, index), batch, projection));
     this.projector.flush(projection);
     this.catalog.flush();
+    token.position = this.nextSeq - 1;
+    const checkpointed = this.checkpoints.due(this.nextSeq - firstSeq, this.storage.derived.overlaySize, extra.checkpoint === true) ? this.writeCheckpoint(token.position) : undefined;
     const written = this.storage.pending.take();
     const committed = this.storage.meta.put('counters', { ...this.counters });
+    // The commit.
     try {
       await committed;
       if (durability === 'durable') await this.storage.flushed;
@@ -137,7 +161,17 @@ export class BatchWriter {
       this.dedupe.settle(batch);
       this.storage.pending.settle(written);
     }
+    this.storage.derived.settle(token);
+    if (checkpointed !== undefined) this.storage.derived.pruneCheckpointed(checkpointed);
     return results;
+  }
+
+  /** Issues the in-memory projection state and its log position with the batch being staged. */
+  private writeCheckpoint(position: number): number {
+    this.storage.derived.writeCheckpoint();
+    this.storage.writeCheckpointPosition(position);
+    this.checkpoints.written();
+    return position;
   }
 
   private writeOne(input: unknown, validation: Validation, batch: PendingBatch, projection: ProjectionBatch): IngestResult {

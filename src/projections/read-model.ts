@@ -9,59 +9,79 @@ import type { CompiledComputed } from './computed.js';
 import type { PartialKey } from './projection-store.js';
 import { PartialKind } from './projection-store.js';
 import { ownerOf } from './projector.js';
+import { TailFollower } from './tail-replay.js';
 import { buildAccount, buildProfile, buildSession, type Account, type Profile, type Session, type ViewSource } from './views.js';
 
 /** A profile lookup: any identifier (a userId first, then a profileId), or a named one. */
 export type ProfileLookup = string | { userId: string } | { profileId: string };
 
 export class ReadModel implements ViewSource, IdentityReader {
+  /** The log position the current read's snapshot holds: it sees the projection versions at or before it. */
+  private position = 0;
+  private readonly follower: TailFollower | undefined;
+
   constructor(
     private readonly storage: Storage,
     private readonly computed: readonly CompiledComputed[],
     private readonly placeholders: ReadonlySet<string>,
-  ) {}
+  ) {
+    this.follower = storage.readOnly ? new TailFollower(storage, computed, placeholders) : undefined;
+  }
+
+  /** Starts a read: pins the snapshot's log position (a read-only handle first folds its writer's new records). */
+  private begin(): void {
+    this.position = this.storage.lastSeq();
+    this.follower?.follow(this.position);
+  }
 
   // Readers see committed state only: a batch still being committed is invisible to every read alike.
 
   getPartial(key: PartialKey): unknown {
-    return this.storage.getCommittedPartial(key);
+    return this.storage.derived.committedPartial(key, this.position);
   }
 
   lastGeneration(): number {
-    return generationOf(this.storage.lastSeq());
+    return generationOf(this.position);
   }
 
   getLink(profileId: string): { u: string } | undefined {
-    return this.storage.getCommittedLink(profileId);
+    return this.storage.derived.committedLink(profileId, this.position);
   }
 
   membersOf(userId: string): string[] {
-    return this.storage.membersOf(userId);
+    return this.storage.derived.membersOf(userId, this.position);
   }
 
   hasUser(userId: string): boolean {
-    return this.storage.hasCommittedIdentifier(PartialKind.userId, userId);
+    return this.storage.derived.hasCommittedIdentifier(PartialKind.userId, userId, this.position);
   }
 
   hasProfile(profileId: string): boolean {
-    return this.storage.hasCommittedIdentifier(PartialKind.profileId, profileId);
+    return this.storage.derived.hasCommittedIdentifier(PartialKind.profileId, profileId, this.position);
   }
 
   profile(lookup: ProfileLookup): Profile | undefined {
-    const identity = resolveIdentity(this, checkLookup(lookup));
+    const target = checkLookup(lookup);
+    this.begin();
+    const identity = resolveIdentity(this, target);
     return identity === undefined ? undefined : buildProfile(this, identity, this.computed);
   }
 
   account(accountId: string): Account | undefined {
-    return buildAccount(this, checkId(accountId, 'accountId'));
+    const id = checkId(accountId, 'accountId');
+    this.begin();
+    return buildAccount(this, id);
   }
 
   session(sessionId: string): Session | undefined {
-    return buildSession(this, checkId(sessionId, 'sessionId'));
+    const id = checkId(sessionId, 'sessionId');
+    this.begin();
+    return buildSession(this, id);
   }
 
   /** Owners of the unified profile of an identifier, for `events()`. */
   ownersOf(field: 'profileId' | 'userId', value: string): string[] {
+    this.begin();
     const identity = resolveIdentity(this, field === 'userId' ? { userId: value } : { profileId: value });
     return identity === undefined ? [] : ownersOf(identity);
   }

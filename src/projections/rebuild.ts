@@ -3,7 +3,7 @@
 import { emptyCounters, type Counters } from '../ingest/results.js';
 import { canonicalJson } from '../schema/json-value.js';
 import type { NormalizedRecord } from '../schema/record.js';
-import type { Storage } from '../storage/storage.js';
+import type { DerivedStore } from '../storage/derived-store.js';
 import type { CompiledComputed } from './computed.js';
 import { MemoryProjectionStore, projectionKeyText, type PartialKindCode } from './projection-store.js';
 import { Projector, type ProjectionBatch } from './projector.js';
@@ -41,7 +41,7 @@ export class ProjectionRebuild {
 export type Note = (kind: 'projection' | 'counter', message: string) => void;
 
 /** Reports every projection entry that differs from what the log implies. */
-export function compareProjections(storage: Storage, rebuilt: ProjectionRebuild, counters: Counters, note: Note): void {
+export function compareProjections(storage: DerivedStore, rebuilt: ProjectionRebuild, counters: Counters, note: Note): void {
   const expected = rebuilt.store;
   let seen = 0;
   for (const { key, value } of storage.allPartials()) {
@@ -59,7 +59,7 @@ export function compareProjections(storage: Storage, rebuilt: ProjectionRebuild,
   }
 }
 
-function compareLinks(storage: Storage, expected: MemoryProjectionStore, note: Note): void {
+function compareLinks(storage: DerivedStore, expected: MemoryProjectionStore, note: Note): void {
   let seen = 0;
   for (const { key, value } of storage.allLinks()) {
     const want = expected.links.get(key);
@@ -75,8 +75,8 @@ function compareSets(what: string, stored: string[], expected: ReadonlySet<strin
   for (const key of expected) if (!storedSet.has(key)) note('projection', `${what} ${JSON.stringify(key.split('\u0000'))} is missing`);
 }
 
-/** Makes the stored projections equal to the rebuilt ones; issues the writes with the caller's transaction. */
-export function repairProjections(storage: Storage, rebuilt: ProjectionRebuild, counters: Counters): void {
+/** Makes the stored projections equal to the rebuilt ones, in the writer's synchronous stage (a checkpoint writes them). */
+export function repairProjections(storage: DerivedStore, rebuilt: ProjectionRebuild, counters: Counters): void {
   const expected = rebuilt.store;
   for (const { key } of storage.allPartials()) if (!expected.partials.has(projectionKeyText(key))) storage.removePartial(key);
   for (const { key, value } of expected.partials.values()) storage.putPartial(key, value);

@@ -78,7 +78,7 @@ export function verifyStore(
     if (counters[name] !== count) note('counter', `${name} counter is ${counters[name]}, the log holds ${count}`);
   }
   rebuilt.finish();
-  compareProjections(storage, rebuilt, counters, note);
+  compareProjections(storage.derived, rebuilt, counters, note);
   if (catalogStore !== undefined) catalog.compare(catalogStore, (message) => note('catalog', message));
   return { report, rebuilt, catalog };
 }

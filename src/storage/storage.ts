@@ -6,10 +6,9 @@ import { errors } from '../errors.js';
 import { open, type Database, type DatabaseOptions, type Key, type RootDatabase } from 'lmdb';
 import type { RecordTuple } from './record-codec.js';
 import { indexKeyEncoder, type IndexBound, type IndexKey } from './keys.js';
-import { Pending, PendingWrites } from './pending-writes.js';
+import { PendingWrites } from './pending-writes.js';
+import { CHECKPOINT_KEY, DerivedStore } from './derived-store.js';
 import { issued } from './issued.js';
-import { IdentifierFilter } from './identifier-filter.js';
-import type { Link, PartialKey, PartialKindCode, ProjectionStore } from '../projections/projection-store.js';
 
 /** Storage options, passed explicitly where the environment is opened. */
 export interface StorageOptions {
@@ -23,14 +22,9 @@ export interface StorageOptions {
 
 const EMPTY = Buffer.alloc(0);
 
-/** `[gen, kind, id]` as text: generation in 4 base-36 digits (so keys group by generation), the kind digit, the id. */
-function partialKeyText(key: PartialKey): string {
-  return `${key[0].toString(36).padStart(4, '0')}${key[1]}${key[2]}`;
-}
-
-function parsePartialKey(text: string): PartialKey {
-  return [Number.parseInt(text.slice(0, 4), 36), Number(text[4]) as PartialKindCode, text.slice(5)];
-}
+/** The on-disk format: 2 keeps projections in memory between checkpoints; 1 wrote them with every batch. */
+const STORE_FORMAT = 2;
+const FORMAT_KEY = 'format';
 
 /** LMDB's meta pages (the first two) each carry this magic number at byte 24. */
 const LMDB_MAGIC = 0xbeefc0de;
@@ -75,13 +69,10 @@ function entryCount(db: { getStats(): unknown }): number {
  * - `index`: [generation, kind, value, time, seq] → empty, the secondary indexes;
  * - `quarantine`: id → rejected input with its errors;
  * - `meta`: counters and format version;
- * - `partials`: [generation, kind, id] → partial state of an identifier, session or account;
- * - `links`: profileId → its earliest link to a userId;
- * - `members`: [userId, profileId] → empty, the profileIds homed at a userId;
- * - `identifiers`: [kind, id] → 1, every identifier, session and account seen;
+ * - `partials`, `links`, `members`, `identifiers`: the projections as of the last checkpoint (see DerivedStore);
  * - the catalog's trees, opened by CatalogStore through `openTree`.
  */
-export class Storage implements ProjectionStore {
+export class Storage {
   readonly path: string;
   readonly readOnly: boolean;
   private readonly root: RootDatabase;
@@ -91,10 +82,8 @@ export class Storage implements ProjectionStore {
   private readonly index: Database<Buffer, IndexKey>;
   readonly quarantine: Database<unknown, number>;
   readonly meta: Database<unknown, string>;
-  private readonly partials: Database<unknown, string>;
-  private readonly links: Database<Link, string>;
-  private readonly members: Database<Buffer, [string, string]>;
-  private readonly identifiers: Database<number, string>;
+  /** Profiles, accounts, sessions and the identity graph: in memory after the last checkpoint, in LMDB before. */
+  readonly derived: DerivedStore;
 
   constructor(options: StorageOptions) {
     this.path = options.path;
@@ -116,123 +105,34 @@ export class Storage implements ProjectionStore {
     this.index = this.root.openDB({ name: 'index', encoding: 'binary', keyEncoder: indexKeyEncoder } as { name: string });
     this.quarantine = this.root.openDB({ name: 'quarantine' });
     this.meta = this.root.openDB({ name: 'meta' });
-    this.partials = this.root.openDB({ name: 'partials', sharedStructuresKey: Symbol.for('structures') });
-    this.links = this.root.openDB({ name: 'links', sharedStructuresKey: Symbol.for('structures') });
-    this.members = this.root.openDB({ name: 'members', encoding: 'binary' });
-    this.identifiers = this.root.openDB({ name: 'identifiers' });
+    this.derived = new DerivedStore(this.root, this.readOnly);
   }
 
-  /** Projection writes not yet committed (the writer reads its own writes through it). */
+  /** Catalog writes not yet committed (the writer reads its own writes through it). */
   readonly pending = new PendingWrites();
-  private readonly identifierFilter = new IdentifierFilter();
 
-  // Projections (see ProjectionStore).
-
-  getPartial(key: PartialKey): unknown {
-    const text = partialKeyText(key);
-    const pending = this.pending.get(Pending.partial, text);
-    return pending !== undefined ? pending : this.partials.get(text);
+  /** The log position the projections stored in LMDB reflect (see DerivedStore). */
+  checkpointPosition(): number {
+    return (this.meta.get(CHECKPOINT_KEY) as number | undefined) ?? 0;
   }
 
-  /** A partial state as last committed (for readers: never an uncommitted write). */
-  getCommittedPartial(key: PartialKey): unknown {
-    return this.partials.get(partialKeyText(key));
+  /** Issues the checkpoint's position with the transaction being staged. */
+  writeCheckpointPosition(position: number): void {
+    issued(this.meta.put(CHECKPOINT_KEY, position));
   }
 
-  putPartial(key: PartialKey, value: unknown): void {
-    const text = partialKeyText(key);
-    this.pending.set(Pending.partial, text, value);
-    issued(this.partials.put(text, value));
-  }
-
-  getLink(profileId: string): Link | undefined {
-    const pending = this.pending.get(Pending.link, profileId) as Link | undefined;
-    return pending !== undefined ? pending : this.links.get(profileId);
-  }
-
-  /** A link as last committed (for readers). */
-  getCommittedLink(profileId: string): Link | undefined {
-    return this.links.get(profileId);
-  }
-
-  putLink(profileId: string, link: Link): void {
-    this.pending.set(Pending.link, profileId, link);
-    issued(this.links.put(profileId, link));
-  }
-
-  addMember(userId: string, profileId: string): void {
-    issued(this.members.put([userId, profileId], EMPTY));
-  }
-
-  removeMember(userId: string, profileId: string): void {
-    issued(this.members.remove([userId, profileId]));
-  }
-
-  hasIdentifier(kind: PartialKindCode, id: string): boolean {
-    return this.identifierSeen(`${kind}${id}`, true);
-  }
-
-  /** Whether an identifier is committed (for readers; the filter only ever rules ids out). */
-  hasCommittedIdentifier(kind: PartialKindCode, id: string): boolean {
-    return this.identifierSeen(`${kind}${id}`, false);
-  }
-
-  /** The filter rules most new ids out (not beside a writer: it would miss the writer's later ids), then LMDB answers. */
-  private identifierSeen(text: string, withPending: boolean): boolean {
-    if (!this.readOnly && !this.identifierFilter.mightContain(text)) return false;
-    return (withPending && this.pending.has(Pending.identifier, text)) || this.identifiers.get(text) !== undefined;
-  }
-
-  addIdentifier(kind: PartialKindCode, id: string): void {
-    const text = `${kind}${id}`;
-    this.identifierFilter.add(text);
-    this.pending.set(Pending.identifier, text, 1);
-    issued(this.identifiers.put(text, 1));
-  }
-
-  /** Fills the identifier filter from the identifiers tree (at open). */
-  loadIdentifierFilter(): void {
-    for (const key of this.identifiers.getKeys()) this.identifierFilter.add(key);
-  }
-
-  /** profileIds homed at a userId (committed state). */
-  membersOf(userId: string): string[] {
-    const out: string[] = [];
-    for (const key of this.members.getKeys({ start: [userId], end: [`${userId}\u0000`] })) out.push(key[1]);
-    return out;
-  }
-
-  *allPartials(): Iterable<{ key: PartialKey; value: unknown }> {
-    for (const { key, value } of this.partials.getRange()) yield { key: parsePartialKey(key), value };
-  }
-
-  allLinks(): Iterable<{ key: string; value: Link }> {
-    return this.links.getRange();
-  }
-
-  allMembers(): Iterable<[string, string]> {
-    return this.members.getKeys();
-  }
-
-  *allIdentifiers(): Iterable<[number, string]> {
-    for (const key of this.identifiers.getKeys()) yield [Number(key[0]), key.slice(1)];
-  }
-
-  // Repairs by rebuild: removals of projection entries the log does not imply.
-
-  removePartial(key: PartialKey): void {
-    this.pending.delete(Pending.partial, partialKeyText(key));
-    issued(this.partials.remove(partialKeyText(key)));
-  }
-
-  removeLink(profileId: string): void {
-    this.pending.delete(Pending.link, profileId);
-    issued(this.links.remove(profileId));
-  }
-
-  removeIdentifier(kind: PartialKindCode, id: string): void {
-    this.pending.delete(Pending.identifier, `${kind}${id}`);
-    issued(this.identifiers.remove(`${kind}${id}`));
+  /**
+   * Marks the store's format at a writer's open. A store written before checkpoints existed (format 1) wrote
+   * its projections with every batch: its checkpoint is its last record, so it opens with nothing to replay.
+   */
+  upgradeFormat(): void {
+    const format = this.meta.get(FORMAT_KEY) as number | undefined;
+    if (format === STORE_FORMAT) return;
+    const lastSeq = this.lastSeq();
+    this.root.transactionSync(() => {
+      if (this.meta.get(CHECKPOINT_KEY) === undefined) this.meta.putSync(CHECKPOINT_KEY, lastSeq);
+      this.meta.putSync(FORMAT_KEY, STORE_FORMAT);
+    });
   }
 
   /** Resolves when every write issued so far is committed (not necessarily flushed). */

@@ -11,9 +11,9 @@ import { stepPresence } from './crash-steps.js';
 const LOOP_CHILD = join(import.meta.dirname, 'loop-child.ts');
 
 /** Runs a child until `killAfterMs` after its first ack, SIGKILLs it, resolves with the last acknowledged step (-1 if none). */
-export function runAndKill(child: string, dir: string, round: number, killAfterMs: number): Promise<number> {
+export function runAndKill(child: string, dir: string, round: number, killAfterMs: number, extraArgs: readonly string[] = []): Promise<number> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, dir, String(round)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', child, dir, String(round), ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
     let lastAck = -1;
     let buffered = '';
     let stderr = '';
@@ -45,8 +45,12 @@ export async function crashLoop(dir: string, rounds: number, seed: number, log: 
   let expectedRecords = 0;
   for (let round = 0; round < rounds; round++) {
     const delay = killDelay(seed, round);
-    const lastAck = await runAndKill(LOOP_CHILD, dir, round, delay);
-    const db = await EventDB.open({ path: dir });
+    // Checkpoints every 20–400 records, so kills land before, inside and after them.
+    const checkpointRecords = 20 + (killDelay(seed + 7, round) % 381);
+    const lastAck = await runAndKill(LOOP_CHILD, dir, round, delay, [String(checkpointRecords)]);
+    // Every other round this check closes without a checkpoint: the next child's open replays the tail (and may
+    // be killed while it does).
+    const db = await EventDB.open({ path: dir }, { checkpointAtClose: round % 2 === 0 });
     try {
       let step = 0;
       for (; ; step++) {
@@ -61,7 +65,7 @@ export async function crashLoop(dir: string, rounds: number, seed: number, log: 
       assert.equal(db.stats().records, expectedRecords, `seed ${seed}, round ${round}: records in the log`);
       const report = await db.verify();
       assert.deepEqual(report.differences, [], `seed ${seed}, round ${round}: verify`);
-      log(`round ${round}: killed ${delay} ms after the first ack, last ack ${lastAck}, ${expectedRecords} records, verify clean`);
+      log(`round ${round}: killed ${delay} ms after the first ack, checkpoints every ${checkpointRecords} records, last ack ${lastAck}, ${expectedRecords} records, verify clean`);
     } finally {
       await db.close();
     }

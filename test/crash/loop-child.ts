@@ -1,12 +1,12 @@
 // Child process of the crash loop: runs mixed steps against the store and prints each acknowledged one.
-// Usage: node --import tsx loop-child.ts <dir> <round>
+// Usage: node --import tsx loop-child.ts <dir> <round> [<checkpoint every N records>]
 
 import { EventDB } from '../../src/index.js';
 import { runStep } from './crash-steps.js';
 
-const [dir, roundText] = process.argv.slice(2);
+const [dir, roundText, checkpointText] = process.argv.slice(2);
 const round = Number(roundText);
-const db = await EventDB.open({ path: dir! });
+const db = await EventDB.open({ path: dir!, checkpoint: { records: Number(checkpointText ?? 200_000) } });
 process.stdout.write('open\n');
 for (let step = 0; ; step++) {
   await runStep(db, round, step);

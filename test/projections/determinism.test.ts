@@ -94,8 +94,11 @@ function snapshot(db: EventDB): unknown {
   };
 }
 
+/** Checkpoints at random points: after 1–40 records (the default is far larger than these stores). */
+const randomCheckpoints = (rnd: () => number): { checkpoint: { records: number } } => ({ checkpoint: { records: 1 + Math.floor(rnd() * 40) } });
+
 async function inMemory(ops: readonly Op[], rnd: () => number): Promise<unknown> {
-  const db = await EventDB.open({ inMemory: true, ...OPTIONS });
+  const db = await EventDB.open({ inMemory: true, ...OPTIONS, ...randomCheckpoints(rnd) });
   try {
     await send(db, ops, rnd);
     expect((await db.verify()).differences).toEqual([]);
@@ -109,10 +112,11 @@ async function acrossReopen(ops: readonly Op[], rnd: () => number): Promise<unkn
   const dir = mkdtempSync(join(tmpdir(), 'eventdb-prop-'));
   try {
     const half = Math.floor(ops.length / 2);
-    const first = await EventDB.open({ path: dir, ...OPTIONS });
+    // Half the time the first handle closes as a crash would: no checkpoint at close, so the second replays the tail.
+    const first = await EventDB.open({ path: dir, ...OPTIONS, ...randomCheckpoints(rnd) }, { checkpointAtClose: rnd() < 0.5 });
     await send(first, ops.slice(0, half), rnd);
     await first.close();
-    const second = await EventDB.open({ path: dir, ...OPTIONS });
+    const second = await EventDB.open({ path: dir, ...OPTIONS, ...randomCheckpoints(rnd) });
     await send(second, ops.slice(half), rnd);
     expect((await second.verify()).differences).toEqual([]);
     const result = snapshot(second);

@@ -1,3 +1,5 @@
+import type { DerivedStore } from '../../src/storage/derived-store.js';
+import { committedToken } from '../../src/storage/overlay.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventDB } from '../../src/index.js';
 import { at, event } from '../helpers/events.js';
@@ -189,10 +191,11 @@ describe('verify and rebuild', () => {
       event({ eventId: 'v2', profileId: 'dev2', accountId: 'acc', timestamp: at(2) }),
     ]);
     expect(await db.verify()).toMatchObject({ ok: true, differences: [] });
-    const storage = (db as unknown as { storage: { putPartial(k: unknown, v: unknown): void; removeLink(p: string): void; committed: Promise<void> } }).storage;
-    storage.putPartial([0, 2, 'u'], { first: 0, last: 0, count: 99, names: {}, sessions: [], accounts: [], computed: {}, latest: {}, once: {} });
-    storage.removeLink('dev');
-    await storage.committed;
+    // Tampered in the writer's memory (the state after the last checkpoint), as committed at the log's end.
+    const derived = (db as unknown as { storage: { derived: DerivedStore } }).storage.derived;
+    derived.begin(committedToken(2));
+    derived.putPartial([0, 2, 'u'], { first: 0, last: 0, count: 99, names: {}, sessions: [], accounts: [], computed: {}, latest: {}, once: {} });
+    derived.removeLink('dev');
     const broken = await db.verify();
     expect(broken.ok).toBe(false);
     expect(broken.differences.map((d) => d.kind)).toContain('projection');
