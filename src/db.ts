@@ -23,7 +23,7 @@ import { catalogSize } from './catalog/catalog-index.js';
 import { CatalogStore } from './storage/catalog-store.js';
 import { verifyStore, type VerifyReport } from './query/verify.js';
 import { repairProjections } from './projections/rebuild.js';
-import { replayTail } from './projections/tail-replay.js';
+import { replayTail, TailFollower, type ReplayOptions } from './ingest/tail-replay.js';
 import { Projector } from './projections/projector.js';
 import { ReadModel, type ProfileLookup } from './projections/read-model.js';
 import type { Account, Profile, Session } from './projections/views.js';
@@ -134,12 +134,16 @@ export class EventDB {
     if (resolved.readOnly && !existsSync(join(path, 'data.mdb'))) throw errors.invalidOptions('path', `no store to read at ${path}`);
     const storage = new Storage({ path, mapSizeBytes: resolved.mapSizeBytes, noSync: resolved.inMemory, readOnly: resolved.readOnly });
     const dedupe = new DedupeSet(storage, internal.hashEventId ?? hashEventId);
+    const replay: ReplayOptions = { computed: resolved.computed, placeholders: resolved.placeholderIds, projections: internal.projections ?? true, index: true };
+    let indexToRebuild = false;
     if (!resolved.readOnly) {
-      storage.upgradeFormat();
+      indexToRebuild = storage.upgradeFormat().indexToRebuild;
       dedupe.load();
       storage.derived.loadIdentifierFilter();
       // Recovery: the records after the last checkpoint are folded into memory again before the first write.
-      if (internal.projections ?? true) replayTail(storage, resolved.computed, resolved.placeholderIds, storage.checkpointPosition(), storage.lastSeq());
+      // A format-1 store's projections are whole up to its checkpoint, its postings are not: they are rebuilt too.
+      if (indexToRebuild) replayTail(storage, { ...replay, projections: false }, 0, storage.checkpointPosition());
+      replayTail(storage, replay, storage.checkpointPosition(), storage.lastSeq());
     }
     const counters = committedCounters(storage);
     const quarantine = new QuarantineStore(storage.quarantine, resolved.readOnly);
@@ -147,7 +151,10 @@ export class EventDB {
     const catalogStore = new CatalogStore(storage);
     if (!resolved.readOnly) await upgradeCatalog(storage, catalogStore);
     const writer = new BatchWriter(storage, dedupe, quarantine, counters, resolved, projector, new CatalogApplier(catalogStore));
-    const reads = new ReadModel(storage, resolved.computed, resolved.placeholderIds);
+    // An upgraded format-1 store writes the postings it rebuilt from its log at once.
+    if (indexToRebuild) await writer.checkpoint();
+    const follower = resolved.readOnly ? new TailFollower(storage, replay) : undefined;
+    const reads = new ReadModel(storage, resolved.computed, resolved.placeholderIds, follower === undefined ? undefined : (position) => follower.follow(position));
     return new EventDB(resolved, storage, writer, dedupe, counters, quarantine, reads, catalogStore, lock, internal);
   }
 
@@ -242,7 +249,7 @@ export class EventDB {
     return queryEvents(
       {
         storage: this.storage,
-        lastSeq: () => this.storage.lastSeq(),
+        lastSeq: () => this.reads.pin(),
         ownersOf: (field, value) => this.reads.ownersOf(field, value),
         ownerOfRecord: (record) => this.reads.ownerOfRecord(record),
       },

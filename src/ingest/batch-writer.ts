@@ -146,7 +146,8 @@ export class BatchWriter {
     this.projector.flush(projection);
     this.catalog.flush();
     token.position = this.nextSeq - 1;
-    const checkpointed = this.checkpoints.due(this.nextSeq - firstSeq, this.storage.derived.overlaySize, extra.checkpoint === true) ? this.writeCheckpoint(token.position) : undefined;
+    const inMemory = this.storage.derived.overlaySize + this.storage.index.overlaySize;
+    const checkpointed = this.checkpoints.due(this.nextSeq - firstSeq, inMemory, extra.checkpoint === true) ? this.writeCheckpoint(token.position) : undefined;
     const written = this.storage.pending.take();
     const committed = this.storage.meta.put('counters', { ...this.counters });
     // The commit.
@@ -162,13 +163,17 @@ export class BatchWriter {
       this.storage.pending.settle(written);
     }
     this.storage.derived.settle(token);
-    if (checkpointed !== undefined) this.storage.derived.pruneCheckpointed(checkpointed);
+    if (checkpointed !== undefined) {
+      this.storage.derived.pruneCheckpointed(checkpointed);
+      this.storage.index.pruneCheckpointed(checkpointed);
+    }
     return results;
   }
 
   /** Issues the in-memory projection state and its log position with the batch being staged. */
   private writeCheckpoint(position: number): number {
     this.storage.derived.writeCheckpoint();
+    this.storage.index.writeCheckpoint(position);
     this.storage.writeCheckpointPosition(position);
     this.checkpoints.written();
     return position;
@@ -203,7 +208,7 @@ export class BatchWriter {
     const tuple = toTuple(record);
     this.storage.putRecord(seq, tuple);
     this.dedupe.add(probe, seq, tuple, batch);
-    for (const key of indexKeysOf(record, seq, this.options.placeholderIds)) this.storage.putIndex(key);
+    for (const key of indexKeysOf(record, seq, this.options.placeholderIds)) this.storage.index.add(key);
     return seq;
   }
 

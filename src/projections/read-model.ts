@@ -9,7 +9,6 @@ import type { CompiledComputed } from './computed.js';
 import type { PartialKey } from './projection-store.js';
 import { PartialKind } from './projection-store.js';
 import { ownerOf } from './projector.js';
-import { TailFollower } from './tail-replay.js';
 import { buildAccount, buildProfile, buildSession, type Account, type Profile, type Session, type ViewSource } from './views.js';
 
 /** A profile lookup: any identifier (a userId first, then a profileId), or a named one. */
@@ -18,20 +17,25 @@ export type ProfileLookup = string | { userId: string } | { profileId: string };
 export class ReadModel implements ViewSource, IdentityReader {
   /** The log position the current read's snapshot holds: it sees the projection versions at or before it. */
   private position = 0;
-  private readonly follower: TailFollower | undefined;
 
+  /** `follow` brings a read-only handle's in-memory state up to a position (it folds its writer's new records). */
   constructor(
     private readonly storage: Storage,
     private readonly computed: readonly CompiledComputed[],
     private readonly placeholders: ReadonlySet<string>,
-  ) {
-    this.follower = storage.readOnly ? new TailFollower(storage, computed, placeholders) : undefined;
-  }
+    private readonly follow: ((position: number) => void) | undefined,
+  ) {}
 
-  /** Starts a read: pins the snapshot's log position (a read-only handle first folds its writer's new records). */
+  /** Starts a read: pins the snapshot's log position. */
   private begin(): void {
     this.position = this.storage.lastSeq();
-    this.follower?.follow(this.position);
+    this.follow?.(this.position);
+  }
+
+  /** Pins a read's snapshot position for a reader outside the model (`events()`), and returns it. */
+  pin(): number {
+    this.begin();
+    return this.position;
   }
 
   // Readers see committed state only: a batch still being committed is invisible to every read alike.

@@ -1,8 +1,8 @@
-// events(query): reads one key's events from the secondary index, merged across generations, in time order.
+// events(query): reads one key's events from the secondary index, merged across its chunks, in time order.
 
 import { errors } from '../errors.js';
 import { parseTimestamp } from '../schema/timestamp.js';
-import { generationOf, IndexKind, MAX_INDEX_TIME, MIN_INDEX_TIME, type IndexBound, type IndexField, type IndexKey } from '../storage/keys.js';
+import { IndexKind, MAX_INDEX_TIME, MIN_INDEX_TIME, type IndexField, type IndexKey } from '../storage/keys.js';
 import { fromTuple, publicRecord, type StoredRecord } from '../storage/record-codec.js';
 import type { Storage } from '../storage/storage.js';
 import { Lazy } from './lazy.js';
@@ -33,6 +33,7 @@ const KEY_ORDER: readonly IndexField[] = ['sessionId', 'profileId', 'userId', 'p
 /** What a query needs from the identity graph. */
 export interface QueryContext {
   storage: Storage;
+  /** The log's end in the current snapshot (a read-only handle first folds its writer's records up to it). */
   lastSeq: () => number;
   /** The owners (`u:<id>`, `p:<id>`) of the unified profile of an identifier; empty when unknown. */
   ownersOf: (field: 'profileId' | 'userId', value: string) => string[];
@@ -57,7 +58,7 @@ interface Plan {
 
 export function queryEvents(ctx: QueryContext, query: EventsQuery): Lazy<StoredRecord> {
   const plan = planQuery(ctx, query);
-  return new Lazy(() => runPlan(ctx.storage, generationOf(ctx.lastSeq()), plan));
+  return new Lazy(() => runPlan(ctx.storage, ctx.lastSeq(), plan));
 }
 
 function constraintOf(ctx: QueryContext, field: IndexField, value: string): Constraint {
@@ -107,16 +108,12 @@ function toTime(value: string | number | undefined, name: string, fallback: numb
   return parsed;
 }
 
-function* runPlan(storage: Storage, lastGen: number, plan: Plan): Iterator<StoredRecord> {
+function* runPlan(storage: Storage, position: number, plan: Plan): Iterator<StoredRecord> {
   if (plan.limit === 0 || plan.from > plan.to) return;
+  const checkpoint = storage.checkpointPosition();
   const cursors: Iterator<IndexKey>[] = [];
-  for (let gen = 0; gen <= lastGen; gen++) {
-    for (const [field, value] of plan.ranges) {
-      const kind = IndexKind[field];
-      const start: IndexBound = [gen, kind, value, plan.from];
-      const end: IndexBound = [gen, kind, value, plan.to + 1];
-      cursors.push(storage.indexRange(start, end, plan.reverse)[Symbol.iterator]());
-    }
+  for (const [field, value] of plan.ranges) {
+    cursors.push(...storage.index.cursors(IndexKind[field], value, plan.from, plan.to, plan.reverse, position, checkpoint));
   }
   const keys: Iterator<IndexKey> = cursors.length === 1 ? cursors[0]! : mergeByTime(cursors, plan.reverse);
   // Records of one time are collected, then ordered by eventId, so ties do not depend on arrival order.

@@ -2,6 +2,8 @@
 
 import type { Counters } from '../ingest/results.js';
 import { indexKeysOf } from '../ingest/index-keys.js';
+import { postingKeyText } from '../storage/event-index.js';
+import { INDEX_FIELDS } from '../storage/keys.js';
 import type { DedupeSet } from '../storage/dedupe-set.js';
 import { fromTuple, toNormalized } from '../storage/record-codec.js';
 import type { Storage } from '../storage/storage.js';
@@ -44,7 +46,7 @@ export function verifyStore(
     report.differenceCount++;
     if (report.differences.length < MAX_LISTED) report.differences.push({ kind, message });
   };
-  let expectedIndexEntries = 0;
+  const expectedPostings = new Map<string, string[]>();
   const perKind = { event: 0, product: 0, attributes: 0, feedItem: 0, productRemoval: 0 };
   for (const { key: seq, value } of storage.records()) {
     const record = fromTuple(seq, value);
@@ -55,14 +57,14 @@ export function verifyStore(
     const found = dedupe.findCommitted(record.eventId)?.seq;
     if (found !== seq) note('dedupe', `eventId ${record.eventId} at seq ${seq} resolves to ${String(found)}`);
     for (const key of indexKeysOf(toNormalized(record), seq, placeholders)) {
-      expectedIndexEntries++;
-      if (!storage.hasIndexKey(key)) note('index', `missing index entry ${JSON.stringify(key)}`);
+      const text = postingKeyText(key[1], key[2]);
+      let list = expectedPostings.get(text);
+      if (list === undefined) expectedPostings.set(text, (list = []));
+      list.push(`${key[3]}:${key[4]}`);
     }
   }
+  comparePostings(storage.index.allPostings(), expectedPostings, (message) => note('index', message));
   const counts = storage.counts();
-  if (counts.indexEntries !== expectedIndexEntries) {
-    note('index', `${counts.indexEntries} index entries stored, the log implies ${expectedIndexEntries}`);
-  }
   const dedupeEntries = counts.dedupeEntries + storage.collisionCount();
   if (dedupeEntries !== report.recordsChecked) {
     note('dedupe', `${dedupeEntries} dedupe entries stored for ${report.recordsChecked} records`);
@@ -81,4 +83,17 @@ export function verifyStore(
   compareProjections(storage.derived, rebuilt, counters, note);
   if (catalogStore !== undefined) catalog.compare(catalogStore, (message) => note('catalog', message));
   return { report, rebuilt, catalog };
+}
+
+/** Reports each index key whose stored postings ("time:seq", sorted) differ from what the log implies. */
+function comparePostings(stored: Map<string, string[]>, expected: Map<string, string[]>, note: (message: string) => void): void {
+  const describe = (text: string): string => `${INDEX_FIELDS[text.charCodeAt(0) - 49] ?? 'kind ' + text[0]} ${JSON.stringify(text.slice(1))}`;
+  for (const [text, want] of expected) {
+    const have = stored.get(text) ?? [];
+    want.sort();
+    if (have.length !== want.length || have.some((entry, i) => entry !== want[i])) {
+      note(`index entries of ${describe(text)}: ${have.length} stored, the log implies ${want.length}${have.length === want.length ? ' (different events)' : ''}`);
+    }
+  }
+  for (const [text, have] of stored) if (!expected.has(text)) note(`index entries of ${describe(text)}: ${have.length} stored, the log implies none`);
 }

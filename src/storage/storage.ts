@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { errors } from '../errors.js';
 import { open, type Database, type DatabaseOptions, type Key, type RootDatabase } from 'lmdb';
 import type { RecordTuple } from './record-codec.js';
-import { indexKeyEncoder, type IndexBound, type IndexKey } from './keys.js';
+import { indexKeyEncoder, type IndexKey } from './keys.js';
+import { EventIndex } from './event-index.js';
 import { PendingWrites } from './pending-writes.js';
 import { CHECKPOINT_KEY, DerivedStore } from './derived-store.js';
 import { issued } from './issued.js';
@@ -20,7 +21,6 @@ export interface StorageOptions {
   readOnly?: boolean;
 }
 
-const EMPTY = Buffer.alloc(0);
 
 /** The on-disk format: 2 keeps projections in memory between checkpoints; 1 wrote them with every batch. */
 const STORE_FORMAT = 2;
@@ -66,7 +66,7 @@ function entryCount(db: { getStats(): unknown }): number {
  * - `log`: seq → record tuple (msgpack, shared structures), append-only;
  * - `dedupe`: [generation u16][xxhash64 u64] → seq of the first record with that eventId;
  * - `collisions`: eventId → seq, for the astronomically rare eventIds whose hash is taken;
- * - `index`: [generation, kind, value, time, seq] → empty, the secondary indexes;
+ * - `postings`: [kind, value, checkpoint position] → sorted (time, seq) pairs, the secondary indexes (EventIndex);
  * - `quarantine`: id → rejected input with its errors;
  * - `meta`: counters and format version;
  * - `partials`, `links`, `members`, `identifiers`: the projections as of the last checkpoint (see DerivedStore);
@@ -79,7 +79,10 @@ export class Storage {
   private readonly log: Database<RecordTuple, number>;
   private readonly dedupe: Database<number, Buffer>;
   private readonly collisions: Database<number, string>;
-  private readonly index: Database<Buffer, IndexKey>;
+  /** Format 1's per-entry index, kept only to be emptied by the upgrade to format 2. */
+  private readonly legacyIndex: Database<Buffer, IndexKey>;
+  /** The secondary indexes: posting lists in memory after the last checkpoint, chunks in LMDB before. */
+  readonly index: EventIndex;
   readonly quarantine: Database<unknown, number>;
   readonly meta: Database<unknown, string>;
   /** Profiles, accounts, sessions and the identity graph: in memory after the last checkpoint, in LMDB before. */
@@ -102,7 +105,8 @@ export class Storage {
     this.log = this.root.openDB({ name: 'log', sharedStructuresKey: Symbol.for('structures') });
     this.dedupe = this.root.openDB({ name: 'dedupe', keyEncoding: 'binary' });
     this.collisions = this.root.openDB({ name: 'collisions' });
-    this.index = this.root.openDB({ name: 'index', encoding: 'binary', keyEncoder: indexKeyEncoder } as { name: string });
+    this.legacyIndex = this.root.openDB({ name: 'index', encoding: 'binary', keyEncoder: indexKeyEncoder } as { name: string });
+    this.index = new EventIndex(this.root);
     this.quarantine = this.root.openDB({ name: 'quarantine' });
     this.meta = this.root.openDB({ name: 'meta' });
     this.derived = new DerivedStore(this.root, this.readOnly);
@@ -125,14 +129,19 @@ export class Storage {
    * Marks the store's format at a writer's open. A store written before checkpoints existed (format 1) wrote
    * its projections with every batch: its checkpoint is its last record, so it opens with nothing to replay.
    */
-  upgradeFormat(): void {
+  upgradeFormat(): { indexToRebuild: boolean } {
     const format = this.meta.get(FORMAT_KEY) as number | undefined;
-    if (format === STORE_FORMAT) return;
+    if (format === STORE_FORMAT) return { indexToRebuild: false };
     const lastSeq = this.lastSeq();
     this.root.transactionSync(() => {
       if (this.meta.get(CHECKPOINT_KEY) === undefined) this.meta.putSync(CHECKPOINT_KEY, lastSeq);
       this.meta.putSync(FORMAT_KEY, STORE_FORMAT);
     });
+    // Format 1 kept one index entry per event and key: the chunks are built from the log instead (the caller
+    // replays it into the index and checkpoints), and the old entries go.
+    const legacy = entryCount(this.legacyIndex) > 0;
+    if (legacy) issued(this.legacyIndex.clearAsync());
+    return { indexToRebuild: lastSeq > 0 };
   }
 
   /** Resolves when every write issued so far is committed (not necessarily flushed). */
@@ -152,10 +161,6 @@ export class Storage {
 
   putCollision(eventId: string, seq: number): void {
     issued(this.collisions.put(eventId, seq));
-  }
-
-  putIndex(key: IndexKey): void {
-    issued(this.index.put(key, EMPTY));
   }
 
   /** Resolves when every write issued so far is committed and flushed to disk. */
@@ -198,26 +203,12 @@ export class Storage {
     return this.collisions.getRange();
   }
 
-  /** Index keys from `start` (inclusive) to `end` (exclusive), or backwards from `end`'s side when reversed. */
-  indexRange(start: IndexBound, end: IndexBound, reverse: boolean): Iterable<IndexKey> {
-    const range = reverse ? { start: end, end: start, reverse: true } : { start, end };
-    return this.index.getKeys(range as unknown as { start: IndexKey; end: IndexKey; reverse?: boolean });
-  }
-
-  hasIndexKey(key: IndexKey): boolean {
-    return this.index.get(key) !== undefined;
-  }
-
   collisionCount(): number {
     return entryCount(this.collisions);
   }
 
-  counts(): { records: number; indexEntries: number; dedupeEntries: number } {
-    return {
-      records: entryCount(this.log),
-      indexEntries: entryCount(this.index),
-      dedupeEntries: entryCount(this.dedupe),
-    };
+  counts(): { records: number; dedupeEntries: number } {
+    return { records: entryCount(this.log), dedupeEntries: entryCount(this.dedupe) };
   }
 
   /**

@@ -1,0 +1,73 @@
+// Folds the records after the last checkpoint into the in-memory state (projections and index postings): at
+// open (recovery), and in a read-only handle, which follows its writer's log itself.
+
+import { emptyCounters } from './results.js';
+import { indexKeysOf } from './index-keys.js';
+import { committedToken } from '../storage/overlay.js';
+import { fromTuple, toNormalized } from '../storage/record-codec.js';
+import type { Storage } from '../storage/storage.js';
+import type { CompiledComputed } from '../projections/computed.js';
+import { Projector } from '../projections/projector.js';
+
+/** Records folded per projector batch: the same fold-then-merge path the writer takes. */
+const CHUNK = 10_000;
+
+export interface ReplayOptions {
+  computed: readonly CompiledComputed[];
+  placeholders: ReadonlySet<string>;
+  /** Fold the projections (false: the core-only benchmark store keeps none). */
+  projections: boolean;
+  /** Add index postings (false: the projections alone, when the index is already whole). */
+  index: boolean;
+}
+
+/**
+ * Replays records `after + 1 … upTo` into the overlays, as committed state. Counters are not touched: the
+ * committed totals already count these records.
+ */
+export function replayTail(storage: Storage, options: ReplayOptions, after: number, upTo: number): void {
+  if (upTo <= after) return;
+  const projector = new Projector(storage.derived, options.computed, options.placeholders, emptyCounters(), options.projections);
+  storage.derived.begin(committedToken(upTo));
+  let batch = projector.begin();
+  let folded = 0;
+  for (const { key: seq, value } of storage.records(after + 1)) {
+    if (seq > upTo) break;
+    const record = toNormalized(fromTuple(seq, value));
+    if (options.index) for (const key of indexKeysOf(record, seq, options.placeholders)) storage.index.add(key);
+    projector.apply(batch, record, seq);
+    if (++folded % CHUNK === 0) {
+      projector.flush(batch);
+      batch = projector.begin();
+    }
+  }
+  projector.flush(batch);
+}
+
+/**
+ * A read-only handle's view of its writer's derived state: LMDB holds it as of the writer's last checkpoint, and
+ * this folds the log from there up to what each read's snapshot holds.
+ */
+export class TailFollower {
+  private checkpoint = -1;
+  private folded = 0;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly options: ReplayOptions,
+  ) {}
+
+  /** Brings the overlays up to `position` (the log's end in the current snapshot). */
+  follow(position: number): void {
+    const checkpoint = this.storage.checkpointPosition();
+    if (checkpoint !== this.checkpoint || position < this.folded) {
+      this.storage.derived.clearOverlay();
+      this.storage.index.clearOverlay();
+      this.checkpoint = checkpoint;
+      this.folded = checkpoint;
+    }
+    if (position <= this.folded) return;
+    replayTail(this.storage, this.options, this.folded, position);
+    this.folded = position;
+  }
+}

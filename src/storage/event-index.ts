@@ -1,0 +1,205 @@
+// The secondary indexes: per (kind, value), posting lists of (time, seq) — in memory after the last checkpoint,
+// in LMDB as one sorted chunk per checkpoint before it.
+
+import type { Database, RootDatabase } from 'lmdb';
+import { issued } from './issued.js';
+import type { IndexKey } from './keys.js';
+
+/** Event times are stored biased by 2^46 ms (years 0000–9999 with room to spare), so they sort unsigned. */
+const TIME_BIAS = 2 ** 46;
+const TWO_32 = 2 ** 32;
+/** One posting in a chunk: time + bias (u64), seq (u48). */
+const POSTING_BYTES = 14;
+
+/** A key's postings since the last checkpoint, in arrival order (mostly time order: sorted when read or written). */
+interface Posting {
+  times: number[];
+  seqs: number[];
+}
+
+/** One (time, seq) stream of a key, ascending or descending. */
+export type PostingCursor = Iterator<IndexKey>;
+
+/**
+ * Chunk key: [kind u8][value utf8][0x00][checkpoint position u48]. Values never contain NUL (validation rejects
+ * it), so all chunks of one (kind, value) are adjacent and one range scan reads them.
+ */
+function chunkKey(kind: number, value: string, position: number): Buffer {
+  const length = Buffer.byteLength(value);
+  const key = Buffer.allocUnsafe(1 + length + 1 + 6);
+  key[0] = kind;
+  key.write(value, 1);
+  key[1 + length] = 0;
+  key.writeUInt16BE(Math.floor(position / TWO_32), 2 + length);
+  key.writeUInt32BE(position >>> 0, 4 + length);
+  return key;
+}
+
+function prefixOf(kind: number, value: string): Buffer {
+  const length = Buffer.byteLength(value);
+  const prefix = Buffer.allocUnsafe(1 + length + 1);
+  prefix[0] = kind;
+  prefix.write(value, 1);
+  prefix[1 + length] = 0;
+  return prefix;
+}
+
+function parseChunkKey(key: Buffer): { kind: number; value: string } {
+  return { kind: key[0]!, value: key.toString('utf8', 1, key.length - 7) };
+}
+
+const overlayKey = (kind: number, value: string): string => `${String.fromCharCode(48 + kind)}${value}`;
+
+/** Sorts a posting's pairs by (time, seq) into two parallel arrays. */
+function sortedPairs(posting: Posting, maxSeq: number): { times: number[]; seqs: number[] } {
+  const order: number[] = [];
+  for (let i = 0; i < posting.seqs.length; i++) if (posting.seqs[i]! <= maxSeq) order.push(i);
+  let sorted = true;
+  for (let i = 1; i < order.length && sorted; i++) {
+    const a = order[i - 1]!;
+    const b = order[i]!;
+    sorted = posting.times[a]! < posting.times[b]! || (posting.times[a] === posting.times[b] && posting.seqs[a]! < posting.seqs[b]!);
+  }
+  if (!sorted) order.sort((a, b) => posting.times[a]! - posting.times[b]! || posting.seqs[a]! - posting.seqs[b]!);
+  return { times: order.map((i) => posting.times[i]!), seqs: order.map((i) => posting.seqs[i]!) };
+}
+
+function encodeChunk(times: readonly number[], seqs: readonly number[]): Buffer {
+  const out = Buffer.allocUnsafe(times.length * POSTING_BYTES);
+  for (let i = 0, at = 0; i < times.length; i++, at += POSTING_BYTES) {
+    const time = times[i]! + TIME_BIAS;
+    out.writeUInt32BE(Math.floor(time / TWO_32), at);
+    out.writeUInt32BE(time >>> 0, at + 4);
+    out.writeUInt16BE(Math.floor(seqs[i]! / TWO_32), at + 8);
+    out.writeUInt32BE(seqs[i]! >>> 0, at + 10);
+  }
+  return out;
+}
+
+const chunkTime = (chunk: Buffer, i: number): number => chunk.readUInt32BE(i * POSTING_BYTES) * TWO_32 + chunk.readUInt32BE(i * POSTING_BYTES + 4) - TIME_BIAS;
+const chunkSeq = (chunk: Buffer, i: number): number => chunk.readUInt16BE(i * POSTING_BYTES + 8) * TWO_32 + chunk.readUInt32BE(i * POSTING_BYTES + 10);
+
+/** The first index whose time is ≥ `time` (binary search over a sorted chunk). */
+function lowerBound(count: number, timeAt: (i: number) => number, time: number): number {
+  let lo = 0;
+  let hi = count;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (timeAt(mid) < time) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The pairs of a sorted run with from ≤ time ≤ to, as index keys, in the requested direction. */
+function* runCursor(kind: number, value: string, count: number, timeAt: (i: number) => number, seqAt: (i: number) => number, from: number, to: number, reverse: boolean): Generator<IndexKey> {
+  const start = lowerBound(count, timeAt, from);
+  const end = lowerBound(count, timeAt, to + 1);
+  if (reverse) for (let i = end - 1; i >= start; i--) yield [0, kind, value, timeAt(i), seqAt(i)];
+  else for (let i = start; i < end; i++) yield [0, kind, value, timeAt(i), seqAt(i)];
+}
+
+/**
+ * The index of one store. The writer adds postings as it appends records; a posting of seq s is visible to a
+ * snapshot that holds the log up to P exactly when s ≤ P, so no version bookkeeping is needed. A checkpoint moves
+ * the in-memory postings aside and writes them as chunks with the projections; until that checkpoint is visible
+ * to a reader (its snapshot's `meta.checkpoint` reaches the chunks' position), the reader still reads them from
+ * memory, never from both.
+ */
+export class EventIndex {
+  private readonly chunks: Database<Buffer, Buffer>;
+  private current = new Map<string, Posting>();
+  /** Postings being written by a checkpoint not yet known committed, and that checkpoint's position. */
+  private checkpointing: { position: number; postings: Map<string, Posting> } | undefined;
+
+  constructor(root: RootDatabase) {
+    this.chunks = root.openDB({ name: 'postings', keyEncoding: 'binary', encoding: 'binary' });
+  }
+
+  /** Adds one posting (the writer, as it appends a record; the replay of the tail). */
+  add(key: IndexKey): void {
+    const text = overlayKey(key[1], key[2]);
+    let posting = this.current.get(text);
+    if (posting === undefined) this.current.set(text, (posting = { times: [], seqs: [] }));
+    posting.times.push(key[3]);
+    posting.seqs.push(key[4]);
+  }
+
+  /** Postings held in memory, for the checkpoint policy's memory cap. */
+  get overlaySize(): number {
+    return this.current.size;
+  }
+
+  /**
+   * Cursors over one key's postings with from ≤ time ≤ to, each sorted by (time, seq) in the requested direction,
+   * as a snapshot holding the log up to `position` and the checkpoint at `checkpoint` sees them.
+   */
+  cursors(kind: number, value: string, from: number, to: number, reverse: boolean, position: number, checkpoint: number): PostingCursor[] {
+    const out: PostingCursor[] = [];
+    const prefix = prefixOf(kind, value);
+    const end = Buffer.concat([prefix.subarray(0, prefix.length - 1), Buffer.from([1])]);
+    for (const { value: chunk } of this.chunks.getRange({ start: prefix, end })) {
+      const count = chunk.length / POSTING_BYTES;
+      out.push(runCursor(kind, value, count, (i) => chunkTime(chunk, i), (i) => chunkSeq(chunk, i), from, to, reverse));
+    }
+    const text = overlayKey(kind, value);
+    const layers = [this.current.get(text)];
+    if (this.checkpointing !== undefined && this.checkpointing.position > checkpoint) layers.push(this.checkpointing.postings.get(text));
+    for (const posting of layers) {
+      if (posting === undefined) continue;
+      const { times, seqs } = sortedPairs(posting, position);
+      out.push(runCursor(kind, value, times.length, (i) => times[i]!, (i) => seqs[i]!, from, to, reverse));
+    }
+    return out;
+  }
+
+  /** Issues the in-memory postings as one chunk per key at `position`, with the transaction being staged. */
+  writeCheckpoint(position: number): void {
+    for (const [text, posting] of this.current) {
+      const { times, seqs } = sortedPairs(posting, Number.POSITIVE_INFINITY);
+      issued(this.chunks.put(chunkKey(text.charCodeAt(0) - 48, text.slice(1), position), encodeChunk(times, seqs)));
+    }
+    this.checkpointing = { position, postings: this.current };
+    this.current = new Map();
+  }
+
+  /** The checkpoint at `position` is committed: its postings are read from LMDB from now on. */
+  pruneCheckpointed(position: number): void {
+    if (this.checkpointing?.position === position) this.checkpointing = undefined;
+  }
+
+  /** Drops the in-memory postings (a read-only follower whose writer checkpointed past what it folded). */
+  clearOverlay(): void {
+    this.current = new Map();
+    this.checkpointing = undefined;
+  }
+
+  /** Every stored posting (LMDB chunks, then memory), for verify: key text → sorted "time:seq" list. */
+  allPostings(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    const push = (kind: number, value: string, time: number, seq: number): void => {
+      const text = overlayKey(kind, value);
+      let list = out.get(text);
+      if (list === undefined) out.set(text, (list = []));
+      list.push(`${time}:${seq}`);
+    };
+    for (const { key, value: chunk } of this.chunks.getRange()) {
+      const { kind, value } = parseChunkKey(key);
+      for (let i = 0; i < chunk.length / POSTING_BYTES; i++) push(kind, value, chunkTime(chunk, i), chunkSeq(chunk, i));
+    }
+    for (const postings of [this.checkpointing?.postings, this.current]) {
+      for (const [text, posting] of postings ?? []) {
+        for (let i = 0; i < posting.seqs.length; i++) push(text.charCodeAt(0) - 48, text.slice(1), posting.times[i]!, posting.seqs[i]!);
+      }
+    }
+    for (const list of out.values()) list.sort();
+    return out;
+  }
+
+  /** Removes every chunk (a repair rewrites them; an upgrade from per-entry keys builds them anew). */
+  clearStored(): void {
+    for (const key of this.chunks.getKeys()) issued(this.chunks.remove(key));
+  }
+}
+
+export { overlayKey as postingKeyText };
