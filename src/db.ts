@@ -134,15 +134,19 @@ export class EventDB {
     if (resolved.readOnly && !existsSync(join(path, 'data.mdb'))) throw errors.invalidOptions('path', `no store to read at ${path}`);
     const storage = new Storage({ path, mapSizeBytes: resolved.mapSizeBytes, noSync: resolved.inMemory, readOnly: resolved.readOnly });
     const dedupe = new DedupeSet(storage, internal.hashEventId ?? hashEventId);
-    const replay: ReplayOptions = { computed: resolved.computed, placeholders: resolved.placeholderIds, projections: internal.projections ?? true, index: true };
-    let indexToRebuild = false;
+    const replay: ReplayOptions = { computed: resolved.computed, placeholders: resolved.placeholderIds, projections: internal.projections ?? true, index: true, dedupe };
+    let fromFormat1 = false;
     if (!resolved.readOnly) {
-      indexToRebuild = storage.upgradeFormat().indexToRebuild;
+      fromFormat1 = storage.upgradeFormat().fromFormat1;
       dedupe.load();
       storage.derived.loadIdentifierFilter();
+      // A format-1 store's projections are whole up to its checkpoint; its dedupe entries move into a run and its
+      // postings are rebuilt from the log (the checkpoint below writes both).
+      if (fromFormat1) {
+        for (const { hash, seq } of storage.takeLegacyDedupe()) dedupe.addLegacy(hash, seq);
+        replayTail(storage, { ...replay, projections: false, dedupe: undefined }, 0, storage.checkpointPosition());
+      }
       // Recovery: the records after the last checkpoint are folded into memory again before the first write.
-      // A format-1 store's projections are whole up to its checkpoint, its postings are not: they are rebuilt too.
-      if (indexToRebuild) replayTail(storage, { ...replay, projections: false }, 0, storage.checkpointPosition());
       replayTail(storage, replay, storage.checkpointPosition(), storage.lastSeq());
     }
     const counters = committedCounters(storage);
@@ -152,7 +156,7 @@ export class EventDB {
     if (!resolved.readOnly) await upgradeCatalog(storage, catalogStore);
     const writer = new BatchWriter(storage, dedupe, quarantine, counters, resolved, projector, new CatalogApplier(catalogStore));
     // An upgraded format-1 store writes the postings it rebuilt from its log at once.
-    if (indexToRebuild) await writer.checkpoint();
+    if (fromFormat1) await writer.checkpoint();
     const follower = resolved.readOnly ? new TailFollower(storage, replay) : undefined;
     const reads = new ReadModel(storage, resolved.computed, resolved.placeholderIds, follower === undefined ? undefined : (position) => follower.follow(position));
     return new EventDB(resolved, storage, writer, dedupe, counters, quarantine, reads, catalogStore, lock, internal);
@@ -239,7 +243,8 @@ export class EventDB {
   getEvent(eventId: string): StoredRecord | undefined {
     this.ensureOpen();
     if (typeof eventId !== 'string') throw errors.invalidArgument('eventId', 'must be a string');
-    const found = this.dedupe.findCommitted(eventId);
+    const position = this.reads.pin();
+    const found = this.dedupe.findCommitted(eventId, position, this.storage.checkpointPosition());
     return found === undefined ? undefined : publicRecord(fromTuple(found.seq, found.tuple));
   }
 

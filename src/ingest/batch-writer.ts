@@ -146,7 +146,7 @@ export class BatchWriter {
     this.projector.flush(projection);
     this.catalog.flush();
     token.position = this.nextSeq - 1;
-    const inMemory = this.storage.derived.overlaySize + this.storage.index.overlaySize;
+    const inMemory = this.storage.derived.overlaySize + this.storage.index.overlaySize + this.dedupe.overlaySize;
     const checkpointed = this.checkpoints.due(this.nextSeq - firstSeq, inMemory, extra.checkpoint === true) ? this.writeCheckpoint(token.position) : undefined;
     const written = this.storage.pending.take();
     const committed = this.storage.meta.put('counters', { ...this.counters });
@@ -166,6 +166,7 @@ export class BatchWriter {
     if (checkpointed !== undefined) {
       this.storage.derived.pruneCheckpointed(checkpointed);
       this.storage.index.pruneCheckpointed(checkpointed);
+      this.dedupe.pruneCheckpointed(checkpointed);
     }
     return results;
   }
@@ -174,6 +175,7 @@ export class BatchWriter {
   private writeCheckpoint(position: number): number {
     this.storage.derived.writeCheckpoint();
     this.storage.index.writeCheckpoint(position);
+    this.dedupe.writeCheckpoint(position);
     this.storage.writeCheckpointPosition(position);
     this.checkpoints.written();
     return position;

@@ -6,6 +6,7 @@ import { indexKeysOf } from './index-keys.js';
 import { committedToken } from '../storage/overlay.js';
 import { fromTuple, toNormalized } from '../storage/record-codec.js';
 import type { Storage } from '../storage/storage.js';
+import type { DedupeSet } from '../storage/dedupe-set.js';
 import type { CompiledComputed } from '../projections/computed.js';
 import { Projector } from '../projections/projector.js';
 
@@ -19,6 +20,8 @@ export interface ReplayOptions {
   projections: boolean;
   /** Add index postings (false: the projections alone, when the index is already whole). */
   index: boolean;
+  /** Add dedupe entries to this set (the writer's recovery and a read-only follower; not a format-1 upgrade). */
+  dedupe: DedupeSet | undefined;
 }
 
 /**
@@ -35,6 +38,7 @@ export function replayTail(storage: Storage, options: ReplayOptions, after: numb
     if (seq > upTo) break;
     const record = toNormalized(fromTuple(seq, value));
     if (options.index) for (const key of indexKeysOf(record, seq, options.placeholders)) storage.index.add(key);
+    options.dedupe?.addReplayed(record.eventId, seq);
     projector.apply(batch, record, seq);
     if (++folded % CHUNK === 0) {
       projector.flush(batch);
@@ -63,6 +67,7 @@ export class TailFollower {
     if (checkpoint !== this.checkpoint || position < this.folded) {
       this.storage.derived.clearOverlay();
       this.storage.index.clearOverlay();
+      this.options.dedupe?.reset();
       this.checkpoint = checkpoint;
       this.folded = checkpoint;
     }

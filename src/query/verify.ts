@@ -54,7 +54,7 @@ export function verifyStore(
     rebuilt.add(toNormalized(record), seq);
     catalog.add(toNormalized(record));
     perKind[record.kind]++;
-    const found = dedupe.findCommitted(record.eventId)?.seq;
+    const found = dedupe.findCommitted(record.eventId, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY)?.seq;
     if (found !== seq) note('dedupe', `eventId ${record.eventId} at seq ${seq} resolves to ${String(found)}`);
     for (const key of indexKeysOf(toNormalized(record), seq, placeholders)) {
       const text = postingKeyText(key[1], key[2]);
@@ -65,7 +65,7 @@ export function verifyStore(
   }
   comparePostings(storage.index.allPostings(), expectedPostings, (message) => note('index', message));
   const counts = storage.counts();
-  const dedupeEntries = counts.dedupeEntries + storage.collisionCount();
+  const dedupeEntries = dedupe.entryCount + storage.collisionCount();
   if (dedupeEntries !== report.recordsChecked) {
     note('dedupe', `${dedupeEntries} dedupe entries stored for ${report.recordsChecked} records`);
   }

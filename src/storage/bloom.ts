@@ -1,4 +1,4 @@
-// A fixed-size Bloom filter over 64-bit hashes, one per generation of the dedupe set.
+// A fixed-size Bloom filter over 64-bit hashes, one per run of the dedupe set.
 
 const BITS_LOG2 = 22;
 const MASK = (1 << BITS_LOG2) - 1;
@@ -20,6 +20,18 @@ export class BloomFilter {
       this.words[word] = this.words[word]! | (1 << (at & 31));
       bit = (bit + hi + i) | 0;
     }
+  }
+
+  /** The filter's bits, to store beside the run it describes. */
+  toBuffer(): Buffer {
+    return Buffer.from(new Uint8Array(this.words.buffer, this.words.byteOffset, this.words.byteLength));
+  }
+
+  /** A filter from `toBuffer`'s bytes (copied). */
+  static fromBuffer(bytes: Uint8Array): BloomFilter {
+    const filter = new BloomFilter();
+    new Uint8Array(filter.words.buffer).set(bytes.subarray(0, filter.words.byteLength));
+    return filter;
   }
 
   mightContain(hi: number, lo: number): boolean {

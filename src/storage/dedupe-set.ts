@@ -1,7 +1,8 @@
-// The exact, permanent eventId dedupe set: Bloom filters in memory, hashes in LMDB, stored eventIds as the judge.
+// The exact, permanent eventId dedupe set: every eventId since the last checkpoint in memory, sorted runs in LMDB
+// before it, stored eventIds as the judge.
 
-import { BloomFilter } from './bloom.js';
-import { dedupeKey, generationOf, withGeneration } from './keys.js';
+import type { DedupeEntry } from './dedupe-runs.js';
+import { hashHalves } from './dedupe-runs.js';
 import type { RecordTuple } from './record-codec.js';
 import { tupleEventId } from './record-codec.js';
 import type { Storage } from './storage.js';
@@ -18,138 +19,182 @@ export interface Probe {
   /** Set by `find`: the hash is held by another eventId. */
   taken: boolean;
   hash: bigint;
-  key: Buffer;
   hi: number;
   lo: number;
 }
 
-/** A write not yet committed. Entries whose hashes collide are chained (astronomically rare). */
-interface PendingEntry {
-  eventId: string;
+/**
+ * An eventId stored since the last checkpoint. Entries whose hashes collide are chained (astronomically rare);
+ * `collided` ones live in the collisions tree, not in runs. `tuple` is kept until the record is committed (a
+ * duplicate in the same batch compares against it); `eventId` is unknown only for entries of a format-1 store.
+ */
+interface TailEntry {
+  eventId: string | undefined;
   seq: number;
-  tuple: RecordTuple;
+  tuple: RecordTuple | undefined;
   hash: bigint;
-  next: PendingEntry | undefined;
+  collided: boolean;
+  next: TailEntry | undefined;
 }
 
-/** The entries a batch added, to forget once its commit resolves. */
-export type PendingBatch = PendingEntry[];
+/** The entries a batch added, to mark committed once its commit resolves. */
+export type PendingBatch = TailEntry[];
 
 /**
- * Answers "was this eventId stored before?" exactly. Per generation, a Bloom
- * filter rules out almost every new eventId without touching LMDB; a maybe is
- * settled by the dedupe tree and then by comparing the stored eventId, so a
- * hash collision can never drop an event. Records written but not yet
- * committed are held per batch until their commit resolves.
+ * Answers "was this eventId stored before?" exactly. Every eventId since the last checkpoint is in memory and
+ * never evicted; older ones are in the runs, each behind its Bloom filter, and a hash found there is confirmed
+ * by comparing the stored record's eventId, so a hash collision can never drop an event.
  */
 export class DedupeSet {
-  private readonly filters: BloomFilter[] = [];
-  /** Written, not yet committed, by hash: one map for all batches in flight, so a lookup costs the same with 1 or 1,000 callers. */
-  private readonly pending = new Map<bigint, PendingEntry>();
-  private readonly scratch: Probe = { eventId: '', taken: false, hash: 0n, key: dedupeKey(0n), hi: 0, lo: 0 };
+  private tail = new Map<bigint, TailEntry>();
+  /** The tail a checkpoint is writing as a run, until that checkpoint is known committed. */
+  private checkpointing: { position: number; entries: Map<bigint, TailEntry> } | undefined;
+  private readonly scratch: Probe = { eventId: '', taken: false, hash: 0n, hi: 0, lo: 0 };
 
   constructor(
     private readonly storage: Storage,
     private readonly hash: (eventId: string) => bigint,
   ) {}
 
-  /** Fills the filters from the dedupe tree (at open). */
+  /** Reads the runs' filters (at open). */
   load(): void {
-    for (const key of this.storage.dedupeKeys()) {
-      this.filter(key.readUInt16BE(0)).add(key.readUInt32BE(2), key.readUInt32BE(6));
-    }
+    this.storage.dedupeRuns.load();
+  }
+
+  /** Entries held in memory, for the checkpoint policy's memory cap. */
+  get overlaySize(): number {
+    return this.tail.size;
   }
 
   beginBatch(): PendingBatch {
     return [];
   }
 
-  /** Forgets a batch's pending entries once its commit has resolved (or failed). */
+  /** Marks a batch's entries committed: their records are read from the log from now on. */
   settle(batch: PendingBatch): void {
-    for (const entry of batch) {
-      const head = this.pending.get(entry.hash);
-      if (head === entry && entry.next === undefined) this.pending.delete(entry.hash);
-      else if (head !== undefined) this.unchain(head, entry);
-    }
+    for (const entry of batch) entry.tuple = undefined;
   }
 
-  private unchain(head: PendingEntry, entry: PendingEntry): void {
-    if (head === entry) {
-      this.pending.set(entry.hash, entry.next!);
-      return;
-    }
-    for (let at = head; at.next !== undefined; at = at.next) {
-      if (at.next === entry) {
-        at.next = entry.next;
-        return;
-      }
-    }
-  }
-
-  /** Prepares a lookup. The probe and its key buffer are reused: use one probe at a time. */
+  /** Prepares a lookup. The probe is reused: use one probe at a time. */
   probe(eventId: string): Probe {
     const probe = this.scratch;
     const hash = this.hash(eventId);
-    probe.key.writeBigUInt64BE(hash, 2);
     probe.eventId = eventId;
     probe.hash = hash;
     probe.taken = false;
-    probe.hi = probe.key.readUInt32BE(2);
-    probe.lo = probe.key.readUInt32BE(6);
+    [probe.hi, probe.lo] = hashHalves(hash);
     return probe;
   }
 
-  /** The first record with this eventId, or undefined when it is new. */
+  /** The first record with this eventId (committed or not), or undefined when it is new. */
   find(probe: Probe): Seen | undefined {
-    for (let entry = this.pending.get(probe.hash); entry !== undefined; entry = entry.next) {
-      if (entry.eventId === probe.eventId) return { seq: entry.seq, pending: entry.tuple };
-      probe.taken = true;
+    for (const entries of [this.tail, this.checkpointing?.entries]) {
+      const found = entries === undefined ? undefined : this.findInTail(entries, probe, Number.POSITIVE_INFINITY);
+      if (found !== undefined) return found;
     }
-    const stored = this.findStored(probe);
-    if (stored === 'collision') probe.taken = true;
-    return typeof stored === 'object' ? { seq: stored.seq, pending: undefined } : undefined;
-  }
-
-  /** The committed record with this eventId and its seq (writes in flight are not visible). */
-  findCommitted(eventId: string): { seq: number; tuple: RecordTuple } | undefined {
-    const stored = this.findStored(this.probe(eventId));
-    return typeof stored === 'object' ? stored : undefined;
+    const stored = this.findInRuns(probe);
+    return stored === undefined ? undefined : { seq: stored.seq, pending: undefined };
   }
 
   /**
-   * Records `probe.eventId` (after `find` said it is new) as stored at `seq`,
-   * writing its dedupe entry with the caller's batch. A hash already held by
-   * another eventId goes to the collisions tree instead.
+   * The committed record with this eventId, as a snapshot holding the log up to `position` and the checkpoint at
+   * `checkpoint` sees it.
    */
-  add(probe: Probe, seq: number, tuple: RecordTuple, batch: PendingBatch): void {
-    const entry: PendingEntry = { eventId: probe.eventId, seq, tuple, hash: probe.hash, next: this.pending.get(probe.hash) };
-    this.pending.set(probe.hash, entry);
-    batch.push(entry);
-    const taken = probe.taken;
-    this.filter(generationOf(seq)).add(probe.hi, probe.lo);
-    if (taken) this.storage.putCollision(probe.eventId, seq);
-    else this.storage.putDedupe(withGeneration(probe.key, generationOf(seq)), seq);
+  findCommitted(eventId: string, position: number, checkpoint: number): { seq: number; tuple: RecordTuple } | undefined {
+    const probe = this.probe(eventId);
+    const layers = this.checkpointing !== undefined && this.checkpointing.position > checkpoint ? [this.tail, this.checkpointing.entries] : [this.tail];
+    for (const entries of layers) {
+      const found = this.findInTail(entries, probe, position);
+      if (found === undefined) continue;
+      const tuple = this.storage.getRecord(found.seq);
+      return tuple === undefined ? undefined : { seq: found.seq, tuple };
+    }
+    return this.findInRuns(probe);
   }
 
-  /** The stored record and its seq, 'collision' when the hash belongs to another eventId, undefined when absent. */
-  private findStored(probe: Probe): { seq: number; tuple: RecordTuple } | 'collision' | undefined {
-    // Read-only beside a writer, the filters (built at open) would miss what the writer adds since: ask every generation.
-    const generations = this.storage.readOnly ? generationOf(this.storage.lastSeq()) + 1 : this.filters.length;
-    for (let gen = generations - 1; gen >= 0; gen--) {
-      if (!this.storage.readOnly && !this.filters[gen]!.mightContain(probe.hi, probe.lo)) continue;
-      const seq = this.storage.getDedupe(withGeneration(probe.key, gen));
-      if (seq === undefined) continue;
-      const tuple = this.storage.getRecord(seq);
-      if (tuple !== undefined && tupleEventId(tuple) === probe.eventId) return { seq, tuple };
-      const collided = this.storage.getCollision(probe.eventId);
-      const collidedTuple = collided === undefined ? undefined : this.storage.getRecord(collided);
-      return collided !== undefined && collidedTuple !== undefined ? { seq: collided, tuple: collidedTuple } : 'collision';
+  private findInTail(entries: Map<bigint, TailEntry>, probe: Probe, position: number): Seen | undefined {
+    for (let entry = entries.get(probe.hash); entry !== undefined; entry = entry.next) {
+      if (entry.seq > position) continue;
+      const eventId = entry.eventId ?? tupleEventId(entry.tuple ?? this.storage.getRecord(entry.seq) ?? []);
+      if (eventId === probe.eventId) return { seq: entry.seq, pending: entry.tuple };
+      probe.taken = true;
     }
     return undefined;
   }
 
-  private filter(gen: number): BloomFilter {
-    while (this.filters.length <= gen) this.filters.push(new BloomFilter());
-    return this.filters[gen]!;
+  /** The stored record in the runs (or the collisions tree), setting `probe.taken` when another eventId holds the hash. */
+  private findInRuns(probe: Probe): { seq: number; tuple: RecordTuple } | undefined {
+    const seq = this.storage.dedupeRuns.find(probe.hash, probe.hi, probe.lo, true);
+    if (seq === undefined) return probe.taken ? this.findCollision(probe) : undefined;
+    const tuple = this.storage.getRecord(seq);
+    if (tuple !== undefined && tupleEventId(tuple) === probe.eventId) return { seq, tuple };
+    probe.taken = true;
+    return this.findCollision(probe);
+  }
+
+  private findCollision(probe: Probe): { seq: number; tuple: RecordTuple } | undefined {
+    const seq = this.storage.getCollision(probe.eventId);
+    const tuple = seq === undefined ? undefined : this.storage.getRecord(seq);
+    return seq !== undefined && tuple !== undefined ? { seq, tuple } : undefined;
+  }
+
+  /**
+   * Records `probe.eventId` (after `find` said it is new) as stored at `seq`. A hash already held by another
+   * eventId also goes to the collisions tree, with the caller's batch.
+   */
+  add(probe: Probe, seq: number, tuple: RecordTuple, batch: PendingBatch): void {
+    const entry = this.insert(probe.eventId, probe.hash, seq, tuple, probe.taken);
+    batch.push(entry);
+    if (probe.taken) this.storage.putCollision(probe.eventId, seq);
+  }
+
+  /** Adds a committed record replayed from the log after the checkpoint (recovery, a read-only follower). */
+  addReplayed(eventId: string, seq: number): void {
+    const probe = this.probe(eventId);
+    if (this.find(probe) !== undefined) return;
+    this.insert(eventId, probe.hash, seq, undefined, probe.taken);
+  }
+
+  /** Adds an entry of a format-1 store's dedupe tree (upgrade): its eventId is read from the log when needed. */
+  addLegacy(hash: bigint, seq: number): void {
+    this.insert(undefined, hash, seq, undefined, false);
+  }
+
+  private insert(eventId: string | undefined, hash: bigint, seq: number, tuple: RecordTuple | undefined, collided: boolean): TailEntry {
+    const entry: TailEntry = { eventId, seq, tuple, hash, collided, next: this.tail.get(hash) };
+    this.tail.set(hash, entry);
+    return entry;
+  }
+
+  /** Issues the in-memory entries as a run at `position` with the transaction being staged. */
+  writeCheckpoint(position: number): void {
+    const entries: DedupeEntry[] = [];
+    for (const head of this.tail.values()) {
+      for (let entry: TailEntry | undefined = head; entry !== undefined; entry = entry.next) if (!entry.collided) entries.push({ hash: entry.hash, seq: entry.seq });
+    }
+    this.storage.dedupeRuns.write(position, entries);
+    this.checkpointing = { position, entries: this.tail };
+    this.tail = new Map();
+  }
+
+  /** The checkpoint at `position` is committed: its entries are read from the runs from now on. */
+  pruneCheckpointed(position: number): void {
+    if (this.checkpointing?.position === position) this.checkpointing = undefined;
+  }
+
+  /** Drops the in-memory entries and re-reads the runs (a read-only follower whose writer checkpointed). */
+  reset(): void {
+    this.tail = new Map();
+    this.checkpointing = undefined;
+    this.storage.dedupeRuns.load();
+  }
+
+  /** Entries stored (runs and memory, collisions excepted), for verify. */
+  get entryCount(): number {
+    let count = this.storage.dedupeRuns.size;
+    for (const entries of [this.tail, this.checkpointing?.entries]) {
+      for (const head of entries?.values() ?? []) for (let entry: TailEntry | undefined = head; entry !== undefined; entry = entry.next) if (!entry.collided) count++;
+    }
+    return count;
   }
 }

@@ -7,6 +7,7 @@ import { open, type Database, type DatabaseOptions, type Key, type RootDatabase 
 import type { RecordTuple } from './record-codec.js';
 import { indexKeyEncoder, type IndexKey } from './keys.js';
 import { EventIndex } from './event-index.js';
+import { DedupeRuns } from './dedupe-runs.js';
 import { PendingWrites } from './pending-writes.js';
 import { CHECKPOINT_KEY, DerivedStore } from './derived-store.js';
 import { issued } from './issued.js';
@@ -64,7 +65,7 @@ function entryCount(db: { getStats(): unknown }): number {
 /**
  * The databases of one store:
  * - `log`: seq → record tuple (msgpack, shared structures), append-only;
- * - `dedupe`: [generation u16][xxhash64 u64] → seq of the first record with that eventId;
+ * - `dedupe-runs`, `dedupe-filters`: sorted runs of (xxhash64, seq), one per checkpoint, with their Bloom filters (DedupeRuns);
  * - `collisions`: eventId → seq, for the astronomically rare eventIds whose hash is taken;
  * - `postings`: [kind, value, checkpoint position] → sorted (time, seq) pairs, the secondary indexes (EventIndex);
  * - `quarantine`: id → rejected input with its errors;
@@ -77,7 +78,9 @@ export class Storage {
   readonly readOnly: boolean;
   private readonly root: RootDatabase;
   private readonly log: Database<RecordTuple, number>;
-  private readonly dedupe: Database<number, Buffer>;
+  /** Format 1's dedupe tree ([generation u16][xxhash64] → seq), kept only to be moved into a run by the upgrade. */
+  private readonly legacyDedupe: Database<number, Buffer>;
+  readonly dedupeRuns: DedupeRuns;
   private readonly collisions: Database<number, string>;
   /** Format 1's per-entry index, kept only to be emptied by the upgrade to format 2. */
   private readonly legacyIndex: Database<Buffer, IndexKey>;
@@ -103,7 +106,8 @@ export class Storage {
     });
     this.readOnly = options.readOnly === true;
     this.log = this.root.openDB({ name: 'log', sharedStructuresKey: Symbol.for('structures') });
-    this.dedupe = this.root.openDB({ name: 'dedupe', keyEncoding: 'binary' });
+    this.legacyDedupe = this.root.openDB({ name: 'dedupe', keyEncoding: 'binary' });
+    this.dedupeRuns = new DedupeRuns(this.root);
     this.collisions = this.root.openDB({ name: 'collisions' });
     this.legacyIndex = this.root.openDB({ name: 'index', encoding: 'binary', keyEncoder: indexKeyEncoder } as { name: string });
     this.index = new EventIndex(this.root);
@@ -129,9 +133,9 @@ export class Storage {
    * Marks the store's format at a writer's open. A store written before checkpoints existed (format 1) wrote
    * its projections with every batch: its checkpoint is its last record, so it opens with nothing to replay.
    */
-  upgradeFormat(): { indexToRebuild: boolean } {
+  upgradeFormat(): { fromFormat1: boolean } {
     const format = this.meta.get(FORMAT_KEY) as number | undefined;
-    if (format === STORE_FORMAT) return { indexToRebuild: false };
+    if (format === STORE_FORMAT) return { fromFormat1: false };
     const lastSeq = this.lastSeq();
     this.root.transactionSync(() => {
       if (this.meta.get(CHECKPOINT_KEY) === undefined) this.meta.putSync(CHECKPOINT_KEY, lastSeq);
@@ -141,7 +145,7 @@ export class Storage {
     // replays it into the index and checkpoints), and the old entries go.
     const legacy = entryCount(this.legacyIndex) > 0;
     if (legacy) issued(this.legacyIndex.clearAsync());
-    return { indexToRebuild: lastSeq > 0 };
+    return { fromFormat1: lastSeq > 0 };
   }
 
   /** Resolves when every write issued so far is committed (not necessarily flushed). */
@@ -153,10 +157,6 @@ export class Storage {
 
   putRecord(seq: number, tuple: RecordTuple): void {
     issued(this.log.put(seq, tuple));
-  }
-
-  putDedupe(key: Buffer, seq: number): void {
-    issued(this.dedupe.put(key, seq));
   }
 
   putCollision(eventId: string, seq: number): void {
@@ -174,10 +174,6 @@ export class Storage {
     return this.log.get(seq);
   }
 
-  getDedupe(key: Buffer): number | undefined {
-    return this.dedupe.get(key);
-  }
-
   getCollision(eventId: string): number | undefined {
     return this.collisions.get(eventId);
   }
@@ -191,12 +187,12 @@ export class Storage {
     return this.log.getRange({ start: fromSeq });
   }
 
-  dedupeKeys(): Iterable<Buffer> {
-    return this.dedupe.getKeys();
-  }
-
-  dedupeEntries(): Iterable<{ key: Buffer; value: number }> {
-    return this.dedupe.getRange();
+  /** A format-1 store's dedupe entries as (hash, seq), for the upgrade; issues their removal with the next transaction. */
+  *takeLegacyDedupe(): Iterable<{ hash: bigint; seq: number }> {
+    for (const { key, value } of this.legacyDedupe.getRange()) {
+      yield { hash: key.readBigUInt64BE(2), seq: value };
+      issued(this.legacyDedupe.remove(key));
+    }
   }
 
   collisionEntries(): Iterable<{ key: string; value: number }> {
@@ -207,8 +203,8 @@ export class Storage {
     return entryCount(this.collisions);
   }
 
-  counts(): { records: number; dedupeEntries: number } {
-    return { records: entryCount(this.log), dedupeEntries: entryCount(this.dedupe) };
+  counts(): { records: number } {
+    return { records: entryCount(this.log) };
   }
 
   /**
