@@ -295,8 +295,12 @@ export class EventDB {
   async verify(): Promise<VerifyReport> {
     this.ensureOpen();
     await Promise.allSettled(this.inFlight);
-    // Beside a writer, compare with the totals committed with the log this turn reads, not those read at open.
-    if (this.options.readOnly) Object.assign(this.counters, committedCounters(this.storage));
+    // Beside a writer, compare with the totals committed with the log this turn reads, not those read at open, and
+    // with the writer's tail folded up to that log.
+    if (this.options.readOnly) {
+      Object.assign(this.counters, committedCounters(this.storage));
+      this.reads.pin();
+    }
     return verifyStore(this.storage, this.dedupe, this.counters, this.options.placeholderIds, this.options.computed, this.catalogStore).report;
   }
 
