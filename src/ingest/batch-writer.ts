@@ -96,6 +96,16 @@ export class BatchWriter {
     return this.commit(records, (record) => ({ ok: true, record: record as NormalizedRecord, warnings: [] }));
   }
 
+  /**
+   * Writes one record like `write`, and issues `alsoIssue`'s writes in the same
+   * event turn, so they commit in the same transaction as the record (or its
+   * rejection): quarantine `resubmit` removes the entry it re-sends with it.
+   */
+  async writeWith(input: unknown, alsoIssue: () => void): Promise<IngestResult> {
+    const [result] = await this.commit([input], (record) => validateRecord(record, this.validation), this.options.durability, alsoIssue);
+    return result!;
+  }
+
   /** Persists the counters (after a repair) and waits for everything issued so far to be durable. */
   async writeCounters(): Promise<void> {
     await this.commit([], () => ({ ok: false, errors: [] }));
@@ -115,10 +125,12 @@ export class BatchWriter {
     inputs: readonly unknown[],
     validate: (input: unknown, index: number) => Validation,
     durability: Durability = this.options.durability,
+    alsoIssue?: () => void,
   ): Promise<IngestResult[]> {
     if (this.options.readOnly) throw eventdbErrors.readOnly('ingesting');
     if (this.queued.length > 0) this.flushQueued();
     if (this.failure !== undefined) throw eventdbErrors.writeFailed(this.failure);
+    alsoIssue?.();
     const batch = this.dedupe.beginBatch();
     const projection = this.projector.begin();
     const results = inputs.map((input, index) => this.writeOne(input, validate(input, index), batch, projection));

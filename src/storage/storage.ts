@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { errors } from '../errors.js';
 import { open, type Database, type DatabaseOptions, type Key, type RootDatabase } from 'lmdb';
 import type { RecordTuple } from './record-codec.js';
-import { indexKeyEncoder, type IndexBound, type IndexKey } from './keys.js';
+import { indexKeyEncoder, MIN_INDEX_TIME, type IndexBound, type IndexKey } from './keys.js';
 import { Pending, PendingWrites } from './pending-writes.js';
 import { issued } from './issued.js';
 import { IdentifierFilter } from './identifier-filter.js';
@@ -318,6 +318,45 @@ export class Storage implements ProjectionStore {
       indexEntries: entryCount(this.index),
       dedupeEntries: entryCount(this.dedupe),
     };
+  }
+
+  // Repairs by rebuild (src/query/verify.ts): run inside `transact`, where every write lands in one transaction.
+
+  /**
+   * Runs `fn` in one synchronous LMDB write transaction: every put and remove it issues (async ones included;
+   * lmdb-js writes them into the open transaction) commits together, or none does when it throws. Reads inside
+   * see the transaction's own writes. Writes issued earlier and not yet committed commit first, on their own.
+   */
+  transact<T>(fn: () => T): T {
+    return this.root.transactionSync(fn);
+  }
+
+  /** The id of the last committed LMDB transaction (tests count commits with it). */
+  lastTxnId(): number {
+    return (this.root.getStats() as { lastTxnId: number }).lastTxnId;
+  }
+
+  /** The first log key at or after `seq` (to step past a record that cannot be decoded). */
+  firstLogKeyFrom(seq: number): number | undefined {
+    for (const key of this.log.getKeys({ start: seq, limit: 1 })) return key;
+    return undefined;
+  }
+
+  removeDedupe(key: Buffer): void {
+    issued(this.dedupe.remove(key));
+  }
+
+  removeCollision(eventId: string): void {
+    issued(this.collisions.remove(eventId));
+  }
+
+  removeIndex(key: IndexKey): void {
+    issued(this.index.remove(key));
+  }
+
+  /** Every index key (the key encoder needs explicit bounds: from the lowest key to past the highest generation). */
+  allIndexKeys(): Iterable<IndexKey> {
+    return this.indexRange([0, 0, '', MIN_INDEX_TIME], [0xffff, 0xff, '', MIN_INDEX_TIME], false);
   }
 
   /**
