@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventDB, type CatalogEntry } from '../../src/index.js';
 import { at, shuffle } from '../helpers/events.js';
@@ -125,6 +128,22 @@ describe('quarantine', () => {
     ]);
     // Another input, or the same input with other errors, is another entry; every rejection still counts in stats.
     expect(db.stats()).toMatchObject({ rejected: 8, quarantined: 4 });
+  });
+
+  it('keeps the rejects of a file ingested twice once each', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eventdb-quarantine-'));
+    try {
+      const file = join(dir, 'in.ndjson');
+      const good = { eventId: 'f1', profileId: 'p', sessionId: 's', eventName: 'x', timestamp: '2026-01-01T10:00:00Z' };
+      writeFileSync(file, [JSON.stringify(good), '{"eventId":"f2","profileId":"p"}', '{not json', ''].join('\n'));
+      // workers: 0 parses in this thread (worker threads take seconds to start under the test runner).
+      await db.ingestFile(file, { workers: 0 });
+      await db.ingestFile(file, { workers: 0 });
+      expect(db.quarantine.list().map((q) => q.count)).toEqual([2, 2]);
+      expect(db.stats()).toMatchObject({ records: 1, rejected: 4, quarantined: 2 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('resubmit removes the entry in the same transaction as it writes the record', async () => {
