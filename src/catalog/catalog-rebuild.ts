@@ -43,29 +43,38 @@ export class CatalogRebuild {
       const encoded = encodeState(state);
       if (canonicalJson(encoded) !== canonicalJson(value)) note(`catalog entry ${key} differs from the log`, () => store.restoreEntry(key, encoded));
     }
-    const index = new Map<string, { key: Buffer; value: Buffer; id: string }>();
     const counts = new Map<string, number>();
+    let indexKeys = 0;
+    let indexMissing = false;
     for (const state of this.states.values()) {
       if (!seenEntries.has(state.id)) {
         const encoded = encodeState(state);
         note(`catalog entry ${state.id} is missing`, () => store.restoreEntry(state.id, encoded));
       }
       const view = viewOf(state);
-      for (const { key, value } of indexEntriesOf(view)) index.set(key.toString('hex'), { key, value, id: state.id });
+      for (const { key, value } of indexEntriesOf(view)) {
+        indexKeys++;
+        const stored = store.indexValue(key);
+        if (stored === undefined) {
+          indexMissing = true;
+          note(`catalog index key ${key.toString('hex')} of ${state.id} is missing`, () => store.putIndexKey(key, value));
+        } else if (!stored.equals(value)) note(`catalog index key ${key.toString('hex')} of ${state.id} holds another value`, () => store.putIndexKey(key, value));
+      }
       for (const key of countKeysOf(view)) counts.set(key, (counts.get(key) ?? 0) + 1);
     }
-    for (const key of store.allIndexKeys()) {
-      if (!index.has(key.toString('hex'))) {
-        const copy = Buffer.from(key);
-        note(`catalog index key ${copy.toString('hex')} is stored but the log implies none`, () => store.removeIndexKey(copy));
-      }
-    }
-    for (const [hex, { key, value, id }] of index) {
-      const stored = store.indexValue(key);
-      if (stored === undefined) note(`catalog index key ${hex} of ${id} is missing`, () => store.putIndexKey(key, value));
-      else if (!stored.equals(value)) note(`catalog index key ${hex} of ${id} holds another value`, () => store.putIndexKey(key, value));
-    }
+    // Stored keys the log does not imply exist only when the counts disagree or some are missing: only then name them.
+    if (indexMissing || store.indexEntryCount() !== indexKeys) this.noteExtraIndexKeys(store, note);
     compareCounts(store, counts, note);
+  }
+
+  private noteExtraIndexKeys(store: CatalogStore, note: CatalogNote): void {
+    const expected = new Set<string>();
+    for (const state of this.states.values()) for (const { key } of indexEntriesOf(viewOf(state))) expected.add(key.toString('hex'));
+    for (const key of store.allIndexKeys()) {
+      if (expected.has(key.toString('hex'))) continue;
+      const copy = Buffer.from(key);
+      note(`catalog index key ${copy.toString('hex')} is stored but the log implies none`, () => store.removeIndexKey(copy));
+    }
   }
 }
 

@@ -244,6 +244,18 @@ describe('verify names every kind of tampered state; rebuild repairs it', () => 
     await expectRepaired(good, 'catalog', /catalog entry b is missing/, (db) => expect(db.catalog.get('b')).toBeUndefined());
   });
 
+  it('a catalog index key and a catalog count', async () => {
+    await seed(dir);
+    const good = await readsOfSeed();
+    await tamper(dir, async ({ root }) => {
+      await root.openDB({ name: 'catalogIndex', keyEncoding: 'binary', encoding: 'binary' }).put(Buffer.from('ff00ff', 'hex'), Buffer.alloc(0));
+      const counts = root.openDB<number, string>({ name: 'catalogCounts' });
+      const [first] = counts.getRange({ limit: 1 });
+      await counts.put(first!.key, first!.value + 7);
+    });
+    await expectRepaired(good, 'catalog', /catalog index key ff00ff is stored but the log implies none[\s\S]*catalog count .* is \d+, the log implies \d+/);
+  });
+
   it('everything at once, in one LMDB transaction; the writer goes on from the repaired state', async () => {
     await seed(dir);
     const good = await readsOfSeed();
