@@ -21,8 +21,7 @@ import { makeCatalogApi, upgradeCatalog, type CatalogApi } from './catalog/catal
 import { CatalogApplier } from './catalog/catalog-applier.js';
 import { catalogSize } from './catalog/catalog-index.js';
 import { CatalogStore } from './storage/catalog-store.js';
-import { verifyStore, type VerifyReport } from './query/verify.js';
-import { repairProjections } from './projections/rebuild.js';
+import { verifyStore, type VerifyInput, type VerifyReport } from './query/verify.js';
 import { replayTail, TailFollower, type ReplayOptions } from './ingest/tail-replay.js';
 import { Projector } from './projections/projector.js';
 import { ReadModel, type ProfileLookup } from './projections/read-model.js';
@@ -110,7 +109,11 @@ export class EventDB {
       ensureOpen: () => this.ensureOpen(),
       track: (work) => this.track(work),
     });
-    this.quarantine = makeQuarantineApi(quarantineStore, this);
+    this.quarantine = makeQuarantineApi(quarantineStore, this, {
+      resubmit: (input, alsoIssue) => this.track(writer.writeWith(input, alsoIssue)),
+      track: (work) => this.track(work),
+      readOnly: options.readOnly,
+    });
   }
 
   /** Opens (creating when needed) a store at `path`, or a throw-away one with `inMemory: true`. */
@@ -150,7 +153,7 @@ export class EventDB {
       replayTail(storage, replay, storage.checkpointPosition(), storage.lastSeq());
     }
     const counters = committedCounters(storage);
-    const quarantine = new QuarantineStore(storage.quarantine, resolved.readOnly);
+    const quarantine = new QuarantineStore(storage.quarantine, resolved.readOnly, resolved.readOnly ? undefined : storage.openTree<number, string>('quarantineKeys'));
     const projector = new Projector(storage.derived, resolved.computed, resolved.placeholderIds, counters, internal.projections ?? true);
     const catalogStore = new CatalogStore(storage);
     if (!resolved.readOnly) await upgradeCatalog(storage, catalogStore);
@@ -289,36 +292,75 @@ export class EventDB {
 
   /**
    * Rebuilds everything derived from the log — dedupe set, indexes, counters,
-   * profiles, accounts, sessions and the identity graph — in scratch memory,
-   * and reports every difference from the stored state. Reads the whole log.
+   * profiles, accounts, sessions, the identity graph and the catalog — in
+   * scratch memory, and reports every difference from the stored state, and
+   * every gap or undecodable record in the log itself (kind `log`). Reads the
+   * whole log.
    */
   async verify(): Promise<VerifyReport> {
     this.ensureOpen();
-    await Promise.allSettled(this.inFlight);
+    await this.settle();
     // Beside a writer, compare with the totals committed with the log this turn reads, not those read at open, and
     // with the writer's tail folded up to that log.
     if (this.options.readOnly) {
       Object.assign(this.counters, committedCounters(this.storage));
       this.reads.pin();
     }
-    return verifyStore(this.storage, this.dedupe, this.counters, this.options.placeholderIds, this.options.computed, this.catalogStore).report;
+    return verifyStore(this.verifyInput(false)).report;
   }
 
   /**
-   * Like `verify()`, then repairs the projections (profiles, accounts,
-   * sessions, identity graph and their counters) to what the log implies, in
-   * one transaction. Returns the differences that were found.
+   * Like `verify()`, then repairs every difference it found — dedupe and
+   * collision entries, index entries, counters, projections and the catalog,
+   * missing, extra or different — to what the log implies, in one LMDB
+   * transaction (all of it commits, or none). Differences in the log itself
+   * (kind `log`) cannot be repaired: the report then says `repaired: false`
+   * and lists them in `unrepairable`; everything else is still repaired
+   * against the log as it is. Returns the differences that were found.
    */
   async rebuild(): Promise<VerifyReport> {
     this.ensureOpen();
     if (this.options.readOnly) throw errors.readOnly('rebuild');
-    await Promise.allSettled(this.inFlight);
-    const { report, rebuilt, catalog } = verifyStore(this.storage, this.dedupe, this.counters, this.options.placeholderIds, this.options.computed, this.catalogStore);
-    if (report.differences.some((d) => d.kind === 'projection' || d.kind === 'counter')) {
-      await this.track(this.writer.checkpoint(() => repairProjections(this.storage.derived, rebuilt, this.counters)));
-    }
-    if (report.differences.some((d) => d.kind === 'catalog')) await this.track(catalog.repair(this.catalogStore));
-    return { ...report, repaired: true };
+    await this.settle();
+    // Synchronous from here to the commit: no batch of this writer can interleave, and the reads see what is repaired.
+    const result = this.storage.transact(() => {
+      const found = verifyStore(this.verifyInput(true));
+      found.rewrite?.();
+      for (const fix of found.fixes) fix();
+      if (found.report.differences.some((d) => d.kind === 'counter') || !sameCounters(found.counters, this.counters)) {
+        void this.storage.meta.put('counters', { ...found.counters });
+      }
+      return found;
+    });
+    this.afterRepair(result.counters, result.rewrite !== undefined);
+    const unrepairable = result.report.differences.filter((d) => d.kind === 'log');
+    return { ...result.report, repaired: unrepairable.length === 0, ...(unrepairable.length > 0 ? { unrepairable } : {}) };
+  }
+
+  private verifyInput(repair: boolean): VerifyInput {
+    return {
+      storage: this.storage,
+      dedupe: this.dedupe,
+      counters: repair ? committedCounters(this.storage) : this.counters,
+      placeholders: this.options.placeholderIds,
+      computed: this.options.computed,
+      catalogStore: this.catalogStore,
+      repair,
+    };
+  }
+
+  /** The writer's in-memory state follows the repaired store: filters only ever grow, counters are replaced, nothing is pending. */
+  private afterRepair(counters: Counters, rewritten: boolean): void {
+    // A rewrite wrote every eventId into one run: the in-memory tail it included goes (it is not in the run otherwise).
+    if (rewritten) this.dedupe.reset();
+    this.storage.derived.loadIdentifierFilter();
+    this.storage.pending.settle(this.storage.pending.take());
+    Object.assign(this.counters, counters);
+  }
+
+  /** Waits until no write of this handle is in flight (writes started meanwhile are waited for too). */
+  private async settle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled(this.inFlight);
   }
 
   /** Waits for writes in flight, then closes; an in-memory store is deleted. */
@@ -357,6 +399,10 @@ function committedCounters(storage: Storage): Counters {
   return { ...emptyCounters(), ...(storage.meta.get('counters') as Partial<Counters> | undefined) };
 }
 
+function sameCounters(a: Counters, b: Counters): boolean {
+  return (Object.keys(a) as (keyof Counters)[]).every((name) => a[name] === b[name]);
+}
+
 function prepareDirectory(path: string): void {
   try {
     mkdirSync(path, { recursive: true });
@@ -373,15 +419,24 @@ export interface QuarantineApi {
   count(): number;
   /**
    * Ingests a quarantined record again (its stored input, or `fixed` in its
-   * place). It leaves the quarantine; if rejected again it comes back under a
-   * new id with its new errors.
+   * place). The entry leaves the quarantine in the same transaction as the
+   * record is written (a crash cannot leave both); if rejected again, the
+   * record comes back under a new id with its new errors.
    */
   resubmit(id: number, fixed?: unknown): Promise<IngestResult>;
   /** Removes the given ids, or every quarantined record; returns how many went. */
   purge(ids?: readonly number[]): Promise<number>;
 }
 
-function makeQuarantineApi(store: QuarantineStore, db: EventDB): QuarantineApi {
+/** What the quarantine API needs from the database besides the store. */
+interface QuarantineDeps {
+  /** Ingests `input`, issuing `alsoIssue`'s writes in the same transaction. */
+  resubmit(input: unknown, alsoIssue: () => void): Promise<IngestResult>;
+  track<T>(work: Promise<T>): Promise<T>;
+  readOnly: boolean;
+}
+
+function makeQuarantineApi(store: QuarantineStore, db: EventDB, deps: QuarantineDeps): QuarantineApi {
   return {
     list: (options = {}) => {
       db.ensureOpen();
@@ -396,12 +451,16 @@ function makeQuarantineApi(store: QuarantineStore, db: EventDB): QuarantineApi {
       return store.count();
     },
     resubmit: async (id, fixed) => {
+      db.ensureOpen();
+      if (deps.readOnly) throw errors.readOnly('quarantine.resubmit');
       const entry = store.get(id);
       if (entry === undefined) throw errors.notFound(`quarantined record ${id}`);
-      // Rejected again, the record is quarantined anew with its fresh errors, so the old entry goes either way.
-      const result = await db.ingest(fixed === undefined ? entry.input : fixed);
-      await store.remove(id);
-      return result;
+      // Rejected again, the record is quarantined anew with its fresh errors, so the old entry goes either way:
+      // its removal is issued first in the batch that writes (or rejects) the record.
+      return deps.resubmit(fixed === undefined ? entry.input : fixed, () => {
+        // Its outcome is the batch's commit, which the writer awaits.
+        store.remove(id).catch(() => undefined);
+      });
     },
     purge: async (ids) => {
       db.ensureOpen();
@@ -409,7 +468,7 @@ function makeQuarantineApi(store: QuarantineStore, db: EventDB): QuarantineApi {
       const targets = ids ?? store.ids();
       let removed = 0;
       for (const id of targets) if (store.get(id) !== undefined) removed++;
-      await Promise.all(targets.map((id) => store.remove(id)));
+      await deps.track(Promise.all(targets.map((id) => store.remove(id))));
       return removed;
     },
   };

@@ -80,6 +80,11 @@ export async function upgradeCatalog(storage: Storage, store: CatalogStore): Pro
   }
   const rebuild = new CatalogRebuild();
   for (const { key, value } of storage.records()) rebuild.add(toNormalized(fromTuple(key, value)));
-  await rebuild.repair(store);
-  await storage.meta.put('catalogFormat', CATALOG_FORMAT);
+  // One transaction: the trees and the format marker change together, or not at all.
+  storage.transact(() => {
+    const fixes: (() => void)[] = [];
+    rebuild.compare(store, (_message, fix) => fixes.push(fix));
+    for (const fix of fixes) fix();
+    void storage.meta.put('catalogFormat', CATALOG_FORMAT);
+  });
 }

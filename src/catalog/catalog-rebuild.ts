@@ -7,8 +7,12 @@ import { viewOf } from './catalog-entry.js';
 import { countKeysOf, indexEntriesOf } from './catalog-index.js';
 import { applyRecord, emptyState, encodeState, type EntryState } from './entry-state.js';
 
-/** Reports one difference between the stored catalog and the log. */
-export type CatalogNote = (message: string) => void;
+/**
+ * Reports one difference between the stored catalog and the log, with the
+ * write that repairs it. The caller decides whether to run the fix (rebuild
+ * runs every fix of a report inside one transaction).
+ */
+export type CatalogNote = (message: string, fix: () => void) => void;
 
 /** The catalog the log implies: every product payload, feed item and removal applied in log order (any order gives the same). */
 export class CatalogRebuild {
@@ -22,54 +26,70 @@ export class CatalogRebuild {
     applyRecord(state, record);
   }
 
-  /** Compares with the store; every disagreement is noted. */
+  /**
+   * Compares with the store entry by entry, index key by index key and count
+   * by count (stored but not implied, implied but missing, or different):
+   * each disagreement is noted with its fix.
+   */
   compare(store: CatalogStore, note: CatalogNote): void {
-    let seen = 0;
+    const seenEntries = new Set<string>();
     for (const { key, value } of store.allEntries()) {
       const state = this.states.get(key);
-      if (state === undefined) note(`catalog entry ${key} is stored but the log implies none`);
-      else if (canonicalJson(encodeState(state)) !== canonicalJson(value)) note(`catalog entry ${key} differs from the log`);
-      if (state !== undefined) seen++;
+      if (state === undefined) {
+        note(`catalog entry ${key} is stored but the log implies none`, () => store.removeEntry(key));
+        continue;
+      }
+      seenEntries.add(key);
+      const encoded = encodeState(state);
+      if (canonicalJson(encoded) !== canonicalJson(value)) note(`catalog entry ${key} differs from the log`, () => store.restoreEntry(key, encoded));
     }
-    if (seen !== this.states.size) note(`${this.states.size - seen} catalog entries implied by the log are missing`);
-    let indexKeys = 0;
     const counts = new Map<string, number>();
+    let indexKeys = 0;
+    let indexMissing = false;
     for (const state of this.states.values()) {
+      if (!seenEntries.has(state.id)) {
+        const encoded = encodeState(state);
+        note(`catalog entry ${state.id} is missing`, () => store.restoreEntry(state.id, encoded));
+      }
       const view = viewOf(state);
       for (const { key, value } of indexEntriesOf(view)) {
         indexKeys++;
         const stored = store.indexValue(key);
-        if (stored === undefined) note(`catalog index key ${key.toString('hex')} of ${state.id} is missing`);
-        else if (!stored.equals(value)) note(`catalog index key ${key.toString('hex')} of ${state.id} holds another value`);
+        if (stored === undefined) {
+          indexMissing = true;
+          note(`catalog index key ${key.toString('hex')} of ${state.id} is missing`, () => store.putIndexKey(key, value));
+        } else if (!stored.equals(value)) note(`catalog index key ${key.toString('hex')} of ${state.id} holds another value`, () => store.putIndexKey(key, value));
       }
       for (const key of countKeysOf(view)) counts.set(key, (counts.get(key) ?? 0) + 1);
     }
-    const stored = store.indexEntryCount();
-    if (stored !== indexKeys) note(`${stored} catalog index keys stored, the log implies ${indexKeys}`);
+    // Stored keys the log does not imply exist only when the counts disagree or some are missing: only then name them.
+    if (indexMissing || store.indexEntryCount() !== indexKeys) this.noteExtraIndexKeys(store, note);
     compareCounts(store, counts, note);
   }
 
-  /** Rewrites the stored catalog (entries, index, counts) as the log implies it. */
-  async repair(store: CatalogStore): Promise<void> {
-    await store.clear();
-    const counts = new Map<string, number>();
-    for (const state of this.states.values()) {
-      store.restoreEntry(state.id, encodeState(state));
-      const view = viewOf(state);
-      for (const { key, value } of indexEntriesOf(view)) store.putIndexKey(key, value);
-      for (const key of countKeysOf(view)) counts.set(key, (counts.get(key) ?? 0) + 1);
+  private noteExtraIndexKeys(store: CatalogStore, note: CatalogNote): void {
+    const expected = new Set<string>();
+    for (const state of this.states.values()) for (const { key } of indexEntriesOf(viewOf(state))) expected.add(key.toString('hex'));
+    for (const key of store.allIndexKeys()) {
+      if (expected.has(key.toString('hex'))) continue;
+      const copy = Buffer.from(key);
+      note(`catalog index key ${copy.toString('hex')} is stored but the log implies none`, () => store.removeIndexKey(copy));
     }
-    for (const [key, value] of counts) store.restoreCount(key, value);
-    await store.committed();
   }
 }
 
 function compareCounts(store: CatalogStore, expected: Map<string, number>, note: CatalogNote): void {
-  let seen = 0;
+  const seen = new Set<string>();
   for (const { key, value } of store.allCounts()) {
-    const want = expected.get(key) ?? 0;
-    if (want !== value) note(`catalog count ${JSON.stringify(key)} is ${value}, the log implies ${want}`);
-    if (want !== 0) seen++;
+    const want = expected.get(key);
+    if (want === undefined) {
+      note(`catalog count ${JSON.stringify(key)} is ${value}, the log implies none`, () => store.removeCount(key));
+      continue;
+    }
+    seen.add(key);
+    if (want !== value) note(`catalog count ${JSON.stringify(key)} is ${value}, the log implies ${want}`, () => store.restoreCount(key, want));
   }
-  if (seen !== expected.size) note(`${expected.size - seen} catalog counts implied by the log are missing`);
+  for (const [key, want] of expected) {
+    if (!seen.has(key)) note(`catalog count ${JSON.stringify(key)} is missing, the log implies ${want}`, () => store.restoreCount(key, want));
+  }
 }

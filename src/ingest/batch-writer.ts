@@ -99,9 +99,14 @@ export class BatchWriter {
     return this.commit(records, (record) => ({ ok: true, record: record as NormalizedRecord, warnings: [] }));
   }
 
-  /** Persists the counters (after a repair) and waits for everything issued so far to be durable. */
-  async writeCounters(): Promise<void> {
-    await this.commit([], () => ({ ok: false, errors: [] }));
+  /**
+   * Writes one record like `write`, and issues `alsoIssue`'s writes in the same
+   * event turn, so they commit in the same transaction as the record (or its
+   * rejection): quarantine `resubmit` removes the entry it re-sends with it.
+   */
+  async writeWith(input: unknown, alsoIssue: () => void): Promise<IngestResult> {
+    const [result] = await this.commit([input], (record) => validateRecord(record, this.validation), this.options.durability, { stage: alsoIssue });
+    return result!;
   }
 
   /**

@@ -38,63 +38,75 @@ export class ProjectionRebuild {
   }
 }
 
-export type Note = (kind: 'projection' | 'counter', message: string) => void;
+/** Reports one difference, with the write that repairs it (rebuild runs the fixes of a report in one transaction). */
+export type Note = (kind: 'projection' | 'counter', message: string, fix: () => void) => void;
 
-/** Reports every projection entry that differs from what the log implies. */
+/**
+ * Reports every projection entry that differs from what the log implies —
+ * stored but not implied, implied but missing, or different — each with its
+ * fix. `counters` is the working copy a counter fix updates (the caller
+ * persists it).
+ */
 export function compareProjections(storage: DerivedStore, rebuilt: ProjectionRebuild, counters: Counters, note: Note): void {
   const expected = rebuilt.store;
-  let seen = 0;
+  const seenPartials = new Set<string>();
   for (const { key, value } of storage.allPartials()) {
-    const want = expected.partials.get(projectionKeyText(key));
-    if (want === undefined) note('projection', `partial ${JSON.stringify(key)} is stored but the log implies none`);
-    else if (canonicalJson(want.value) !== canonicalJson(value)) note('projection', `partial ${JSON.stringify(key)} differs from the log`);
-    if (want !== undefined) seen++;
+    const text = projectionKeyText(key);
+    const want = expected.partials.get(text);
+    if (want === undefined) {
+      note('projection', `partial ${JSON.stringify(key)} is stored but the log implies none`, () => storage.removePartial(key));
+      continue;
+    }
+    seenPartials.add(text);
+    if (canonicalJson(want.value) !== canonicalJson(value)) note('projection', `partial ${JSON.stringify(key)} differs from the log`, () => storage.putPartial(want.key, want.value));
   }
-  if (seen !== expected.partials.size) note('projection', `${expected.partials.size - seen} partial states implied by the log are missing`);
+  for (const [text, want] of expected.partials) {
+    if (!seenPartials.has(text)) note('projection', `partial ${JSON.stringify(want.key)} is missing`, () => storage.putPartial(want.key, want.value));
+  }
   compareLinks(storage, expected, note);
-  compareSets('member', [...storage.allMembers()].map(projectionKeyText), expected.members, note);
-  compareSets('identifier', [...storage.allIdentifiers()].map(projectionKeyText), expected.identifiers, note);
+  const members = [...storage.allMembers()].map(([userId, profileId]) => projectionKeyText([userId, profileId]));
+  compareSets('member', members, expected.members, note, (key, add) => {
+    const [userId, profileId] = key.split('\u0000') as [string, string];
+    if (add) storage.addMember(userId, profileId);
+    else storage.removeMember(userId, profileId);
+  });
+  const identifiers = [...storage.allIdentifiers()].map(([kind, id]) => projectionKeyText([kind, id]));
+  compareSets('identifier', identifiers, expected.identifiers, note, (key, add) => {
+    const at = key.indexOf('\u0000');
+    const kind = Number(key.slice(0, at)) as PartialKindCode;
+    const id = key.slice(at + 1);
+    if (add) storage.addIdentifier(kind, id);
+    else storage.removeIdentifier(kind, id);
+  });
   for (const name of PROJECTION_COUNTERS) {
-    if (counters[name] !== rebuilt.counters[name]) note('counter', `${name} counter is ${counters[name]}, the log implies ${rebuilt.counters[name]}`);
+    const want = rebuilt.counters[name];
+    if (counters[name] !== want) {
+      note('counter', `${name} counter is ${counters[name]}, the log implies ${want}`, () => {
+        counters[name] = want;
+      });
+    }
   }
 }
 
 function compareLinks(storage: DerivedStore, expected: MemoryProjectionStore, note: Note): void {
-  let seen = 0;
+  const seen = new Set<string>();
   for (const { key, value } of storage.allLinks()) {
     const want = expected.links.get(key);
-    if (want === undefined || canonicalJson(want) !== canonicalJson(value)) note('projection', `link of profileId ${key} differs from the log`);
-    else seen++;
+    if (want === undefined) {
+      note('projection', `link of profileId ${key} is stored but the log implies none`, () => storage.removeLink(key));
+      continue;
+    }
+    seen.add(key);
+    if (canonicalJson(want) !== canonicalJson(value)) note('projection', `link of profileId ${key} differs from the log`, () => storage.putLink(key, want));
   }
-  if (seen !== expected.links.size) note('projection', `${expected.links.size - seen} links implied by the log are missing or differ`);
+  for (const [profileId, link] of expected.links) {
+    if (!seen.has(profileId)) note('projection', `link of profileId ${profileId} is missing`, () => storage.putLink(profileId, link));
+  }
 }
 
-function compareSets(what: string, stored: string[], expected: ReadonlySet<string>, note: Note): void {
+function compareSets(what: string, stored: string[], expected: ReadonlySet<string>, note: Note, write: (key: string, add: boolean) => void): void {
   const storedSet = new Set(stored);
-  for (const key of storedSet) if (!expected.has(key)) note('projection', `${what} ${JSON.stringify(key.split('\u0000'))} is stored but the log implies none`);
-  for (const key of expected) if (!storedSet.has(key)) note('projection', `${what} ${JSON.stringify(key.split('\u0000'))} is missing`);
-}
-
-/** Makes the stored projections equal to the rebuilt ones, in the writer's synchronous stage (a checkpoint writes them). */
-export function repairProjections(storage: DerivedStore, rebuilt: ProjectionRebuild, counters: Counters): void {
-  const expected = rebuilt.store;
-  for (const { key } of storage.allPartials()) if (!expected.partials.has(projectionKeyText(key))) storage.removePartial(key);
-  for (const { key, value } of expected.partials.values()) storage.putPartial(key, value);
-  for (const { key } of storage.allLinks()) if (!expected.links.has(key)) storage.removeLink(key);
-  for (const [profileId, link] of expected.links) storage.putLink(profileId, link);
-  for (const [userId, profileId] of storage.allMembers()) {
-    if (!expected.members.has(projectionKeyText([userId, profileId]))) storage.removeMember(userId, profileId);
-  }
-  for (const key of expected.members) {
-    const [userId, profileId] = key.split('\u0000') as [string, string];
-    storage.addMember(userId, profileId);
-  }
-  for (const [kind, id] of storage.allIdentifiers()) {
-    if (!expected.identifiers.has(projectionKeyText([kind, id]))) storage.removeIdentifier(kind as PartialKindCode, id);
-  }
-  for (const key of expected.identifiers) {
-    const [kind, id] = key.split('\u0000') as [string, string];
-    storage.addIdentifier(Number(kind) as PartialKindCode, id);
-  }
-  for (const name of PROJECTION_COUNTERS) counters[name] = rebuilt.counters[name];
+  const show = (key: string): string => JSON.stringify(key.split('\u0000'));
+  for (const key of storedSet) if (!expected.has(key)) note('projection', `${what} ${show(key)} is stored but the log implies none`, () => write(key, false));
+  for (const key of expected) if (!storedSet.has(key)) note('projection', `${what} ${show(key)} is missing`, () => write(key, true));
 }

@@ -132,17 +132,22 @@ export class CatalogStore {
     return this.storage.committed;
   }
 
-  /** Empties the entries, index and counts (a repair rewrites them from the log). */
-  async clear(): Promise<void> {
-    await Promise.all([this.entries.clearAsync(), this.index.clearAsync(), this.counts.clearAsync()]);
-  }
-
-  /** Writes an entry, an index key or a count directly (repair; no pending bookkeeping). */
+  /** Writes an entry, an index key or a count directly, or removes one (repair, inside one transaction; see CatalogRebuild). */
   restoreEntry(id: string, entry: StoredCatalogEntry): void {
     issued(this.entries.put(id, entry));
   }
 
   restoreCount(key: string, value: number): void {
     issued(this.counts.put(key, value));
+  }
+
+  removeEntry(id: string): void {
+    this.storage.pending.delete(Pending.catalogEntry, id);
+    issued(this.entries.remove(id));
+  }
+
+  removeCount(key: string): void {
+    this.storage.pending.delete(Pending.catalogCount, key);
+    issued(this.counts.remove(key));
   }
 }

@@ -18,6 +18,16 @@ function parsePartialKey(text: string): PartialKey {
   return [Number.parseInt(text.slice(0, 4), 36), Number(text[4]) as PartialKindCode, text.slice(5)];
 }
 
+/** The projection state as a rebuild computes it: keys joined by NUL, as the scratch store keeps them. */
+export interface WholeProjectionState {
+  partials: ReadonlyMap<string, { key: PartialKey; value: unknown }>;
+  links: ReadonlyMap<string, Link>;
+  /** `userId NUL profileId` */
+  members: ReadonlySet<string>;
+  /** `kind NUL id` */
+  identifiers: ReadonlySet<string>;
+}
+
 /** Where the checkpoint's log position is kept, in the meta tree. */
 export const CHECKPOINT_KEY = 'checkpoint';
 
@@ -221,6 +231,25 @@ export class DerivedStore implements ProjectionStore {
       if (profiles === undefined) this.overlayMembersByUser.set(userId, (profiles = new Set()));
       profiles.add(profileId);
     }
+  }
+
+  /**
+   * Replaces the whole projection state in LMDB with `state` (a rebuild, inside its transaction) and drops the
+   * overlays, whose content `state` includes.
+   */
+  replaceAll(state: WholeProjectionState): void {
+    for (const key of this.partials.getKeys()) issued(this.partials.remove(key));
+    for (const key of this.links.getKeys()) issued(this.links.remove(key));
+    for (const key of this.members.getKeys()) issued(this.members.remove(key));
+    for (const key of this.identifiers.getKeys()) issued(this.identifiers.remove(key));
+    for (const { key, value } of state.partials.values()) issued(this.partials.put(partialKeyText(key), value));
+    for (const [profileId, link] of state.links) issued(this.links.put(profileId, link));
+    for (const key of state.members) issued(this.members.put(key.split(MEMBER_SEPARATOR) as [string, string], EMPTY));
+    for (const key of state.identifiers) {
+      const [kind, id] = key.split(MEMBER_SEPARATOR) as [string, string];
+      issued(this.identifiers.put(`${kind}${id}`, 1));
+    }
+    this.clearOverlay();
   }
 
   /** Drops the whole overlay (a read-only follower whose writer checkpointed past what it folded). */

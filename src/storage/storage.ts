@@ -207,6 +207,37 @@ export class Storage {
     return { records: entryCount(this.log) };
   }
 
+  // Repairs by rebuild (src/query/verify.ts): run inside `transact`, where every write lands in one transaction.
+
+  /**
+   * Runs `fn` in one synchronous LMDB write transaction: every put and remove it issues (async ones included;
+   * lmdb-js writes them into the open transaction) commits together, or none does when it throws. Reads inside
+   * see the transaction's own writes. Writes issued earlier and not yet committed commit first, on their own.
+   */
+  transact<T>(fn: () => T): T {
+    return this.root.transactionSync(fn);
+  }
+
+  /** The id of the last committed LMDB transaction (tests count commits with it). */
+  lastTxnId(): number {
+    return (this.root.getStats() as { lastTxnId: number }).lastTxnId;
+  }
+
+  /** The first log key at or after `seq` (to step past a record that cannot be decoded). */
+  firstLogKeyFrom(seq: number): number | undefined {
+    for (const key of this.log.getKeys({ start: seq, limit: 1 })) return key;
+    return undefined;
+  }
+
+  removeCollision(eventId: string): void {
+    issued(this.collisions.remove(eventId));
+  }
+
+  /** Removes every collision entry (a rebuild writes the dedupe set anew). */
+  clearCollisions(): void {
+    for (const key of this.collisions.getKeys()) issued(this.collisions.remove(key));
+  }
+
   /**
    * Opens a named database of this environment for a storage module that owns
    * its trees (the catalog store); `maxDbs` leaves room for a few.

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventDB, type CatalogEntry } from '../../src/index.js';
 import { at, shuffle } from '../helpers/events.js';
@@ -103,6 +106,66 @@ describe('quarantine', () => {
     expect(await db.quarantine.purge()).toBe(1);
     expect(db.quarantine.count()).toBe(0);
     await expect(db.quarantine.resubmit(99)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('keeps the same rejected input once, with a count and the time it was last seen', async () => {
+    const bad = { eventId: 'r1', profileId: 'p', sessionId: 's', eventName: 'x', timestamp: 'soon' };
+    for (let i = 0; i < 3; i++) {
+      now = Date.UTC(2026, 5, 1 + i);
+      expect((await db.ingest({ ...bad })).status).toBe('rejected');
+    }
+    expect(db.quarantine.list()).toEqual([
+      expect.objectContaining({ id: 1, input: bad, count: 3, rejectedAt: Date.UTC(2026, 5, 1), lastRejectedAt: Date.UTC(2026, 5, 3) }),
+    ]);
+    // Twice in one batch, and in concurrent calls sharing a commit: still one entry each; key order does not matter.
+    await db.ingestBatch([{ ...bad, eventId: 'r2' }, 42, { timestamp: 'soon', eventName: 'x', sessionId: 's', profileId: 'p', eventId: 'r2' }]);
+    await Promise.all([db.ingest({ ...bad, eventId: 'r3' }), db.ingest({ ...bad, eventId: 'r3' })]);
+    expect(db.quarantine.list().map((q) => [q.id, q.count])).toEqual([
+      [1, 3],
+      [2, 2],
+      [3, 1],
+      [4, 2],
+    ]);
+    // Another input, or the same input with other errors, is another entry; every rejection still counts in stats.
+    expect(db.stats()).toMatchObject({ rejected: 8, quarantined: 4 });
+  });
+
+  it('keeps the rejects of a file ingested twice once each', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eventdb-quarantine-'));
+    try {
+      const file = join(dir, 'in.ndjson');
+      const good = { eventId: 'f1', profileId: 'p', sessionId: 's', eventName: 'x', timestamp: '2026-01-01T10:00:00Z' };
+      writeFileSync(file, [JSON.stringify(good), '{"eventId":"f2","profileId":"p"}', '{not json', ''].join('\n'));
+      // workers: 0 parses in this thread (worker threads take seconds to start under the test runner).
+      await db.ingestFile(file, { workers: 0 });
+      await db.ingestFile(file, { workers: 0 });
+      expect(db.quarantine.list().map((q) => q.count)).toEqual([2, 2]);
+      expect(db.stats()).toMatchObject({ records: 1, rejected: 4, quarantined: 2 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('resubmit removes the entry in the same transaction as it writes the record', async () => {
+    // lmdb-js saves a new record shape (msgpack shared structures) in transactions of its own: write the shape once first.
+    await db.ingest({ eventId: 'warm', profileId: 'p0', sessionId: 's0', eventName: 'x', timestamp: '2026-01-01T09:00:00Z' });
+    await db.ingest({ eventId: 'q1', profileId: 'p', sessionId: 's', eventName: 'x', timestamp: 'soon' });
+    const storage = (db as unknown as { storage: { lastTxnId(): number } }).storage;
+    const before = storage.lastTxnId();
+    const result = await db.quarantine.resubmit(1, { eventId: 'q1', profileId: 'p', sessionId: 's', eventName: 'x', timestamp: '2026-01-01T10:00:00Z' });
+    expect(result).toMatchObject({ status: 'accepted', seq: 2 });
+    expect(storage.lastTxnId() - before).toBe(1);
+    expect(db.quarantine.count()).toBe(0);
+    expect(db.getEvent('q1')?.seq).toBe(2);
+    // Rejected again unchanged: the old entry goes and a new one comes, in one transaction too.
+    await db.ingest({ eventId: 'q2', profileId: 'p' });
+    const again = storage.lastTxnId();
+    expect((await db.quarantine.resubmit(2)).status).toBe('rejected');
+    expect(storage.lastTxnId() - again).toBe(1);
+    expect(db.quarantine.list().map((q) => [q.id, q.count])).toEqual([[3, 1]]);
+    // A later reject of the same input counts on the new entry.
+    await db.ingest({ eventId: 'q2', profileId: 'p' });
+    expect(db.quarantine.list().map((q) => [q.id, q.count])).toEqual([[3, 2]]);
   });
 
   it('can be turned off', async () => {

@@ -17,12 +17,15 @@ export const quarantine: Command = {
   summary: 'quarantine list|count|resubmit|purge: inspect, fix and re-send, or drop rejected records',
   usage: `Usage: ${USAGE}
 
-Rejected records are kept in the quarantine with their errors (db.quarantine).
+Rejected records are kept in the quarantine with their errors (db.quarantine); the same input
+rejected again with the same errors is kept once, with a count.
 
-  list       rejected records in rejection order, with their errors (--limit, default 20; --after an id)
+  list       rejected records in rejection order, with their errors and how many times each was
+             rejected (--limit, default 20; --after an id)
   count      how many are kept
   resubmit   ingests record <id> again, as stored or as the JSON object in --fixed; it leaves the
-             quarantine (rejected again, it comes back under a new id with its new errors)
+             quarantine in the same transaction (rejected again, it comes back under a new id with
+             its new errors)
   purge      removes the given ids, or every record with --all`,
   options: { limit: { type: 'string' }, after: { type: 'string' }, fixed: { type: 'string' }, all: { type: 'boolean' } },
   run: async (context: CommandContext) => {
@@ -57,7 +60,8 @@ async function list(context: CommandContext, args: string[]): Promise<number> {
       : rs
           .map((r) => {
             const issues = r.errors.map((e) => `    ${e.code} at "${e.path}": ${e.message}`).join('\n');
-            return `#${r.id} rejected ${new Date(r.rejectedAt).toISOString()}: ${JSON.stringify(r.input).slice(0, 200)}\n${issues}`;
+            const repeats = r.count > 1 ? ` (${count(r.count)} times, last ${new Date(r.lastRejectedAt).toISOString()})` : '';
+            return `#${r.id} rejected ${new Date(r.rejectedAt).toISOString()}${repeats}: ${JSON.stringify(r.input).slice(0, 200)}\n${issues}`;
           })
           .join('\n'),
   );

@@ -1,4 +1,4 @@
-// `eventdb verify`: rebuilds what the log implies and compares; exit 4 on differences, --repair fixes projections.
+// `eventdb verify`: rebuilds what the log implies and compares; exit 4 on differences, --repair repairs them (db.rebuild()).
 
 import type { VerifyReport } from '../../index.js';
 import { EXIT, UsageError, type Command, type CommandContext } from '../command.js';
@@ -17,7 +17,7 @@ difference from the stored state (db.verify()). Reads the whole log.
 Exit code 4 when differences are found (even when --repair fixed them).
 
 Options:
-  --repair   also make the stored projections equal to the rebuild (db.rebuild())`,
+  --repair   also repair every difference but gaps in the log itself, in one transaction (db.rebuild())`,
   options: { repair: { type: 'boolean', default: false } },
   run: async (context: CommandContext) => {
     if (context.positionals.length > 0) throw new UsageError(`verify takes no arguments, got "${context.positionals[0]}"`);
@@ -31,7 +31,9 @@ Options:
 function toText(report: VerifyReport): string {
   const checked = `${count(report.recordsChecked)} records checked`;
   if (report.ok) return `ok: ${checked}, the store equals what its log implies`;
-  const lines = [`${count(report.differenceCount)} differences (${checked})${report.repaired === true ? '; projections repaired' : ''}:`];
+  const repaired =
+    report.repaired === true ? '; all repaired' : report.repaired === false ? `; repaired except ${count(report.unrepairable?.length ?? 0)} in the log itself (restore a backup)` : '';
+  const lines = [`${count(report.differenceCount)} differences (${checked})${repaired}:`];
   for (const difference of report.differences) lines.push(`  ${difference.kind}: ${difference.message}`);
   if (report.differenceCount > report.differences.length) lines.push(`  … and ${count(report.differenceCount - report.differences.length)} more`);
   return lines.join('\n');
