@@ -9,7 +9,7 @@ import { indexKeyEncoder, type IndexBound, type IndexKey } from './keys.js';
 import { Pending, PendingWrites } from './pending-writes.js';
 import { issued } from './issued.js';
 import { IdentifierFilter } from './identifier-filter.js';
-import type { Link, PartialKey, PartialKindCode, ProjectionStore } from '../projections/projection-store.js';
+import type { Link, PartialKey, PartialKindCode, ProjectionStore } from './projection-state.js';
 
 /** Storage options, passed explicitly where the environment is opened. */
 export interface StorageOptions {
@@ -301,7 +301,7 @@ export class Storage implements ProjectionStore {
   /** Index keys from `start` (inclusive) to `end` (exclusive), or backwards from `end`'s side when reversed. */
   indexRange(start: IndexBound, end: IndexBound, reverse: boolean): Iterable<IndexKey> {
     const range = reverse ? { start: end, end: start, reverse: true } : { start, end };
-    return this.index.getKeys(range as unknown as { start: IndexKey; end: IndexKey; reverse?: boolean });
+    return this.index.getKeys(range);
   }
 
   hasIndexKey(key: IndexKey): boolean {
