@@ -69,7 +69,7 @@ export const DEFAULT_PLACEHOLDER_IDS: readonly string[] = Object.freeze([
 ]);
 
 export const DEFAULTS = Object.freeze({
-  durability: 'durable' as Durability,
+  durability: 'durable',
   quarantine: true,
   mapSizeBytes: 2 ** 30,
 });
@@ -105,8 +105,8 @@ function resolveLimits(given: Partial<Limits> | undefined): Limits {
   for (const [name, value] of Object.entries(given)) {
     if (!Object.hasOwn(DEFAULT_LIMITS, name)) throw errors.invalidOptions(`limits.${name}`, `is not a limit; known: ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
     if (value === undefined) continue;
-    if (!Number.isSafeInteger(value) || (value as number) < 1) throw errors.invalidOptions(`limits.${name}`, 'must be a positive integer');
-    limits[name as keyof Limits] = value as number;
+    if (!Number.isSafeInteger(value) || value < 1) throw errors.invalidOptions(`limits.${name}`, 'must be a positive integer');
+    limits[name as keyof Limits] = value;
   }
   return limits;
 }

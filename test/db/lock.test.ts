@@ -29,7 +29,7 @@ async function expectLocked(path: string, message: RegExp): Promise<void> {
 async function holdOpen(path: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, path], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   while (!out.includes('open')) {
     if (child.exitCode !== null) throw new Error(`child exited with ${child.exitCode}`);
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -86,10 +86,12 @@ class Pipeline {
    * is thrown; any other failure stops at once.
    */
   async run(chunks: AsyncIterator<RawChunk>, bytesRead: () => number): Promise<void> {
+    let readFailed = false;
     let readFailure: unknown;
     try {
       for (;;) {
         const next = await chunks.next().catch((err: unknown) => {
+          readFailed = true;
           readFailure = err;
           return { done: true as const, value: undefined };
         });
@@ -103,7 +105,7 @@ class Pipeline {
       await this.drain();
       throw err;
     }
-    if (readFailure !== undefined) throw readFailure;
+    if (readFailed) throw readFailure;
   }
 
   /** Waits for the oldest chunk's parse and issues its commit: chunks reach the writer in file order. */
