@@ -87,7 +87,7 @@ export const DEFAULT_PLACEHOLDER_IDS: readonly string[] = Object.freeze([
 ]);
 
 export const DEFAULTS = Object.freeze({
-  durability: 'durable' as Durability,
+  durability: 'durable',
   quarantine: true,
   mapSizeBytes: 2 ** 30,
   checkpoint: Object.freeze({ records: 200_000, intervalMs: 60_000, maxEntries: 1_000_000 } satisfies CheckpointPolicy),
@@ -125,8 +125,8 @@ function resolveCheckpoint(given: Partial<CheckpointPolicy> | undefined): Checkp
   for (const [name, value] of Object.entries(given)) {
     if (!Object.hasOwn(policy, name)) throw errors.invalidOptions(`checkpoint.${name}`, `is not a checkpoint setting; known: ${Object.keys(policy).join(', ')}`);
     if (value === undefined) continue;
-    if (!Number.isSafeInteger(value) || (value as number) < 1) throw errors.invalidOptions(`checkpoint.${name}`, 'must be a positive integer');
-    policy[name as keyof CheckpointPolicy] = value as number;
+    if (!Number.isSafeInteger(value) || (value) < 1) throw errors.invalidOptions(`checkpoint.${name}`, 'must be a positive integer');
+    policy[name as keyof CheckpointPolicy] = value;
   }
   return policy;
 }
@@ -138,8 +138,8 @@ function resolveLimits(given: Partial<Limits> | undefined): Limits {
   for (const [name, value] of Object.entries(given)) {
     if (!Object.hasOwn(DEFAULT_LIMITS, name)) throw errors.invalidOptions(`limits.${name}`, `is not a limit; known: ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
     if (value === undefined) continue;
-    if (!Number.isSafeInteger(value) || (value as number) < 1) throw errors.invalidOptions(`limits.${name}`, 'must be a positive integer');
-    limits[name as keyof Limits] = value as number;
+    if (!Number.isSafeInteger(value) || value < 1) throw errors.invalidOptions(`limits.${name}`, 'must be a positive integer');
+    limits[name as keyof Limits] = value;
   }
   return limits;
 }

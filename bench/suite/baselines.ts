@@ -170,7 +170,7 @@ export function sqliteReads(dir: string): {
   return {
     getEvent: (eventId) => {
       const body = byId.get(eventId) as string | undefined;
-      return body === undefined ? undefined : JSON.parse(body);
+      return body === undefined ? undefined : (JSON.parse(body) as unknown);
     },
     getProfile: (profile) => profileRow.get(profile),
     profileEvents: (profile, limit) => {
@@ -188,7 +188,7 @@ export function sqliteReads(dir: string): {
 /** Raw LMDB point read by sequence: the floor of any read by key. */
 export function rawLmdbReads(dir: string): { get: (seq: number) => unknown; close: () => Promise<void> } {
   const db: RootDatabase = open({ path: dir, compression: false, readOnly: true });
-  return { get: (seq) => db.get(seq), close: () => db.close() };
+  return { get: (seq) => db.get(seq) as unknown, close: () => db.close() };
 }
 
 /** The bare cost of JSON.parse on the same input (NDJSON lines). */
@@ -200,11 +200,11 @@ export function bareJsonParse(lines: readonly string[]): JobOutcome {
 
 /** The bare cost of xxhash64 of every eventId, as dedupe computes it. */
 export async function bareXxhash(eventIds: readonly string[]): Promise<JobOutcome> {
-  const { h64 } = await xxhash();
+  const hasher = await xxhash();
   let hashed = 0;
   const key = Buffer.alloc(8);
   for (const id of eventIds) {
-    key.writeBigUInt64BE(h64(id));
+    key.writeBigUInt64BE(hasher.h64(id));
     hashed++;
   }
   return { stored: hashed };

@@ -31,7 +31,7 @@ export interface CatalogDeps {
   store: CatalogStore;
   writeCatalog(records: readonly NormalizedRecord[]): Promise<IngestResult[]>;
   clock(): number;
-  ensureOpen(): void;
+  ensureOpen: () => void;
   track<T>(work: Promise<T>): Promise<T>;
 }
 

@@ -1,7 +1,7 @@
 // The log records of feed imports: feed items and removals, with eventIds derived from their content.
 
 import type { FeedItemData } from '../schema/catalog-item.js';
-import { canonicalJson, type JsonObject } from '../schema/json-value.js';
+import { canonicalJson } from '../schema/json-value.js';
 import type { NormalizedRecord } from '../schema/record.js';
 import { contentHash } from '../storage/hash.js';
 import { escapeKeys, hasEscapableKeys } from '../schema/proto-keys.js';
@@ -20,8 +20,8 @@ export function isCatalogRecord(record: NormalizedRecord): boolean {
  */
 export function feedItemRecord(productId: string, data: FeedItemData, time: number): NormalizedRecord {
   const eventId = `f-${contentHash(JSON.stringify([productId, data]))}`;
-  if (!hasEscapableKeys(data)) return { kind: 'feedItem', eventId, time, productId, data: data as JsonObject };
-  return { kind: 'feedItem', eventId, time, productId, data: escapeKeys(data) as JsonObject, keysEscaped: true };
+  if (!hasEscapableKeys(data)) return { kind: 'feedItem', eventId, time, productId, data };
+  return { kind: 'feedItem', eventId, time, productId, data: escapeKeys(data), keysEscaped: true };
 }
 
 /**

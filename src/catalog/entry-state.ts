@@ -2,7 +2,7 @@
 
 import { unescapeKeys } from '../schema/proto-keys.js';
 import { payloadChanges, type FeedItemData } from '../schema/catalog-item.js';
-import type { JsonObject, JsonValue } from '../schema/json-value.js';
+import type { JsonValue } from '../schema/json-value.js';
 import type { NormalizedRecord } from '../schema/record.js';
 
 /** A write's version: later time wins, a tie goes to the larger eventId. */
@@ -65,7 +65,7 @@ export function applyRecord(state: EntryState, record: NormalizedRecord): void {
     if (isLater(version, state.alive)) state.alive = version;
     raiseReset(state, version);
     for (const [name, value] of Object.entries(fields)) write(state, state.fields, name, version, value ?? null);
-    for (const [key, value] of Object.entries(extra as JsonObject)) write(state, state.extra, key, version, value);
+    for (const [key, value] of Object.entries(extra)) write(state, state.extra, key, version, value);
   } else if (record.kind === 'productRemoval') {
     raiseReset(state, version);
   }
@@ -125,7 +125,7 @@ function compareVersions(a: Version, b: Version): number {
 
 function encodeRegisters(registers: Map<string, Register>, versions: readonly Version[]): StoredRegister[] {
   const names = [...registers.keys()].sort();
-  const out: StoredRegister[] = new Array(names.length);
+  const out = new Array<StoredRegister>(names.length);
   for (let i = 0; i < names.length; i++) {
     const register = registers.get(names[i]!)!;
     const at = indexOfVersion(versions, register.version);

@@ -1,5 +1,6 @@
 // importFeed's options, result and progress types; options checked once with messages that name them.
 
+import { inspect } from 'node:util';
 import { errors } from '../errors.js';
 import type { Issue } from '../schema/issues.js';
 import { parseTimestamp } from '../schema/timestamp.js';
@@ -95,6 +96,6 @@ function timeOf(timestamp: unknown): number | undefined {
   if (timestamp === undefined) return undefined;
   if (typeof timestamp === 'number' && Number.isSafeInteger(timestamp)) return timestamp;
   const parsed = typeof timestamp === 'string' ? parseTimestamp(timestamp) : 'is not an ISO-8601 string or epoch ms';
-  if (typeof parsed === 'string') throw errors.invalidArgument('options.timestamp', `${String(timestamp)} ${parsed}`);
+  if (typeof parsed === 'string') throw errors.invalidArgument('options.timestamp', `${typeof timestamp === 'string' ? timestamp : inspect(timestamp)} ${parsed}`);
   return parsed;
 }

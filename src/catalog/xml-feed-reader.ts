@@ -38,7 +38,7 @@ class XmlFeed {
     const p = this.parser;
     p.on('error', (err) => this.onError(err.message.replace(/^\d+:\d+: /, '')));
     p.on('doctype', (doctype) => declareEntities(doctype, p.ENTITIES));
-    p.on('opentag', (tag) => this.error === undefined && this.openElement(tag as SaxesTagNS));
+    p.on('opentag', (tag) => this.error === undefined && this.openElement(tag));
     p.on('closetag', () => this.error === undefined && this.closeElement());
     p.on('text', (text) => this.error === undefined && this.product?.text(text));
     p.on('cdata', (text) => this.error === undefined && this.product?.text(text));

@@ -8,7 +8,7 @@ const PLAIN_INTERVAL_MS = 5_000;
 
 /** Renders progress reports; `end()` finishes the display. */
 export interface ProgressDisplay {
-  onProgress(progress: IngestProgress): void;
+  onProgress: (progress: IngestProgress) => void;
   end(): void;
 }
 

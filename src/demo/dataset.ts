@@ -55,7 +55,7 @@ export function generateEvents(n: number, options: DatasetOptions = {}): Record<
   const accounts = options.accounts ?? 5_000;
   const dupFraction = options.duplicateFraction ?? 0;
   const badFraction = options.badFraction ?? 0;
-  const out: Record<string, unknown>[] = new Array(n);
+  const out = new Array<Record<string, unknown>>(n);
   let t = options.startMs ?? Date.UTC(2024, 0, 1);
   for (let i = 0; i < n; i++) {
     if (dupFraction > 0 && i > 0 && rnd() < dupFraction) {

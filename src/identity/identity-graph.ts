@@ -1,7 +1,7 @@
 // Identity stitching: profileIds linked to userIds by their earliest link, and the unified profile an identifier belongs to.
 
-import { isLater } from '../projections/attributes.js';
-import type { ProjectionStore } from '../projections/projection-store.js';
+import { isLater } from '../schema/event-order.js';
+import type { ProjectionStore } from '../storage/projection-state.js';
 
 /** A unified profile's identity: one userId with its profileIds, or one lone profileId. */
 export interface UnifiedIdentity {

@@ -1,5 +1,6 @@
 // Attribute registers: set/unset are last-writer-wins by (time, eventId), setOnce keeps the earliest.
 
+import { isLater } from '../schema/event-order.js';
 import { unescapedKey, unescapeKeys } from '../schema/proto-keys.js';
 import type { JsonValue } from '../schema/json-value.js';
 import type { AttributeUpdate } from '../schema/record.js';
@@ -19,11 +20,6 @@ export interface AttributeRegister {
 export interface AttributeState {
   latest: Record<string, AttributeRegister>;
   once: Record<string, AttributeRegister>;
-}
-
-/** (timeA, idA) comes after (timeB, idB): by time, then by eventId. */
-export function isLater(timeA: number, idA: string, timeB: number, idB: string): boolean {
-  return timeA > timeB || (timeA === timeB && idA > idB);
 }
 
 export function emptyRecord<T>(): Record<string, T> {

@@ -2,7 +2,7 @@
 
 import { errors } from '../errors.js';
 import type { JsonObject, JsonValue } from '../schema/json-value.js';
-import { isLater } from './attributes.js';
+import { isLater } from '../schema/event-order.js';
 import { fromExactUnits, toExactUnits } from './exact-sum.js';
 
 export type ComputedOp = 'count' | 'sum' | 'min' | 'max' | 'first' | 'last';

@@ -2,7 +2,8 @@
 
 import type { JsonObject } from '../schema/json-value.js';
 import type { AttributeUpdate } from '../schema/record.js';
-import { applyUpdate, isLater, mergeAttributes, setOwn, type AttributeState } from './attributes.js';
+import { isLater } from '../schema/event-order.js';
+import { applyUpdate, mergeAttributes, setOwn, type AttributeState } from './attributes.js';
 import { accumulate, mergeAccumulators, type Accumulator, type CompiledComputed } from './computed.js';
 import type { Owner } from '../identity/identity-graph.js';
 import { insertSorted, unionSorted } from './sorted-set.js';

@@ -1,30 +1,9 @@
-// Where projections live: LMDB for the store, plain maps for verify's scratch rebuild. Both answer the same calls.
+// Where projections live: LMDB and memory for the store (storage/derived-store.ts), plain maps for verify's scratch rebuild (here). Both answer
+// the calls of `ProjectionStore`, declared in storage/projection-state.ts so that storage and identity need not import projections.
 
-/** Partial kinds, the second element of a partial key. */
-export const PartialKind = { profileId: 1, userId: 2, session: 3, account: 4 } as const;
-export type PartialKindCode = (typeof PartialKind)[keyof typeof PartialKind];
+import { PartialKind, type Link, type PartialKey, type PartialKindCode, type ProjectionStore } from '../storage/projection-state.js';
 
-/** [generation, kind, id] */
-export type PartialKey = [number, PartialKindCode, string];
-
-/** The earliest link of a profileId to a userId. */
-export interface Link {
-  u: string;
-  t: number;
-  e: string;
-}
-
-/** The projection state, as the projector reads and writes it. */
-export interface ProjectionStore {
-  getPartial(key: PartialKey): unknown;
-  putPartial(key: PartialKey, value: unknown): void;
-  getLink(profileId: string): Link | undefined;
-  putLink(profileId: string, link: Link): void;
-  addMember(userId: string, profileId: string): void;
-  removeMember(userId: string, profileId: string): void;
-  hasIdentifier(kind: PartialKindCode, id: string): boolean;
-  addIdentifier(kind: PartialKindCode, id: string): void;
-}
+export { PartialKind, type Link, type PartialKey, type PartialKindCode, type ProjectionStore };
 
 const keyText = (parts: readonly (string | number)[]): string => parts.join('\u0000');
 

@@ -34,7 +34,7 @@ export interface ProjectionBatch {
   registered: Map<string, boolean>[];
 }
 
-const byKind = <T>(): Map<string, T>[] => [new Map(), new Map(), new Map(), new Map(), new Map()];
+const byKind = <T>(): Map<string, T>[] => [new Map<string, T>(), new Map<string, T>(), new Map<string, T>(), new Map<string, T>(), new Map<string, T>()];
 
 const COUNTER_OF: Record<PartialKindCode, 'profileIds' | 'userIds' | 'sessions' | 'accounts'> = {
   1: 'profileIds',

@@ -4,7 +4,7 @@ import type { Database, RootDatabase } from 'lmdb';
 import { IdentifierFilter } from './identifier-filter.js';
 import { issued } from './issued.js';
 import { committedToken, REMOVED, settleToken, VersionedOverlay, WriteToken } from './overlay.js';
-import type { Link, PartialKey, PartialKindCode, ProjectionStore } from '../projections/projection-store.js';
+import type { Link, PartialKey, PartialKindCode, ProjectionStore } from './projection-state.js';
 
 const EMPTY = Buffer.alloc(0);
 const MEMBER_SEPARATOR = '\u0000';

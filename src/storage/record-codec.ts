@@ -79,8 +79,8 @@ export function fromTuple(seq: number, tuple: RecordTuple): StoredRecord {
   if ((v = tuple[9]) != null) record.productId = v as string;
   if ((v = tuple[10]) != null) record.data = v as StoredRecord['data'];
   if (n <= 11) return record;
-  if ((v = tuple[11]) != null) record.attributes = v as StoredRecord['attributes'];
-  if ((v = tuple[12]) != null) record.accountAttributes = v as StoredRecord['accountAttributes'];
+  if ((v = tuple[11]) != null) record.attributes = v;
+  if ((v = tuple[12]) != null) record.accountAttributes = v;
   if ((v = tuple[13]) != null) record.source = v as StoredRecord['source'];
   return record;
 }

@@ -127,7 +127,7 @@ describe('catalog.query', () => {
 describe('catalog.facets', () => {
   const count = (list: Row[], field: 'category' | 'brand' | 'availability'): Record<string, number> => {
     const out: Record<string, number> = {};
-    for (const row of list) if (row[field] !== undefined) out[row[field]!] = (out[row[field]!] ?? 0) + 1;
+    for (const row of list) if (row[field] !== undefined) out[row[field]] = (out[row[field]] ?? 0) + 1;
     return out;
   };
 

@@ -19,7 +19,7 @@ const payload = fc
       { requiredKeys: [] },
     ),
   })
-  .map(({ time, data }): Omit<NormalizedRecord, 'eventId'> => ({ kind: 'product', time, productId: 'p', data: data as JsonObject }));
+  .map(({ time, data }): Omit<NormalizedRecord, 'eventId'> => ({ kind: 'product', time, productId: 'p', data }));
 const feedItem = fc
   .record({ time, title: fc.constantFrom('T1', 'T2'), brand: fc.option(fc.constantFrom('X', 'Y'), { nil: undefined }), note: fc.option(fc.constant('n'), { nil: undefined }) })
   .map(({ time, title, brand, note }): Omit<NormalizedRecord, 'eventId'> => {

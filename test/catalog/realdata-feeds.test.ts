@@ -12,7 +12,7 @@ const REQUIRED = ['id', 'title', 'description', 'url', 'image_link'];
 
 /** An independent reading of the rules: every required field there and not blank, links absolute http(s). */
 function expectedValid(product: FeedProduct): boolean {
-  const present = REQUIRED.every((name) => typeof product[name] === 'string' && (product[name] as string).trim() !== '');
+  const present = REQUIRED.every((name) => typeof product[name] === 'string' && product[name].trim() !== '');
   return present && [product['url'], product['image_link']].every((link) => /^https?:\/\/[^/]/.test(String(link)));
 }
 

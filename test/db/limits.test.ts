@@ -85,7 +85,7 @@ describe('limits', () => {
 
   it('checks the limits option itself', async () => {
     for (const bad of [{ maxDepth: 0 }, { maxKeys: 1.5 }, { nope: 1 }, { maxBatchSize: -1 }]) {
-      await expect(EventDB.open({ inMemory: true, limits: bad as Partial<Limits> })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+      await expect(EventDB.open({ inMemory: true, limits: bad })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
     }
     expect(DEFAULT_LIMITS.maxDepth).toBe(32);
   });

@@ -44,7 +44,7 @@ function lockFiles(path: string): string[] {
 
 /** A pid that no process has: a child that has already exited. */
 function deadPid(): number {
-  return spawnSync(process.execPath, ['-e', '']).pid!;
+  return spawnSync(process.execPath, ['-e', '']).pid;
 }
 
 /** Writes a lock file as a process `pid` of this host would have; returns its text. */
@@ -63,7 +63,7 @@ function guardFor(file: string, text: string): string {
 async function holdOpen(path: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, path], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   while (!out.includes('open')) {
     if (child.exitCode !== null) throw new Error(`child exited with ${child.exitCode}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -235,7 +235,7 @@ class Racers {
   constructor(count: number) {
     for (let i = 0; i < count; i++) {
       const child = spawn(process.execPath, ['--import', 'tsx', RACER], { stdio: ['pipe', 'pipe', 'inherit'] });
-      const reader = createInterface({ input: child.stdout! });
+      const reader = createInterface({ input: child.stdout });
       this.queues.push([]);
       reader.on('line', (line) => {
         this.queues[i]!.push(line);

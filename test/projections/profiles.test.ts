@@ -69,7 +69,7 @@ describe('attribute reconciliation', () => {
   });
 
   it('setAttributes rejects bad calls with structured errors', async () => {
-    const bad = await db.setAttributes({ userId: 'u', accountId: 'a' } as never, { set: { a: 1 } });
+    const bad = await db.setAttributes({ userId: 'u', accountId: 'a' }, { set: { a: 1 } });
     expect(bad.errors?.[0]).toMatchObject({ code: 'MISSING_IDENTIFIER', path: 'target' });
     const placeholder = await db.setAttributes({ profileId: 'anonymous' }, { set: { a: 1 } });
     expect(placeholder.errors?.[0]).toMatchObject({ code: 'PLACEHOLDER_IDENTIFIER', path: 'target.profileId' });

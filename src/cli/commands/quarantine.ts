@@ -1,6 +1,7 @@
 // `eventdb quarantine list|count|resubmit|purge`: the rejected records kept for inspection and re-submission.
 
 import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
 import { CommandFailure, EXIT, UsageError, type Command, type CommandContext } from '../command.js';
 import { count } from '../format.js';
 import { printAnswer } from '../output.js';
@@ -108,6 +109,6 @@ function noArgs(name: string, args: string[]): void {
 function positiveInteger(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (typeof value !== 'string' || !Number.isSafeInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number, got "${String(value)}"`);
+  if (typeof value !== 'string' || !Number.isSafeInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number, got "${typeof value === 'string' ? value : inspect(value)}"`);
   return n;
 }

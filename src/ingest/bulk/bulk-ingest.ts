@@ -53,10 +53,10 @@ export async function ingestFile(target: BulkIngestTarget, path: string, options
    */
   const finish = async (): Promise<void> => {
     reader.close();
-    let flushFailure: unknown;
+    let flushFailure: Error | undefined;
     if (pool !== undefined) {
       await target.writeValidated([], [], 'durable').catch((err: unknown) => {
-        flushFailure = err ?? new Error('the final flush failed');
+        flushFailure = err instanceof Error ? err : new Error(`the final flush failed: ${String(err)}`);
       });
     }
     await pool?.close();
@@ -102,10 +102,12 @@ class Pipeline {
    * is thrown; any other failure stops at once.
    */
   async run(chunks: AsyncIterator<RawChunk>, bytesRead: () => number): Promise<void> {
+    let readFailed = false;
     let readFailure: unknown;
     try {
       for (;;) {
         const next = await chunks.next().catch((err: unknown) => {
+          readFailed = true;
           readFailure = err;
           return { done: true as const, value: undefined };
         });
@@ -119,7 +121,7 @@ class Pipeline {
       await this.drain();
       throw err;
     }
-    if (readFailure !== undefined) throw readFailure;
+    if (readFailed) throw readFailure;
   }
 
   /** Waits for the oldest chunk's parse and issues its commit: chunks reach the writer in file order. */

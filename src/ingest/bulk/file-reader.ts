@@ -16,7 +16,7 @@ export interface FileReader {
   format(): FileFormat | undefined;
   gzip: boolean;
   bytesTotal: number;
-  bytesRead(): number;
+  bytesRead: () => number;
   /** Stops reading and releases the file. */
   close(): void;
 }

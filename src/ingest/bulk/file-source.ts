@@ -16,9 +16,9 @@ export interface FileSource {
   /** Size of the file on disk (compressed size for gzip). */
   bytesTotal: number;
   /** Bytes of the file read from disk so far. */
-  bytesRead(): number;
+  bytesRead: () => number;
   /** Stops reading and closes the file. */
-  close(): void;
+  close: () => void;
 }
 
 /** Opens `path`; throws the fs error when it cannot be read. */

@@ -21,7 +21,7 @@ export type LineOutcome =
 
 /** Parses and validates every line of a chunk; never throws. */
 export function parseChunk(task: ChunkTask, ctx: ValidationContext): LineOutcome[] {
-  const outcomes: LineOutcome[] = new Array(task.lines.length);
+  const outcomes = new Array<LineOutcome>(task.lines.length);
   for (let i = 0; i < task.lines.length; i++) outcomes[i] = parseLine(task.lines[i]!, ctx);
   return outcomes;
 }

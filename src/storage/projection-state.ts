@@ -1,0 +1,28 @@
+// The projection state's keys and the calls on it. The LMDB store (storage.ts) and the in-memory scratch store
+// (projections/projection-store.ts) both answer them; the projector and the identity graph write through them.
+
+/** Partial kinds, the second element of a partial key. */
+export const PartialKind = { profileId: 1, userId: 2, session: 3, account: 4 } as const;
+export type PartialKindCode = (typeof PartialKind)[keyof typeof PartialKind];
+
+/** [generation, kind, id] */
+export type PartialKey = [number, PartialKindCode, string];
+
+/** The earliest link of a profileId to a userId. */
+export interface Link {
+  u: string;
+  t: number;
+  e: string;
+}
+
+/** The projection state, as the projector reads and writes it. */
+export interface ProjectionStore {
+  getPartial(key: PartialKey): unknown;
+  putPartial(key: PartialKey, value: unknown): void;
+  getLink(profileId: string): Link | undefined;
+  putLink(profileId: string, link: Link): void;
+  addMember(userId: string, profileId: string): void;
+  removeMember(userId: string, profileId: string): void;
+  hasIdentifier(kind: PartialKindCode, id: string): boolean;
+  addIdentifier(kind: PartialKindCode, id: string): void;
+}
