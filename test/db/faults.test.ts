@@ -120,10 +120,12 @@ describe('faults', () => {
     await again.close();
   });
 
-  it('stops ingestFile with WORKER_FAILED when a worker dies mid-file; committed chunks stay, a re-run finishes', async () => {
+  it('stops ingestFile with WORKER_FAILED when a worker dies mid-file; the chunks before it are committed, a re-run finishes', async () => {
     const dir = join(root, 'worker-dies');
     const file = join(root, 'worker-dies.ndjson');
-    const lines = events(600).map((event) => JSON.stringify(event));
+    const sent = events(600);
+    const ids = sent.map((event) => event['eventId'] as string);
+    const lines = sent.map((event) => JSON.stringify(event));
     lines[450] = lines[450]!.replace('"view"', '"view-worker-dies-here"');
     writeFileSync(file, `${lines.join('\n')}\n`);
     const db = await EventDB.open({ path: dir });
@@ -138,13 +140,19 @@ describe('faults', () => {
     }
     expect(isEventDBError(failure, 'WORKER_FAILED'), String(failure)).toBe(true);
     expect((failure as Error).message).toContain('from record 401');
-    const stored = db.stats().events;
-    expect(stored).toBeLessThanOrEqual(400);
-    expect(stored % 100).toBe(0);
+    // The worker died in the fifth chunk (records 401-500): the four chunks before it are committed, whole, and
+    // nothing from that chunk or after it.
+    expect(db.stats()).toMatchObject({ events: 400, records: 400 });
+    expect(ids.slice(0, 400).filter((id) => db.getEvent(id) === undefined)).toEqual([]);
+    expect(ids.slice(400).filter((id) => db.getEvent(id) !== undefined)).toEqual([]);
+    expect(ids.slice(0, 400).map((id) => db.getEvent(id)?.seq)).toEqual(Array.from({ length: 400 }, (_, i) => i + 1));
+
     const rerun = await db.ingestFile(file, { workers: 2, batchSize: 100 });
-    expect(rerun.accepted + rerun.duplicates).toBe(600);
-    expect(rerun.duplicates).toBe(stored);
-    expect(db.stats().events).toBe(600);
+    expect(rerun).toMatchObject({ accepted: 200, duplicates: 400, rejected: 0 });
+    // Every record once: 600 in the log, each eventId at its own seq, in file order.
+    expect(db.stats()).toMatchObject({ events: 600, records: 600 });
+    expect(ids.map((id) => db.getEvent(id)?.seq)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+    expect(db.getEvent(ids[450]!)?.eventName).toBe('view-worker-dies-here');
     expect((await db.verify()).ok).toBe(true);
     await db.close();
   });

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EventDB } from '../../src/index.js';
 import { event } from '../helpers/events.js';
 
@@ -112,6 +112,26 @@ describe('ingest', () => {
     expect((await db.verify()).ok).toBe(true);
   });
 
+  it('group-commits: 1,000 concurrent ingest calls take a handful of LMDB transactions and writer commits, not one per call', async () => {
+    const storage = (db as unknown as { storage: { root: { getStats(): { lastTxnId: number } }; meta: { put: (...args: unknown[]) => unknown } } }).storage;
+    const txnId = (): number => storage.root.getStats().lastTxnId;
+    // The writer persists the counters once per commit it makes: that counts its commits.
+    const counterWrites = vi.spyOn(storage.meta, 'put');
+    await db.ingest(event({ eventId: 'warm-up' }));
+    const before = txnId();
+    counterWrites.mockClear();
+    const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => db.ingest(event({ eventId: `g${i}`, profileId: `p${i % 7}` }))));
+    const transactions = txnId() - before;
+    const commits = counterWrites.mock.calls.filter(([key]) => key === 'counters').length;
+    counterWrites.mockRestore();
+    expect(results.every((r) => r.status === 'accepted')).toBe(true);
+    expect(transactions).toBeGreaterThanOrEqual(1);
+    expect(transactions, 'LMDB transactions for 1,000 calls').toBeLessThanOrEqual(5);
+    expect(commits).toBeGreaterThanOrEqual(1);
+    expect(commits, 'writer commits for 1,000 calls').toBeLessThanOrEqual(5);
+    expect(db.stats().records).toBe(1001);
+  });
+
   it('rejects calls after close with a CLOSED error', async () => {
     const other = await EventDB.open({ inMemory: true });
     await other.close();
@@ -151,6 +171,108 @@ describe('dedupe', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('durability (a store on disk: in-memory stores never fsync)', () => {
+  interface Internals {
+    storage: { root: { flushed: PromiseLike<unknown> } };
+  }
+
+  /**
+   * Holds back lmdb-js's report that writes are flushed to disk until `release()`, as a slow disk would (on a fast
+   * one the flush is often reported in the same callback as the commit, so nothing could tell the two apart).
+   * Commits go on as usual. Every `flushed` taken while held resolves once the real flush is done and released.
+   */
+  function holdFlushes(store: EventDB): { release: () => void; restore: () => void } {
+    const root = (store as unknown as Internals).storage.root;
+    const real = root.flushed;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    Object.defineProperty(root, 'flushed', {
+      configurable: true,
+      value: {
+        then(onFlushed: (value: unknown) => unknown, onFailed?: (reason: unknown) => unknown): Promise<unknown> {
+          return Promise.all([Promise.resolve(real.then(() => undefined)), gate]).then(onFlushed, onFailed);
+        },
+      },
+    });
+    return { release, restore: () => delete (root as { flushed?: unknown }).flushed };
+  }
+
+  async function withStore(durability: 'durable' | 'relaxed', body: (store: EventDB, path: string) => Promise<void>): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'eventdb-durability-'));
+    try {
+      const store = await EventDB.open({ path: dir, durability });
+      try {
+        await body(store, dir);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Starts `call`, waits until its records are committed (readers see `records`), then a while longer; says whether the call resolved meanwhile. */
+  async function resolvedBeforeFlush(store: EventDB, call: () => Promise<unknown>, records: number): Promise<{ early: boolean; done: Promise<unknown> }> {
+    let resolved = false;
+    const done = call().then((value) => {
+      resolved = true;
+      return value;
+    });
+    await vi.waitFor(() => expect(store.stats().records).toBe(records), { timeout: 5_000, interval: 5 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return { early: resolved, done };
+  }
+
+  it('durable: ingest, ingestBatch and concurrent ingests stay pending while the flush is held back, and resolve once it is done', async () => {
+    await withStore('durable', async (store) => {
+      // [what, the call, records committed once it has been]
+      const calls: [string, () => Promise<unknown>, number][] = [
+        ['ingest', () => store.ingest(event({ eventId: 'd1' })), 1],
+        ['ingestBatch', () => store.ingestBatch([event({ eventId: 'b1' }), event({ eventId: 'b2' })]), 3],
+        ['concurrent ingests', () => Promise.all([store.ingest(event({ eventId: 'c1' })), store.ingest(event({ eventId: 'c2' }))]), 5],
+        ['setAttributes', () => store.setAttributes({ profileId: 'p1' }, { set: { plan: 'pro' } }), 6],
+      ];
+      for (const [name, call, records] of calls) {
+        const hold = holdFlushes(store);
+        try {
+          const { early, done } = await resolvedBeforeFlush(store, call, records);
+          expect(early, `${name} resolved before its commit was flushed`).toBe(false);
+          hold.release();
+          await done;
+        } finally {
+          hold.release();
+          hold.restore();
+        }
+      }
+      expect(store.stats().records).toBe(6);
+    });
+  });
+
+  it('relaxed: resolves once committed, readable, without waiting for the flush; the records are there after reopening', async () => {
+    await withStore('relaxed', async (store, path) => {
+      const hold = holdFlushes(store);
+      try {
+        // Bounded: a relaxed call that waited for the held-back flush would never resolve here.
+        const within = <T>(call: Promise<T>): Promise<T | 'still pending'> => Promise.race([call, new Promise<'still pending'>((resolve) => setTimeout(() => resolve('still pending'), 2_000))]);
+        expect(await within(store.ingest(event({ eventId: 'r1' })))).toMatchObject({ status: 'accepted' });
+        expect(await within(store.ingestBatch([event({ eventId: 'r2' }), event({ eventId: 'r3' })]))).toMatchObject({ accepted: 2 });
+        expect(['r1', 'r2', 'r3'].map((id) => store.getEvent(id)?.eventId)).toEqual(['r1', 'r2', 'r3']);
+      } finally {
+        hold.release();
+        hold.restore();
+      }
+      await store.close(); // withStore closes it again: close is idempotent
+      const again = await EventDB.open({ path });
+      try {
+        expect(again.stats().records).toBe(3);
+        expect(again.getEvent('r3')?.eventId).toBe('r3');
+      } finally {
+        await again.close();
+      }
+    });
   });
 });
 

@@ -2,7 +2,7 @@
 // non-JSON values are rejected with codes, never crashed on.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, EventDB, isEventDBError, type Limits } from '../../src/index.js';
+import { EventDB, isEventDBError, type Limits } from '../../src/index.js';
 
 let db: EventDB;
 const limits: Partial<Limits> = { maxRecordSize: 4_000, maxDepth: 5, maxKeys: 50, maxStringLength: 1_000, maxAttributesPerUpdate: 10, maxBatchSize: 100 };
@@ -48,7 +48,7 @@ describe('limits', () => {
 
   it('rejects nesting deeper than maxDepth with TOO_DEEP', async () => {
     await expectRejected(event({ data: { x: nested(6) } }), 'TOO_DEEP', 'data.x.a.a.a.a');
-    const ok = await db.ingest(event({ data: nested(4) as Record<string, unknown> }));
+    const ok = await db.ingest(event({ data: nested(5) as Record<string, unknown> }));
     expect(ok.status).toBe('accepted');
   });
 
@@ -87,7 +87,32 @@ describe('limits', () => {
     for (const bad of [{ maxDepth: 0 }, { maxKeys: 1.5 }, { nope: 1 }, { maxBatchSize: -1 }]) {
       await expect(EventDB.open({ inMemory: true, limits: bad })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
     }
-    expect(DEFAULT_LIMITS.maxDepth).toBe(32);
+  });
+
+  it('by default (docs: maxDepth 32) accepts data and attribute values nested exactly 32 deep, rejects 33 with TOO_DEEP at the deepest path', async () => {
+    const store = await EventDB.open({ inMemory: true });
+    try {
+      const deepest = (depth: number): string => `.a`.repeat(depth - 1);
+      const at32 = await store.ingestBatch([
+        event({ eventId: 'd32', data: nested(32) as Record<string, unknown> }),
+        event({ eventId: 'a32', attributes: { set: { x: nested(31) } } }),
+      ]);
+      expect(at32.rejected).toEqual([]);
+      expect(at32.accepted).toBe(2);
+      expect(store.getEvent('d32')?.data).toEqual(nested(32));
+      const at33 = await store.ingestBatch([
+        event({ eventId: 'd33', data: nested(33) as Record<string, unknown> }),
+        event({ eventId: 'a33', attributes: { set: { x: nested(32) } } }),
+      ]);
+      expect(at33.accepted).toBe(0);
+      expect(at33.rejected.map((r) => r.errors.map((e) => [e.code, e.path]))).toEqual([
+        [['TOO_DEEP', `data${deepest(33)}`]],
+        [['TOO_DEEP', `attributes.set.x${deepest(32)}`]],
+      ]);
+      expect(store.getEvent('d33')).toBeUndefined();
+    } finally {
+      await store.close();
+    }
   });
 });
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_PLACEHOLDER_IDS } from '../../src/options.js';
 import type { Issue, IssueCode } from '../../src/schema/issues.js';
 import type { NormalizedRecord } from '../../src/schema/record.js';
-import { MAX_ID_LENGTH, validateRecord, type ValidationContext } from '../../src/schema/validate.js';
+import { validateRecord, type ValidationContext } from '../../src/schema/validate.js';
 import { hasEscapableKeys, unescapeKeys } from '../../src/schema/proto-keys.js';
 import { hostileAnything } from '../helpers/hostile.js';
 
@@ -201,8 +201,12 @@ describe('validateRecord: identifier fields', () => {
     expect(rejected({ ...baseFor(field), [field]: value })).toEqual([anIssue('EMPTY_VALUE', field)]);
   });
 
-  it('has a 256-character limit', () => {
-    expect(MAX_ID_LENGTH).toBe(256);
+  it('limits an eventId to 256 characters (UTF-16 units, as String.length counts): 256 accepted as sent, 257 rejected with TOO_LONG at eventId', () => {
+    const at256 = 'é'.repeat(200) + '🙂'.repeat(28);
+    expect(at256.length).toBe(256);
+    expect(accepted(event({ eventId: at256 })).record.eventId).toBe(at256);
+    expect(rejected(event({ eventId: `${at256}x` }))).toEqual([anIssue('TOO_LONG', 'eventId')]);
+    expect(rejected(event({ eventId: 'x'.repeat(10_000) }))).toEqual([anIssue('TOO_LONG', 'eventId')]);
   });
 
   it.each(ID_FIELDS)('rejects a 257-character %s (TOO_LONG)', (field) => {
