@@ -44,7 +44,16 @@ function kb(status: string, field: string): number {
 
 const rows: Record<string, string | number>[] = [];
 const row = (workload: string, m: Awaited<ReturnType<typeof measured>>, extra: Record<string, string | number> = {}): void => {
-  rows.push({ workload, items, 'items/s': Math.round((items / m.ms) * 1000), 'peak RSS MB': Math.round(m.peakRss / MB), 'RssAnon MB': Math.round(m.peakAnon / MB), 'RssFile MB': Math.round(m.peakFile / MB), 'heap MB': Math.round(m.peakHeap / MB), ...extra });
+  rows.push({
+    workload,
+    items,
+    'items/s': Math.round((items / m.ms) * 1000),
+    'peak RSS MB': Math.round(m.peakRss / MB),
+    'RssAnon MB': Math.round(m.peakAnon / MB),
+    'RssFile MB': Math.round(m.peakFile / MB),
+    'heap MB': Math.round(m.peakHeap / MB),
+    ...extra,
+  });
 };
 
 const stores: Record<string, EventDB> = {};
@@ -62,7 +71,10 @@ for (const format of ['json', 'xml'] as const) {
   const db = await EventDB.open({ path: join(root, `store-${format}`) });
   const imported = await measured(() => db.catalog.importFeed(file));
   if (imported.value.imported !== items) throw new Error(`imported ${imported.value.imported} of ${items}`);
-  row(`${format}: importFeed, durable`, imported, { 'x parse only': Number((parsed.ms / imported.ms).toFixed(2)), 'store MB': Math.round(db.stats().bytesOnDisk / MB) });
+  row(`${format}: importFeed, durable`, imported, {
+    'x parse only': Number((parsed.ms / imported.ms).toFixed(2)),
+    'store MB': Math.round(db.stats().bytesOnDisk / MB),
+  });
   stores[format] = db;
   rmSync(file);
 }
@@ -101,9 +113,11 @@ bench.add('get(id)', () => {
 });
 await bench.run();
 console.log(`\ncatalog reads at ${items.toLocaleString()} products (ms; ${returned.toLocaleString()} items returned in all)`);
-console.table(bench.tasks.map((t) => {
-  const latency = t.result !== undefined && 'latency' in t.result ? t.result.latency : undefined;
-  return { task: t.name, 'mean ms': latency?.mean.toFixed(4), 'p50 ms': latency?.p50.toFixed(4), 'p99 ms': latency?.p99.toFixed(4) };
-}));
+console.table(
+  bench.tasks.map((t) => {
+    const latency = t.result !== undefined && 'latency' in t.result ? t.result.latency : undefined;
+    return { task: t.name, 'mean ms': latency?.mean.toFixed(4), 'p50 ms': latency?.p50.toFixed(4), 'p99 ms': latency?.p99.toFixed(4) };
+  }),
+);
 await db.close();
 rmSync(root, { recursive: true, force: true });

@@ -114,10 +114,16 @@ async function rssChild(file: string): Promise<void> {
   clearInterval(timer);
   rmSync(root, { recursive: true, force: true });
   const mb = (bytes: number): number => Math.round(bytes / 2 ** 20);
-  process.stdout.write(`${JSON.stringify({
-    eventsPerSec: Math.round(result.lines / (result.elapsedMs / 1000)),
-    startRssMB: mb(base.rss), peakRssMB: mb(peak.rss), startAnonMB: mb(base.anon), peakAnonMB: mb(peak.anon), storeMB: mb(bytesOnDisk),
-  })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      eventsPerSec: Math.round(result.lines / (result.elapsedMs / 1000)),
+      startRssMB: mb(base.rss),
+      peakRssMB: mb(peak.rss),
+      startAnonMB: mb(base.anon),
+      peakAnonMB: mb(peak.anon),
+      storeMB: mb(bytesOnDisk),
+    })}\n`,
+  );
 }
 
 const n = Number(values.lines);
@@ -145,8 +151,11 @@ records.length = 0;
 
 const rates = new Map([...ratesOf(fileBench, n), ...ratesOf(memoryBench, n)]);
 const single = rates.get('single thread: read + JSON.parse + ingestBatch')!;
-for (const [workload, rate] of rates) rows.push({ workload, events: n, eventsPerSec: Math.round(rate), ratioToSingleThread: Number((rate / single).toFixed(2)) });
-console.log(`\n${n.toLocaleString('en-US')} NDJSON events, batches of ${BATCH.toLocaleString('en-US')}; ratio to the single-threaded read + parse + ingestBatch of the same file`);
+for (const [workload, rate] of rates)
+  rows.push({ workload, events: n, eventsPerSec: Math.round(rate), ratioToSingleThread: Number((rate / single).toFixed(2)) });
+console.log(
+  `\n${n.toLocaleString('en-US')} NDJSON events, batches of ${BATCH.toLocaleString('en-US')}; ratio to the single-threaded read + parse + ingestBatch of the same file`,
+);
 console.table(rows);
 
 const rssRows: object[] = [];

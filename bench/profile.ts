@@ -98,7 +98,18 @@ export function profileIngest(events: number, projections: boolean): ProfileSumm
   try {
     const child = spawnSync(
       process.execPath,
-      ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--max-old-space-size=8192', '--import', 'tsx', fileURLToPath(import.meta.url), '--child', `--events=${events}`, ...(projections ? [] : ['--core']), `--dir=${dir}`],
+      [
+        '--cpu-prof',
+        `--cpu-prof-dir=${dir}`,
+        '--max-old-space-size=8192',
+        '--import',
+        'tsx',
+        fileURLToPath(import.meta.url),
+        '--child',
+        `--events=${events}`,
+        ...(projections ? [] : ['--core']),
+        `--dir=${dir}`,
+      ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
     );
     if (child.status !== 0) throw new Error(`profile child failed with status ${child.status}`);
@@ -135,7 +146,9 @@ async function child(events: number, projections: boolean, dir: string): Promise
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { child: { type: 'boolean' }, core: { type: 'boolean' }, events: { type: 'string', default: '300000' }, dir: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { child: { type: 'boolean' }, core: { type: 'boolean' }, events: { type: 'string', default: '300000' }, dir: { type: 'string' } },
+  });
   if (values.child === true) await child(Number(values.events), values.core !== true, values.dir!);
   else console.log(JSON.stringify(profileIngest(Number(values.events), values.core !== true), null, 2));
 }

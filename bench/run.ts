@@ -30,7 +30,10 @@ export async function runBenchmarks(config: SuiteConfig, command: string, log: (
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
-  const profile = config.profileEvents > 0 ? (log(`cpu profile of ${config.profileEvents.toLocaleString('en-US')} events`), profileIngest(config.profileEvents, true)) : undefined;
+  const profile =
+    config.profileEvents > 0
+      ? (log(`cpu profile of ${config.profileEvents.toLocaleString('en-US')} events`), profileIngest(config.profileEvents, true))
+      : undefined;
   rec.notes.push(`Load average (1 min) ${load} at the start, ${loadavg()[0]!.toFixed(2)} at the end: above 2 means something else shared the 2 cores.`);
   const results: BenchResults = {
     mode: config.mode,
@@ -55,7 +58,9 @@ function machine(dir: string): Machine {
   sqlite.close();
   let disk = '?';
   try {
-    disk = execFileSync('findmnt', ['-n', '-o', 'FSTYPE,SOURCE', '--target', join(dir, '..')], { encoding: 'utf8' }).trim().replace(/\s+/, ' on ');
+    disk = execFileSync('findmnt', ['-n', '-o', 'FSTYPE,SOURCE', '--target', join(dir, '..')], { encoding: 'utf8' })
+      .trim()
+      .replace(/\s+/, ' on ');
   } catch {
     // findmnt is missing: the disk stays unknown.
   }
@@ -66,7 +71,13 @@ function machine(dir: string): Machine {
     node: process.version,
     os: `${type()} ${release()}`,
     disk,
-    versions: { lmdb: version('lmdb'), msgpackr: version('msgpackr'), 'better-sqlite3': version('better-sqlite3'), SQLite: sqliteVersion, tinybench: version('tinybench') },
+    versions: {
+      lmdb: version('lmdb'),
+      msgpackr: version('msgpackr'),
+      'better-sqlite3': version('better-sqlite3'),
+      SQLite: sqliteVersion,
+      tinybench: version('tinybench'),
+    },
   };
 }
 
@@ -87,15 +98,33 @@ export function targets({ rows, growth, disk: diskPoints }: Pick<BenchResults, '
     out.push(target);
   };
   const full1 = ratio(full, 'raw lmdb');
-  add(`ingestBatch of ${count(full?.n)} events, projections on, vs raw lmdb puts`, '≥ 0.5×', full1, `${full1}×`, full1 >= 0.5,
-    'about ten LMDB writes per event into randomly keyed trees (log, dedupe, indexes, partial states, identifiers, links) against raw\'s one put; both cores are busy');
+  add(
+    `ingestBatch of ${count(full?.n)} events, projections on, vs raw lmdb puts`,
+    '≥ 0.5×',
+    full1,
+    `${full1}×`,
+    full1 >= 0.5,
+    "about ten LMDB writes per event into randomly keyed trees (log, dedupe, indexes, partial states, identifiers, links) against raw's one put; both cores are busy",
+  );
   const full2 = ratio(full, 'sqlite');
-  add(`the same ingest vs the SQLite baseline (events + profiles rows)`, '≥ 2×', full2, `${full2}×`, full2 >= 2,
-    'eventdb validates each event, keeps session, account and event-name indexes, sessions, accounts, identity links and first-seen identifiers; the SQLite baseline does none of these and upserts one profiles row per event');
+  add(
+    `the same ingest vs the SQLite baseline (events + profiles rows)`,
+    '≥ 2×',
+    full2,
+    `${full2}×`,
+    full2 >= 2,
+    'eventdb validates each event, keeps session, account and event-name indexes, sessions, accounts, identity links and first-seen identifiers; the SQLite baseline does none of these and upserts one profiles row per event',
+  );
   const fileRows = rows.filter((r) => r.group === 'file' && /workers[1-9]/.test(r.id));
   const workers = Math.max(...fileRows.map((r) => ratio(r, 'eventdb')));
-  add(`ingestFile of ${count(fileRows[0]?.n)} lines with workers vs parsed on the calling thread`, '≥ 1.5×', workers, `${workers}× (best worker count)`, workers >= 1.5,
-    'the single writer (dedupe, log, indexes, projections) sets the pace; workers take only parsing and validation, and share two cores with it');
+  add(
+    `ingestFile of ${count(fileRows[0]?.n)} lines with workers vs parsed on the calling thread`,
+    '≥ 1.5×',
+    workers,
+    `${workers}× (best worker count)`,
+    workers >= 1.5,
+    'the single writer (dedupe, log, indexes, projections) sets the pace; workers take only parsing and validation, and share two cores with it',
+  );
   const curve = growth.filter((g) => g.engine === 'eventdb');
   const first = curve[0];
   const last = curve[curve.length - 1];
@@ -112,27 +141,57 @@ export function targets({ rows, growth, disk: diskPoints }: Pick<BenchResults, '
       why: 'only `npm run bench -- --growth=10000000` grows a store to 10M events',
     });
   } else {
-    add('cost per event at 10M events stored vs at 100k', '≤ 1.5×', drift, `${drift}× (${slices})`, drift <= 1.5,
-      'more stored partial states are read back and merged as the store grows (first-time identifiers need no read)');
+    add(
+      'cost per event at 10M events stored vs at 100k',
+      '≤ 1.5×',
+      drift,
+      `${drift}× (${slices})`,
+      drift <= 1.5,
+      'more stored partial states are read back and merged as the store grows (first-time identifiers need no read)',
+    );
   }
   const concurrentRow = find((r) => r.group === 'concurrent' && r.id.endsWith('/projections'));
   const concurrent = concurrentRow?.perSec ?? Number.NaN;
-  add(`1,000 callers each awaiting a durable ingest(), ${count(concurrentRow?.n)} events`, '≥ 20,000 events/s', concurrent, `${concurrent.toLocaleString('en-US')} events/s`, concurrent >= 20_000,
-    'callers await each call, so one batch at a time is folded and flushed; the per-event writer cost bounds it');
+  add(
+    `1,000 callers each awaiting a durable ingest(), ${count(concurrentRow?.n)} events`,
+    '≥ 20,000 events/s',
+    concurrent,
+    `${concurrent.toLocaleString('en-US')} events/s`,
+    concurrent >= 20_000,
+    'callers await each call, so one batch at a time is folded and flushed; the per-event writer cost bounds it',
+  );
   const getEvent = find((r) => r.id.endsWith('/getEvent'));
   const vsSqlite = ratio(getEvent, 'sqlite');
   add('getEvent vs SQLite point read (SELECT body by event_id + JSON.parse)', '≥ 2×', vsSqlite, `${vsSqlite}×`, vsSqlite >= 2, '');
   const median = getEvent?.latencyUs?.median ?? Number.NaN;
-  add('getEvent median latency', '< 5 µs', median, `${median} µs`, median < 5,
-    'two random LMDB reads (the dedupe tree for the sequence number, then the log) and a record decode, where the raw baseline does one read by sequence number');
+  add(
+    'getEvent median latency',
+    '< 5 µs',
+    median,
+    `${median} µs`,
+    median < 5,
+    'two random LMDB reads (the dedupe tree for the sequence number, then the log) and a record decode, where the raw baseline does one read by sequence number',
+  );
   const scanRow = find((r) => r.id.endsWith('/events-heavy'));
   const scan = scanRow?.perSec ?? Number.NaN;
-  add(`events() of one profile with ${count(scanRow?.perOp)} events, full scan`, '≥ 1,000,000 events/s', scan, `${scan.toLocaleString('en-US')} events/s`, scan >= 1_000_000,
-    'one random log read and a record decode per event (the index holds no record bodies)');
+  add(
+    `events() of one profile with ${count(scanRow?.perOp)} events, full scan`,
+    '≥ 1,000,000 events/s',
+    scan,
+    `${scan.toLocaleString('en-US')} events/s`,
+    scan >= 1_000_000,
+    'one random log read and a record decode per event (the index holds no record bodies)',
+  );
   const diskPoint = diskPoints.filter((d) => d.engine === 'eventdb').pop();
   const disk = diskPoint?.bytesPerEvent ?? Number.NaN;
-  add(`bytes on disk per event at ${count(diskPoint?.events)} events, every index and projection included`, '≤ 400', disk, `${disk} B`, disk <= 400,
-    'besides the log record: a dedupe entry, three to four index entries, partial states of owner, session and account, identifiers and links, and the free pages LMDB keeps; this run does not break the size down by tree');
+  add(
+    `bytes on disk per event at ${count(diskPoint?.events)} events, every index and projection included`,
+    '≤ 400',
+    disk,
+    `${disk} B`,
+    disk <= 400,
+    'besides the log record: a dedupe entry, three to four index entries, partial states of owner, session and account, identifiers and links, and the free pages LMDB keeps; this run does not break the size down by tree',
+  );
   return out;
 }
 
@@ -158,6 +217,7 @@ if (process.argv[1] === import.meta.filename) {
   const results = JSON.parse(readFileSync(RESULTS, 'utf8')) as BenchResults;
   results.targets = targets(results);
   writeReport(results, join(ROOT, 'docs'), PROSE);
-  for (const t of results.targets) console.log(`${t.notMeasured === true ? 'not measured' : t.met ? 'met' : 'missed'} — ${t.name}: ${t.measured} (aim ${t.aim})`);
+  for (const t of results.targets)
+    console.log(`${t.notMeasured === true ? 'not measured' : t.met ? 'met' : 'missed'} — ${t.name}: ${t.measured} (aim ${t.aim})`);
   console.log('docs/benchmarks.md and its charts regenerated');
 }

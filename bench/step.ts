@@ -61,7 +61,9 @@ try {
   const profile = latencyUs(() => db.getProfile({ profileId: pick().profileId }));
   const sqlProfile = latencyUs(() => sqlite.getProfile(profileKey(pick())));
   const getEvent = latencyUs(() => db.getEvent(pick().eventId));
-  console.log(`  getProfile µs median ${profile.median.toFixed(1)} p99 ${profile.p99.toFixed(1)} (sqlite ${sqlProfile.median.toFixed(1)}); getEvent median ${getEvent.median.toFixed(1)}`);
+  console.log(
+    `  getProfile µs median ${profile.median.toFixed(1)} p99 ${profile.p99.toFixed(1)} (sqlite ${sqlProfile.median.toFixed(1)}); getEvent median ${getEvent.median.toFixed(1)}`,
+  );
   sqlite.close();
   await db.close();
 } finally {

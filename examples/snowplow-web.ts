@@ -9,8 +9,21 @@ const WEB_PAGE_CONTEXT = 'contexts_com_snowplowanalytics_snowplow_web_page_1_0_0
 
 /** Columns copied into `data` when not empty, under camel-cased names. */
 const DATA_COLUMNS = [
-  'event', 'app_id', 'platform', 'page_url', 'page_title', 'page_referrer', 'refr_medium', 'refr_source',
-  'geo_country', 'geo_city', 'geo_timezone', 'br_lang', 'useragent', 'collector_tstamp', 'domain_sessionidx',
+  'event',
+  'app_id',
+  'platform',
+  'page_url',
+  'page_title',
+  'page_referrer',
+  'refr_medium',
+  'refr_source',
+  'geo_country',
+  'geo_city',
+  'geo_timezone',
+  'br_lang',
+  'useragent',
+  'collector_tstamp',
+  'domain_sessionidx',
 ] as const;
 
 type SnowplowRow = Record<string, string>;

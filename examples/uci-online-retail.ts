@@ -83,7 +83,11 @@ function minutesOf(offset: string): number {
 }
 
 async function main(): Promise<void> {
-  const { input, out } = argsOf(process.argv.slice(2), DEFAULT_INPUT, 'the repository keeps its first 2,000 lines: test/fixtures/realdata/online-retail-uci/online-retail-first-2000.csv.gz');
+  const { input, out } = argsOf(
+    process.argv.slice(2),
+    DEFAULT_INPUT,
+    'the repository keeps its first 2,000 lines: test/fixtures/realdata/online-retail-uci/online-retail-first-2000.csv.gz',
+  );
   const output = ndjsonOutput(out);
   const rows = inputStream(input).pipe(parse({ columns: true, skip_empty_lines: true }));
   let count = 0;

@@ -137,7 +137,13 @@ export class EventDB {
     if (resolved.readOnly && !existsSync(join(path, 'data.mdb'))) throw errors.invalidOptions('path', `no store to read at ${path}`);
     const storage = new Storage({ path, mapSizeBytes: resolved.mapSizeBytes, noSync: resolved.inMemory, readOnly: resolved.readOnly });
     const dedupe = new DedupeSet(storage, internal.hashEventId ?? hashEventId);
-    const replay: ReplayOptions = { computed: resolved.computed, placeholders: resolved.placeholderIds, projections: internal.projections ?? true, index: true, dedupe };
+    const replay: ReplayOptions = {
+      computed: resolved.computed,
+      placeholders: resolved.placeholderIds,
+      projections: internal.projections ?? true,
+      index: true,
+      dedupe,
+    };
     let fromFormat1 = false;
     if (!resolved.readOnly) {
       fromFormat1 = storage.upgradeFormat().fromFormat1;
@@ -153,7 +159,11 @@ export class EventDB {
       replayTail(storage, replay, storage.checkpointPosition(), storage.lastSeq());
     }
     const counters = committedCounters(storage);
-    const quarantine = new QuarantineStore(storage.quarantine, resolved.readOnly, resolved.readOnly ? undefined : storage.openTree<number, string>('quarantineKeys'));
+    const quarantine = new QuarantineStore(
+      storage.quarantine,
+      resolved.readOnly,
+      resolved.readOnly ? undefined : storage.openTree<number, string>('quarantineKeys'),
+    );
     const projector = new Projector(storage.derived, resolved.computed, resolved.placeholderIds, counters, internal.projections ?? true);
     const catalogStore = new CatalogStore(storage);
     if (!resolved.readOnly) await upgradeCatalog(storage, catalogStore);
@@ -161,7 +171,12 @@ export class EventDB {
     // An upgraded format-1 store writes the postings it rebuilt from its log at once.
     if (fromFormat1) await writer.checkpoint();
     const follower = resolved.readOnly ? new TailFollower(storage, replay) : undefined;
-    const reads = new ReadModel(storage, resolved.computed, resolved.placeholderIds, follower === undefined ? undefined : (position) => follower.follow(position));
+    const reads = new ReadModel(
+      storage,
+      resolved.computed,
+      resolved.placeholderIds,
+      follower === undefined ? undefined : (position) => follower.follow(position),
+    );
     return new EventDB(resolved, storage, writer, dedupe, counters, quarantine, reads, catalogStore, lock, internal);
   }
 

@@ -38,19 +38,14 @@ export function isEventDBError(err: unknown, code?: EventDBErrorCode): err is Ev
 }
 
 export const errors = {
-  invalidOptions: (path: string, message: string) =>
-    new EventDBError('INVALID_OPTIONS', `options.${path}: ${message}`),
-  invalidQuery: (path: string, message: string) =>
-    new EventDBError('INVALID_QUERY', `query.${path}: ${message}`),
-  invalidArgument: (name: string, message: string) =>
-    new EventDBError('INVALID_ARGUMENT', `${name}: ${message}`),
+  invalidOptions: (path: string, message: string) => new EventDBError('INVALID_OPTIONS', `options.${path}: ${message}`),
+  invalidQuery: (path: string, message: string) => new EventDBError('INVALID_QUERY', `query.${path}: ${message}`),
+  invalidArgument: (name: string, message: string) => new EventDBError('INVALID_ARGUMENT', `${name}: ${message}`),
   closed: () => new EventDBError('CLOSED', 'the database is closed'),
   writeFailed: (cause: unknown) =>
     new EventDBError(
       'WRITE_FAILED',
-      `a write to the store failed; committed data is intact, reopen the database to continue (${String(
-        (cause as Error)?.message ?? cause,
-      )})`,
+      `a write to the store failed; committed data is intact, reopen the database to continue (${String((cause as Error)?.message ?? cause)})`,
       { cause },
     ),
   locked: (path: string, why: string) =>

@@ -75,16 +75,7 @@ export interface ResolvedOptions {
 }
 
 /** Identifiers that SDKs send when they know nobody. */
-export const DEFAULT_PLACEHOLDER_IDS: readonly string[] = Object.freeze([
-  'anonymous',
-  'guest',
-  'null',
-  'undefined',
-  '0',
-  '-1',
-  '[object object]',
-  'nan',
-]);
+export const DEFAULT_PLACEHOLDER_IDS: readonly string[] = Object.freeze(['anonymous', 'guest', 'null', 'undefined', '0', '-1', '[object object]', 'nan']);
 
 export const DEFAULTS = Object.freeze({
   durability: 'durable',
@@ -123,9 +114,10 @@ function resolveCheckpoint(given: Partial<CheckpointPolicy> | undefined): Checkp
   if (given === undefined) return policy;
   if (typeof given !== 'object' || given === null) throw errors.invalidOptions('checkpoint', 'must be an object');
   for (const [name, value] of Object.entries(given)) {
-    if (!Object.hasOwn(policy, name)) throw errors.invalidOptions(`checkpoint.${name}`, `is not a checkpoint setting; known: ${Object.keys(policy).join(', ')}`);
+    if (!Object.hasOwn(policy, name))
+      throw errors.invalidOptions(`checkpoint.${name}`, `is not a checkpoint setting; known: ${Object.keys(policy).join(', ')}`);
     if (value === undefined) continue;
-    if (!Number.isSafeInteger(value) || (value) < 1) throw errors.invalidOptions(`checkpoint.${name}`, 'must be a positive integer');
+    if (!Number.isSafeInteger(value) || value < 1) throw errors.invalidOptions(`checkpoint.${name}`, 'must be a positive integer');
     policy[name as keyof CheckpointPolicy] = value;
   }
   return policy;

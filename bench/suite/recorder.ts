@@ -68,7 +68,9 @@ export class Recorder {
     const ms = result.latency.p50;
     const row: ResultRow = { unit: 'events', ...spec, ms: round(ms, 1), perSec: Math.round((spec.n / ms) * 1000), stored: outcome.stored, ratios: [] };
     this.rows.push(row);
-    this.log(`  ${spec.engine.padEnd(8)} ${spec.workload} (${spec.n.toLocaleString('en-US')}): ${row.perSec.toLocaleString('en-US')} ${row.unit}/s, ${Math.round(ms)} ms`);
+    this.log(
+      `  ${spec.engine.padEnd(8)} ${spec.workload} (${spec.n.toLocaleString('en-US')}): ${row.perSec.toLocaleString('en-US')} ${row.unit}/s, ${Math.round(ms)} ms`,
+    );
     return { row, dir, outcome };
   }
 
@@ -99,7 +101,9 @@ export class Recorder {
       row.perOp = round(options.perOp.mean(), 1);
     }
     this.rows.push(row);
-    this.log(`  ${spec.engine.padEnd(8)} ${spec.workload}: median ${row.latencyUs!.median} µs, ${row.perSec.toLocaleString('en-US')} ${row.rateUnit ?? row.unit}/s`);
+    this.log(
+      `  ${spec.engine.padEnd(8)} ${spec.workload}: median ${row.latencyUs!.median} µs, ${row.perSec.toLocaleString('en-US')} ${row.rateUnit ?? row.unit}/s`,
+    );
     return row;
   }
 

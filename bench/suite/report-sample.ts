@@ -118,7 +118,11 @@ export function sampleResults(): BenchResults {
       { name: 'get by id, p99', aim: '≤ 20 µs', measured: '6.2 µs', met: true },
       { name: 'cost per event at 10M events stored vs at 100k', aim: '≤ 1.5×', measured: 'not measured at 10M (1M run: 1.36×)', met: false, notMeasured: true },
     ],
-    notes: ['load average 1.9 at start, 2.1 at the end', 'quick mode: one run per workload, sizes up to 1M', 'UCI Online Retail full set not found at ../shared/realdata/online-retail-uci/online-retail-all-by-day-concat.csv.gz: skipped (the 2,000-line slice in test/fixtures/realdata/online-retail-uci/online-retail-first-2000.csv.gz is used instead, 2,000 lines).'],
+    notes: [
+      'load average 1.9 at start, 2.1 at the end',
+      'quick mode: one run per workload, sizes up to 1M',
+      'UCI Online Retail full set not found at ../shared/realdata/online-retail-uci/online-retail-all-by-day-concat.csv.gz: skipped (the 2,000-line slice in test/fixtures/realdata/online-retail-uci/online-retail-first-2000.csv.gz is used instead, 2,000 lines).',
+    ],
   };
 }
 

@@ -48,7 +48,11 @@ export function formatRatio(ratio: number): string {
 
 /** A count in short form: 100k, 1M, 2.5M, 10M. */
 export function formatCount(n: number): string {
-  for (const [size, suffix] of [[1e9, 'B'], [1e6, 'M'], [1e3, 'k']] as const) {
+  for (const [size, suffix] of [
+    [1e9, 'B'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ] as const) {
     if (Math.abs(n) >= size) return `${Number((n / size).toPrecision(3))}${suffix}`;
   }
   return String(n);
@@ -82,7 +86,12 @@ function machineSection(results: BenchResults): string {
     ['node', m.node],
     ['os', m.os],
     ['disk', m.disk],
-    ['versions', Object.entries(m.versions).map(([name, version]) => `${name} ${version}`).join(', ')],
+    [
+      'versions',
+      Object.entries(m.versions)
+        .map(([name, version]) => `${name} ${version}`)
+        .join(', '),
+    ],
     ['mode', results.mode],
     ['started', isoUtc(results.startedAt)],
     ['finished', isoUtc(results.finishedAt)],
@@ -211,7 +220,11 @@ function profileSection(results: BenchResults, prose: ReportProse): string | und
   if (profile === undefined) return undefined;
   const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;
   const summary = `Profiled ingest of ${num(profile.events)} events, projections ${profile.projections ? 'on' : 'off'}: ${num(profile.wallMs)} ms wall time.`;
-  const parts = table(['part', 'ms', 'share', 'µs per event'], profile.parts.map((p) => [p.part, num(p.ms), percent(p.share), num(p.usPerEvent, 2)]), 'lrrr');
+  const parts = table(
+    ['part', 'ms', 'share', 'µs per event'],
+    profile.parts.map((p) => [p.part, num(p.ms), percent(p.share), num(p.usPerEvent, 2)]),
+    'lrrr',
+  );
   const functions = table(
     ['function', 'where', 'ms', 'share'],
     profile.topFunctions.map((f) => [`\`${f.name}\``, f.where === '' ? '—' : `\`${f.where}\``, num(f.ms), percent(f.share)]),
@@ -315,7 +328,12 @@ function ratioItems(results: BenchResults): RatioItem[] {
     .filter((row) => row.engine === 'eventdb')
     .map((row) => ({
       label: `${row.workload} (${formatCount(row.n)})`,
-      bars: RATIO_BARS.flatMap(({ engine }) => row.ratios.filter((r) => r.engine === engine).slice(0, 1).map((r) => ({ engine, ratio: r.ratio }))),
+      bars: RATIO_BARS.flatMap(({ engine }) =>
+        row.ratios
+          .filter((r) => r.engine === engine)
+          .slice(0, 1)
+          .map((r) => ({ engine, ratio: r.ratio })),
+      ),
     }))
     .filter((item) => item.bars.length > 0)
     .slice(0, 30);
@@ -356,7 +374,13 @@ export function renderThroughputSvg(results: BenchResults): string {
   ]);
   return svg(y + 44, [
     text(left, 24, 'eventdb throughput as a multiple of each baseline (higher is better)', 'font-size="15" font-weight="600"'),
-    ...legend(left, 50, RATIO_BARS.map(({ engine, name }) => ({ label: name, color: ENGINE_COLORS[engine] })), 140, 2),
+    ...legend(
+      left,
+      50,
+      RATIO_BARS.map(({ engine, name }) => ({ label: name, color: ENGINE_COLORS[engine] })),
+      140,
+      2,
+    ),
     ...grid,
     line(left, y, WIDTH - right, y, 'stroke="#57606a" stroke-width="1"'),
     line(x(1), top - 10, x(1), y, 'stroke="#24292f" stroke-width="1.5" stroke-dasharray="5 3"'),
@@ -405,7 +429,13 @@ export function renderGrowthSvg(results: BenchResults): string {
         ` stroke-width="2" stroke-linejoin="round"${dashArray(dash)}/>`,
       ...(points.length <= 40 ? points.map((p) => `<circle cx="${px(x(p.events))}" cy="${px(y(p.usPerEvent))}" r="2.5" fill="${color}"/>`) : []),
     ]),
-    ...legend(left, bottom + 62, styled.map((s) => ({ label: `${ENGINE_NAMES[s.engine]} — ${s.workload}`, color: s.color, dash: s.dash })), 410, 2),
+    ...legend(
+      left,
+      bottom + 62,
+      styled.map((s) => ({ label: `${ENGINE_NAMES[s.engine]} — ${s.workload}`, color: s.color, dash: s.dash })),
+      410,
+      2,
+    ),
   ];
   return svg(bottom + 62 + Math.ceil(styled.length / 2) * 18, body);
 }

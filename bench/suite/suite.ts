@@ -47,7 +47,6 @@ export async function runSuite(config: SuiteConfig, rec: Recorder): Promise<void
   if (config.growthEvents > 0) await growth(config, rec);
 }
 
-
 /**
  * The default workload at each size: eventdb with and without projections, raw lmdb, and SQLite with and without
  * its profiles table. The largest size's stores are kept for the reads; its slices give the cost as the store grows.
@@ -60,11 +59,47 @@ async function defaultIngest(config: SuiteConfig, rec: Recorder): Promise<ReadSt
     const job: IngestJob = { batchSize: DEFAULT_BATCH, durable: true, sliceSize: largest ? n / 10 : 0 };
     const base = `ingest/${n}/b${DEFAULT_BATCH}/dup0/durable`;
     rec.log(`ingest, ${n.toLocaleString('en-US')} events`);
-    const raw = await rec.job({ id: `${base}/raw`, group: 'ingest', workload: 'putSync(seq, event) of each new event (in-memory Set dedupe), one transactionSync per batch', engine: 'raw lmdb', n }, (dir) => rawLmdbIngest(set, dir, job), { keep: largest });
-    const sqlite = await rec.job({ id: `${base}/sqlite`, group: 'ingest', workload: 'INSERT OR IGNORE into events + upsert of one profiles row per stored event, one transaction per batch', engine: 'sqlite', n }, (dir) => sqliteIngest(set, dir, { ...job, profiles: true }), { keep: largest });
-    const full = await rec.job({ id: `${base}/projections`, group: 'ingest', workload: 'ingestBatch of 10,000, projections on, 2 in flight', engine: 'eventdb', n }, (dir) => eventdbIngest(set, dir, { ...job, projections: true }), { keep: largest });
-    const sqliteCore = await rec.job({ id: `${base}/sqlite-core`, group: 'ingest', workload: 'INSERT OR IGNORE into events only (no profiles upsert), one transaction per batch', engine: 'sqlite', n }, (dir) => sqliteIngest(set, dir, { ...job, profiles: false, sliceSize: 0 }));
-    const core = await rec.job({ id: `${base}/core`, group: 'ingest', workload: 'ingestBatch of 10,000, projections off (core: validate, dedupe, log, indexes)', engine: 'eventdb', n }, (dir) => eventdbIngest(set, dir, { ...job, projections: false, sliceSize: 0 }));
+    const raw = await rec.job(
+      {
+        id: `${base}/raw`,
+        group: 'ingest',
+        workload: 'putSync(seq, event) of each new event (in-memory Set dedupe), one transactionSync per batch',
+        engine: 'raw lmdb',
+        n,
+      },
+      (dir) => rawLmdbIngest(set, dir, job),
+      { keep: largest },
+    );
+    const sqlite = await rec.job(
+      {
+        id: `${base}/sqlite`,
+        group: 'ingest',
+        workload: 'INSERT OR IGNORE into events + upsert of one profiles row per stored event, one transaction per batch',
+        engine: 'sqlite',
+        n,
+      },
+      (dir) => sqliteIngest(set, dir, { ...job, profiles: true }),
+      { keep: largest },
+    );
+    const full = await rec.job(
+      { id: `${base}/projections`, group: 'ingest', workload: 'ingestBatch of 10,000, projections on, 2 in flight', engine: 'eventdb', n },
+      (dir) => eventdbIngest(set, dir, { ...job, projections: true }),
+      { keep: largest },
+    );
+    const sqliteCore = await rec.job(
+      {
+        id: `${base}/sqlite-core`,
+        group: 'ingest',
+        workload: 'INSERT OR IGNORE into events only (no profiles upsert), one transaction per batch',
+        engine: 'sqlite',
+        n,
+      },
+      (dir) => sqliteIngest(set, dir, { ...job, profiles: false, sliceSize: 0 }),
+    );
+    const core = await rec.job(
+      { id: `${base}/core`, group: 'ingest', workload: 'ingestBatch of 10,000, projections off (core: validate, dedupe, log, indexes)', engine: 'eventdb', n },
+      (dir) => eventdbIngest(set, dir, { ...job, projections: false, sliceSize: 0 }),
+    );
     rec.ratio(full.row, raw.row);
     rec.ratio(full.row, sqlite.row);
     rec.ratio(core.row, raw.row);
@@ -85,7 +120,14 @@ async function defaultIngest(config: SuiteConfig, rec: Recorder): Promise<ReadSt
 /** One axis at a time away from the default: batch sizes, duplicates, relaxed durability. */
 async function ingestVariants(config: SuiteConfig, rec: Recorder): Promise<void> {
   const variants: { name: string; id: string; n: number; batchSize: number; durable: boolean; duplicates: number }[] = [
-    ...config.batchSizes.map(({ batchSize, events }) => ({ name: `batches of ${batchSize.toLocaleString('en-US')}`, id: `b${batchSize}/dup0/durable`, n: events, batchSize, durable: true, duplicates: 0 })),
+    ...config.batchSizes.map(({ batchSize, events }) => ({
+      name: `batches of ${batchSize.toLocaleString('en-US')}`,
+      id: `b${batchSize}/dup0/durable`,
+      n: events,
+      batchSize,
+      durable: true,
+      duplicates: 0,
+    })),
     { name: '20% duplicates', id: `b${DEFAULT_BATCH}/dup20/durable`, n: config.variantEvents, batchSize: DEFAULT_BATCH, durable: true, duplicates: 0.2 },
     { name: 'relaxed durability', id: `b${DEFAULT_BATCH}/dup0/relaxed`, n: config.variantEvents, batchSize: DEFAULT_BATCH, durable: false, duplicates: 0 },
   ];
@@ -95,9 +137,21 @@ async function ingestVariants(config: SuiteConfig, rec: Recorder): Promise<void>
     const job: IngestJob = { batchSize: v.batchSize, durable: v.durable };
     const base = `ingest/${v.n}/${v.id}`;
     const syncNote = v.durable ? '' : ' (noSync / synchronous=NORMAL)';
-    const raw = await rec.job({ id: `${base}/raw`, group: 'ingest', workload: `${v.name}: putSync${syncNote}`, engine: 'raw lmdb', n: v.n }, (dir) => rawLmdbIngest(set, dir, job), { runs: config.runs });
-    const sqlite = await rec.job({ id: `${base}/sqlite`, group: 'ingest', workload: `${v.name}: events + profiles${syncNote}`, engine: 'sqlite', n: v.n }, (dir) => sqliteIngest(set, dir, { ...job, profiles: true }), { runs: config.runs });
-    const ours = await rec.job({ id: `${base}/projections`, group: 'ingest', workload: `${v.name}: ingestBatch, projections on`, engine: 'eventdb', n: v.n }, (dir) => eventdbIngest(set, dir, { ...job, projections: true }), { runs: config.runs });
+    const raw = await rec.job(
+      { id: `${base}/raw`, group: 'ingest', workload: `${v.name}: putSync${syncNote}`, engine: 'raw lmdb', n: v.n },
+      (dir) => rawLmdbIngest(set, dir, job),
+      { runs: config.runs },
+    );
+    const sqlite = await rec.job(
+      { id: `${base}/sqlite`, group: 'ingest', workload: `${v.name}: events + profiles${syncNote}`, engine: 'sqlite', n: v.n },
+      (dir) => sqliteIngest(set, dir, { ...job, profiles: true }),
+      { runs: config.runs },
+    );
+    const ours = await rec.job(
+      { id: `${base}/projections`, group: 'ingest', workload: `${v.name}: ingestBatch, projections on`, engine: 'eventdb', n: v.n },
+      (dir) => eventdbIngest(set, dir, { ...job, projections: true }),
+      { runs: config.runs },
+    );
     rec.ratio(ours.row, raw.row);
     rec.ratio(ours.row, sqlite.row);
   }
@@ -108,10 +162,25 @@ async function concurrentIngest(config: SuiteConfig, rec: Recorder): Promise<voi
   const n = config.concurrentEvents;
   rec.log(`concurrent ingest(), ${n.toLocaleString('en-US')} events`);
   const events = new EventSet(n, { seed: 7 }).all;
-  const sqlite = await rec.job({ id: `concurrent/${n}/sqlite`, group: 'concurrent', workload: 'events + profiles upsert, called one event at a time, one transaction per event (synchronous=FULL)', engine: 'sqlite', n }, (dir) => sqliteIngest([events], dir, { batchSize: 1, durable: true, profiles: true }));
+  const sqlite = await rec.job(
+    {
+      id: `concurrent/${n}/sqlite`,
+      group: 'concurrent',
+      workload: 'events + profiles upsert, called one event at a time, one transaction per event (synchronous=FULL)',
+      engine: 'sqlite',
+      n,
+    },
+    (dir) => sqliteIngest([events], dir, { batchSize: 1, durable: true, profiles: true }),
+  );
   for (const projections of [true, false]) {
     const ours = await rec.job(
-      { id: `concurrent/${n}/${projections ? 'projections' : 'core'}`, group: 'concurrent', workload: `ingest() × 1,000 in flight, durable, projections ${projections ? 'on' : 'off'}`, engine: 'eventdb', n },
+      {
+        id: `concurrent/${n}/${projections ? 'projections' : 'core'}`,
+        group: 'concurrent',
+        workload: `ingest() × 1,000 in flight, durable, projections ${projections ? 'on' : 'off'}`,
+        engine: 'eventdb',
+        n,
+      },
       (dir) => eventdbConcurrent(events, dir, { callers: 1000, projections }),
     );
     rec.ratio(ours.row, sqlite.row);
@@ -124,10 +193,18 @@ async function fileIngest(config: SuiteConfig, rec: Recorder): Promise<void> {
   rec.log(`ingestFile, ${n.toLocaleString('en-US')} lines`);
   const file = join(rec.fresh(), 'events.ndjson');
   await writeNdjson(file, new EventSet(n, { seed: 5 }));
-  const bare = await rec.job({ id: `file/${n}/parse`, group: 'file', workload: 'read the file + JSON.parse each line, no store', engine: 'bare', n }, () => bareJsonParse(readFileSync(file, 'utf8').trimEnd().split('\n')));
-  const single = await rec.job({ id: `file/${n}/workers0`, group: 'file', workload: 'ingestFile, parsed on the calling thread (0 workers)', engine: 'eventdb', n }, (dir) => eventdbIngestFile(file, dir, 0));
+  const bare = await rec.job({ id: `file/${n}/parse`, group: 'file', workload: 'read the file + JSON.parse each line, no store', engine: 'bare', n }, () =>
+    bareJsonParse(readFileSync(file, 'utf8').trimEnd().split('\n')),
+  );
+  const single = await rec.job(
+    { id: `file/${n}/workers0`, group: 'file', workload: 'ingestFile, parsed on the calling thread (0 workers)', engine: 'eventdb', n },
+    (dir) => eventdbIngestFile(file, dir, 0),
+  );
   for (const workers of config.workers) {
-    const ours = await rec.job({ id: `file/${n}/workers${workers}`, group: 'file', workload: `ingestFile, ${workers} worker${workers === 1 ? '' : 's'}`, engine: 'eventdb', n }, (dir) => eventdbIngestFile(file, dir, workers));
+    const ours = await rec.job(
+      { id: `file/${n}/workers${workers}`, group: 'file', workload: `ingestFile, ${workers} worker${workers === 1 ? '' : 's'}`, engine: 'eventdb', n },
+      (dir) => eventdbIngestFile(file, dir, workers),
+    );
     rec.ratio(ours.row, single.row);
   }
   rec.ratio(single.row, bare.row);
@@ -150,26 +227,68 @@ async function reads(config: SuiteConfig, rec: Recorder, stores: ReadStores): Pr
   const time = config.readTime;
   const base = `read/${n}`;
 
-  const getEvent = await rec.latency({ id: `${base}/getEvent`, group: 'read', workload: 'getEvent(random eventId)', engine: 'eventdb' }, () => db.getEvent(pick().eventId), { time });
-  const sqlitePoint = await rec.latency({ id: `${base}/getEvent/sqlite`, group: 'read', workload: 'SELECT body WHERE event_id = ? + JSON.parse', engine: 'sqlite' }, () => sqlite.getEvent(pick().eventId), { time });
-  const rawPoint = await rec.latency({ id: `${base}/getEvent/raw`, group: 'read', workload: 'get(random seq) of the log', engine: 'raw lmdb' }, () => raw.get(1 + Math.floor(rnd() * stores.stored)), { time });
+  const getEvent = await rec.latency(
+    { id: `${base}/getEvent`, group: 'read', workload: 'getEvent(random eventId)', engine: 'eventdb' },
+    () => db.getEvent(pick().eventId),
+    { time },
+  );
+  const sqlitePoint = await rec.latency(
+    { id: `${base}/getEvent/sqlite`, group: 'read', workload: 'SELECT body WHERE event_id = ? + JSON.parse', engine: 'sqlite' },
+    () => sqlite.getEvent(pick().eventId),
+    { time },
+  );
+  const rawPoint = await rec.latency(
+    { id: `${base}/getEvent/raw`, group: 'read', workload: 'get(random seq) of the log', engine: 'raw lmdb' },
+    () => raw.get(1 + Math.floor(rnd() * stores.stored)),
+    { time },
+  );
   rec.ratio(getEvent, sqlitePoint);
   rec.ratio(getEvent, rawPoint);
 
-  const profiles = await rec.latency({ id: `${base}/getProfile`, group: 'read', workload: 'getProfile(random profileId): merged partial states', engine: 'eventdb' }, () => db.getProfile({ profileId: pick().profileId }), { time });
-  const sqliteProfile = await rec.latency({ id: `${base}/getProfile/sqlite`, group: 'read', workload: 'SELECT * FROM profiles WHERE profile = ?', engine: 'sqlite' }, () => sqlite.getProfile(profileKey(pick())), { time });
+  const profiles = await rec.latency(
+    { id: `${base}/getProfile`, group: 'read', workload: 'getProfile(random profileId): merged partial states', engine: 'eventdb' },
+    () => db.getProfile({ profileId: pick().profileId }),
+    { time },
+  );
+  const sqliteProfile = await rec.latency(
+    { id: `${base}/getProfile/sqlite`, group: 'read', workload: 'SELECT * FROM profiles WHERE profile = ?', engine: 'sqlite' },
+    () => sqlite.getProfile(profileKey(pick())),
+    { time },
+  );
   rec.ratio(profiles, sqliteProfile);
 
-  const first100 = await streamed(rec, { id: `${base}/events-first100`, group: 'read', workload: 'events({ profileId }) of a random profile, first 100', engine: 'eventdb', unit: 'calls' }, time, () =>
-    db.events({ profileId: pick().profileId, limit: 100 }).toArray().length);
-  const sqliteFirst100 = await streamed(rec, { id: `${base}/events-first100/sqlite`, group: 'read', workload: 'WHERE profile = ? ORDER BY time LIMIT 100, bodies parsed', engine: 'sqlite', unit: 'calls' }, time, () =>
-    sqlite.profileEvents(profileKey(pick()), 100));
+  const first100 = await streamed(
+    rec,
+    { id: `${base}/events-first100`, group: 'read', workload: 'events({ profileId }) of a random profile, first 100', engine: 'eventdb', unit: 'calls' },
+    time,
+    () => db.events({ profileId: pick().profileId, limit: 100 }).toArray().length,
+  );
+  const sqliteFirst100 = await streamed(
+    rec,
+    {
+      id: `${base}/events-first100/sqlite`,
+      group: 'read',
+      workload: 'WHERE profile = ? ORDER BY time LIMIT 100, bodies parsed',
+      engine: 'sqlite',
+      unit: 'calls',
+    },
+    time,
+    () => sqlite.profileEvents(profileKey(pick()), 100),
+  );
   rec.ratio(first100, sqliteFirst100);
   const scanName = `events() of one profile with ${heavy.length.toLocaleString('en-US')} events, full scan`;
-  const scan = await streamed(rec, { id: `${base}/events-heavy`, group: 'read', workload: scanName, engine: 'eventdb', unit: 'scans' }, time * 3, () =>
-    db.events({ profileId: 'heavy-profile' }).toArray().length);
-  const sqliteScan = await streamed(rec, { id: `${base}/events-heavy/sqlite`, group: 'read', workload: 'the same profile, all rows, bodies parsed', engine: 'sqlite', unit: 'scans' }, time * 3, () =>
-    sqlite.profileEvents('p:heavy-profile', Number.MAX_SAFE_INTEGER));
+  const scan = await streamed(
+    rec,
+    { id: `${base}/events-heavy`, group: 'read', workload: scanName, engine: 'eventdb', unit: 'scans' },
+    time * 3,
+    () => db.events({ profileId: 'heavy-profile' }).toArray().length,
+  );
+  const sqliteScan = await streamed(
+    rec,
+    { id: `${base}/events-heavy/sqlite`, group: 'read', workload: 'the same profile, all rows, bodies parsed', engine: 'sqlite', unit: 'scans' },
+    time * 3,
+    () => sqlite.profileEvents('p:heavy-profile', Number.MAX_SAFE_INTEGER),
+  );
   rec.ratio(scan, sqliteScan);
   sqlite.close();
   await raw.close();
@@ -211,13 +330,30 @@ async function catalog(config: SuiteConfig, rec: Recorder): Promise<void> {
     const file = join(rec.fresh(), `feed.${format}`);
     await writeFeed(file, format, n);
     const read = format === 'json' ? readJsonFeed : readXmlFeed;
-    const parsed = await rec.job({ id: `catalog/${n}/${format}/parse`, group: 'catalog', workload: `${format.toUpperCase()} feed: streaming parse only`, engine: 'bare', n, unit: 'items' }, async () => {
-      let items = 0;
-      for await (const batch of read(decodeText(createReadStream(file, { highWaterMark: 256 * 1024 })))) items += batch.length;
-      return { stored: items };
-    });
+    const parsed = await rec.job(
+      {
+        id: `catalog/${n}/${format}/parse`,
+        group: 'catalog',
+        workload: `${format.toUpperCase()} feed: streaming parse only`,
+        engine: 'bare',
+        n,
+        unit: 'items',
+      },
+      async () => {
+        let items = 0;
+        for await (const batch of read(decodeText(createReadStream(file, { highWaterMark: 256 * 1024 })))) items += batch.length;
+        return { stored: items };
+      },
+    );
     const imported = await rec.job(
-      { id: `catalog/${n}/${format}/import`, group: 'catalog', workload: `${format.toUpperCase()} feed: catalog.importFeed, durable`, engine: 'eventdb', n, unit: 'items' },
+      {
+        id: `catalog/${n}/${format}/import`,
+        group: 'catalog',
+        workload: `${format.toUpperCase()} feed: catalog.importFeed, durable`,
+        engine: 'eventdb',
+        n,
+        unit: 'items',
+      },
       async (dir) => {
         const db = await openStore(dir);
         const result = await db.catalog.importFeed(file);
@@ -231,10 +367,19 @@ async function catalog(config: SuiteConfig, rec: Recorder): Promise<void> {
   }
   const db = await openStore(queryStore);
   const rnd = mulberry32(9);
-  await rec.latency({ id: `catalog/${n}/query`, group: 'catalog', workload: 'catalog.query({ category, priceMin, priceMax, limit: 20 })', engine: 'eventdb', unit: 'queries' }, () => {
-    const low = Math.floor(rnd() * 450);
-    return db.catalog.query({ category: CATEGORIES[Math.floor(rnd() * CATEGORIES.length)]!, priceMin: low, priceMax: low + 10 + Math.floor(rnd() * 40), limit: 20 });
-  }, { time: config.readTime });
+  await rec.latency(
+    { id: `catalog/${n}/query`, group: 'catalog', workload: 'catalog.query({ category, priceMin, priceMax, limit: 20 })', engine: 'eventdb', unit: 'queries' },
+    () => {
+      const low = Math.floor(rnd() * 450);
+      return db.catalog.query({
+        category: CATEGORIES[Math.floor(rnd() * CATEGORIES.length)]!,
+        priceMin: low,
+        priceMax: low + 10 + Math.floor(rnd() * 40),
+        limit: 20,
+      });
+    },
+    { time: config.readTime },
+  );
   await db.close();
 }
 
@@ -242,12 +387,21 @@ async function catalog(config: SuiteConfig, rec: Recorder): Promise<void> {
 export function uciInput(config: Pick<SuiteConfig, 'uciLines' | 'uciFullSet'>, full = UCI_FULL): { file: string; lines: number; note: string } {
   const shown = (path: string): string => relative(ROOT, path);
   if (config.uciFullSet && existsSync(full)) {
-    return { file: full, lines: config.uciLines, note: `UCI Online Retail: the first ${formatLines(config.uciLines)} lines of the full set at ${shown(full)}.` };
+    return {
+      file: full,
+      lines: config.uciLines,
+      note: `UCI Online Retail: the first ${formatLines(config.uciLines)} lines of the full set at ${shown(full)}.`,
+    };
   }
   const lines = Math.min(config.uciLines, UCI_SLICE_LINES);
   const slice = `the ${formatLines(UCI_SLICE_LINES)}-line slice in ${shown(UCI_SLICE)}`;
-  if (!config.uciFullSet) return { file: UCI_SLICE, lines, note: `UCI Online Retail: the first ${formatLines(lines)} lines of ${slice} (this mode never reads the full set).` };
-  return { file: UCI_SLICE, lines, note: `UCI Online Retail full set not found at ${shown(full)}: skipped (${slice} is used instead, ${formatLines(lines)} lines).` };
+  if (!config.uciFullSet)
+    return { file: UCI_SLICE, lines, note: `UCI Online Retail: the first ${formatLines(lines)} lines of ${slice} (this mode never reads the full set).` };
+  return {
+    file: UCI_SLICE,
+    lines,
+    note: `UCI Online Retail full set not found at ${shown(full)}: skipped (${slice} is used instead, ${formatLines(lines)} lines).`,
+  };
 }
 
 function formatLines(n: number): string {
@@ -266,9 +420,17 @@ async function realData(config: SuiteConfig, rec: Recorder): Promise<void> {
   const n = events.length;
   rec.log(`UCI Online Retail, ${n.toLocaleString('en-US')} lines`);
   const job: IngestJob = { batchSize: DEFAULT_BATCH, durable: true };
-  const raw = await rec.job({ id: `real/${n}/raw`, group: 'real', workload: 'putSync of each new event, one transactionSync per 10,000', engine: 'raw lmdb', n }, (dir) => rawLmdbIngest([events], dir, job));
-  const sqlite = await rec.job({ id: `real/${n}/sqlite`, group: 'real', workload: 'INSERT OR IGNORE events + profiles upsert, one transaction per 10,000', engine: 'sqlite', n }, (dir) => sqliteIngest([events], dir, { ...job, profiles: true }));
-  const ours = await rec.job({ id: `real/${n}/projections`, group: 'real', workload: 'ingestBatch of 10,000, projections on', engine: 'eventdb', n }, (dir) => eventdbIngest([events], dir, { ...job, projections: true }));
+  const raw = await rec.job(
+    { id: `real/${n}/raw`, group: 'real', workload: 'putSync of each new event, one transactionSync per 10,000', engine: 'raw lmdb', n },
+    (dir) => rawLmdbIngest([events], dir, job),
+  );
+  const sqlite = await rec.job(
+    { id: `real/${n}/sqlite`, group: 'real', workload: 'INSERT OR IGNORE events + profiles upsert, one transaction per 10,000', engine: 'sqlite', n },
+    (dir) => sqliteIngest([events], dir, { ...job, profiles: true }),
+  );
+  const ours = await rec.job({ id: `real/${n}/projections`, group: 'real', workload: 'ingestBatch of 10,000, projections on', engine: 'eventdb', n }, (dir) =>
+    eventdbIngest([events], dir, { ...job, projections: true }),
+  );
   rec.ratio(ours.row, raw.row);
   rec.ratio(ours.row, sqlite.row);
 }
@@ -279,8 +441,12 @@ async function bareCosts(rec: Recorder, events: readonly BenchEvent[]): Promise<
   const lines = events.map((e) => JSON.stringify(e));
   const ids = events.map((e) => e.eventId);
   rec.log('bare costs');
-  await rec.job({ id: `bare/${n}/json-parse`, group: 'bare', workload: 'JSON.parse of each event as an NDJSON line', engine: 'bare', n }, () => bareJsonParse(lines));
-  await rec.job({ id: `bare/${n}/xxhash`, group: 'bare', workload: 'xxhash64 of each eventId into an 8-byte key', engine: 'bare', n, unit: 'hashes' }, () => bareXxhash(ids));
+  await rec.job({ id: `bare/${n}/json-parse`, group: 'bare', workload: 'JSON.parse of each event as an NDJSON line', engine: 'bare', n }, () =>
+    bareJsonParse(lines),
+  );
+  await rec.job({ id: `bare/${n}/xxhash`, group: 'bare', workload: 'xxhash64 of each eventId into an 8-byte key', engine: 'bare', n, unit: 'hashes' }, () =>
+    bareXxhash(ids),
+  );
 }
 
 /** One store of each engine grown to `growthEvents`, timed in twentieths. */
@@ -289,8 +455,15 @@ async function growth(config: SuiteConfig, rec: Recorder): Promise<void> {
   rec.log(`growth to ${n.toLocaleString('en-US')} events`);
   const set = new EventSet(n, { seed: 13 });
   const job: IngestJob = { batchSize: DEFAULT_BATCH, durable: true, sliceSize: n / 20 };
-  const raw = await rec.job({ id: `growth/${n}/raw`, group: 'ingest', workload: `grown to ${formatCount(n)}: putSync per batch`, engine: 'raw lmdb', n }, (dir) => rawLmdbIngest(set, dir, job));
-  const ours = await rec.job({ id: `growth/${n}/projections`, group: 'ingest', workload: `grown to ${formatCount(n)}: ingestBatch, projections on`, engine: 'eventdb', n }, (dir) => eventdbIngest(set, dir, { ...job, projections: true }), { keep: true });
+  const raw = await rec.job(
+    { id: `growth/${n}/raw`, group: 'ingest', workload: `grown to ${formatCount(n)}: putSync per batch`, engine: 'raw lmdb', n },
+    (dir) => rawLmdbIngest(set, dir, job),
+  );
+  const ours = await rec.job(
+    { id: `growth/${n}/projections`, group: 'ingest', workload: `grown to ${formatCount(n)}: ingestBatch, projections on`, engine: 'eventdb', n },
+    (dir) => eventdbIngest(set, dir, { ...job, projections: true }),
+    { keep: true },
+  );
   rec.ratio(ours.row, raw.row);
   rec.growth.length = 0;
   rec.addGrowth('eventdb', 'ingestBatch, projections on', ours.outcome.slices ?? []);

@@ -33,7 +33,11 @@ export function* eventChunks(n: number, options: EventSetOptions = {}): Generato
   const seed = options.seed ?? 42;
   for (let done = 0, k = 0; done < n; done += CHUNK, k++) {
     const size = Math.min(CHUNK, n - done);
-    yield generateEvents(size, { seed: seed + k, startMs: Date.UTC(2024, 0, 1) + done * 20, duplicateFraction: options.duplicateFraction ?? 0 }) as unknown as BenchEvent[];
+    yield generateEvents(size, {
+      seed: seed + k,
+      startMs: Date.UTC(2024, 0, 1) + done * 20,
+      duplicateFraction: options.duplicateFraction ?? 0,
+    }) as unknown as BenchEvent[];
   }
 }
 
@@ -73,7 +77,10 @@ export async function writeNdjson(path: string, events: Iterable<BenchEvent[]>):
   const out = createWriteStream(path);
   for (const chunk of events) {
     for (let i = 0; i < chunk.length; i += 10_000) {
-      const text = `${chunk.slice(i, i + 10_000).map((e) => JSON.stringify(e)).join('\n')}\n`;
+      const text = `${chunk
+        .slice(i, i + 10_000)
+        .map((e) => JSON.stringify(e))
+        .join('\n')}\n`;
       if (!out.write(text)) await once(out, 'drain');
     }
   }

@@ -80,7 +80,7 @@ function* matches(store: CatalogStore, plan: QueryPlan): Generator<Buffer> {
   for (;;) {
     let best = -1;
     heads.forEach((head, i) => {
-      if (!head.done && (best < 0 || Buffer.compare(head.value, (heads[best]!.value as Buffer)) < 0)) best = i;
+      if (!head.done && (best < 0 || Buffer.compare(head.value, heads[best]!.value as Buffer) < 0)) best = i;
     });
     if (best < 0) return;
     yield heads[best]!.value as Buffer;

@@ -58,7 +58,8 @@ export class CatalogRebuild {
         if (stored === undefined) {
           indexMissing = true;
           note(`catalog index key ${key.toString('hex')} of ${state.id} is missing`, () => store.putIndexKey(key, value));
-        } else if (!stored.equals(value)) note(`catalog index key ${key.toString('hex')} of ${state.id} holds another value`, () => store.putIndexKey(key, value));
+        } else if (!stored.equals(value))
+          note(`catalog index key ${key.toString('hex')} of ${state.id} holds another value`, () => store.putIndexKey(key, value));
       }
       for (const key of countKeysOf(view)) counts.set(key, (counts.get(key) ?? 0) + 1);
     }

@@ -96,7 +96,10 @@ export class ImportRun {
     const validation = validateFeedItem(item.fields);
     if (this.options.replace && validation.id !== undefined) this.ctx.store.mark(validation.id);
     if (validation.ok) this.batch.push(feedItemRecord(validation.id, validation.data, this.time));
-    else this.result.rejected.push(validation.id === undefined ? { index: item.index, errors: validation.errors } : { index: item.index, id: validation.id, errors: validation.errors });
+    else
+      this.result.rejected.push(
+        validation.id === undefined ? { index: item.index, errors: validation.errors } : { index: item.index, id: validation.id, errors: validation.errors },
+      );
   }
 
   /** Waits for the write in flight (backpressure), then starts writing the current batch. */

@@ -96,6 +96,7 @@ function timeOf(timestamp: unknown): number | undefined {
   if (timestamp === undefined) return undefined;
   if (typeof timestamp === 'number' && Number.isSafeInteger(timestamp)) return timestamp;
   const parsed = typeof timestamp === 'string' ? parseTimestamp(timestamp) : 'is not an ISO-8601 string or epoch ms';
-  if (typeof parsed === 'string') throw errors.invalidArgument('options.timestamp', `${typeof timestamp === 'string' ? timestamp : inspect(timestamp)} ${parsed}`);
+  if (typeof parsed === 'string')
+    throw errors.invalidArgument('options.timestamp', `${typeof timestamp === 'string' ? timestamp : inspect(timestamp)} ${parsed}`);
   return parsed;
 }

@@ -79,7 +79,8 @@ function highBound(priceMin: number | undefined, priceMax: number | undefined): 
 
 function availabilityOf(value: string): string {
   const normalized = normalizeField('availability', value, 'availability');
-  if (isIssue(normalized) || !('value' in normalized)) throw errors.invalidQuery('availability', `"${value}" is not one of in_stock, out_of_stock, preorder, backorder`);
+  if (isIssue(normalized) || !('value' in normalized))
+    throw errors.invalidQuery('availability', `"${value}" is not one of in_stock, out_of_stock, preorder, backorder`);
   return normalized.value as string;
 }
 

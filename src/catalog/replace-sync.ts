@@ -31,7 +31,11 @@ export async function removeAbsent(ctx: ImportContext, run: ImportRun, sizeBefor
     let from: Buffer = Buffer.alloc(0);
     for (;;) {
       const { ids, next } = absentIds(ctx.store, prefix, from, run.options.batchSize);
-      if (ids.length > 0) await run.write(ids.map((id) => removalRecord(id, run.time)), 'removed');
+      if (ids.length > 0)
+        await run.write(
+          ids.map((id) => removalRecord(id, run.time)),
+          'removed',
+        );
       if (next === undefined) break;
       from = next;
     }

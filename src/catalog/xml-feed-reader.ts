@@ -67,7 +67,8 @@ class XmlFeed {
     }
     if (!this.sawRoot) {
       this.sawRoot = true;
-      if (tag.local !== 'catalog') this.fail(`the root element is <${tag.name}>; a feed is <catalog><products><product>…`, this.parser.line, this.parser.column);
+      if (tag.local !== 'catalog')
+        this.fail(`the root element is <${tag.name}>; a feed is <catalog><products><product>…`, this.parser.line, this.parser.column);
     }
     if (this.path.length === 2 && this.path[1] === 'products' && tag.local === 'product') this.product = new ProductBuilder();
     else this.path.push(tag.local);

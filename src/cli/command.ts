@@ -56,7 +56,10 @@ export const EXIT = Object.freeze({
 
 /** A failure printed as one sentence, with its own exit code. */
 export class CommandFailure extends Error {
-  constructor(message: string, readonly exitCode: number = EXIT.failure) {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.failure,
+  ) {
     super(message);
     this.name = 'CommandFailure';
   }

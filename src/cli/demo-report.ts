@@ -28,7 +28,13 @@ export interface DemoReport {
   ingest: IngestTally;
   stats: Stats;
   quarantined: number;
-  example: { profileId: string | undefined; profile: Profile | undefined; events: StoredRecord[]; event: StoredRecord | undefined; product: ProductEntry | undefined };
+  example: {
+    profileId: string | undefined;
+    profile: Profile | undefined;
+    events: StoredRecord[];
+    event: StoredRecord | undefined;
+    product: ProductEntry | undefined;
+  };
 }
 
 /** Prints the report to stdout: one JSON object with `json`, readable sections otherwise. */
@@ -131,7 +137,9 @@ function exampleSection({ example }: DemoReport): string {
     parts.push(indent(table(['timestamp', 'eventName', 'sessionId', 'eventId'], rows)));
   }
   if (example.profile !== undefined) {
-    parts.push(`\ndb.getProfile({ profileId: '${example.profileId}' }) — the unified profile:\n${indent(JSON.stringify(profileSummary(example.profile), null, 2))}`);
+    parts.push(
+      `\ndb.getProfile({ profileId: '${example.profileId}' }) — the unified profile:\n${indent(JSON.stringify(profileSummary(example.profile), null, 2))}`,
+    );
   }
   if (example.event !== undefined) {
     parts.push(`\ndb.getEvent('${example.event.eventId}'):\n${indent(JSON.stringify(example.event, null, 2))}`);
@@ -145,6 +153,8 @@ function exampleSection({ example }: DemoReport): string {
 /** The profile with its longest lists cut, so it reads on one screen. */
 function profileSummary(profile: Profile): Record<string, unknown> {
   const { eventCounts, attributes, ...rest } = profile;
-  const topNames = Object.entries(eventCounts).sort((a, b) => b[1] - a[1]).slice(0, 5);
+  const topNames = Object.entries(eventCounts)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5);
   return { ...rest, eventCounts: Object.fromEntries(topNames), attributes: Object.keys(attributes).length };
 }

@@ -13,9 +13,26 @@ export function mulberry32(seed: number): () => number {
 }
 
 export const EVENT_NAMES = [
-  'page_view', 'add_to_cart', 'remove_from_cart', 'purchase', 'checkout_started',
-  'checkout_completed', 'product_viewed', 'search', 'login', 'logout', 'signup', 'session_start',
-  'session_end', 'click', 'scroll', 'form_submit', 'wishlist_add', 'coupon_applied', 'video_play', 'share',
+  'page_view',
+  'add_to_cart',
+  'remove_from_cart',
+  'purchase',
+  'checkout_started',
+  'checkout_completed',
+  'product_viewed',
+  'search',
+  'login',
+  'logout',
+  'signup',
+  'session_start',
+  'session_end',
+  'click',
+  'scroll',
+  'form_submit',
+  'wishlist_add',
+  'coupon_applied',
+  'video_play',
+  'share',
 ] as const;
 
 const HEX = '0123456789abcdef';

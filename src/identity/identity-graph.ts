@@ -54,10 +54,7 @@ export function identityOfProfile(reader: IdentityReader, profileId: string): Un
 }
 
 /** Resolves a lookup key: `{ userId }`, `{ profileId }`, or any identifier (a userId first, then a profileId). */
-export function resolveIdentity(
-  reader: IdentityReader,
-  target: string | { userId?: string; profileId?: string },
-): UnifiedIdentity | undefined {
+export function resolveIdentity(reader: IdentityReader, target: string | { userId?: string; profileId?: string }): UnifiedIdentity | undefined {
   if (typeof target !== 'string') {
     if (target.userId !== undefined) return reader.hasUser(target.userId) ? identityOfUser(reader, target.userId) : undefined;
     if (target.profileId !== undefined) return reader.hasProfile(target.profileId) ? identityOfProfile(reader, target.profileId) : undefined;

@@ -69,7 +69,10 @@ export function summarize(results: readonly IngestResult[]): BatchResult {
   results.forEach((result, index) => {
     if (result.status === 'accepted') batch.accepted++;
     else if (result.status === 'duplicate') batch.duplicates++;
-    else batch.rejected.push(result.eventId === undefined ? { index, errors: result.errors ?? [] } : { index, eventId: result.eventId, errors: result.errors ?? [] });
+    else
+      batch.rejected.push(
+        result.eventId === undefined ? { index, errors: result.errors ?? [] } : { index, eventId: result.eventId, errors: result.errors ?? [] },
+      );
     if (result.conflict) batch.conflicts.push({ index, eventId: result.eventId ?? '' });
     if (result.warnings !== undefined) batch.warnings.push({ index, warnings: result.warnings });
   });

@@ -42,7 +42,8 @@ export function compileComputed(declared: Record<string, ComputedAttribute> | un
     if (!OPS.includes(def.op)) throw errors.invalidOptions(`${at}.op`, `must be one of ${OPS.join(', ')}`);
     if (typeof def.eventName !== 'string' || def.eventName === '') throw errors.invalidOptions(`${at}.eventName`, 'must be a non-empty string');
     if (def.field === undefined && def.op !== 'count') throw errors.invalidOptions(`${at}.field`, `is required for ${def.op}`);
-    if (def.field !== undefined && (typeof def.field !== 'string' || def.field === '')) throw errors.invalidOptions(`${at}.field`, 'must be a dotted path inside data');
+    if (def.field !== undefined && (typeof def.field !== 'string' || def.field === ''))
+      throw errors.invalidOptions(`${at}.field`, 'must be a dotted path inside data');
     return { name, op: def.op, eventName: def.eventName, path: def.field === undefined ? [] : def.field.split('.') };
   });
 }

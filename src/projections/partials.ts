@@ -137,7 +137,14 @@ export function mergeIdentifiers(a: IdentifierPartial, b: IdentifierPartial, com
 }
 
 export function mergeSessions(a: SessionPartial, b: SessionPartial): SessionPartial {
-  const out: SessionPartial = { first: a.first, last: a.last, count: a.count, pages: unionSorted(a.pages, b.pages), owners: unionSorted(a.owners, b.owners), firstEvent: a.firstEvent };
+  const out: SessionPartial = {
+    first: a.first,
+    last: a.last,
+    count: a.count,
+    pages: unionSorted(a.pages, b.pages),
+    owners: unionSorted(a.owners, b.owners),
+    firstEvent: a.firstEvent,
+  };
   mergeActivity(out, b);
   const x = a.firstEvent;
   const y = b.firstEvent;

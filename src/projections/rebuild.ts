@@ -58,7 +58,8 @@ export function compareProjections(storage: DerivedStore, rebuilt: ProjectionReb
       continue;
     }
     seenPartials.add(text);
-    if (canonicalJson(want.value) !== canonicalJson(value)) note('projection', `partial ${JSON.stringify(key)} differs from the log`, () => storage.putPartial(want.key, want.value));
+    if (canonicalJson(want.value) !== canonicalJson(value))
+      note('projection', `partial ${JSON.stringify(key)} differs from the log`, () => storage.putPartial(want.key, want.value));
   }
   for (const [text, want] of expected.partials) {
     if (!seenPartials.has(text)) note('projection', `partial ${JSON.stringify(want.key)} is missing`, () => storage.putPartial(want.key, want.value));

@@ -133,8 +133,7 @@ export function verifyStore(input: VerifyInput): VerifyResult {
   rebuilt.finish();
   compareProjections(storage.derived, rebuilt, counters, note);
   if (catalogStore !== undefined) catalog.compare(catalogStore, (message, fix) => note('catalog', message, fix));
-  const rewrite =
-    input.repair === true && derivedDiffers ? () => rewriteDerived(storage, rebuilt, expectedPostings, dedupePlan, lastSeq) : undefined;
+  const rewrite = input.repair === true && derivedDiffers ? () => rewriteDerived(storage, rebuilt, expectedPostings, dedupePlan, lastSeq) : undefined;
   return { report, fixes: [...removals, ...writes], counters, rewrite };
 }
 
@@ -181,7 +180,9 @@ function comparePostings(stored: Map<string, string[]>, expected: Map<string, st
     const have = stored.get(text) ?? [];
     want.sort();
     if (have.length !== want.length || have.some((entry, i) => entry !== want[i])) {
-      note(`index entries of ${describe(text)}: ${have.length} stored, the log implies ${want.length}${have.length === want.length ? ' (different events)' : ''}`);
+      note(
+        `index entries of ${describe(text)}: ${have.length} stored, the log implies ${want.length}${have.length === want.length ? ' (different events)' : ''}`,
+      );
     }
   }
   for (const [text, have] of stored) if (!expected.has(text)) note(`index entries of ${describe(text)}: ${have.length} stored, the log implies none`);

@@ -13,9 +13,7 @@ import { checkIdentifier, isPlainObject } from './validate.js';
 export type FeedItemData = { [field in CatalogField]?: JsonValue } & { extra?: JsonObject };
 
 /** The outcome of validating one feed item; `id` is given whenever it could be read. */
-export type FeedItemValidation =
-  | { ok: true; id: string; data: FeedItemData }
-  | { ok: false; id?: string; errors: Issue[] };
+export type FeedItemValidation = { ok: true; id: string; data: FeedItemData } | { ok: false; id?: string; errors: Issue[] };
 
 /** A payload's `data` split into catalog fields and extra keys; `null` clears a field or key. */
 export interface PayloadChanges {
@@ -63,9 +61,7 @@ function readId(raw: unknown, errors: Issue[]): string | undefined {
 }
 
 function missing(name: string, raw: unknown): Issue {
-  return raw === undefined || raw === null
-    ? issue('MISSING_FIELD', name, `${name} is required`)
-    : issue('EMPTY_VALUE', name, `${name} must not be empty`);
+  return raw === undefined || raw === null ? issue('MISSING_FIELD', name, `${name} is required`) : issue('EMPTY_VALUE', name, `${name} must not be empty`);
 }
 
 /** Unknown fields, in sorted key order: a feed item's data is built in one order whatever the feed's, so its JSON text identifies its content. */

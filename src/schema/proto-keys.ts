@@ -25,7 +25,12 @@ function mapKeys(value: unknown, map: (key: string) => string): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
-    Object.defineProperty(out, map(key), { value: mapKeys((value as Record<string, unknown>)[key], map), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, map(key), {
+      value: mapKeys((value as Record<string, unknown>)[key], map),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

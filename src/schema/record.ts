@@ -90,6 +90,4 @@ export interface NormalizedRecord {
 }
 
 /** The outcome of validating one input. */
-export type Validation =
-  | { ok: true; record: NormalizedRecord; warnings: Issue[] }
-  | { ok: false; errors: Issue[] };
+export type Validation = { ok: true; record: NormalizedRecord; warnings: Issue[] } | { ok: false; errors: Issue[] };

@@ -1,7 +1,6 @@
 // Parses ISO-8601 date-times with a zone into epoch ms, rejecting impossible calendar dates.
 
-const ISO_DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))$/;
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))$/;
 const NO_ZONE = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?$/;
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -67,9 +66,7 @@ function parseCommonForm(text: string): number | undefined {
 function parseAnyForm(text: string): number | string {
   const m = ISO_DATE_TIME.exec(text);
   if (m === null) {
-    return NO_ZONE.test(text)
-      ? 'has no zone: add Z or an offset such as +02:00'
-      : 'is not an ISO-8601 date-time such as 2026-01-31T10:00:00Z';
+    return NO_ZONE.test(text) ? 'has no zone: add Z or an offset such as +02:00' : 'is not an ISO-8601 date-time such as 2026-01-31T10:00:00Z';
   }
   const year = Number(m[1]);
   const month = Number(m[2]);

@@ -153,14 +153,7 @@ function readJsonObject(value: unknown, path: string, errors: Issue[], limits: L
   return escapeKeys(json);
 }
 
-function readUpdate(
-  value: unknown,
-  path: 'attributes' | 'accountAttributes',
-  record: NormalizedRecord,
-  errors: Issue[],
-  limits: Limits,
-  sized: Size,
-): void {
+function readUpdate(value: unknown, path: 'attributes' | 'accountAttributes', record: NormalizedRecord, errors: Issue[], limits: Limits, sized: Size): void {
   if (value === undefined) return;
   const update = validateAttributeUpdate(value, path, errors, limits, sized);
   if (update !== undefined) record[path] = update;
@@ -221,9 +214,7 @@ function placeholderWarnings(record: NormalizedRecord, ctx: ValidationContext): 
   for (const name of ['profileId', 'userId'] as const) {
     const value = record[name];
     if (value !== undefined && isPlaceholder(value, ctx.placeholders)) {
-      (warnings ??= []).push(
-        issue('PLACEHOLDER_IDENTIFIER', name, `${name} "${value}" is a placeholder: the event is stored but identifies nobody`),
-      );
+      (warnings ??= []).push(issue('PLACEHOLDER_IDENTIFIER', name, `${name} "${value}" is a placeholder: the event is stored but identifies nobody`));
     }
   }
   return warnings ?? NO_WARNINGS;

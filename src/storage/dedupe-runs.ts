@@ -49,7 +49,8 @@ export class DedupeRuns {
   /** Reads every run's filter (at open, and when a read-only handle sees new runs). */
   load(): void {
     const runs: Run[] = [];
-    for (const { key, value } of this.filters.getRange()) runs.push({ position: key, filter: BloomFilter.fromBuffer(value.subarray(4)), count: value.readUInt32BE(0) });
+    for (const { key, value } of this.filters.getRange())
+      runs.push({ position: key, filter: BloomFilter.fromBuffer(value.subarray(4)), count: value.readUInt32BE(0) });
     this.runs = runs.reverse();
   }
 

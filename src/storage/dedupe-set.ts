@@ -170,7 +170,8 @@ export class DedupeSet {
   writeCheckpoint(position: number): void {
     const entries: DedupeEntry[] = [];
     for (const head of this.tail.values()) {
-      for (let entry: TailEntry | undefined = head; entry !== undefined; entry = entry.next) if (!entry.collided) entries.push({ hash: entry.hash, seq: entry.seq });
+      for (let entry: TailEntry | undefined = head; entry !== undefined; entry = entry.next)
+        if (!entry.collided) entries.push({ hash: entry.hash, seq: entry.seq });
     }
     this.storage.dedupeRuns.write(position, entries);
     this.checkpointing = { position, entries: this.tail };
@@ -193,7 +194,8 @@ export class DedupeSet {
   get entryCount(): number {
     let count = this.storage.dedupeRuns.size;
     for (const entries of [this.tail, this.checkpointing?.entries]) {
-      for (const head of entries?.values() ?? []) for (let entry: TailEntry | undefined = head; entry !== undefined; entry = entry.next) if (!entry.collided) count++;
+      for (const head of entries?.values() ?? [])
+        for (let entry: TailEntry | undefined = head; entry !== undefined; entry = entry.next) if (!entry.collided) count++;
     }
     return count;
   }

@@ -188,7 +188,9 @@ export class DerivedStore implements ProjectionStore {
     const asText = (function* () {
       for (const [userId, profileId] of stored) yield { key: `${userId}${MEMBER_SEPARATOR}${profileId}`, value: 1 };
     })();
-    for (const [key] of merged(this.memberOverlay, asText, (k) => (this.members.get(k.split(MEMBER_SEPARATOR) as [string, string]) === undefined ? undefined : 1))) {
+    for (const [key] of merged(this.memberOverlay, asText, (k) =>
+      this.members.get(k.split(MEMBER_SEPARATOR) as [string, string]) === undefined ? undefined : 1,
+    )) {
       yield key.split(MEMBER_SEPARATOR) as [string, string];
     }
   }
@@ -266,7 +268,11 @@ function orStored(value: unknown, stored: () => unknown): unknown {
 }
 
 /** LMDB entries with the overlay's committed values on top, then the overlay's keys LMDB lacks. */
-function* merged(overlay: VersionedOverlay, stored: Iterable<{ key: string; value: unknown }>, storedValue: (key: string) => unknown): Generator<[string, unknown]> {
+function* merged(
+  overlay: VersionedOverlay,
+  stored: Iterable<{ key: string; value: unknown }>,
+  storedValue: (key: string) => unknown,
+): Generator<[string, unknown]> {
   for (const { key, value } of stored) {
     const over = overlay.visible(key, Number.POSITIVE_INFINITY);
     if (over === REMOVED) continue;

@@ -92,7 +92,16 @@ function lowerBound(count: number, timeAt: (i: number) => number, time: number):
 }
 
 /** The pairs of a sorted run with from ≤ time ≤ to, as index keys, in the requested direction. */
-function* runCursor(kind: number, value: string, count: number, timeAt: (i: number) => number, seqAt: (i: number) => number, from: number, to: number, reverse: boolean): Generator<IndexKey> {
+function* runCursor(
+  kind: number,
+  value: string,
+  count: number,
+  timeAt: (i: number) => number,
+  seqAt: (i: number) => number,
+  from: number,
+  to: number,
+  reverse: boolean,
+): Generator<IndexKey> {
   const start = lowerBound(count, timeAt, from);
   const end = lowerBound(count, timeAt, to + 1);
   if (reverse) for (let i = end - 1; i >= start; i--) yield [0, kind, value, timeAt(i), seqAt(i)];
@@ -140,7 +149,18 @@ export class EventIndex {
     const end = Buffer.concat([prefix.subarray(0, prefix.length - 1), Buffer.from([1])]);
     for (const { value: chunk } of this.chunks.getRange({ start: prefix, end })) {
       const count = chunk.length / POSTING_BYTES;
-      out.push(runCursor(kind, value, count, (i) => chunkTime(chunk, i), (i) => chunkSeq(chunk, i), from, to, reverse));
+      out.push(
+        runCursor(
+          kind,
+          value,
+          count,
+          (i) => chunkTime(chunk, i),
+          (i) => chunkSeq(chunk, i),
+          from,
+          to,
+          reverse,
+        ),
+      );
     }
     const text = overlayKey(kind, value);
     const layers = [this.current.get(text)];
@@ -148,7 +168,18 @@ export class EventIndex {
     for (const posting of layers) {
       if (posting === undefined) continue;
       const { times, seqs } = sortedPairs(posting, position);
-      out.push(runCursor(kind, value, times.length, (i) => times[i]!, (i) => seqs[i]!, from, to, reverse));
+      out.push(
+        runCursor(
+          kind,
+          value,
+          times.length,
+          (i) => times[i]!,
+          (i) => seqs[i]!,
+          from,
+          to,
+          reverse,
+        ),
+      );
     }
     return out;
   }

@@ -22,7 +22,6 @@ export interface StorageOptions {
   readOnly?: boolean;
 }
 
-
 /** The on-disk format: 2 keeps projections in memory between checkpoints; 1 wrote them with every batch. */
 const STORE_FORMAT = 2;
 const FORMAT_KEY = 'format';

@@ -22,11 +22,24 @@ describe('benchmark suite (tiny inputs, untimed)', () => {
     const groups = new Set(results.rows.map((row) => row.group));
     expect([...groups].sort()).toEqual(['bare', 'catalog', 'concurrent', 'file', 'ingest', 'read', 'real']);
     const ids = results.rows.map((row) => row.id);
-    for (const suffix of ['/b1/dup0/durable/projections', '/b100/dup0/durable/projections', '/dup20/durable/projections', '/dup0/relaxed/projections', '/b10000/dup0/durable/core']) {
-      expect(ids.some((id) => id.endsWith(suffix)), suffix).toBe(true);
+    for (const suffix of [
+      '/b1/dup0/durable/projections',
+      '/b100/dup0/durable/projections',
+      '/dup20/durable/projections',
+      '/dup0/relaxed/projections',
+      '/b10000/dup0/durable/core',
+    ]) {
+      expect(
+        ids.some((id) => id.endsWith(suffix)),
+        suffix,
+      ).toBe(true);
     }
     for (const workers of CONFIGS.tiny.workers) expect(ids.some((id) => id.endsWith(`/workers${workers}`))).toBe(true);
-    for (const read of ['/getEvent', '/getProfile', '/events-first100', '/events-heavy', '/query']) expect(ids.some((id) => id.endsWith(read)), read).toBe(true);
+    for (const read of ['/getEvent', '/getProfile', '/events-first100', '/events-heavy', '/query'])
+      expect(
+        ids.some((id) => id.endsWith(read)),
+        read,
+      ).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
   });
 
@@ -82,7 +95,9 @@ describe('benchmark suite (tiny inputs, untimed)', () => {
     const input = uciInput({ uciFullSet: true, uciLines: 541_909 }, join(tmpdir(), 'no-such-dir', 'online-retail.csv.gz'));
     expect(input.file).toBe(UCI_SLICE);
     expect(input.lines).toBe(2_000);
-    expect(input.note).toMatch(/full set not found at .*no-such-dir.*: skipped \(the 2,000-line slice in test\/fixtures\/realdata\/online-retail-uci\/.* is used instead/);
+    expect(input.note).toMatch(
+      /full set not found at .*no-such-dir.*: skipped \(the 2,000-line slice in test\/fixtures\/realdata\/online-retail-uci\/.* is used instead/,
+    );
   });
 
   it('labels streamed reads as calls or scans of so many events, and the rate as events', () => {

@@ -127,17 +127,18 @@ describe('catalog determinism', () => {
   // `it.fails` passes while the bug is there; make these `it` once it is fixed.
   it.fails('an identical feed item re-imported later, then an older payload: same catalog as in time order', async () => {
     const ops = (minutes: number[]): Op[] =>
-      minutes.map((m): Op => (m === 2 ? { kind: 'payload', record: { productId: 'p0', timestamp: at(2), data: { brand: 'Payload' } } } : { kind: 'feed', id: 'p0', timestamp: at(m), fields: { category: 'c1' } }));
+      minutes.map((m): Op =>
+        m === 2
+          ? { kind: 'payload', record: { productId: 'p0', timestamp: at(2), data: { brand: 'Payload' } } }
+          : { kind: 'feed', id: 'p0', timestamp: at(m), fields: { category: 'c1' } },
+      );
     expect(await playInBatches(ops([1, 3, 2]), 1)).toEqual(await playInBatches(ops([1, 2, 3]), 1));
   });
 
   it.fails(`identical feed items re-imported later and payloads A, B, A give the same catalog in any order and batching (seed ${FC_SEED})`, async () => {
     console.log(`catalog re-assertion seed ${FC_SEED} (set CATALOG_FC_SEED to replay)`);
     const minute = fc.integer({ min: 0, max: 8 });
-    const FEED_CONTENTS = [
-      { category: 'c1', brand: 'F' },
-      { category: 'c2' },
-    ];
+    const FEED_CONTENTS = [{ category: 'c1', brand: 'F' }, { category: 'c2' }];
     const PAYLOAD_CONTENTS = [{ price: 1, brand: 'A' }, { price: '3 USD' }, { brand: null, title: 't1' }];
     const op: fc.Arbitrary<Op> = fc.oneof(
       fc
@@ -158,10 +159,15 @@ describe('catalog determinism', () => {
     const timeOf = (o: Op): string => (o.kind === 'feed' ? o.timestamp : (o.record['timestamp'] as string));
     await fc.assert(
       fc.asyncProperty(
-        withRepeats.chain((ops) => fc.tuple(fc.constant(ops), fc.shuffledSubarray(ops, { minLength: ops.length, maxLength: ops.length }), fc.integer({ min: 1, max: 4 }))),
+        withRepeats.chain((ops) =>
+          fc.tuple(fc.constant(ops), fc.shuffledSubarray(ops, { minLength: ops.length, maxLength: ops.length }), fc.integer({ min: 1, max: 4 })),
+        ),
         async ([ops, shuffled, batchSize]) => {
           // The reference: in time order (stable, so equal times keep their generated order), one call each.
-          const reference = await playInBatches([...ops].sort((a, b) => timeOf(a).localeCompare(timeOf(b))), 1);
+          const reference = await playInBatches(
+            [...ops].sort((a, b) => timeOf(a).localeCompare(timeOf(b))),
+            1,
+          );
           expect(await playInBatches(shuffled, batchSize)).toEqual(reference);
         },
       ),
@@ -177,5 +183,7 @@ function at(minute: number): string {
 /** The same op, identical content, `minutes` later. */
 function laterCopy(op: Op, minutes: number): Op {
   const later = (iso: string): string => new Date(Date.parse(iso) + minutes * 60_000).toISOString();
-  return op.kind === 'feed' ? { ...op, timestamp: later(op.timestamp) } : { kind: 'payload', record: { ...op.record, timestamp: later(op.record['timestamp'] as string) } };
+  return op.kind === 'feed'
+    ? { ...op, timestamp: later(op.timestamp) }
+    : { kind: 'payload', record: { ...op.record, timestamp: later(op.record['timestamp'] as string) } };
 }

@@ -48,7 +48,11 @@ function oracle(rows: Row[], q: CatalogQuery): string[] {
     .filter((r) => (q.includeIncomplete === true || r.complete) && (q.category === undefined || r.category === q.category))
     .filter((r) => (q.brand === undefined || r.brand === q.brand) && (q.tag === undefined || r.tags.includes(q.tag)))
     .filter((r) => q.availability === undefined || r.availability === q.availability)
-    .filter((r) => (q.priceMin === undefined && q.priceMax === undefined) || (r.price !== undefined && r.price >= (q.priceMin ?? -Infinity) && r.price <= (q.priceMax ?? Infinity)))
+    .filter(
+      (r) =>
+        (q.priceMin === undefined && q.priceMax === undefined) ||
+        (r.price !== undefined && r.price >= (q.priceMin ?? -Infinity) && r.price <= (q.priceMax ?? Infinity)),
+    )
     .sort((a, b) => (a.price ?? Infinity) - (b.price ?? Infinity) || (a.id < b.id ? -1 : 1))
     .map((r) => r.id);
 }
@@ -117,8 +121,20 @@ describe('catalog.query', () => {
   });
 
   it('accepts spaced availability forms and rejects malformed queries', () => {
-    expect(db.catalog.query({ availability: 'in stock', limit: 1000 }).items.map((e) => e.id)).toEqual(oracle(rows, { availability: 'in_stock' }).slice(0, 1000));
-    for (const bad of [{ color: 'red' }, { category: '' }, { priceMin: '3' }, { limit: 0 }, { limit: 1001 }, { cursor: '!!' }, { cursor: 'AA' }, { availability: 'soon' }, { includeIncomplete: 'yes' }]) {
+    expect(db.catalog.query({ availability: 'in stock', limit: 1000 }).items.map((e) => e.id)).toEqual(
+      oracle(rows, { availability: 'in_stock' }).slice(0, 1000),
+    );
+    for (const bad of [
+      { color: 'red' },
+      { category: '' },
+      { priceMin: '3' },
+      { limit: 0 },
+      { limit: 1001 },
+      { cursor: '!!' },
+      { cursor: 'AA' },
+      { availability: 'soon' },
+      { includeIncomplete: 'yes' },
+    ]) {
       expect(() => db.catalog.query(bad as CatalogQuery), JSON.stringify(bad)).toThrowError(expect.objectContaining({ code: 'INVALID_QUERY' }));
     }
   });

@@ -22,7 +22,10 @@ async function seed(path: string): Promise<void> {
 }
 
 /** Edits the store's LMDB trees directly, as a bug or a manual edit would. */
-async function tamper(path: string, edit: (trees: { index: ReturnType<typeof openTree>; entries: ReturnType<typeof openTree>; meta: ReturnType<typeof openTree> }) => Promise<void>): Promise<void> {
+async function tamper(
+  path: string,
+  edit: (trees: { index: ReturnType<typeof openTree>; entries: ReturnType<typeof openTree>; meta: ReturnType<typeof openTree> }) => Promise<void>,
+): Promise<void> {
   const root = open({ path, maxDbs: 20 });
   await edit({ index: openTree(root, 'catalogIndex', true), entries: openTree(root, 'catalogEntries', false), meta: openTree(root, 'meta', false) });
   await root.close();
@@ -44,7 +47,12 @@ describe('catalog verify and rebuild', () => {
     try {
       const report = await db.verify();
       expect(report.ok).toBe(false);
-      expect(report.differences.filter((d) => d.kind === 'catalog').map((d) => d.message).join('\n')).toMatch(/catalog entry b differs[\s\S]*index/);
+      expect(
+        report.differences
+          .filter((d) => d.kind === 'catalog')
+          .map((d) => d.message)
+          .join('\n'),
+      ).toMatch(/catalog entry b differs[\s\S]*index/);
       expect(db.catalog.get('b')).toBeUndefined();
       await db.rebuild();
       const after = await db.verify();

@@ -15,13 +15,24 @@ const payload = fc
   .record({
     time,
     data: fc.record(
-      { title: value, brand: value, price: fc.oneof(fc.constantFrom(1, 2, '3 EUR'), fc.constant(null)), stock: fc.oneof(fc.nat(3), fc.constant(null)), note: value },
+      {
+        title: value,
+        brand: value,
+        price: fc.oneof(fc.constantFrom(1, 2, '3 EUR'), fc.constant(null)),
+        stock: fc.oneof(fc.nat(3), fc.constant(null)),
+        note: value,
+      },
       { requiredKeys: [] },
     ),
   })
   .map(({ time, data }): Omit<NormalizedRecord, 'eventId'> => ({ kind: 'product', time, productId: 'p', data }));
 const feedItem = fc
-  .record({ time, title: fc.constantFrom('T1', 'T2'), brand: fc.option(fc.constantFrom('X', 'Y'), { nil: undefined }), note: fc.option(fc.constant('n'), { nil: undefined }) })
+  .record({
+    time,
+    title: fc.constantFrom('T1', 'T2'),
+    brand: fc.option(fc.constantFrom('X', 'Y'), { nil: undefined }),
+    note: fc.option(fc.constant('n'), { nil: undefined }),
+  })
   .map(({ time, title, brand, note }): Omit<NormalizedRecord, 'eventId'> => {
     const data: JsonObject = { title, description: 'd', url: 'https://x.test/p', image_link: 'https://x.test/p.jpg' };
     if (brand !== undefined) data['brand'] = brand;
@@ -62,7 +73,13 @@ describe('entry state merge', () => {
     const at = (minute: number): number => Date.UTC(2026, 0, 1, 10, minute);
     const state = emptyState('p');
     applyRecord(state, { kind: 'product', eventId: 'a', time: at(1), productId: 'p', data: { brand: 'Old', stock: 3 } });
-    applyRecord(state, { kind: 'feedItem', eventId: 'b', time: at(2), productId: 'p', data: { title: 'T', description: 'd', url: 'https://x.test', image_link: 'https://x.test/i' } });
+    applyRecord(state, {
+      kind: 'feedItem',
+      eventId: 'b',
+      time: at(2),
+      productId: 'p',
+      data: { title: 'T', description: 'd', url: 'https://x.test', image_link: 'https://x.test/i' },
+    });
     applyRecord(state, { kind: 'product', eventId: 'c', time: at(3), productId: 'p', data: { price: '5 EUR' } });
     expect(viewOf(state)).toMatchObject({ title: 'T', price: { amount: 5, currency: 'EUR' }, extra: {}, missing: [] });
     expect(viewOf(state)?.brand).toBeUndefined();

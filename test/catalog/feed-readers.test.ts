@@ -89,7 +89,8 @@ describe('XML feed reader', () => {
   });
 
   it('stops at the first well-formedness error with line and column; products before it are kept', async () => {
-    const xml = '<catalog>\n<products>\n<product><id>1</id></product>\n<product><id>2</id></product>\n<product><id>3</oops></product>\n<product><id>4</id></product>\n</products></catalog>';
+    const xml =
+      '<catalog>\n<products>\n<product><id>1</id></product>\n<product><id>2</id></product>\n<product><id>3</oops></product>\n<product><id>4</id></product>\n</products></catalog>';
     const { items, error } = await read(readXmlFeed, xml, 5);
     expect(items.map((i) => (i.fields as { id: string }).id)).toEqual(['1', '2']);
     expect(error).toMatchObject({ line: 5, column: 21 }); // the `>` that ends `</oops>`
@@ -115,7 +116,12 @@ describe('XML feed reader', () => {
 describe('feed sources', () => {
   const texts = async (chunks: (string | Uint8Array)[]): Promise<string> => {
     let out = '';
-    for await (const text of decodeText((async function* () { yield* chunks; })())) out += text;
+    for await (const text of decodeText(
+      (async function* () {
+        yield* chunks;
+      })(),
+    ))
+      out += text;
     return out;
   };
 

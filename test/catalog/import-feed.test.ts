@@ -23,11 +23,25 @@ afterEach(async () => {
 const ids = (n: number, prefix = 'p'): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
 describe('importFeed sources and formats', () => {
-  const products = [product('a', { brand: 'Acme', category: 'shoes', price: '15.00 USD', tags: ['x', 'y'], availability: 'in stock', rating: 4.5, color: 'red' }), product('b')];
+  const products = [
+    product('a', { brand: 'Acme', category: 'shoes', price: '15.00 USD', tags: ['x', 'y'], availability: 'in stock', rating: 4.5, color: 'red' }),
+    product('b'),
+  ];
   const expected = {
-    id: 'a', title: 'Product a', description: 'The a.', url: 'https://shop.test/p/a', image_link: 'https://shop.test/p/a.jpg',
-    brand: 'Acme', category: 'shoes', price: { amount: 15, currency: 'USD' }, tags: ['x', 'y'], availability: 'in_stock', rating: 4.5,
-    extra: { color: 'red' }, missing: [], updatedAt: '2026-03-01T00:00:00.000Z',
+    id: 'a',
+    title: 'Product a',
+    description: 'The a.',
+    url: 'https://shop.test/p/a',
+    image_link: 'https://shop.test/p/a.jpg',
+    brand: 'Acme',
+    category: 'shoes',
+    price: { amount: 15, currency: 'USD' },
+    tags: ['x', 'y'],
+    availability: 'in_stock',
+    rating: 4.5,
+    extra: { color: 'red' },
+    missing: [],
+    updatedAt: '2026-03-01T00:00:00.000Z',
   };
   const sources = {
     'a file path': (data: Buffer) => {
@@ -39,7 +53,10 @@ describe('importFeed sources and formats', () => {
     'a readable stream': (data: Buffer) => streamOf(data, 13),
   };
   for (const [kind, make] of Object.entries(sources)) {
-    for (const [format, data] of [['json', jsonBuffer(products)], ['xml', xmlBuffer(products)]] as const) {
+    for (const [format, data] of [
+      ['json', jsonBuffer(products)],
+      ['xml', xmlBuffer(products)],
+    ] as const) {
       it(`imports ${format} from ${kind}, detecting the format`, async () => {
         const result = await db.catalog.importFeed(make(data));
         expect(result).toEqual({ format, read: 2, imported: 2, unchanged: 0, removed: 0, rejected: [] });
@@ -98,7 +115,10 @@ describe('importFeed validation and malformed feeds', () => {
   });
 
   it('stops a malformed XML feed at the error; the batches before it stay imported', async () => {
-    const good = ids(25).map((id) => `<product><id>${id}</id><title>T</title><description>D</description><url>https://x.test/${id}</url><image_link>https://x.test/${id}.jpg</image_link></product>`);
+    const good = ids(25).map(
+      (id) =>
+        `<product><id>${id}</id><title>T</title><description>D</description><url>https://x.test/${id}</url><image_link>https://x.test/${id}.jpg</image_link></product>`,
+    );
     const xml = `<catalog><products>\n${good.join('\n')}\n<product><id>bad</id><title>T</title></description></product>\n<product><id>late</id></product></products></catalog>`;
     const result = await db.catalog.importFeed(streamOf(xml, 50), { batchSize: 10 });
     expect(result).toMatchObject({ read: 25, imported: 25, error: { code: 'MALFORMED_FEED', line: 27, column: 51 } });
@@ -169,7 +189,12 @@ describe('replace mode', () => {
     expect(db.catalog.get('p8')).toBeDefined();
     expect(db.catalog.get('p9')).toBeUndefined();
     expect(db.catalog.get('payload-only')).toBeUndefined();
-    expect(db.events({ productId: 'p9' }).toArray().map((r) => r.kind)).toEqual(['feedItem', 'productRemoval']);
+    expect(
+      db
+        .events({ productId: 'p9' })
+        .toArray()
+        .map((r) => r.kind),
+    ).toEqual(['feedItem', 'productRemoval']);
     expect(db.stats()).toMatchObject({ products: 9, productRemovals: 2 });
     expect((await db.verify()).ok).toBe(true);
   });
@@ -189,7 +214,9 @@ describe('replace mode', () => {
 
   it('removes nothing when the feed is malformed', async () => {
     await db.catalog.importFeed(jsonBuffer(ids(4).map((id) => product(id))));
-    const text = jsonBuffer(ids(2).map((id) => product(id))).toString().slice(0, -5);
+    const text = jsonBuffer(ids(2).map((id) => product(id)))
+      .toString()
+      .slice(0, -5);
     const result = await db.catalog.importFeed(Buffer.from(text), { mode: 'replace', allowMassRemoval: true });
     expect(result.error).toMatchObject({ code: 'MALFORMED_FEED' });
     expect(result.removed).toBe(0);

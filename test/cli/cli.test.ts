@@ -73,7 +73,10 @@ describe('eventdb CLI', () => {
     expect(first.accepted + first.duplicates + first.rejected).toBe(3_001);
     expect(first.rejected).toBeGreaterThan(1);
     expect(first.storeRecords).toBe(first.accepted);
-    const rejectLines = readFileSync(rejects, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { line: number; input: string });
+    const rejectLines = readFileSync(rejects, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { line: number; input: string });
     expect(rejectLines).toHaveLength(first.rejected);
     expect(rejectLines.at(-1)).toMatchObject({ line: 3_001, input: 'this line is not JSON' });
 
@@ -85,7 +88,15 @@ describe('eventdb CLI', () => {
     const [stats, profile, events, session, account, verify] = await Promise.all([
       json<{ records: number; rejected: number }>(['stats', '--db', db]),
       json<{ profileIds: string[]; eventCount: number }>(['profile', String(good['profileId']), '--db', db]),
-      json<{ count: number; events: { time: number; profileId?: string }[] }>(['events', '--profile', String(good['profileId']), '--db', db, '--limit', '1000']),
+      json<{ count: number; events: { time: number; profileId?: string }[] }>([
+        'events',
+        '--profile',
+        String(good['profileId']),
+        '--db',
+        db,
+        '--limit',
+        '1000',
+      ]),
       json<{ sessionId: string }>(['session', String(good['sessionId']), '--db', db]),
       json<{ accountId: string }>(['account', String(good['accountId']), '--db', db]),
       json<{ ok: boolean; recordsChecked: number }>(['verify', '--db', db]),
@@ -139,7 +150,10 @@ describe('eventdb CLI', () => {
     expect(listed).toHaveLength(quarantined);
     expect(listed.every((r) => r.errors.length > 0)).toBe(true);
     const fixed = join(dir, 'fixed.json');
-    writeFileSync(fixed, JSON.stringify({ eventId: 'fixed-1', profileId: 'p-fixed', sessionId: 's-fixed', eventName: 'page_view', timestamp: '2026-01-01T00:00:00Z' }));
+    writeFileSync(
+      fixed,
+      JSON.stringify({ eventId: 'fixed-1', profileId: 'p-fixed', sessionId: 's-fixed', eventName: 'page_view', timestamp: '2026-01-01T00:00:00Z' }),
+    );
     const resubmitted = await json<{ id: number; status: string }>(['quarantine', 'resubmit', String(listed[0]!.id), '--fixed', fixed, '--db', db]);
     expect(resubmitted).toMatchObject({ id: listed[0]!.id, status: 'accepted' });
     expect((await json<{ quarantined: number }>(['quarantine', 'count', '--db', db])).quarantined).toBe(quarantined - 1);

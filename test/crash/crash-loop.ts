@@ -37,7 +37,7 @@ export function runAndKill(child: string, dir: string, round: number, killAfterM
 
 /** A kill delay for round `round`: spread over 10–600 ms after the first acknowledgement, fixed by the seed. */
 export function killDelay(seed: number, round: number): number {
-  return 10 + ((Math.imul(seed + 1, 2654435761) ^ Math.imul(round + 1, 40503)) >>> 0) % 590;
+  return 10 + (((Math.imul(seed + 1, 2654435761) ^ Math.imul(round + 1, 40503)) >>> 0) % 590);
 }
 
 /** Kills and checks `rounds` times on the store at `dir` (which may hold earlier rounds). */
@@ -65,7 +65,9 @@ export async function crashLoop(dir: string, rounds: number, seed: number, log: 
       assert.equal(db.stats().records, expectedRecords, `seed ${seed}, round ${round}: records in the log`);
       const report = await db.verify();
       assert.deepEqual(report.differences, [], `seed ${seed}, round ${round}: verify`);
-      log(`round ${round}: killed ${delay} ms after the first ack, checkpoints every ${checkpointRecords} records, last ack ${lastAck}, ${expectedRecords} records, verify clean`);
+      log(
+        `round ${round}: killed ${delay} ms after the first ack, checkpoints every ${checkpointRecords} records, last ack ${lastAck}, ${expectedRecords} records, verify clean`,
+      );
     } finally {
       await db.close();
     }

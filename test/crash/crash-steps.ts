@@ -23,11 +23,21 @@ export async function runStep(db: EventDB, round: number, step: number): Promise
       await db.ingestBatch(crashBatch(round, step));
       return;
     case 'attributes':
-      await db.setAttributes({ userId: `u${step % 7}` }, { set: { [`a${step % 11}`]: step, round }, eventId: attributeEventId(round, step), timestamp: new Date(Date.UTC(2026, 0, 2) + step).toISOString() });
+      await db.setAttributes(
+        { userId: `u${step % 7}` },
+        { set: { [`a${step % 11}`]: step, round }, eventId: attributeEventId(round, step), timestamp: new Date(Date.UTC(2026, 0, 2) + step).toISOString() },
+      );
       return;
     case 'catalog': {
       const products = Array.from({ length: FEED_ITEMS }, (_, j) => ({
-        product: { id: sku(round, step, j), title: `Item ${j}`, description: 'crash loop', url: `https://shop.example.com/${j}`, image_link: `https://shop.example.com/${j}.jpg`, price: `${j + 1}.00 USD` },
+        product: {
+          id: sku(round, step, j),
+          title: `Item ${j}`,
+          description: 'crash loop',
+          url: `https://shop.example.com/${j}`,
+          image_link: `https://shop.example.com/${j}.jpg`,
+          price: `${j + 1}.00 USD`,
+        },
       }));
       const result = await db.catalog.importFeed(Buffer.from(JSON.stringify({ products })), { format: 'json' });
       if (result.imported !== FEED_ITEMS) throw new Error(`catalog step imported ${result.imported}`);

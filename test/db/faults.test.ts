@@ -15,7 +15,14 @@ let next = 0;
 function events(count: number, pad = 0): Record<string, unknown>[] {
   return Array.from({ length: count }, () => {
     const i = next++;
-    return { eventId: `f${i}`, profileId: `p${i % 50}`, sessionId: `s${i % 300}`, eventName: 'view', timestamp: new Date(Date.UTC(2026, 0, 1) + i).toISOString(), data: { pad: 'x'.repeat(pad) } };
+    return {
+      eventId: `f${i}`,
+      profileId: `p${i % 50}`,
+      sessionId: `s${i % 300}`,
+      eventName: 'view',
+      timestamp: new Date(Date.UTC(2026, 0, 1) + i).toISOString(),
+      data: { pad: 'x'.repeat(pad) },
+    };
   });
 }
 
@@ -169,31 +176,35 @@ describe('faults', () => {
     }
   });
 
-  it.skipIf(!canMount)('on a full disk: WRITE_FAILED naming the cause, later writes refused, close resolves, committed data intact', async () => {
-    const dir = join(root, 'full-disk');
-    expect(mountTmpfs(dir, 'size=3m')).toBe(true);
-    try {
-      const path = join(dir, 'store');
-      const db = await EventDB.open({ path, mapSizeBytes: 2 ** 20 });
-      let committed = 0;
-      let failure: unknown;
-      for (let i = 0; i < 200 && failure === undefined; i++) {
-        try {
-          committed += (await db.ingestBatch(events(200, 300))).accepted;
-        } catch (err) {
-          failure = err;
+  it.skipIf(!canMount)(
+    'on a full disk: WRITE_FAILED naming the cause, later writes refused, close resolves, committed data intact',
+    async () => {
+      const dir = join(root, 'full-disk');
+      expect(mountTmpfs(dir, 'size=3m')).toBe(true);
+      try {
+        const path = join(dir, 'store');
+        const db = await EventDB.open({ path, mapSizeBytes: 2 ** 20 });
+        let committed = 0;
+        let failure: unknown;
+        for (let i = 0; i < 200 && failure === undefined; i++) {
+          try {
+            committed += (await db.ingestBatch(events(200, 300))).accepted;
+          } catch (err) {
+            failure = err;
+          }
         }
+        expect(isEventDBError(failure, 'WRITE_FAILED'), String(failure)).toBe(true);
+        expect(committed).toBeGreaterThan(0);
+        await expect(db.ingest(events(1)[0])).rejects.toMatchObject({ code: 'WRITE_FAILED' });
+        await db.close();
+        const again = await EventDB.open({ path });
+        expect(again.stats().events).toBe(committed);
+        expect((await again.verify()).ok).toBe(true);
+        await again.close();
+      } finally {
+        unmount(dir);
       }
-      expect(isEventDBError(failure, 'WRITE_FAILED'), String(failure)).toBe(true);
-      expect(committed).toBeGreaterThan(0);
-      await expect(db.ingest(events(1)[0])).rejects.toMatchObject({ code: 'WRITE_FAILED' });
-      await db.close();
-      const again = await EventDB.open({ path });
-      expect(again.stats().events).toBe(committed);
-      expect((await again.verify()).ok).toBe(true);
-      await again.close();
-    } finally {
-      unmount(dir);
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 });

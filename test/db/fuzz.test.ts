@@ -43,7 +43,10 @@ const nearValidEvent = fc.record(
     eventName: fc.oneof(fc.constantFrom('page_view', 'purchase', 'login'), hostile),
     timestamp,
     data: jsonish,
-    attributes: fc.oneof(fc.record({ set: jsonish, setOnce: jsonish, unset: fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }) }, { requiredKeys: [] }), hostile),
+    attributes: fc.oneof(
+      fc.record({ set: jsonish, setOnce: jsonish, unset: fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }) }, { requiredKeys: [] }),
+      hostile,
+    ),
     productId: id('sku-'),
     surprise: hostile,
   },
@@ -51,9 +54,9 @@ const nearValidEvent = fc.record(
 );
 
 /** Sometimes a top-level own `__proto__` key too (an unknown field: rejected, and nothing polluted). */
-const nearValidWithProto = fc.tuple(nearValidEvent, fc.integer({ min: 0, max: 7 })).map(([record, roll]) =>
-  roll === 0 ? ownObject([['__proto__', pollutedPayload()], ...Object.entries(record)]) : record,
-);
+const nearValidWithProto = fc
+  .tuple(nearValidEvent, fc.integer({ min: 0, max: 7 }))
+  .map(([record, roll]) => (roll === 0 ? ownObject([['__proto__', pollutedPayload()], ...Object.entries(record)]) : record));
 
 const input = fc.oneof({ weight: 5, arbitrary: nearValidWithProto }, { weight: 1, arbitrary: fc.jsonValue() }, { weight: 1, arbitrary: hostile });
 
@@ -86,7 +89,8 @@ function checkRoundTrip(batch: readonly unknown[], rejected: readonly { index: n
       const errors = rejectedAt.get(index);
       expect(errors).toBeDefined();
       // A record holding a value JSON cannot carry is refused as a whole (NOT_JSON_VALUE) before its fields are named.
-      if (!errors!.some((e) => e.code === 'NOT_JSON_VALUE')) expect(errors).toContainEqual(expect.objectContaining({ code: 'UNKNOWN_FIELD', path: '__proto__' }));
+      if (!errors!.some((e) => e.code === 'NOT_JSON_VALUE'))
+        expect(errors).toContainEqual(expect.objectContaining({ code: 'UNKNOWN_FIELD', path: '__proto__' }));
     }
     if (rejectedAt.has(index) || !isPlain) return;
     const sent = input as Record<string, unknown>;
@@ -132,7 +136,8 @@ describe(`fuzzed ingestBatch (seed ${seed}, replay with FUZZ_SEED=${seed})`, () 
         expect(result.accepted + result.duplicates + result.rejected.length).toBe(batch.length);
         for (const rejection of result.rejected) {
           expect(rejection.errors.length).toBeGreaterThan(0);
-          for (const error of rejection.errors) expect(typeof error.code === 'string' && typeof error.path === 'string' && typeof error.message === 'string').toBe(true);
+          for (const error of rejection.errors)
+            expect(typeof error.code === 'string' && typeof error.path === 'string' && typeof error.message === 'string').toBe(true);
         }
         expectPrototypesClean();
         checkRoundTrip(batch, result.rejected, seqBefore);
@@ -159,7 +164,10 @@ describe(`fuzzed ingestBatch (seed ${seed}, replay with FUZZ_SEED=${seed})`, () 
           profileId: fc.constantFrom('p1', 'p2', '__proto__'),
           data: protoKeyedObject(4),
           attributes: fc
-            .record({ set: protoKeyedObject(2), setOnce: protoKeyedObject(2), unset: fc.array(fc.constantFrom('__proto__', '~__proto__', 'x'), { maxLength: 2 }) }, { requiredKeys: [] })
+            .record(
+              { set: protoKeyedObject(2), setOnce: protoKeyedObject(2), unset: fc.array(fc.constantFrom('__proto__', '~__proto__', 'x'), { maxLength: 2 }) },
+              { requiredKeys: [] },
+            )
             .map((update) => {
               // An attribute both set and unset is a CONFLICTING_UPDATE: unset only names the update leaves alone.
               const named = new Set([...Object.keys(update.set ?? {}), ...Object.keys(update.setOnce ?? {})]);

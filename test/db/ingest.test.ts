@@ -47,7 +47,11 @@ describe('ingest', () => {
       expect(result.errors?.[0]?.code).toBe('NOT_AN_OBJECT');
     }
     expect(db.quarantine.count()).toBe(8);
-    const hostile = { get eventId(): string { throw new Error('boom'); } };
+    const hostile = {
+      get eventId(): string {
+        throw new Error('boom');
+      },
+    };
     expect((await db.ingest(hostile)).errors?.[0]).toMatchObject({ code: 'NOT_JSON_VALUE', path: '' });
   });
 
@@ -256,7 +260,8 @@ describe('durability (a store on disk: in-memory stores never fsync)', () => {
       const hold = holdFlushes(store);
       try {
         // Bounded: a relaxed call that waited for the held-back flush would never resolve here.
-        const within = <T>(call: Promise<T>): Promise<T | 'still pending'> => Promise.race([call, new Promise<'still pending'>((resolve) => setTimeout(() => resolve('still pending'), 2_000))]);
+        const within = <T>(call: Promise<T>): Promise<T | 'still pending'> =>
+          Promise.race([call, new Promise<'still pending'>((resolve) => setTimeout(() => resolve('still pending'), 2_000))]);
         expect(await within(store.ingest(event({ eventId: 'r1' })))).toMatchObject({ status: 'accepted' });
         expect(await within(store.ingestBatch([event({ eventId: 'r2' }), event({ eventId: 'r3' })]))).toMatchObject({ accepted: 2 });
         expect(['r1', 'r2', 'r3'].map((id) => store.getEvent(id)?.eventId)).toEqual(['r1', 'r2', 'r3']);

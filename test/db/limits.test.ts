@@ -32,7 +32,12 @@ async function expectRejected(bad: unknown, code: string, path: string): Promise
   const errors = result.rejected[0]!.errors;
   expect(errors.map((e) => [e.code, e.path])).toContainEqual([code, path]);
   for (const record of good) expect(db.getEvent(record['eventId'] as string)).toBeDefined();
-  expect(db.quarantine.list().at(-1)?.errors.map((e) => e.code)).toContain(code);
+  expect(
+    db.quarantine
+      .list()
+      .at(-1)
+      ?.errors.map((e) => e.code),
+  ).toContain(code);
 }
 
 describe('limits', () => {
@@ -120,7 +125,10 @@ describe('hostile keys', () => {
   const hostile = ['__proto__', 'constructor', 'prototype'];
 
   it('stores __proto__, constructor and prototype in data as plain data, without touching any prototype', async () => {
-    const text = JSON.stringify(event({ eventId: 'hostile' })).replace('}', ',"data":{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"prototype":1}}');
+    const text = JSON.stringify(event({ eventId: 'hostile' })).replace(
+      '}',
+      ',"data":{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"prototype":1}}',
+    );
     const result = await db.ingest(JSON.parse(text));
     expect(result.status).toBe('accepted');
     const stored = db.getEvent('hostile')!;
@@ -144,7 +152,8 @@ describe('hostile keys', () => {
   });
 
   it('keeps __proto__ in catalog items (feeds and payloads) as plain data, and verify agrees after a replay', async () => {
-    const feed = '{"products":[{"product":{"id":"sku-h","title":"T","description":"D","url":"https://x.example/h","image_link":"https://x.example/h.jpg","__proto__":{"p":1},"~__proto__":2}}]}';
+    const feed =
+      '{"products":[{"product":{"id":"sku-h","title":"T","description":"D","url":"https://x.example/h","image_link":"https://x.example/h.jpg","__proto__":{"p":1},"~__proto__":2}}]}';
     const imported = await db.catalog.importFeed(Buffer.from(feed), { format: 'json' });
     expect(imported.imported).toBe(1);
     await db.ingest(JSON.parse('{"productId":"sku-p","data":{"title":"P","__proto__":{"q":1}}}'));
@@ -181,7 +190,16 @@ describe('non-JSON values', () => {
     ['Infinity', { x: Number.POSITIVE_INFINITY }, 'NOT_JSON_VALUE', 'data.x'],
     ['a circular structure', { c: circular }, 'NOT_JSON_VALUE', 'data.c.self'],
     ['a Map', { m: new Map([[1, 2]]) }, 'NOT_JSON_VALUE', 'data.m'],
-    ['a class instance', { k: new (class Point { x = 1; })() }, 'NOT_JSON_VALUE', 'data.k'],
+    [
+      'a class instance',
+      {
+        k: new (class Point {
+          x = 1;
+        })(),
+      },
+      'NOT_JSON_VALUE',
+      'data.k',
+    ],
     ['undefined in an array', { list: [1, undefined] }, 'NOT_JSON_VALUE', 'data.list[1]'],
   ];
 
@@ -191,7 +209,12 @@ describe('non-JSON values', () => {
 
   it('rejects a record whose getter throws, with a code, and keeps the batch', async () => {
     const trap = event();
-    Object.defineProperty(trap, 'data', { enumerable: true, get: () => { throw new Error('boom'); } });
+    Object.defineProperty(trap, 'data', {
+      enumerable: true,
+      get: () => {
+        throw new Error('boom');
+      },
+    });
     const result = await db.ingestBatch([event(), trap]);
     expect(result.accepted).toBe(1);
     expect(result.rejected[0]!.errors[0]!.code).toBe('NOT_JSON_VALUE');

@@ -133,7 +133,12 @@ describe('store lock', () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(reader.getEvent('w3')?.userId).toBe('u2');
     expect(reader.getProfile('u1')?.eventCount).toBe(2);
-    expect(reader.events({ userId: 'u1' }).toArray().map((e) => e.eventId)).toEqual(['w1', 'w2']);
+    expect(
+      reader
+        .events({ userId: 'u1' })
+        .toArray()
+        .map((e) => e.eventId),
+    ).toEqual(['w1', 'w2']);
     expect(reader.stats()).toMatchObject({ events: 3, records: 3 });
     for (const attempt of [
       () => reader.ingest({ eventId: 'r1', userId: 'u3', sessionId: 's3', eventName: 'x', timestamp: '2026-01-01T00:00:00Z' }),
@@ -287,7 +292,7 @@ function expectOneWinner(racers: Racers, answers: string[], round: number): void
     answers.filter((a) => a !== 'won' && !a.startsWith('locked ')),
     `round ${round}: unexpected answers`,
   ).toEqual([]);
-  expect(winners.length, `round ${round}: ${winners.length} racers won (${answers.map((a) => a.split(' ')[0]).join(", ")})`).toBe(1);
+  expect(winners.length, `round ${round}: ${winners.length} racers won (${answers.map((a) => a.split(' ')[0]).join(', ')})`).toBe(1);
   expect(lockOwner(dir).pid, `round ${round}: the lock file does not name the winner`).toBe(racers.pids[winners[0]!]);
 }
 
@@ -322,7 +327,10 @@ describe(`${RACERS} processes racing for the writer lock`, () => {
       const before = readFileSync(join(dir, 'eventdb.lock'), 'utf8');
       for (let round = 0; round < 5; round++) {
         const answers = await racers.race(dir);
-        expect(answers.every((a) => a.startsWith(`locked `) && a.includes(`process ${holder.pid} on `)), answers.join(' | ')).toBe(true);
+        expect(
+          answers.every((a) => a.startsWith(`locked `) && a.includes(`process ${holder.pid} on `)),
+          answers.join(' | '),
+        ).toBe(true);
         expect(readFileSync(join(dir, 'eventdb.lock'), 'utf8')).toBe(before);
       }
     } finally {

@@ -65,7 +65,10 @@ describe('a read-only handle in another process', () => {
       const bounded = <T>(what: string, promise: Promise<T>): Promise<T> => {
         let timer: NodeJS.Timeout | undefined;
         const late = new Promise<T>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`reader did not report ${what} within 20 s; it last saw ${JSON.stringify(states.at(-1))}`)), Math.max(0, deadline - Date.now()));
+          timer = setTimeout(
+            () => reject(new Error(`reader did not report ${what} within 20 s; it last saw ${JSON.stringify(states.at(-1))}`)),
+            Math.max(0, deadline - Date.now()),
+          );
         });
         return Promise.race([promise, late]).finally(() => clearTimeout(timer));
       };

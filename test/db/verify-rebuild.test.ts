@@ -85,8 +85,14 @@ function reads(db: EventDB): unknown {
     p2: db.getProfile('p2'),
     account: db.getAccount('acme'),
     session: db.getSession('s1'),
-    byUser: db.events({ userId: 'u1' }).toArray().map((e) => e.eventId),
-    byName: db.events({ eventName: 'page_view' }).toArray().map((e) => e.eventId),
+    byUser: db
+      .events({ userId: 'u1' })
+      .toArray()
+      .map((e) => e.eventId),
+    byName: db
+      .events({ eventName: 'page_view' })
+      .toArray()
+      .map((e) => e.eventId),
     events: ['e1', 'e2', 'e3', 'e4', 'a1'].map((id) => db.getEvent(id)?.seq),
     catalog: ['a', 'b', 'c'].map((id) => db.catalog.get(id)),
     shoes: db.catalog.query({ category: 'shoes' }).items.map((e) => e.id),
@@ -173,7 +179,12 @@ describe('verify names every kind of tampered state; rebuild repairs it', () => 
       await putPosting(index, 5, 'ghost', Date.UTC(2026, 0, 1), 1);
     });
     await expectRepaired(good, 'index', /index entries of eventName "ghost": 1 stored, the log implies none/, (db) =>
-      expect(db.events({ eventName: 'ghost' }).toArray().map((e) => e.eventId)).toEqual(['e1']),
+      expect(
+        db
+          .events({ eventName: 'ghost' })
+          .toArray()
+          .map((e) => e.eventId),
+      ).toEqual(['e1']),
     );
   });
 
@@ -184,8 +195,11 @@ describe('verify names every kind of tampered state; rebuild repairs it', () => 
       const counters = meta.get('counters') as Record<string, number>;
       await meta.put('counters', { ...counters, events: counters['events']! + 5, feedItems: 40, sessions: 9 });
     });
-    await expectRepaired(good, 'counter', /events counter is 9, the log holds 4[\s\S]*feedItems counter is 40, the log holds 2[\s\S]*sessions counter is 9, the log implies 3/, (db) =>
-      expect(db.stats()).toMatchObject({ events: 9, feedItems: 40, sessions: 9 }),
+    await expectRepaired(
+      good,
+      'counter',
+      /events counter is 9, the log holds 4[\s\S]*feedItems counter is 40, the log holds 2[\s\S]*sessions counter is 9, the log implies 3/,
+      (db) => expect(db.stats()).toMatchObject({ events: 9, feedItems: 40, sessions: 9 }),
     );
   });
 
@@ -205,9 +219,7 @@ describe('verify names every kind of tampered state; rebuild repairs it', () => 
     await tamper(dir, async ({ partials }) => {
       await partials.remove('00001p2');
     });
-    await expectRepaired(good, 'projection', /partial \[0,1,"p2"\] is missing/, (db) =>
-      expect(db.getProfile('p2')?.eventCount).toBe(0),
-    );
+    await expectRepaired(good, 'projection', /partial \[0,1,"p2"\] is missing/, (db) => expect(db.getProfile('p2')?.eventCount).toBe(0));
   });
 
   it('a projection: a link', async () => {
@@ -286,7 +298,10 @@ describe('verify names every kind of tampered state; rebuild repairs it', () => 
       expect((await db.verify()).differences).toEqual([]);
       expect(reads(db)).toEqual(good);
       // The writer's memory follows: e2's dedupe entry is known again, s2 is a known session, counters go on from the log.
-      expect(await db.ingest(ev('e2', 1, { profileId: 'p1', userId: 'u1', eventName: 'login', accountId: 'acme' }))).toMatchObject({ status: 'duplicate', seq: 2 });
+      expect(await db.ingest(ev('e2', 1, { profileId: 'p1', userId: 'u1', eventName: 'login', accountId: 'acme' }))).toMatchObject({
+        status: 'duplicate',
+        seq: 2,
+      });
       expect((await db.ingest(ev('e5', 9, { profileId: 'p2', sessionId: 's2' }))).status).toBe('accepted');
       expect(db.stats()).toMatchObject({ events: 5, sessions: 3, productRemovals: 0 });
       expect((await db.verify()).differences).toEqual([]);

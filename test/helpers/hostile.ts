@@ -62,6 +62,10 @@ export function protoKeyedObject(maxDepth = 3): fc.Arbitrary<Record<string, unkn
 export function sortedJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
-    return ownObject(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
+    return ownObject(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, (v as Record<string, unknown>)[k]]),
+    );
   });
 }

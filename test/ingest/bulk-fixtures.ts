@@ -32,7 +32,7 @@ export function makeFixture(n: number, seed: number): Fixture {
   const texts: string[] = [];
   const every = Math.max(7, Math.floor(n / 50));
   records.forEach((record, i) => {
-    if (i % every === 3) texts.push(NOT_JSON[(i / every) % NOT_JSON.length | 0]!);
+    if (i % every === 3) texts.push(NOT_JSON[((i / every) % NOT_JSON.length) | 0]!);
     if (i % every === 5) texts.push(i % 2 === 0 ? '' : '   ');
     texts.push(JSON.stringify(record));
   });

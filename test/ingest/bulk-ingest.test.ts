@@ -19,7 +19,10 @@ let count = 0;
 const storeDir = (): string => join(dir, `store-${count++}`);
 
 function readRejects(path: string): RejectEntry[] {
-  return readFileSync(path, 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as RejectEntry);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as RejectEntry);
 }
 
 describe('ingestFile', () => {
@@ -170,7 +173,9 @@ describe('ingestFile', () => {
 
 /** Runs the child until its first progress report, SIGKILLs it, and returns the lines that report counted. */
 function runAndKill(path: string, file: string): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'ingest-file-child.ts'), path, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'ingest-file-child.ts'), path, file], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let killedAt = -1;
     let stderr = '';

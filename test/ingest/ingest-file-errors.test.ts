@@ -16,7 +16,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function eventsFile(name: string, count: number): string {
   const path = join(dir, name);
   const lines = Array.from({ length: count }, (_, i) =>
-    JSON.stringify({ eventId: `e${i}`, profileId: `p${i % 7}`, sessionId: `s${i % 11}`, eventName: 'view', timestamp: new Date(Date.UTC(2026, 0, 1) + i).toISOString() }),
+    JSON.stringify({
+      eventId: `e${i}`,
+      profileId: `p${i % 7}`,
+      sessionId: `s${i % 11}`,
+      eventName: 'view',
+      timestamp: new Date(Date.UTC(2026, 0, 1) + i).toISOString(),
+    }),
   );
   writeFileSync(path, `${lines.join('\n')}\n`);
   return path;

@@ -77,7 +77,11 @@ async function send(db: EventDB, ops: readonly Op[], rnd: () => number): Promise
 }
 
 function snapshot(db: EventDB): unknown {
-  const eventIds = (query: Parameters<EventDB['events']>[0]) => db.events(query).map((e) => e.eventId).toArray();
+  const eventIds = (query: Parameters<EventDB['events']>[0]) =>
+    db
+      .events(query)
+      .map((e) => e.eventId)
+      .toArray();
   const { bytesOnDisk: _b, duplicates: _d, lastSeq: _l, ...stats } = db.stats();
   return {
     profiles: [...USERS, ...DEVICES, ...PLACEHOLDERS].map((id) => db.getProfile(id) ?? null),

@@ -93,12 +93,20 @@ describe('identity stitching', () => {
     expect(profile).toMatchObject({ id: 'alice', userId: 'alice', profileIds: ['dev1'], eventCount: 3, eventCounts: { view: 1, login: 1, purchase: 1 } });
     expect(db.getProfile('alice')).toEqual(profile);
     expect(db.getProfile({ profileId: 'dev1' })).toEqual(profile);
-    expect(db.events({ profileId: 'dev1' }).map((e) => e.eventId).toArray()).toEqual(['anon', 'login', 'buy']);
+    expect(
+      db
+        .events({ profileId: 'dev1' })
+        .map((e) => e.eventId)
+        .toArray(),
+    ).toEqual(['anon', 'login', 'buy']);
     expect(db.stats()).toMatchObject({ profiles: 1 });
   });
 
   it('never merges two userIds: a profileId belongs to its earliest link, whichever arrives first', async () => {
-    for (const order of [['l-bob', 'l-alice'], ['l-alice', 'l-bob']]) {
+    for (const order of [
+      ['l-bob', 'l-alice'],
+      ['l-alice', 'l-bob'],
+    ]) {
       const store = await EventDB.open({ inMemory: true });
       const links = {
         'l-alice': event({ eventId: 'l-alice', profileId: 'dev', userId: 'alice', timestamp: at(1) }),
@@ -109,7 +117,12 @@ describe('identity stitching', () => {
       expect(store.getProfile('dev')?.id).toBe('alice');
       expect(store.getProfile('alice')).toMatchObject({ profileIds: ['dev'], eventCount: 2 });
       expect(store.getProfile('bob')).toMatchObject({ profileIds: [], eventCount: 1 });
-      expect(store.events({ userId: 'alice' }).map((e) => e.eventId).toArray()).toEqual(['anon', 'l-alice']);
+      expect(
+        store
+          .events({ userId: 'alice' })
+          .map((e) => e.eventId)
+          .toArray(),
+      ).toEqual(['anon', 'l-alice']);
       expect(store.stats().profiles).toBe(2);
       expect((await store.verify()).ok).toBe(true);
       await store.close();
@@ -117,7 +130,16 @@ describe('identity stitching', () => {
   });
 
   it('a late-arriving earlier link moves the profileId, its history, attributes and computed values', async () => {
-    await db.ingest(event({ eventId: 'p1', profileId: 'dev', timestamp: at(1), eventName: 'purchase', data: { amount: 5, item: 'a' }, attributes: { set: { color: 'red' } } }));
+    await db.ingest(
+      event({
+        eventId: 'p1',
+        profileId: 'dev',
+        timestamp: at(1),
+        eventName: 'purchase',
+        data: { amount: 5, item: 'a' },
+        attributes: { set: { color: 'red' } },
+      }),
+    );
     await db.ingest(event({ eventId: 'p2', profileId: 'dev', timestamp: at(3), eventName: 'purchase', data: { amount: 7.25, item: 'b' } }));
     await db.ingest(event({ eventId: 'bob-link', profileId: 'dev', userId: 'bob', timestamp: at(5) }));
     expect(db.getProfile('bob')?.computed).toEqual({ ltv: 12.25, orders: 2, biggest: 7.25, firstItem: 'a', lastItem: 'b' });
@@ -126,7 +148,12 @@ describe('identity stitching', () => {
     expect(alice).toMatchObject({ profileIds: ['dev'], eventCount: 3, computed: { ltv: 12.25, orders: 2, biggest: 7.25, firstItem: 'a', lastItem: 'b' } });
     expect(alice.attributes['color']?.value).toBe('red');
     expect(db.getProfile('bob')).toMatchObject({ profileIds: [], eventCount: 1, computed: { ltv: 0, orders: 0, biggest: null } });
-    expect(db.events({ profileId: 'dev' }).map((e) => e.eventId).toArray()).toEqual(['p1', 'alice-link', 'p2']);
+    expect(
+      db
+        .events({ profileId: 'dev' })
+        .map((e) => e.eventId)
+        .toArray(),
+    ).toEqual(['p1', 'alice-link', 'p2']);
     expect((await db.verify()).ok).toBe(true);
   });
 

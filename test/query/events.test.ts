@@ -73,7 +73,12 @@ describe('events(query)', () => {
     const iterable = db.events({ eventName: 'view' });
     const iterator = iterable[Symbol.iterator]();
     expect(iterator.next().value?.eventId).toBe('e1');
-    expect(iterable.filter((r) => r.sessionId === 's1').map((r) => r.eventId).toArray()).toEqual(['e1', 'e3a', 'e3b']);
+    expect(
+      iterable
+        .filter((r) => r.sessionId === 's1')
+        .map((r) => r.eventId)
+        .toArray(),
+    ).toEqual(['e1', 'e3a', 'e3b']);
   });
 
   it('rejects malformed queries with INVALID_QUERY', () => {
@@ -98,8 +103,13 @@ describe('events(query) determinism', () => {
       }),
     );
     const queries = [
-      { profileId: 'p1' }, { userId: 'u2' }, { sessionId: 's7' }, { accountId: 'a0' }, { eventName: 'buy' },
-      { profileId: 'p3', reverse: true, limit: 7 }, { eventName: 'view', from: at(3), to: at(9) },
+      { profileId: 'p1' },
+      { userId: 'u2' },
+      { sessionId: 's7' },
+      { accountId: 'a0' },
+      { eventName: 'buy' },
+      { profileId: 'p3', reverse: true, limit: 7 },
+      { eventName: 'view', from: at(3), to: at(9) },
     ];
     const answer = (store: EventDB) => queries.map((q) => ids(store.events(q)));
     await db.ingestBatch(records);
@@ -128,7 +138,10 @@ describe('generations', () => {
     );
     const records = [event({ eventId: 'late', profileId: 'p-cross', timestamp: at(90) }), ...filler];
     for (let i = 0; i < records.length; i += 100_000) await db.ingestBatch(records.slice(i, i + 100_000));
-    await db.ingestBatch([event({ eventId: 'early', profileId: 'p-cross', timestamp: at(5) }), event({ eventId: 'mid', profileId: 'p-cross', timestamp: at(50) })]);
+    await db.ingestBatch([
+      event({ eventId: 'early', profileId: 'p-cross', timestamp: at(5) }),
+      event({ eventId: 'mid', profileId: 'p-cross', timestamp: at(50) }),
+    ]);
     expect(db.getEvent('early')!.seq).toBeGreaterThanOrEqual(GENERATION_SIZE);
     expect(ids(db.events({ profileId: 'p-cross' }))).toEqual(['early', 'mid', 'late']);
     expect(ids(db.events({ profileId: 'p-cross', reverse: true, limit: 2 }))).toEqual(['late', 'mid']);

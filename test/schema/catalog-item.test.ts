@@ -25,7 +25,10 @@ describe('normalizeField', () => {
     [15, { amount: 15 }],
     [0, { amount: 0 }],
     [-0, { amount: 0 }],
-    [{ amount: 3, currency: 'gbp' }, { amount: 3, currency: 'GBP' }],
+    [
+      { amount: 3, currency: 'gbp' },
+      { amount: 3, currency: 'GBP' },
+    ],
   ])('price %j → %j', (raw, value) => {
     expect(normalizeField('price', raw)).toEqual({ value });
   });

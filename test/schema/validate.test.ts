@@ -409,11 +409,7 @@ describe('validateRecord: data', () => {
     const errors = rejected(event({ data: { a: Number.NaN, b: [() => 1], c: { d: Symbol('s') } } }));
     expect(errors).toHaveLength(3);
     expect(errors).toEqual(
-      expect.arrayContaining([
-        anIssue('NOT_JSON_VALUE', 'data.a'),
-        anIssue('NOT_JSON_VALUE', 'data.b[0]'),
-        anIssue('NOT_JSON_VALUE', 'data.c.d'),
-      ]),
+      expect.arrayContaining([anIssue('NOT_JSON_VALUE', 'data.a'), anIssue('NOT_JSON_VALUE', 'data.b[0]'), anIssue('NOT_JSON_VALUE', 'data.c.d')]),
     );
   });
 
@@ -608,11 +604,7 @@ describe('validateRecord: several problems at once', () => {
     const errors = rejected(without(event({ timestamp: 1 }), 'eventId', 'profileId'));
     expect(errors).toHaveLength(3);
     expect(errors).toEqual(
-      expect.arrayContaining([
-        anIssue('MISSING_FIELD', 'eventId'),
-        anIssue('MISSING_IDENTIFIER', 'profileId'),
-        anIssue('WRONG_TYPE', 'timestamp'),
-      ]),
+      expect.arrayContaining([anIssue('MISSING_FIELD', 'eventId'), anIssue('MISSING_IDENTIFIER', 'profileId'), anIssue('WRONG_TYPE', 'timestamp')]),
     );
   });
 });
@@ -644,9 +636,7 @@ describe('validateRecord: placeholder identifiers', () => {
   it('warns once per placeholder identifier when both are placeholders', () => {
     const { warnings } = accepted(event({ profileId: 'anonymous', userId: 'null' }));
     expect(warnings).toHaveLength(2);
-    expect(warnings).toEqual(
-      expect.arrayContaining([anIssue('PLACEHOLDER_IDENTIFIER', 'profileId'), anIssue('PLACEHOLDER_IDENTIFIER', 'userId')]),
-    );
+    expect(warnings).toEqual(expect.arrayContaining([anIssue('PLACEHOLDER_IDENTIFIER', 'profileId'), anIssue('PLACEHOLDER_IDENTIFIER', 'userId')]));
   });
 
   it('warns only about the placeholder one of two identifiers', () => {
@@ -869,7 +859,10 @@ describe('validateRecord: never throws (property)', () => {
   const anything = hostileAnything();
 
   it(`answers ok or errors for fc.anything() inputs (seed ${SEED})`, () => {
-    fc.assert(fc.property(anything, (input) => checkShape(input)), { seed: SEED, numRuns: 300 });
+    fc.assert(
+      fc.property(anything, (input) => checkShape(input)),
+      { seed: SEED, numRuns: 300 },
+    );
   });
 
   it(`answers ok or errors for record-like inputs with random field values (seed ${SEED})`, () => {
@@ -884,7 +877,11 @@ describe('validateRecord: never throws (property)', () => {
         pageId: field,
         eventName: field,
         productId: field,
-        timestamp: fc.oneof(fc.string(), fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), anything),
+        timestamp: fc.oneof(
+          fc.string(),
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+          anything,
+        ),
         data: anything,
         attributes: fc.oneof(fc.record({ set: anything, setOnce: anything, unset: anything }, { requiredKeys: [] }), anything),
         accountAttributes: fc.oneof(fc.record({ set: anything, setOnce: anything, unset: anything }, { requiredKeys: [] }), anything),
@@ -892,7 +889,10 @@ describe('validateRecord: never throws (property)', () => {
       },
       { requiredKeys: [] },
     );
-    fc.assert(fc.property(recordLike, (input) => checkShape(input)), { seed: SEED, numRuns: 300 });
+    fc.assert(
+      fc.property(recordLike, (input) => checkShape(input)),
+      { seed: SEED, numRuns: 300 },
+    );
   });
 
   it(`accepts any JSON object as data and keeps it unchanged, keys named __proto__ escaped for storage (seed ${SEED})`, () => {

@@ -37,9 +37,11 @@ Options:
   options: { format: { type: 'string' }, mode: { type: 'string' } },
   run: async (context: CommandContext) => {
     const [action, feed, ...rest] = context.positionals;
-    if (action !== 'import') throw new UsageError(action === undefined ? `catalog needs a subcommand: ${USAGE}` : `unknown catalog subcommand "${action}": ${USAGE}`);
+    if (action !== 'import')
+      throw new UsageError(action === undefined ? `catalog needs a subcommand: ${USAGE}` : `unknown catalog subcommand "${action}": ${USAGE}`);
     if (feed === undefined || rest.length > 0) throw new UsageError(`catalog import takes one feed: ${USAGE}`);
-    const format = choiceOption(context.values, 'format', ['json', 'xml'] as const) ?? (/\.xml(\.gz)?$/i.test(feed) || extname(feed) === '.xml' ? 'xml' : 'json');
+    const format =
+      choiceOption(context.values, 'format', ['json', 'xml'] as const) ?? (/\.xml(\.gz)?$/i.test(feed) || extname(feed) === '.xml' ? 'xml' : 'json');
     const mode = choiceOption(context.values, 'mode', ['upsert', 'replace'] as const) ?? 'upsert';
     checkReadableFile(feed);
     const result = await withStore(context, 'create', (db) => importFeedOf(db)(feed, { format, mode }));
@@ -59,7 +61,9 @@ function importFeedOf(db: EventDB): ImportFeed {
 
 function toText(answer: ImportResult & { feed: string; mode: string }): string {
   const unchanged = answer.unchanged === undefined ? '' : ` (${count(answer.unchanged)} unchanged)`;
-  const lines = [`Imported ${count(answer.imported)} products${unchanged} from ${answer.feed} (${answer.mode}); removed ${count(answer.removed)}; rejected ${count(answer.rejected.length)}`];
+  const lines = [
+    `Imported ${count(answer.imported)} products${unchanged} from ${answer.feed} (${answer.mode}); removed ${count(answer.removed)}; rejected ${count(answer.rejected.length)}`,
+  ];
   for (const rejection of answer.rejected.slice(0, 5)) {
     const issues = rejection.errors.map((issue) => `${issue.code} at "${issue.path}": ${issue.message}`).join('; ');
     lines.push(`  item ${rejection.index}${rejection.id === undefined ? '' : ` (${rejection.id})`}: ${issues}`);

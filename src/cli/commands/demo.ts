@@ -112,7 +112,11 @@ function productPayloads(): ProductPayload[] {
     product('sku-000311', 'Headlamp 400lm', 'Lumen', 'gear', '44.50 EUR', 'preorder', ['night']),
     product('sku-001977', 'Water bottle 750ml', 'Fjell', 'gear', '19.95 EUR', 'out of stock', []),
   ];
-  const priceChange: ProductPayload = { productId: 'sku-000042', timestamp: '2024-01-02T09:30:00.000Z', data: { price: '99.90 EUR', availability: 'backorder' } };
+  const priceChange: ProductPayload = {
+    productId: 'sku-000042',
+    timestamp: '2024-01-02T09:30:00.000Z',
+    data: { price: '99.90 EUR', availability: 'backorder' },
+  };
   return [...first, first[0]!, first[2]!, priceChange, priceChange];
 }
 
@@ -128,7 +132,16 @@ function interleave(events: unknown[], products: readonly ProductPayload[]): unk
 
 /** Ingests in batches, keeping at most MAX_IN_FLIGHT `ingestBatch` calls pending. */
 async function ingestAll(db: EventDB, records: readonly unknown[]): Promise<IngestTally> {
-  const tally: IngestTally = { batchSize: BATCH_SIZE, maxInFlight: MAX_IN_FLIGHT, elapsedMs: 0, accepted: 0, duplicates: 0, conflicts: 0, rejected: 0, firstRejections: [] };
+  const tally: IngestTally = {
+    batchSize: BATCH_SIZE,
+    maxInFlight: MAX_IN_FLIGHT,
+    elapsedMs: 0,
+    accepted: 0,
+    duplicates: 0,
+    conflicts: 0,
+    rejected: 0,
+    firstRejections: [],
+  };
   const pending: { offset: number; result: Promise<BatchResult> }[] = [];
   const started = performance.now();
   try {

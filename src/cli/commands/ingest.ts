@@ -50,7 +50,10 @@ async function runIngest(context: CommandContext): Promise<void> {
   const { result, records } = await withStore(context, 'create', async (db) => {
     try {
       const result = await db.ingestFile(file, {
-        workers, batchSize, rejectsPath, onProgress: display.onProgress,
+        workers,
+        batchSize,
+        rejectsPath,
+        onProgress: display.onProgress,
         ...(format === undefined ? {} : { format }),
         ...(context.values['relaxed'] === true ? { durability: 'relaxed' as const } : {}),
       });
@@ -69,7 +72,12 @@ function rate(result: IngestFileResult): number {
 
 function toText(answer: IngestFileResult & { file: string; db: string; recordsPerSec: number; rejectsPath: string | null; storeRecords: number }): string {
   const kind = `${answer.format === 'json' ? 'JSON array' : 'NDJSON'}${answer.gzip ? ', gzip' : ''}, ${megabytes(answer.bytes)}`;
-  const rejectsNote = answer.rejected === 0 ? '' : answer.rejectsPath === null ? '  (kept in the quarantine; --rejects <path> writes them to a file)' : `  -> ${answer.rejectsPath}`;
+  const rejectsNote =
+    answer.rejected === 0
+      ? ''
+      : answer.rejectsPath === null
+        ? '  (kept in the quarantine; --rejects <path> writes them to a file)'
+        : `  -> ${answer.rejectsPath}`;
   return [
     `Ingested ${answer.file} (${kind}) into ${answer.db} in ${seconds(answer.elapsedMs)}: ${count(answer.recordsPerSec)} records/s`,
     `  records     ${count(answer.lines).padStart(11)}`,

@@ -109,6 +109,7 @@ function noArgs(name: string, args: string[]): void {
 function positiveInteger(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (typeof value !== 'string' || !Number.isSafeInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number, got "${typeof value === 'string' ? value : inspect(value)}"`);
+  if (typeof value !== 'string' || !Number.isSafeInteger(n) || n < 0)
+    throw new UsageError(`--${name} must be a whole number, got "${typeof value === 'string' ? value : inspect(value)}"`);
   return n;
 }

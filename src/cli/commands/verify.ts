@@ -32,7 +32,11 @@ function toText(report: VerifyReport): string {
   const checked = `${count(report.recordsChecked)} records checked`;
   if (report.ok) return `ok: ${checked}, the store equals what its log implies`;
   const repaired =
-    report.repaired === true ? '; all repaired' : report.repaired === false ? `; repaired except ${count(report.unrepairable?.length ?? 0)} in the log itself (restore a backup)` : '';
+    report.repaired === true
+      ? '; all repaired'
+      : report.repaired === false
+        ? `; repaired except ${count(report.unrepairable?.length ?? 0)} in the log itself (restore a backup)`
+        : '';
   const lines = [`${count(report.differenceCount)} differences (${checked})${repaired}:`];
   for (const difference of report.differences) lines.push(`  ${difference.kind}: ${difference.message}`);
   if (report.differenceCount > report.differences.length) lines.push(`  … and ${count(report.differenceCount - report.differences.length)} more`);

@@ -66,9 +66,13 @@ export function resolveIngestFileOptions(options: IngestFileOptions, storeDurabi
   if (format !== undefined && format !== 'ndjson' && format !== 'json') throw errors.invalidOptions('format', "must be 'ndjson' or 'json'");
   const workers = integerIn(options.workers ?? INGEST_FILE_DEFAULTS.workers, 0, MAX_WORKERS, 'workers');
   const batchSize = options.batchSize ?? Math.min(INGEST_FILE_DEFAULTS.batchSize, maxBatchSize);
-  if (typeof batchSize !== 'number' || !Number.isSafeInteger(batchSize) || batchSize < 1) throw errors.invalidOptions('batchSize', 'must be a positive integer');
+  if (typeof batchSize !== 'number' || !Number.isSafeInteger(batchSize) || batchSize < 1)
+    throw errors.invalidOptions('batchSize', 'must be a positive integer');
   if (batchSize > maxBatchSize) {
-    throw errors.limitExceeded('options.batchSize', `${batchSize} records per chunk, more than limits.maxBatchSize (${maxBatchSize}); lower batchSize or raise the limit`);
+    throw errors.limitExceeded(
+      'options.batchSize',
+      `${batchSize} records per chunk, more than limits.maxBatchSize (${maxBatchSize}); lower batchSize or raise the limit`,
+    );
   }
   if (onProgress !== undefined && typeof onProgress !== 'function') throw errors.invalidOptions('onProgress', 'must be a function');
   if (rejectsPath !== undefined && (typeof rejectsPath !== 'string' || rejectsPath === '')) {

@@ -54,8 +54,15 @@ export class ProgressTracker {
     const etaSec = done || bytesRead === 0 ? 0 : (elapsedSec * left) / bytesRead;
     const { linesRead, accepted, duplicates, rejected } = this.counts;
     return {
-      linesRead, accepted, duplicates, rejected, bytesRead, bytesTotal: this.bytesTotal,
-      ratePerSec: Math.round(linesRead / elapsedSec), etaSec: Math.round(etaSec * 10) / 10, done,
+      linesRead,
+      accepted,
+      duplicates,
+      rejected,
+      bytesRead,
+      bytesTotal: this.bytesTotal,
+      ratePerSec: Math.round(linesRead / elapsedSec),
+      etaSec: Math.round(etaSec * 10) / 10,
+      done,
     };
   }
 }

@@ -19,7 +19,10 @@ export interface RejectEntry {
 export class RejectsFile {
   private failure: Error | undefined;
 
-  private constructor(private readonly stream: WriteStream, private readonly path: string) {
+  private constructor(
+    private readonly stream: WriteStream,
+    private readonly path: string,
+  ) {
     stream.on('error', (err) => (this.failure = err));
   }
 
