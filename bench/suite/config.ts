@@ -12,6 +12,11 @@ export interface SuiteConfig {
   variantEvents: number;
   /** One store grown to this size to see the cost per event as it grows (0: taken from the largest default run). */
   growthEvents: number;
+  /**
+   * Events a writer child ingests into the largest store (and the grown one) before it is killed with SIGKILL, to time
+   * the open that replays them and read the writer's RssAnon: just under the default checkpoint of 200,000 records.
+   */
+  recoveryTail: number;
   concurrentEvents: number;
   fileEvents: number;
   workers: number[];
@@ -43,6 +48,7 @@ export const CONFIGS: Record<Mode, SuiteConfig> = {
     ],
     variantEvents: 300,
     growthEvents: 0,
+    recoveryTail: 300,
     concurrentEvents: 200,
     fileEvents: 400,
     workers: [1, 2],
@@ -64,6 +70,7 @@ export const CONFIGS: Record<Mode, SuiteConfig> = {
     ],
     variantEvents: 20_000,
     growthEvents: 0,
+    recoveryTail: 50_000,
     concurrentEvents: 20_000,
     fileEvents: 20_000,
     workers: [1, 2, 4],
@@ -85,6 +92,7 @@ export const CONFIGS: Record<Mode, SuiteConfig> = {
     ],
     variantEvents: 100_000,
     growthEvents: 0,
+    recoveryTail: 190_000,
     concurrentEvents: 100_000,
     fileEvents: 200_000,
     workers: [1, 2, 4],

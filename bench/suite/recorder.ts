@@ -4,7 +4,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bench } from 'tinybench';
 import type { JobOutcome } from './baselines.js';
-import type { DiskPoint, Engine, GrowthPoint, Group, ResultRow } from './results.js';
+import type { DiskPoint, Engine, GrowthPoint, Group, RecoveryPoint, ResultRow } from './results.js';
 
 export interface RowSpec {
   id: string;
@@ -29,6 +29,8 @@ export class Recorder {
   readonly growth: GrowthPoint[] = [];
   readonly disk: DiskPoint[] = [];
   readonly notes: string[] = [];
+  /** The last store killed and reopened (the grown store's, when the run grows one). */
+  recovery: RecoveryPoint | undefined;
   private count = 0;
 
   constructor(

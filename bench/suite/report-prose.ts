@@ -37,51 +37,48 @@ counts match.
   re-send is dropped unreported), index sessions, accounts or event names, keep session or account state,
   stitch a profileId to a userId (a profile is one key, never merged), or record first-seen identifiers. The "core" SQLite row
   drops the profiles upsert.
-- **eventdb**: \`ingestBatch\` with two batches in flight (the next is validated while one commits), durable
-  unless stated: every call resolves after its commit is flushed. Each event is validated; its eventId is
-  checked against the permanent dedupe set; it is written to the log, the dedupe tree and its indexes (owner,
-  session, event name, and account when it has one). "Projections on" is the default store, which also
-  folds the event into the partial states of its profile, session and account, registers first-seen
-  identifiers and links a profileId to a userId, all in the same transaction; "projections off" (core)
-  skips those.
+- **eventdb** (storage format 2, \`docs/storage-v2.md\`): \`ingestBatch\` with two batches in flight (the next
+  is validated while one commits), durable unless stated: every call resolves after its commit is flushed.
+  Each event is validated; its eventId is hashed and checked against the permanent dedupe set (every eventId
+  since the last checkpoint in memory, older ones in sorted runs behind Bloom filters); the batch's
+  transaction writes the log record and the counters, nothing else per event. The index postings (owner,
+  session, event name, and account when it has one) and the dedupe entry stay in the writer's memory, and
+  "projections on" (the default store) also folds the event into in-memory overlays of the partial states
+  of its profile, session and account, first-seen identifiers and profileId–userId links. A checkpoint
+  writes all of that to LMDB in the transaction of the batch that finds it due: every 200,000 records, 60 s,
+  1,000,000 entries in memory, and at close; a reopen after a crash replays the log after the last
+  checkpoint. "Projections off" (core) skips the fold.
 
 Re-run with \`npm run bench\` (full, under 20 minutes) or \`npm run bench -- --quick\` (under 2 minutes);
-\`npm run bench -- --growth=10000000\` adds one store grown to 10M events (without it, the 10M growth target
-is reported as not measured). \`npm run bench:file\` and \`npm run bench:catalog\` are deeper dives into peak
+\`npm run bench -- --growth=10000000\` adds one store grown to 10M events (without it, the 10M targets are
+reported as not measured). After the reads, and again on the grown store, a writer child process ingests a
+tail of new events (just under one checkpoint's worth in the full run), reports its RssAnon (memory outside
+the LMDB map) and is killed with SIGKILL; another child process then times \`EventDB.open\` of the store,
+which replays that tail (\`bench/suite/crash-reopen.ts\`). \`npm run bench:file\` and \`npm run bench:catalog\` are deeper dives into peak
 memory of bulk and feed imports. The real-data section reads the full UCI Online Retail set from
 \`../shared/realdata\` beside the repository when it is there, and otherwise the 2,000-line slice kept in
 \`test/fixtures/realdata\`; the run's notes below say which, and the command's output says when the full
 set was skipped.`;
 
 const whatDominates = `**What dominates.** The log is not the cost: raw LMDB writes the same records many times faster.
-What eventdb adds per event is *more writes into randomly keyed trees*. Each stored event costs one log put,
-one dedupe put and three to four index entries (owner, session, event name, and account for the 30% of
-events that carry one); with projections on it also read-modify-writes the partial state of its owner, its
-session and (for those 30%) its account, registers first-seen identifiers, and links a profileId to a userId when an event
-carries both — about ten LMDB writes per event against raw's one. Each write costs the main thread the
-encoding of its key and value into lmdb-js's instruction buffer, and costs lmdb-js's write thread a B-tree
-insert into a page that a random key is unlikely to find already dirty in this transaction. On two cores
-the main thread and the write thread each fill one, so the profile shows lmdb-js's own JavaScript, msgpack
-encoding of partial states, garbage collection and the write backpressure (the main thread waiting for
-the write thread) ahead of our own logic (validation, dedupe hashing, folding deltas).
+In format 2 a batch's transaction writes only the log records (plus counters, and quarantine, collisions and
+catalog entries when there are any); what eventdb adds per event is work on the main thread — validation,
+hashing the eventId and looking it up (the in-memory tail, then one Bloom filter per dedupe run), adding
+its postings and dedupe entry to memory, folding it into the overlays of its owner, session and account,
+and msgpack-encoding the log record — and, every 200,000 records, a checkpoint that writes every
+projection key touched since the last one (one upsert each), one postings chunk per index key and one
+dedupe run with its filter. The CPU profile in this report (when the run took one) shows where the main thread's time goes.
 
-The workload is the hard case for projections on purpose: uniform over 500k sessions, 100k profiles and 50k
-users, so in a batch of 10,000 almost every event touches a session and an owner no other event of the
-batch touches, and per-batch folding saves little. Real data is kinder — the UCI invoices share sessions
-(invoices) and customers within a batch — which the real-data section shows.
+The workload is the hard case for checkpoints on purpose: uniform over 500k sessions, 100k profiles and 50k
+users, so most sessions touched between two checkpoints are touched by one event only, and a checkpoint
+writes nearly one session key per event besides the owners' keys: folding in memory saves few writes here. Real data is kinder — the
+UCI invoices share sessions (invoices) and customers — which the real-data section shows.
 
-**What was changed because of this profile.** Partial states and links are stored with msgpack records
-(shared structures), which made them smaller on disk and cheaper to decode; decoding a stored event
-no longer builds a \`Date\` to format its timestamp and assigns its fields in one fixed order; \`getEvent\`
-reads the record once instead of twice; and concurrent \`ingest()\` calls made before the next turn of the
-event loop are written as one batch (group commit), instead of one small batch each sharing a
-transaction.
-
-**What is left, and why targets are missed.** Closing the gap to 0.5× raw needs fewer writes per event,
-not faster code around them: a write-back cache of hot partial states checkpointed with the log position
-(at the price of a replay on open), deriving first-seen identifiers from the partial states instead of a
-separate tree, and posting-list index values instead of one key per event. These are design changes for a
-next issue, written down in \`docs/architecture.md\`.`;
+**What is not done yet** (\`docs/storage-v2.md\`, steps 4 and 5): chunks and runs are never consolidated,
+so a key read touches one postings chunk per checkpoint the key appeared in and a new eventId is checked
+against one filter per run; projections are still upserted key by key at a checkpoint rather than written as
+sorted runs; the fold still builds objects per event; and \`getProfile\` still merges partial states over
+generations.`;
 
 export const PROSE: ReportProse = {
   intro,
@@ -89,13 +86,11 @@ export const PROSE: ReportProse = {
   sections: {
     ingest: `Batches of one are dominated by the synced commit per call (the disk's fsync latency): there eventdb
 comes closest to raw LMDB, and SQLite (one WAL append per commit) is faster than both; the gap to raw LMDB
-opens as batches grow and the per-event work dominates. A duplicate costs eventdb less than a new event
-(its 20% duplicate run is faster than its runs without), but it is not free: it is validated, its eventId
-is hashed and *passes* the Bloom filter of the generation that holds it (the id is there), its sequence
-number is read from the dedupe tree (or found among the writes still in flight), and the stored record is
-read from the log (twice in the current code: once to confirm the eventId, once to compare), decoded and
-compared with the re-sent one as canonical JSON, to report a conflict when they differ. It writes
-no log, dedupe, index or projection entry. The raw LMDB baseline only looks the id up in its in-memory Set,
+opens as batches grow and the per-event work dominates. A duplicate skips the writes of a new event, but it is not free: it is validated, its eventId
+is hashed and found in the dedupe set (in the in-memory tail when its original came after the last
+checkpoint, else in a run whose Bloom filter passes it, by a range read of one block), the stored record is taken from the write in flight or read from the log, decoded
+and compared with the re-sent one as canonical JSON, to report a conflict when they differ. It adds
+no log record, dedupe entry, posting or projection change. The raw LMDB baseline only looks the id up in its in-memory Set,
 and SQLite's \`INSERT OR IGNORE\` only probes the UNIQUE index; neither compares content.`,
     concurrent: `Each caller awaits its \`ingest()\` before sending the next, as request handlers would. eventdb
 writes the single-record calls made before the next turn of the event loop as one batch and acknowledges
@@ -103,17 +98,20 @@ each after that batch's commit is flushed. The SQLite baseline is not run concur
 one event at a time, in one loop, each in its own transaction (\`synchronous=FULL\`) — what a handler using
 it without a queue gets, since better-sqlite3 is synchronous.`,
     file: `The ratios here are to \`ingestFile\` parsing on the calling thread (0 workers): workers take reading,
-JSON parsing and validation off the main thread, but the single writer (dedupe, log, indexes, projections)
-is what bounds the rate, and on two cores the workers compete with lmdb-js's write thread for the second
+JSON parsing and validation off the main thread, but the single writer on the main thread (dedupe, log, the
+projection fold, checkpoints) is what bounds the rate, and on two cores the workers compete with lmdb-js's write thread for the second
 core.`,
     read: `Reads use tinybench per call (median and p99 latency of single calls on a warm store). \`getEvent\`
-hashes the eventId, finds its sequence number through the generation's dedupe tree (skipping generations
-whose Bloom filter rules it out), reads the record from the log to confirm the eventId, and decodes it; the
-raw LMDB row reads by sequence number and so skips the eventId lookup. \`getProfile\` merges the partial
-states of a unified profile; the SQLite row reads one precomputed profiles row (count, first and last seen,
-last event name, userId), a much smaller answer. \`events()\` merges the index ranges of the unified profile across generations and decodes
-each record from the log; the SQLite comparison reads rows of its \`profile\` key (a userId or a profileId,
-never merged) through its (profile, time) index and parses their JSON bodies. For the two \`events()\`
+hashes the eventId, looks it up in the writer's in-memory tail and then in each dedupe run whose Bloom filter
+says maybe (a range read of one block and a binary search in it), reads the record from the log to confirm
+the eventId, and decodes it; the raw LMDB row reads by sequence number and so skips the eventId lookup.
+\`getProfile\` merges the partial states of a unified profile (each of its identifiers, in every generation
+of 2^18 records it has events in; from LMDB up to the checkpoint, from the overlays after it); the SQLite row
+reads one precomputed profiles row (count, first and last seen, last event name, userId), a much smaller
+answer. \`events()\` reads, for each identifier of the unified profile, its postings chunks with one range
+scan and merges them with the postings in memory by time, then reads and decodes each record from the log;
+the SQLite comparison reads rows of its \`profile\` key (a userId or a profileId, never merged) through its
+(profile, time) index and parses their JSON bodies. For the two \`events()\`
 workloads \`n\` counts calls (or full scans), the rate counts events, and the table says how many events
 each call returned on average. For the first 100 the two engines do not return the same rows — eventdb's
 unified profile takes in every profileId linked to the same user, SQLite's key only one userId or profileId

@@ -52,6 +52,20 @@ export interface DiskPoint {
   bytesPerEvent: number;
 }
 
+/** A writer killed with SIGKILL after a tail of acknowledged events, and the open that recovers its store. */
+export interface RecoveryPoint {
+  /** Events stored when the store was reopened. */
+  events: number;
+  /** Events the killed writer ingested (durable) after opening the closed store. */
+  tailIngested: number;
+  /** Records after the last checkpoint, replayed by the open. */
+  replayed: number;
+  /** Wall time of \`EventDB.open\` in a fresh process, default settings, ms. */
+  openMs: number;
+  /** RssAnon of the writing process (memory outside the LMDB map) once its tail was acknowledged, bytes. */
+  writerRssAnonBytes: number;
+}
+
 export interface Target {
   name: string;
   /** The aim, in words, e.g. `≥ 0.5× raw lmdb`. */
@@ -84,6 +98,8 @@ export interface BenchResults {
   rows: ResultRow[];
   growth: GrowthPoint[];
   disk: DiskPoint[];
+  /** Open after a SIGKILL and writer memory (runs before it was measured lack it). */
+  recovery?: RecoveryPoint;
   profile?: ProfileSummary;
   targets: Target[];
   /** Free-form notes the run wants in the report (e.g. load average during the run). */

@@ -12,6 +12,7 @@ import { readXmlFeed } from '../../src/catalog/xml-feed-reader.js';
 import { CATEGORIES, writeFeed } from '../catalog-feed.js';
 import { bareJsonParse, bareXxhash, openSqlite, rawLmdbIngest, rawLmdbReads, sqliteIngest, sqliteReads, type IngestJob } from './baselines.js';
 import type { SuiteConfig } from './config.js';
+import { crashReopen } from './crash-reopen.js';
 import { directoryBytes, eventdbConcurrent, eventdbIngest, eventdbIngestFile, openStore } from './eventdb-jobs.js';
 import type { Recorder, RowSpec } from './recorder.js';
 import { formatCount } from './report.js';
@@ -41,6 +42,7 @@ export async function runSuite(config: SuiteConfig, rec: Recorder): Promise<void
   await concurrentIngest(config, rec);
   await fileIngest(config, rec);
   await reads(config, rec, stores);
+  await recovery(rec, stores.eventdb, config.recoveryTail);
   await catalog(config, rec);
   await realData(config, rec);
   await bareCosts(rec, stores.events);
@@ -469,6 +471,17 @@ async function growth(config: SuiteConfig, rec: Recorder): Promise<void> {
   rec.addGrowth('eventdb', 'ingestBatch, projections on', ours.outcome.slices ?? []);
   rec.addGrowth('raw lmdb', 'putSync per batch', raw.outcome.slices ?? []);
   rec.addDisk('eventdb', `grown to ${formatCount(n)}, every index and projection`, ours.outcome.stored, directoryBytes(ours.dir));
+  await recovery(rec, ours.dir, config.recoveryTail);
+}
+
+/** A writer child ingests `tail` events into the closed store at `dir`, reports its RssAnon and is killed; another child times the open. */
+async function recovery(rec: Recorder, dir: string, tail: number): Promise<void> {
+  rec.log(`open after SIGKILL: a writer ingests ${tail.toLocaleString('en-US')} events into the store, then is killed`);
+  const point = await crashReopen(dir, tail);
+  rec.recovery = point;
+  rec.log(
+    `  eventdb  open of ${point.events.toLocaleString('en-US')} events replaying ${point.replayed.toLocaleString('en-US')} records: ${point.openMs} ms; writer RssAnon ${Math.round(point.writerRssAnonBytes / 2 ** 20)} MiB`,
+  );
 }
 
 export type { ResultRow };

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runBenchmarks } from '../../bench/run.js';
+import { runBenchmarks, targets } from '../../bench/run.js';
 import { CONFIGS } from '../../bench/suite/config.js';
 import { UCI_SLICE, uciInput } from '../../bench/suite/suite.js';
 import { writeReport } from '../../bench/suite/report.js';
@@ -80,7 +80,7 @@ describe('benchmark suite (tiny inputs, untimed)', () => {
     for (const row of results.rows.filter((r) => r.group === 'read')) expect(row.latencyUs?.median, row.id).toBeGreaterThan(0);
     expect(results.growth.filter((g) => g.engine === 'eventdb').length).toBeGreaterThan(0);
     expect(results.disk.map((d) => d.engine).sort()).toEqual(['eventdb', 'raw lmdb', 'sqlite']);
-    expect(results.targets).toHaveLength(9);
+    expect(results.targets).toHaveLength(12);
   });
 
   it('reads the UCI data from the slice in the repository, and says so', () => {
@@ -117,6 +117,28 @@ describe('benchmark suite (tiny inputs, untimed)', () => {
     const growth = results.targets.find((t) => t.name.includes('10M'))!;
     expect(growth).toMatchObject({ met: false, notMeasured: true });
     expect(growth.measured).toMatch(/^not measured at 10M \(600 run: [\d.]+×/);
+  });
+
+  it('judges every target only at its own size: a tiny run measures them all, and judges none', () => {
+    for (const t of results.targets) expect(t, t.name).toMatchObject({ met: false, notMeasured: true });
+    expect(results.recovery).toMatchObject({ tailIngested: CONFIGS.tiny.recoveryTail, replayed: CONFIGS.tiny.recoveryTail });
+    const open = results.targets.find((t) => t.name.startsWith('open after a SIGKILL'))!;
+    expect(open.measured).toMatch(/^not measured at 10M \(.* run: [\d.]+ s \(300 records replayed\)\)$/);
+  });
+
+  it('judges the recovery targets from a store of 10M events, and marks figures an older results.json lacks', () => {
+    const base = { rows: results.rows, growth: results.growth, disk: results.disk };
+    const at = (events: number, openMs: number): ReturnType<typeof targets> =>
+      targets({ ...base, recovery: { events, tailIngested: 190_000, replayed: 190_000, openMs, writerRssAnonBytes: 600e6 } });
+    const named = (list: ReturnType<typeof targets>, prefix: string) => list.find((t) => t.name.startsWith(prefix))!;
+    expect(named(at(10_190_000, 1500), 'open after a SIGKILL')).toMatchObject({ met: true, measured: '1.50 s (190,000 records replayed)' });
+    expect(named(at(10_190_000, 1500), 'writer memory')).toMatchObject({ met: false, measured: expect.stringMatching(/^600 MB/) as unknown });
+    expect(named(at(10_190_000, 1500), 'writer memory').why).toBeTruthy();
+    expect(named(at(9_000_000, 1500), 'open after a SIGKILL')).toMatchObject({ met: false, notMeasured: true });
+    const old = targets(base);
+    expect(named(old, 'open after a SIGKILL')).toMatchObject({ measured: 'not measured', notMeasured: true });
+    const noP99 = results.rows.map((row) => (row.id.endsWith('/getProfile') ? { ...row, latencyUs: { median: 10 } as { median: number; p99: number } } : row));
+    expect(named(targets({ ...base, rows: noP99 }), 'getProfile p99')).toMatchObject({ measured: 'not measured', notMeasured: true });
   });
 
   it('renders the report and the charts from the results', () => {

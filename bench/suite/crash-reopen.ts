@@ -1,0 +1,87 @@
+// Open after a SIGKILL, and the writer's memory outside the map: a child process opens a grown store with default
+// settings, ingests a tail of new events (durable), reports its RssAnon and is killed with SIGKILL; another child
+// then times `EventDB.open` of the store, which replays the records after the last checkpoint.
+// Run as a script (by `crashReopen` only): `node --import tsx bench/suite/crash-reopen.ts write <dir> <events>` or `... open <dir>`.
+
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { openStore } from './eventdb-jobs.js';
+import type { RecoveryPoint } from './results.js';
+import { EventSet } from './workloads.js';
+
+/** What the writer child prints once its tail is stored. */
+interface WriterReport {
+  stored: number;
+  rssAnonBytes: number;
+}
+
+/** What the opener child prints. */
+interface OpenReport {
+  openMs: number;
+  events: number;
+  replayed: number;
+}
+
+function rssAnonBytes(): number {
+  const match = /RssAnon:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return match === null ? Number.NaN : Number(match[1]) * 1024;
+}
+
+/** Runs this file as a child with `args` and resolves with its first JSON line; `kill` sends it SIGKILL after that line. */
+function child<T>(args: string[], kill: boolean): Promise<T> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', import.meta.filename, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise<T>((resolve, reject) => {
+    let report: T | undefined;
+    createInterface({ input: proc.stdout }).on('line', (line) => {
+      if (report !== undefined || !line.startsWith('{')) return;
+      report = JSON.parse(line) as T;
+      if (kill) proc.kill('SIGKILL');
+    });
+    proc.on('exit', (code, signal) => {
+      if (report !== undefined && (code === 0 || signal === 'SIGKILL')) resolve(report);
+      else reject(new Error(`crash-reopen ${args[0]} child: exit ${code ?? signal}: ${stderr.trim()}`));
+    });
+  });
+}
+
+/**
+ * Grows the (closed) store at `dir` by `tail` events in a writer child killed with SIGKILL once they are all
+ * acknowledged, then times the open that recovers it in another child.
+ */
+export async function crashReopen(dir: string, tail: number): Promise<RecoveryPoint> {
+  const writer = await child<WriterReport>(['write', dir, String(tail)], true);
+  const opened = await child<OpenReport>(['open', dir], false);
+  return { events: opened.events, tailIngested: tail, replayed: opened.replayed, openMs: opened.openMs, writerRssAnonBytes: writer.rssAnonBytes };
+}
+
+async function writeAndWait(dir: string, tail: number): Promise<void> {
+  const db = await openStore(dir);
+  for (const chunk of new EventSet(tail, { seed: 1_000_003 })) for (let i = 0; i < chunk.length; i += 10_000) await db.ingestBatch(chunk.slice(i, i + 10_000));
+  global.gc?.();
+  const report: WriterReport = { stored: db.stats().events, rssAnonBytes: rssAnonBytes() };
+  console.log(JSON.stringify(report));
+  // Stay open until the parent's SIGKILL: no close, so no checkpoint at close.
+  setInterval(() => {}, 60_000);
+}
+
+async function timeOpen(dir: string): Promise<void> {
+  const started = performance.now();
+  const db = await openStore(dir);
+  const openMs = performance.now() - started;
+  const { events, lastSeq } = db.stats();
+  // The records the open replayed: those after the last checkpoint (bench code may look inside).
+  const replayed = lastSeq - db['storage'].checkpointPosition();
+  await db.close();
+  const report: OpenReport = { openMs: Math.round(openMs), events, replayed };
+  console.log(JSON.stringify(report));
+}
+
+if (process.argv[1] === import.meta.filename) {
+  const [mode, dir, tail] = process.argv.slice(2);
+  if (mode === 'write') await writeAndWait(dir!, Number(tail));
+  else if (mode === 'open') await timeOpen(dir!);
+  else throw new Error(`unknown mode ${mode}`);
+}
