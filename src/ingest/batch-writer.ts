@@ -155,6 +155,7 @@ export class BatchWriter {
     const checkpointed = this.checkpoints.due(this.nextSeq - firstSeq, inMemory, extra.checkpoint === true) ? this.writeCheckpoint(token.position) : undefined;
     const written = this.storage.pending.take();
     const committed = this.storage.meta.put('counters', { ...this.counters });
+    this.storage.handleBatchPromise();
     // The commit.
     try {
       await committed;

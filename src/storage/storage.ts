@@ -147,6 +147,18 @@ export class Storage {
     return { fromFormat1: lastSeq > 0 };
   }
 
+  /**
+   * Marks the promise lmdb-js makes for the transaction now being batched as handled. lmdb-js creates it in its own
+   * event-turn callback, after the writer's puts (they are answered through `meta.put`'s promise); when the commit
+   * fails it rejects too, and unhandled it would end the process. Called once per write call, after its stage.
+   */
+  handleBatchPromise(): void {
+    setImmediate(() => {
+      const ignore = (): undefined => undefined;
+      (this.root.committed as unknown as PromiseLike<unknown>).then(ignore, ignore);
+    });
+  }
+
   /** Resolves when every write issued so far is committed (not necessarily flushed). */
   get committed(): Promise<void> {
     return this.root.committed as unknown as Promise<void>;
