@@ -46,7 +46,7 @@ describe('a read-only handle in another process', () => {
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       const states: State[] = [];
       const waiters: { events: number; resolve: () => void }[] = [];
-      const lines = createInterface({ input: child.stdout! });
+      const lines = createInterface({ input: child.stdout });
       let opened!: () => void;
       const open = new Promise<void>((resolve) => (opened = resolve));
       lines.on('line', (line) => {
