@@ -43,7 +43,7 @@ export interface EventDBOptions {
   /**
    * When the writer writes its in-memory projection state (profiles, accounts, sessions, identity) to disk.
    * Between checkpoints a batch's transaction carries only its records; after a crash the records since the
-   * last checkpoint are replayed at open. Defaults: every 200,000 records, every 60 s, at 1,000,000 entries
+   * last checkpoint are replayed at open. Defaults: every 50,000 records, every 60 s, at 500,000 entries
    * held in memory, and at close.
    */
   checkpoint?: Partial<CheckpointPolicy>;
@@ -81,7 +81,7 @@ export const DEFAULTS = Object.freeze({
   durability: 'durable',
   quarantine: true,
   mapSizeBytes: 2 ** 30,
-  checkpoint: Object.freeze({ records: 200_000, intervalMs: 60_000, maxEntries: 1_000_000 } satisfies CheckpointPolicy),
+  checkpoint: Object.freeze({ records: 50_000, intervalMs: 60_000, maxEntries: 500_000 } satisfies CheckpointPolicy),
 });
 
 /** Applies defaults and checks every option, with a message that names it. */

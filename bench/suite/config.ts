@@ -14,7 +14,7 @@ export interface SuiteConfig {
   growthEvents: number;
   /**
    * Events a writer child ingests into the largest store (and the grown one) before it is killed with SIGKILL, to time
-   * the open that replays them and read the writer's RssAnon: just under the default checkpoint of 200,000 records.
+   * the open that replays them and read the writer's RssAnon: just under the default checkpoint of 50,000 records.
    */
   recoveryTail: number;
   concurrentEvents: number;
@@ -70,7 +70,7 @@ export const CONFIGS: Record<Mode, SuiteConfig> = {
     ],
     variantEvents: 20_000,
     growthEvents: 0,
-    recoveryTail: 50_000,
+    recoveryTail: 20_000,
     concurrentEvents: 20_000,
     fileEvents: 20_000,
     workers: [1, 2, 4],
@@ -92,7 +92,7 @@ export const CONFIGS: Record<Mode, SuiteConfig> = {
     ],
     variantEvents: 100_000,
     growthEvents: 0,
-    recoveryTail: 190_000,
+    recoveryTail: 49_000,
     concurrentEvents: 100_000,
     fileEvents: 200_000,
     workers: [1, 2, 4],

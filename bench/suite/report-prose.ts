@@ -45,8 +45,8 @@ counts match.
   session, event name, and account when it has one) and the dedupe entry stay in the writer's memory, and
   "projections on" (the default store) also folds the event into in-memory overlays of the partial states
   of its profile, session and account, first-seen identifiers and profileId–userId links. A checkpoint
-  writes all of that to LMDB in the transaction of the batch that finds it due: every 200,000 records, 60 s,
-  1,000,000 entries in memory, and at close; a reopen after a crash replays the log after the last
+  writes all of that to LMDB in the transaction of the batch that finds it due: every 50,000 records, 60 s,
+  500,000 entries in memory, and at close; a reopen after a crash replays the log after the last
   checkpoint. "Projections off" (core) skips the fold.
 
 Re-run with \`npm run bench\` (full, under 20 minutes) or \`npm run bench -- --quick\` (under 2 minutes);
@@ -65,7 +65,7 @@ In format 2 a batch's transaction writes only the log records (plus counters, an
 catalog entries when there are any); what eventdb adds per event is work on the main thread — validation,
 hashing the eventId and looking it up (the in-memory tail, then one Bloom filter per dedupe run), adding
 its postings and dedupe entry to memory, folding it into the overlays of its owner, session and account,
-and msgpack-encoding the log record — and, every 200,000 records, a checkpoint that writes every
+and msgpack-encoding the log record — and, every 50,000 records, a checkpoint that writes every
 projection key touched since the last one (one upsert each), one postings chunk per index key and one
 dedupe run with its filter. The CPU profile in this report (when the run took one) shows where the main thread's time goes.
 

@@ -1,21 +1,32 @@
-// A fixed-size Bloom filter over 64-bit hashes, one per run of the dedupe set.
+// A Bloom filter over 64-bit hashes: one per run of the dedupe set, sized for its entries, and the identifier filter.
 
-const BITS_LOG2 = 22;
-const MASK = (1 << BITS_LOG2) - 1;
+const MAX_BITS_LOG2 = 22;
+const MIN_BITS_LOG2 = 10;
 const PROBES = 7;
 
+/** The size for `entries` keys: at least 16 bits per key (about 0.05% false positives with 7 probes), at most 4 Mi bits. */
+export function bloomBitsFor(entries: number): number {
+  return Math.min(MAX_BITS_LOG2, Math.max(MIN_BITS_LOG2, Math.ceil(Math.log2(Math.max(1, entries) * 16))));
+}
+
 /**
- * 4 Mi bits (512 KiB) with 7 probes: about 0.07% false positives for a full
- * generation of 262,144 eventIds. A false positive only costs one LMDB get.
+ * 2^bitsLog2 bits with 7 probes; the default 4 Mi bits (512 KiB) holds 262,144 keys at about 0.07% false
+ * positives. A false positive only costs one LMDB read.
  */
 export class BloomFilter {
-  private readonly words = new Uint32Array(1 << (BITS_LOG2 - 5));
+  private readonly words: Uint32Array;
+  private readonly mask: number;
+
+  constructor(readonly bitsLog2 = MAX_BITS_LOG2) {
+    this.words = new Uint32Array(1 << (bitsLog2 - 5));
+    this.mask = (1 << bitsLog2) - 1;
+  }
 
   /** Adds the hash whose halves are `hi` and `lo` (unsigned 32-bit). */
   add(hi: number, lo: number): void {
     let bit = lo;
     for (let i = 0; i < PROBES; i++) {
-      const at = bit & MASK;
+      const at = bit & this.mask;
       const word = at >>> 5;
       this.words[word] = this.words[word]! | (1 << (at & 31));
       bit = (bit + hi + i) | 0;
@@ -29,7 +40,7 @@ export class BloomFilter {
 
   /** A filter from `toBuffer`'s bytes (copied). */
   static fromBuffer(bytes: Uint8Array): BloomFilter {
-    const filter = new BloomFilter();
+    const filter = new BloomFilter(Math.log2(bytes.length * 8));
     new Uint8Array(filter.words.buffer).set(bytes.subarray(0, filter.words.byteLength));
     return filter;
   }
@@ -37,7 +48,7 @@ export class BloomFilter {
   mightContain(hi: number, lo: number): boolean {
     let bit = lo;
     for (let i = 0; i < PROBES; i++) {
-      const at = bit & MASK;
+      const at = bit & this.mask;
       if ((this.words[at >>> 5]! & (1 << (at & 31))) === 0) return false;
       bit = (bit + hi + i) | 0;
     }

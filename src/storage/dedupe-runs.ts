@@ -2,7 +2,7 @@
 // with its Bloom filter stored beside it so an open needs no scan.
 
 import type { Database, RootDatabase } from 'lmdb';
-import { BloomFilter } from './bloom.js';
+import { BloomFilter, bloomBitsFor } from './bloom.js';
 import { issued } from './issued.js';
 
 /** Entries per block: one block is one LMDB value of 7 KiB. */
@@ -94,7 +94,7 @@ export class DedupeRuns {
   write(position: number, entries: DedupeEntry[]): void {
     if (entries.length === 0) return;
     entries.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
-    const filter = new BloomFilter();
+    const filter = new BloomFilter(bloomBitsFor(entries.length));
     for (let start = 0; start < entries.length; start += BLOCK) {
       const end = Math.min(entries.length, start + BLOCK);
       const block = Buffer.allocUnsafe((end - start) * ENTRY_BYTES);
