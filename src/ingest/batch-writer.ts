@@ -173,6 +173,7 @@ export class BatchWriter {
       this.storage.derived.pruneCheckpointed(checkpointed);
       this.storage.index.pruneCheckpointed(checkpointed);
       this.dedupe.pruneCheckpointed(checkpointed);
+      this.checkpoints.landed();
     }
     return results;
   }

@@ -5,6 +5,8 @@ import type { CheckpointPolicy } from '../options.js';
 export class CheckpointSchedule {
   private records = 0;
   private lastAt: number;
+  /** A checkpoint is issued and not yet committed: the next is not due before it lands (its memory is not freed yet). */
+  private inFlight = false;
 
   constructor(
     private readonly policy: CheckpointPolicy,
@@ -17,12 +19,18 @@ export class CheckpointSchedule {
   due(records: number, entriesInMemory: number, forced: boolean): boolean {
     this.records += records;
     if (forced) return true;
-    if (this.records === 0) return false;
+    if (this.records === 0 || this.inFlight) return false;
     return this.records >= this.policy.records || entriesInMemory >= this.policy.maxEntries || this.clock() - this.lastAt >= this.policy.intervalMs;
   }
 
   written(): void {
     this.records = 0;
     this.lastAt = this.clock();
+    this.inFlight = true;
+  }
+
+  /** The checkpoint's commit resolved (or failed: the writer then refuses writes anyway). */
+  landed(): void {
+    this.inFlight = false;
   }
 }

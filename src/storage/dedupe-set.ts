@@ -47,8 +47,8 @@ export type PendingBatch = TailEntry[];
  */
 export class DedupeSet {
   private tail = new Map<bigint, TailEntry>();
-  /** The tail a checkpoint is writing as a run, until that checkpoint is known committed. */
-  private checkpointing: { position: number; entries: Map<bigint, TailEntry> } | undefined;
+  /** Tails that checkpoints are writing as runs, until each checkpoint is known committed. */
+  private checkpointing: { position: number; entries: Map<bigint, TailEntry> }[] = [];
   private readonly scratch: Probe = { eventId: '', taken: false, hash: 0n, hi: 0, lo: 0 };
 
   constructor(
@@ -88,8 +88,10 @@ export class DedupeSet {
 
   /** The first record with this eventId (committed or not), or undefined when it is new. */
   find(probe: Probe): Seen | undefined {
-    for (const entries of [this.tail, this.checkpointing?.entries]) {
-      const found = entries === undefined ? undefined : this.findInTail(entries, probe, Number.POSITIVE_INFINITY);
+    const inTail = this.findInTail(this.tail, probe, Number.POSITIVE_INFINITY);
+    if (inTail !== undefined) return inTail;
+    for (const layer of this.checkpointing) {
+      const found = this.findInTail(layer.entries, probe, Number.POSITIVE_INFINITY);
       if (found !== undefined) return found;
     }
     const stored = this.findInRuns(probe);
@@ -102,7 +104,7 @@ export class DedupeSet {
    */
   findCommitted(eventId: string, position: number, checkpoint: number): { seq: number; tuple: RecordTuple } | undefined {
     const probe = this.probe(eventId);
-    const layers = this.checkpointing !== undefined && this.checkpointing.position > checkpoint ? [this.tail, this.checkpointing.entries] : [this.tail];
+    const layers = [this.tail, ...this.checkpointing.filter((layer) => layer.position > checkpoint).map((layer) => layer.entries)];
     for (const entries of layers) {
       const found = this.findInTail(entries, probe, position);
       if (found === undefined) continue;
@@ -174,28 +176,27 @@ export class DedupeSet {
         if (!entry.collided) entries.push({ hash: entry.hash, seq: entry.seq });
     }
     this.storage.dedupeRuns.write(position, entries);
-    this.checkpointing = { position, entries: this.tail };
+    this.checkpointing.push({ position, entries: this.tail });
     this.tail = new Map();
   }
 
   /** The checkpoint at `position` is committed: its entries are read from the runs from now on. */
   pruneCheckpointed(position: number): void {
-    if (this.checkpointing?.position === position) this.checkpointing = undefined;
+    this.checkpointing = this.checkpointing.filter((layer) => layer.position !== position);
   }
 
   /** Drops the in-memory entries and re-reads the runs (a read-only follower whose writer checkpointed). */
   reset(): void {
     this.tail = new Map();
-    this.checkpointing = undefined;
+    this.checkpointing = [];
     this.storage.dedupeRuns.load();
   }
 
   /** Entries stored (runs and memory, collisions excepted), for verify. */
   get entryCount(): number {
     let count = this.storage.dedupeRuns.size;
-    for (const entries of [this.tail, this.checkpointing?.entries]) {
-      for (const head of entries?.values() ?? [])
-        for (let entry: TailEntry | undefined = head; entry !== undefined; entry = entry.next) if (!entry.collided) count++;
+    for (const entries of [this.tail, ...this.checkpointing.map((layer) => layer.entries)]) {
+      for (const head of entries.values()) for (let entry: TailEntry | undefined = head; entry !== undefined; entry = entry.next) if (!entry.collided) count++;
     }
     return count;
   }

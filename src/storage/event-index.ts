@@ -119,7 +119,7 @@ export class EventIndex {
   private readonly chunks: Database<Buffer, Buffer>;
   private current = new Map<string, Posting>();
   /** Postings being written by a checkpoint not yet known committed, and that checkpoint's position. */
-  private checkpointing: { position: number; postings: Map<string, Posting> } | undefined;
+  private checkpointing: { position: number; postings: Map<string, Posting> }[] = [];
 
   constructor(root: RootDatabase) {
     this.chunks = root.openDB({ name: 'postings', keyEncoding: 'binary', encoding: 'binary' });
@@ -164,7 +164,7 @@ export class EventIndex {
     }
     const text = overlayKey(kind, value);
     const layers = [this.current.get(text)];
-    if (this.checkpointing !== undefined && this.checkpointing.position > checkpoint) layers.push(this.checkpointing.postings.get(text));
+    for (const layer of this.checkpointing) if (layer.position > checkpoint) layers.push(layer.postings.get(text));
     for (const posting of layers) {
       if (posting === undefined) continue;
       const { times, seqs } = sortedPairs(posting, position);
@@ -190,19 +190,19 @@ export class EventIndex {
       const { times, seqs } = sortedPairs(posting, Number.POSITIVE_INFINITY);
       issued(this.chunks.put(chunkKey(text.charCodeAt(0) - 48, text.slice(1), position), encodeChunk(times, seqs)));
     }
-    this.checkpointing = { position, postings: this.current };
+    this.checkpointing.push({ position, postings: this.current });
     this.current = new Map();
   }
 
   /** The checkpoint at `position` is committed: its postings are read from LMDB from now on. */
   pruneCheckpointed(position: number): void {
-    if (this.checkpointing?.position === position) this.checkpointing = undefined;
+    this.checkpointing = this.checkpointing.filter((layer) => layer.position !== position);
   }
 
   /** Drops the in-memory postings (a read-only follower whose writer checkpointed past what it folded). */
   clearOverlay(): void {
     this.current = new Map();
-    this.checkpointing = undefined;
+    this.checkpointing = [];
   }
 
   /** Every stored posting (LMDB chunks, then memory), for verify: key text → sorted "time:seq" list. */
@@ -218,8 +218,8 @@ export class EventIndex {
       const { kind, value } = parseChunkKey(key);
       for (let i = 0; i < chunk.length / POSTING_BYTES; i++) push(kind, value, chunkTime(chunk, i), chunkSeq(chunk, i));
     }
-    for (const postings of [this.checkpointing?.postings, this.current]) {
-      for (const [text, posting] of postings ?? []) {
+    for (const postings of [...this.checkpointing.map((layer) => layer.postings), this.current]) {
+      for (const [text, posting] of postings) {
         for (let i = 0; i < posting.seqs.length; i++) push(text.charCodeAt(0) - 48, text.slice(1), posting.times[i]!, posting.seqs[i]!);
       }
     }
