@@ -6,6 +6,7 @@ import { hashHalves } from './dedupe-runs.js';
 import type { RecordTuple } from './record-codec.js';
 import { tupleEventId } from './record-codec.js';
 import type { Storage } from './storage.js';
+import { TailLayers } from './tail-layers.js';
 
 /** Where a seen eventId was found: in a write not yet committed (with its tuple), or in the log. */
 export interface Seen {
@@ -46,9 +47,8 @@ export type PendingBatch = TailEntry[];
  * by comparing the stored record's eventId, so a hash collision can never drop an event.
  */
 export class DedupeSet {
-  private tail = new Map<bigint, TailEntry>();
-  /** Tails that checkpoints are writing as runs, until each checkpoint is known committed. */
-  private checkpointing: { position: number; entries: Map<bigint, TailEntry> }[] = [];
+  /** Entries since the last checkpoint, and those of checkpoints still committing. */
+  private readonly tail = new TailLayers<bigint, TailEntry>();
   private readonly scratch: Probe = { eventId: '', taken: false, hash: 0n, hi: 0, lo: 0 };
 
   constructor(
@@ -63,7 +63,7 @@ export class DedupeSet {
 
   /** Entries held in memory, for the checkpoint policy's memory cap. */
   get overlaySize(): number {
-    return this.tail.size;
+    return this.tail.current.size;
   }
 
   beginBatch(): PendingBatch {
@@ -88,10 +88,8 @@ export class DedupeSet {
 
   /** The first record with this eventId (committed or not), or undefined when it is new. */
   find(probe: Probe): Seen | undefined {
-    const inTail = this.findInTail(this.tail, probe, Number.POSITIVE_INFINITY);
-    if (inTail !== undefined) return inTail;
-    for (const layer of this.checkpointing) {
-      const found = this.findInTail(layer.entries, probe, Number.POSITIVE_INFINITY);
+    for (const entries of this.tail.layers()) {
+      const found = this.findInTail(entries, probe, Number.POSITIVE_INFINITY);
       if (found !== undefined) return found;
     }
     const stored = this.findInRuns(probe);
@@ -104,8 +102,7 @@ export class DedupeSet {
    */
   findCommitted(eventId: string, position: number, checkpoint: number): { seq: number; tuple: RecordTuple } | undefined {
     const probe = this.probe(eventId);
-    const layers = [this.tail, ...this.checkpointing.filter((layer) => layer.position > checkpoint).map((layer) => layer.entries)];
-    for (const entries of layers) {
+    for (const entries of this.tail.layers(checkpoint)) {
       const found = this.findInTail(entries, probe, position);
       if (found === undefined) continue;
       const tuple = this.storage.getRecord(found.seq);
@@ -163,39 +160,37 @@ export class DedupeSet {
   }
 
   private insert(eventId: string | undefined, hash: bigint, seq: number, tuple: RecordTuple | undefined, collided: boolean): TailEntry {
-    const entry: TailEntry = { eventId, seq, tuple, hash, collided, next: this.tail.get(hash) };
-    this.tail.set(hash, entry);
+    const entry: TailEntry = { eventId, seq, tuple, hash, collided, next: this.tail.current.get(hash) };
+    this.tail.current.set(hash, entry);
     return entry;
   }
 
   /** Issues the in-memory entries as a run at `position` with the transaction being staged. */
   writeCheckpoint(position: number): void {
     const entries: DedupeEntry[] = [];
-    for (const head of this.tail.values()) {
+    for (const head of this.tail.current.values()) {
       for (let entry: TailEntry | undefined = head; entry !== undefined; entry = entry.next)
         if (!entry.collided) entries.push({ hash: entry.hash, seq: entry.seq });
     }
     this.storage.dedupeRuns.write(position, entries);
-    this.checkpointing.push({ position, entries: this.tail });
-    this.tail = new Map();
+    this.tail.setAside(position);
   }
 
   /** The checkpoint at `position` is committed: its entries are read from the runs from now on. */
   pruneCheckpointed(position: number): void {
-    this.checkpointing = this.checkpointing.filter((layer) => layer.position !== position);
+    this.tail.landed(position);
   }
 
   /** Drops the in-memory entries and re-reads the runs (a read-only follower whose writer checkpointed). */
   reset(): void {
-    this.tail = new Map();
-    this.checkpointing = [];
+    this.tail.clear();
     this.storage.dedupeRuns.load();
   }
 
   /** Entries stored (runs and memory, collisions excepted), for verify. */
   get entryCount(): number {
     let count = this.storage.dedupeRuns.size;
-    for (const entries of [this.tail, ...this.checkpointing.map((layer) => layer.entries)]) {
+    for (const entries of this.tail.layers()) {
       for (const head of entries.values()) for (let entry: TailEntry | undefined = head; entry !== undefined; entry = entry.next) if (!entry.collided) count++;
     }
     return count;

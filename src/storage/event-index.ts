@@ -3,6 +3,7 @@
 
 import type { Database, RootDatabase } from 'lmdb';
 import { issued } from './issued.js';
+import { TailLayers } from './tail-layers.js';
 import type { IndexKey } from './keys.js';
 
 /** Event times are stored biased by 2^46 ms (years 0000–9999 with room to spare), so they sort unsigned. */
@@ -117,9 +118,8 @@ function* runCursor(
  */
 export class EventIndex {
   private readonly chunks: Database<Buffer, Buffer>;
-  private current = new Map<string, Posting>();
-  /** Postings being written by a checkpoint not yet known committed, and that checkpoint's position. */
-  private checkpointing: { position: number; postings: Map<string, Posting> }[] = [];
+  /** Postings since the last checkpoint, and those of checkpoints still committing. */
+  private readonly postings = new TailLayers<string, Posting>();
 
   constructor(root: RootDatabase) {
     this.chunks = root.openDB({ name: 'postings', keyEncoding: 'binary', encoding: 'binary' });
@@ -128,15 +128,15 @@ export class EventIndex {
   /** Adds one posting (the writer, as it appends a record; the replay of the tail). */
   add(key: IndexKey): void {
     const text = overlayKey(key[1], key[2]);
-    let posting = this.current.get(text);
-    if (posting === undefined) this.current.set(text, (posting = { times: [], seqs: [] }));
+    let posting = this.postings.current.get(text);
+    if (posting === undefined) this.postings.current.set(text, (posting = { times: [], seqs: [] }));
     posting.times.push(key[3]);
     posting.seqs.push(key[4]);
   }
 
   /** Postings held in memory, for the checkpoint policy's memory cap. */
   get overlaySize(): number {
-    return this.current.size;
+    return this.postings.current.size;
   }
 
   /**
@@ -163,9 +163,8 @@ export class EventIndex {
       );
     }
     const text = overlayKey(kind, value);
-    const layers = [this.current.get(text)];
-    for (const layer of this.checkpointing) if (layer.position > checkpoint) layers.push(layer.postings.get(text));
-    for (const posting of layers) {
+    for (const layer of this.postings.layers(checkpoint)) {
+      const posting = layer.get(text);
       if (posting === undefined) continue;
       const { times, seqs } = sortedPairs(posting, position);
       out.push(
@@ -186,23 +185,21 @@ export class EventIndex {
 
   /** Issues the in-memory postings as one chunk per key at `position`, with the transaction being staged. */
   writeCheckpoint(position: number): void {
-    for (const [text, posting] of this.current) {
+    for (const [text, posting] of this.postings.current) {
       const { times, seqs } = sortedPairs(posting, Number.POSITIVE_INFINITY);
       issued(this.chunks.put(chunkKey(text.charCodeAt(0) - 48, text.slice(1), position), encodeChunk(times, seqs)));
     }
-    this.checkpointing.push({ position, postings: this.current });
-    this.current = new Map();
+    this.postings.setAside(position);
   }
 
   /** The checkpoint at `position` is committed: its postings are read from LMDB from now on. */
   pruneCheckpointed(position: number): void {
-    this.checkpointing = this.checkpointing.filter((layer) => layer.position !== position);
+    this.postings.landed(position);
   }
 
   /** Drops the in-memory postings (a read-only follower whose writer checkpointed past what it folded). */
   clearOverlay(): void {
-    this.current = new Map();
-    this.checkpointing = [];
+    this.postings.clear();
   }
 
   /** Every stored posting (LMDB chunks, then memory), for verify: key text → sorted "time:seq" list. */
@@ -218,8 +215,8 @@ export class EventIndex {
       const { kind, value } = parseChunkKey(key);
       for (let i = 0; i < chunk.length / POSTING_BYTES; i++) push(kind, value, chunkTime(chunk, i), chunkSeq(chunk, i));
     }
-    for (const postings of [...this.checkpointing.map((layer) => layer.postings), this.current]) {
-      for (const [text, posting] of postings) {
+    for (const layer of this.postings.layers()) {
+      for (const [text, posting] of layer) {
         for (let i = 0; i < posting.seqs.length; i++) push(text.charCodeAt(0) - 48, text.slice(1), posting.times[i]!, posting.seqs[i]!);
       }
     }

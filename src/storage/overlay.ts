@@ -103,7 +103,7 @@ export class VersionedOverlay {
     }
   }
 
-  /** Keys starting with `prefix` (members of one user: few keys, the overlay is scanned only when it is small). */
+  /** Every key with a version (the member index is rebuilt from them after a prune). */
   keys(): IterableIterator<string> {
     return this.heads.keys();
   }

@@ -61,13 +61,7 @@ async function playInBatches(ops: readonly Op[], batchSize: number): Promise<unk
       }
     }
     await drain();
-    expect((await db.verify()).ok).toBe(true);
-    return {
-      entries: IDS.map((id) => db.catalog.get(id) ?? null),
-      query: db.catalog.query({ includeIncomplete: true }).items.map((e) => e.id),
-      facets: db.catalog.facets({ includeIncomplete: true }),
-      products: db.stats().products,
-    };
+    return await catalogState(db);
   } finally {
     await db.close();
   }
@@ -90,16 +84,21 @@ async function play(ops: Op[], batched: boolean): Promise<unknown> {
       }
     }
     await drain();
-    expect((await db.verify()).ok).toBe(true);
-    return {
-      entries: IDS.map((id) => db.catalog.get(id) ?? null),
-      query: db.catalog.query({ includeIncomplete: true }).items.map((e) => e.id),
-      facets: db.catalog.facets({ includeIncomplete: true }),
-      products: db.stats().products,
-    };
+    return await catalogState(db);
   } finally {
     await db.close();
   }
+}
+
+/** What a user reads of the catalog, after checking the store verifies clean. */
+async function catalogState(db: EventDB): Promise<unknown> {
+  expect((await db.verify()).ok).toBe(true);
+  return {
+    entries: IDS.map((id) => db.catalog.get(id) ?? null),
+    query: db.catalog.query({ includeIncomplete: true }).items.map((e) => e.id),
+    facets: db.catalog.facets({ includeIncomplete: true }),
+    products: db.stats().products,
+  };
 }
 
 describe('catalog determinism', () => {
