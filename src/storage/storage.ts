@@ -73,7 +73,8 @@ function entryCount(db: { getStats(): unknown }): number {
  * - `postings`: [kind, value, checkpoint position] → sorted (time, seq) pairs, the secondary indexes (EventIndex);
  * - `quarantine`: id → rejected input with its errors;
  * - `meta`: counters and format version;
- * - `partials`, `links`, `members`, `identifiers`: the projections as of the last checkpoint (see DerivedStore);
+ * - `partial-blocks`, `partial-runs`, `links`, `members`: the projections as of the last checkpoint (see DerivedStore);
+ * - `partials`, `identifiers`, `dedupe`, `index`: trees of formats 1 and 2, emptied by the upgrade;
  * - the catalog's trees, opened by CatalogStore through `openTree`.
  */
 export class Storage {
@@ -116,7 +117,7 @@ export class Storage {
     this.index = new EventIndex(this.root);
     this.quarantine = this.root.openDB({ name: 'quarantine' });
     this.meta = this.root.openDB({ name: 'meta' });
-    this.derived = new DerivedStore(this.root, this.readOnly);
+    this.derived = new DerivedStore(this.root);
   }
 
   /** Catalog writes not yet committed (the writer reads its own writes through it). */
