@@ -41,11 +41,10 @@ export class ProjectionRebuild {
 }
 
 /**
- * Folds the log up to the checkpoint anew and writes the result as the stored projections, with the current format
- * marker, in one transaction (the upgrade of a format 1 or 2 store, whose partial states were kept per generation).
- * A crash before it commits leaves the old store to be upgraded again at the next open.
+ * The projections the log up to the checkpoint implies, folded anew (the upgrade of a format 1 or 2 store, whose
+ * partial states were kept per generation).
  */
-export function rebuildProjectionsAtCheckpoint(storage: Storage, computed: readonly CompiledComputed[], placeholders: ReadonlySet<string>): void {
+export function foldToCheckpoint(storage: Storage, computed: readonly CompiledComputed[], placeholders: ReadonlySet<string>): MemoryProjectionStore {
   const checkpoint = storage.checkpointPosition();
   const rebuilt = new ProjectionRebuild(computed, placeholders);
   for (const { key: seq, value } of storage.records()) {
@@ -53,10 +52,7 @@ export function rebuildProjectionsAtCheckpoint(storage: Storage, computed: reado
     rebuilt.add(toNormalized(fromTuple(seq, value)));
   }
   rebuilt.finish();
-  storage.transact(() => {
-    storage.derived.replaceAll(rebuilt.store);
-    storage.markProjectionsRebuilt();
-  });
+  return rebuilt.store;
 }
 
 /** Reports one difference, with the write that repairs it (rebuild runs the fixes of a report in one transaction). */
