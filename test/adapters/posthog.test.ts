@@ -9,7 +9,13 @@ const T = '2026-03-01T10:00:00.000Z';
 const MAPPINGS: { name: string; event: Record<string, unknown>; records: Record<string, unknown>[] }[] = [
   {
     name: '$pageview of an anonymous distinct_id: a profileId, $current_url the page, $session_id the session',
-    event: { event: '$pageview', distinct_id: 'anon-1', uuid: 'u1', timestamp: T, properties: { $current_url: 'https://x.example/a', $session_id: 's-1', $lib: 'web' } },
+    event: {
+      event: '$pageview',
+      distinct_id: 'anon-1',
+      uuid: 'u1',
+      timestamp: T,
+      properties: { $current_url: 'https://x.example/a', $session_id: 's-1', $lib: 'web' },
+    },
     records: [
       {
         eventId: 'u1',
@@ -32,7 +38,13 @@ const MAPPINGS: { name: string; event: Record<string, unknown>; records: Record<
       properties: { $anon_distinct_id: 'anon-1', $set: { email: 'a@b.c' }, $set_once: { first_seen_via: 'ad' } },
     },
     records: [
-      { eventId: 'u2', profileId: 'anon-1', userId: 'user-1', eventName: '$identify', attributes: { set: { email: 'a@b.c' }, setOnce: { first_seen_via: 'ad' } } },
+      {
+        eventId: 'u2',
+        profileId: 'anon-1',
+        userId: 'user-1',
+        eventName: '$identify',
+        attributes: { set: { email: 'a@b.c' }, setOnce: { first_seen_via: 'ad' } },
+      },
       { eventId: 'u2:self', profileId: 'user-1', userId: 'user-1', eventName: '$identify' },
     ],
   },
@@ -111,7 +123,11 @@ describe('fromPostHog mapping', () => {
     ['no distinct_id', { event: 'x', uuid: 'u' }, [['MISSING_IDENTIFIER', 'distinct_id']]],
     ['bad timestamp', { event: 'x', distinct_id: 'd', timestamp: 'yesterday' }, [['INVALID_TIMESTAMP', 'timestamp']]],
     ['$unset not a list', { event: 'x', distinct_id: 'd', properties: { $unset: 'a' } }, [['WRONG_TYPE', 'properties.$unset']]],
-    ['$groupidentify without a key', { event: '$groupidentify', distinct_id: 'd', properties: { $group_type: 'company' } }, [['MISSING_FIELD', 'properties.$group_key']]],
+    [
+      '$groupidentify without a key',
+      { event: '$groupidentify', distinct_id: 'd', properties: { $group_type: 'company' } },
+      [['MISSING_FIELD', 'properties.$group_key']],
+    ],
   ])('%s → structured errors', (_name, event, codes) => {
     const result = fromPostHog({ batch: [{ event: 'ok', distinct_id: 'd', uuid: 'good', timestamp: T }, event] });
     expect(result.records.map((r) => r.eventId)).toEqual(['good']);

@@ -11,12 +11,28 @@ const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toStr
 const UE = (schema: string, data: unknown) => ({ schema: 'iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0', data: { schema, data } });
 const CONTEXTS = (...entities: unknown[]) => ({ schema: 'iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-1', data: entities });
 const ACCOUNT = { schema: 'iglu:com.acme/account/jsonschema/1-0-0', data: { id: 'acme', plan: 'gold' } };
-const SESSION = { schema: 'iglu:com.snowplowanalytics.snowplow/client_session/jsonschema/1-0-2', data: { userId: 'dev-1', sessionId: 'cs-1', sessionIndex: 3 } };
+const SESSION = {
+  schema: 'iglu:com.snowplowanalytics.snowplow/client_session/jsonschema/1-0-2',
+  data: { userId: 'dev-1', sessionId: 'cs-1', sessionIndex: 3 },
+};
 
 const MAPPINGS: { name: string; event: Record<string, string>; record: Record<string, unknown> }[] = [
   {
     name: 'page view: duid, uid, sid, url, title; tracker parameters kept in $params',
-    event: { e: 'pv', eid: 'e1', duid: 'd1', uid: 'u1', sid: 's1', url: 'https://x.example/', page: 'Home', dtm: DTM, stm: DTM, p: 'web', aid: 'shop', tv: 'js-4' },
+    event: {
+      e: 'pv',
+      eid: 'e1',
+      duid: 'd1',
+      uid: 'u1',
+      sid: 's1',
+      url: 'https://x.example/',
+      page: 'Home',
+      dtm: DTM,
+      stm: DTM,
+      p: 'web',
+      aid: 'shop',
+      tv: 'js-4',
+    },
     record: {
       eventId: 'e1',
       profileId: 'd1',
@@ -40,7 +56,13 @@ const MAPPINGS: { name: string; event: Record<string, string>; record: Record<st
   },
   {
     name: 'plain ue_pr and co: the account entity and the client session',
-    event: { e: 'ue', eid: 'e4', ue_pr: JSON.stringify(UE('iglu:com.acme/login/jsonschema/1-0-0', {})), co: JSON.stringify(CONTEXTS(ACCOUNT, SESSION)), dtm: DTM },
+    event: {
+      e: 'ue',
+      eid: 'e4',
+      ue_pr: JSON.stringify(UE('iglu:com.acme/login/jsonschema/1-0-0', {})),
+      co: JSON.stringify(CONTEXTS(ACCOUNT, SESSION)),
+      dtm: DTM,
+    },
     record: { eventName: 'login', profileId: 'dev-1', sessionId: 'cs-1', accountId: 'acme', accountAttributes: { set: { plan: 'gold' } } },
   },
   {
@@ -78,7 +100,11 @@ describe('fromSnowplow mapping', () => {
     ['ue_px not base64 JSON', { e: 'ue', eid: 'x', ue_px: 'bm90IGpzb24' }, [['INVALID_JSON', 'ue_px']]],
     ['se without action', { e: 'se', eid: 'x', se_ca: 'c' }, [['MISSING_FIELD', 'se_ac']]],
     ['bad dtm', { e: 'pv', eid: 'x', dtm: 'soon' }, [['INVALID_TIMESTAMP', 'dtm']]],
-    ['account entity without id', { e: 'pv', eid: 'x', co: JSON.stringify(CONTEXTS({ schema: 'iglu:com.acme/account/jsonschema/1-0-0', data: {} })) }, [['MISSING_FIELD', 'co.account.id']]],
+    [
+      'account entity without id',
+      { e: 'pv', eid: 'x', co: JSON.stringify(CONTEXTS({ schema: 'iglu:com.acme/account/jsonschema/1-0-0', data: {} })) },
+      [['MISSING_FIELD', 'co.account.id']],
+    ],
   ])('%s → structured errors', (_name, event, codes) => {
     const result = fromSnowplow({ schema: 's', data: [{ e: 'pv', eid: 'good', duid: 'd', dtm: DTM }, event] });
     expect(result.records.map((r) => r.eventId)).toEqual(['good']);
