@@ -1,5 +1,5 @@
 // The collector task of the suite alone: events/s through HTTP next to ingestBatch of the same events.
-// Run: node --import tsx --expose-gc bench/collector.bench.ts [--events=20000]
+// Run: npm run bench:collector -- [--events=20000]
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
