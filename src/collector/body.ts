@@ -29,7 +29,9 @@ export function inflate(raw: Buffer, maxBytes: number): Buffer {
  * The JSON a body carries. PostHog's browser SDK may send a form, `data=<JSON or base64 JSON>`; every other
  * SDK sends JSON (RudderStack's Node SDK labels its gzipped JSON as a form).
  */
-export function parseBody(raw: Buffer, sdk: Sdk, maxBytes: number): unknown {
+export function parseBody(raw: unknown, sdk: Sdk, maxBytes: number): unknown {
+  // A POST without a body (or with a zero Content-Length) never reaches the parser: fastify leaves it undefined.
+  if (!Buffer.isBuffer(raw)) throw new BodyError(400, 'the body is empty');
   const body = inflate(raw, maxBytes);
   let text = body.toString('utf8').trim();
   if (text === '') throw new BodyError(400, 'the body is empty');

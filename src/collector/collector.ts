@@ -109,7 +109,7 @@ class CollectorState {
     const query = request.query as Record<string, unknown>;
     let payload: unknown;
     try {
-      payload = route.method === 'GET' ? query : parseBody(request.body as Buffer, route.sdk, this.options.bodyLimitBytes);
+      payload = route.method === 'GET' ? query : parseBody(request.body, route.sdk, this.options.bodyLimitBytes);
     } catch (err) {
       if (err instanceof BodyError) return reply.code(err.statusCode).send({ error: err.message });
       throw err;
