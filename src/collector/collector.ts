@@ -111,12 +111,12 @@ class CollectorState {
     try {
       payload = route.method === 'GET' ? query : parseBody(request.body, route.sdk, this.options.bodyLimitBytes);
     } catch (err) {
-      if (err instanceof BodyError) return reply.code(err.statusCode).send({ error: err.message });
-      throw err;
+      if (!(err instanceof BodyError)) throw err;
+      // Unreadable and unauthenticated: say 401, so that a caller without a key learns nothing about the format.
+      if (!this.keys.allows(keysOf(request.headers, query, undefined))) return this.unauthorized(reply);
+      return reply.code(err.statusCode).send({ error: err.message });
     }
-    if (!this.keys.allows(keysOf(request.headers, query, payload))) {
-      return reply.code(401).send({ error: 'a write key is required (Basic auth user, Bearer token, or the project key); none given matches' });
-    }
+    if (!this.keys.allows(keysOf(request.headers, query, payload))) return this.unauthorized(reply);
     const mapped = route.map(payload, receivedAt);
     if (mapped.bodyError !== undefined) return reply.code(400).send({ error: `not a ${route.sdk} request body`, issue: mapped.bodyError });
     const count = mapped.records.length + mapped.errors.length;
@@ -163,6 +163,10 @@ class CollectorState {
       this.pendingRecords -= count;
       this.metrics.pending.set(this.pendingRecords);
     }
+  }
+
+  private unauthorized(reply: FastifyReply): FastifyReply {
+    return reply.code(401).send({ error: 'a write key is required (Basic auth user, Bearer token, or the project key); none given matches' });
   }
 
   private answer(route: Route, reply: FastifyReply, result: BatchResult): FastifyReply {

@@ -81,6 +81,12 @@ describe('paths and bodies', () => {
     expect(await response.json()).toMatchObject({ error: expect.any(String) });
   });
 
+  it('400 for a POST without any body', async () => {
+    const response = await fetch(`${collector.url}/v1/batch`, { method: 'POST' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: 'the body is empty' });
+  });
+
   it('413 past the body limit, compressed or inflated', async () => {
     const big = { batch: [track('big', { properties: { pad: 'x'.repeat(70 * 1024) } })] };
     expect((await post('/v1/batch', big)).status).toBe(413);
@@ -133,6 +139,9 @@ describe('operations', () => {
     expect((await post('/v1/batch', { batch: [track('a-1')] }, {}, keyed.url)).status).toBe(401);
     expect((await post('/v1/batch', { batch: [track('a-1')] }, basic('nope'), keyed.url)).status).toBe(401);
     expect((await post('/v1/batch', { batch: [track('a-1')] }, basic('k2'), keyed.url)).status).toBe(200);
+    // An unreadable body without a key is a 401, not a 400: nothing about the format is told to a stranger.
+    expect((await post('/v1/batch', Buffer.from('junk'), {}, keyed.url)).status).toBe(401);
+    expect((await post('/v1/batch', Buffer.from('junk'), basic('k1'), keyed.url)).status).toBe(400);
     const ph = { batch: [{ event: 'x', distinct_id: 'd', uuid: 'a-2', timestamp: T }] };
     expect((await post('/batch/', ph, {}, keyed.url)).status).toBe(401);
     expect((await post('/batch/', { api_key: 'k1', ...ph }, {}, keyed.url)).status).toBe(200);
