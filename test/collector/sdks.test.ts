@@ -77,6 +77,7 @@ async function sendPostHog(): Promise<void> {
   posthog.identify({ distinctId: 'ph-user', properties: { $anon_distinct_id: 'ph-anon', email: 'ph@example.com', $set_once: { source: 'ad' } } });
   posthog.capture({ distinctId: 'ph-user', event: 'purchase', properties: { amount: 25, $session_id: 'ph-s1' }, groups: { company: 'ph-acme' } });
   posthog.groupIdentify({ groupType: 'company', groupKey: 'ph-acme', properties: { name: 'PostHog Acme' } });
+  posthog.alias({ distinctId: 'ph-user', alias: 'ph-crm-7' });
   posthog.capture({ distinctId: 'ph-default', event: 'ping' });
   await posthog.shutdown(10_000);
 }
@@ -127,10 +128,11 @@ describe('SDKs against eventdb serve', () => {
     expect(db.getProfile(userId)!.eventCount).toBe(profile.eventCount);
   });
 
-  it('PostHog: $set_once lands, the distinct_id joins its user, $groupidentify fills the account', () => {
+  it('PostHog: $set_once lands, the distinct_id and the alias join the user, $groupidentify fills the account', () => {
     const profile = db.getProfile('ph-user')!;
     expect(profile.attributes['source']?.value).toBe('ad');
-    expect(profile.profileIds.sort()).toEqual(['ph-anon', 'ph-user']);
+    // $anon_distinct_id (identify), the distinct_id itself, and the alias of $create_alias.
+    expect(profile.profileIds.sort()).toEqual(['ph-anon', 'ph-crm-7', 'ph-user']);
     const account = db.getAccount('ph-acme')!;
     expect(account.attributes['name']?.value).toBe('PostHog Acme');
     expect(account.members).toEqual(['ph-user']);
