@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
+import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -148,6 +149,21 @@ describe('operations', () => {
     const pixel = `${keyed.url}/i?e=pv&eid=a-3&duid=d`;
     expect((await fetch(pixel)).status).toBe(401);
     expect((await fetch(pixel, { headers: { authorization: 'Bearer k1' } })).status).toBe(200);
+  });
+
+  it('logs requests without the write keys they carry', async () => {
+    const lines: string[] = [];
+    const log = new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) });
+    const logged = await startCollector({ db, port: 0, writeKeys: ['sekrit-key'], log });
+    others.push(logged);
+    const basic = { authorization: `Basic ${Buffer.from('sekrit-key:').toString('base64')}` };
+    expect((await post('/v1/batch', { batch: [track('log-1')] }, basic, logged.url)).status).toBe(200);
+    expect((await fetch(`${logged.url}/i?e=pv&eid=log-2&duid=d&writeKey=sekrit-key`)).status).toBe(200);
+    const text = lines.join('');
+    expect(text).toContain('request completed');
+    expect(text).toContain('writeKey=[redacted]');
+    expect(text).not.toContain('sekrit');
+    expect(text).not.toContain(Buffer.from('sekrit-key:').toString('base64'));
   });
 
   it('503 with Retry-After while the writer is backed up past maxPendingRecords', async () => {

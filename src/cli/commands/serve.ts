@@ -9,7 +9,7 @@ import { openStore } from '../store.js';
 export const serve: Command = {
   name: 'serve',
   summary: 'run the HTTP collector: Segment, RudderStack, PostHog and Snowplow SDKs send to it',
-  usage: `Usage: eventdb serve [--host 127.0.0.1] [--port 8787] [--write-key KEY]... [--max-body-mb 5]
+  usage: `Usage: eventdb serve [--host 127.0.0.1] [--port 8787] [--write-key KEY]... [--max-body-mb 5] [--max-pending N]
 
 Answers at the SDKs' default paths (/v1/batch, /batch/, /capture/, /e/, /i/v0/e/,
 /com.snowplowanalytics.snowplow/tp2, GET /i), plus GET /health and GET /metrics.
