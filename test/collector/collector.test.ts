@@ -45,6 +45,17 @@ describe('paths and bodies', () => {
     expect(db.getEvent('single-1')).toMatchObject({ eventName: 'signup', userId: 'u-single' });
   });
 
+  it('reads a /v1/batch body with originalTimestamp as RudderStack, any other as Segment', async () => {
+    const call = { type: 'track', event: 'dialect', userId: 'u-dialect' };
+    await post('/v1/batch', { batch: [{ ...call, originalTimestamp: T }] });
+    await post('/v1/batch', { batch: [{ ...call, timestamp: '2026-03-01T11:00:00Z' }] });
+    const ids = db
+      .events({ eventName: 'dialect' })
+      .toArray()
+      .map((r) => r.eventId.split('-')[0]);
+    expect(ids).toEqual(['rudderstack', 'segment']);
+  });
+
   it('gunzips by magic bytes whatever the content type says', async () => {
     const body = gzipSync(JSON.stringify({ batch: [track('gz-1')] }));
     const response = await post('/v1/batch', body, { 'content-type': 'application/x-www-form-urlencoded' });
