@@ -27,7 +27,9 @@ import { Projector } from './projections/projector.js';
 import { foldToCheckpoint } from './projections/rebuild.js';
 import { ReadModel, type ProfileLookup } from './projections/read-model.js';
 import type { Account, Profile, Session } from './projections/views.js';
-import type { AttributeTarget, SetAttributesInput } from './schema/record.js';
+import type { AttributeTarget, SetAttributesInput, Validation } from './schema/record.js';
+import type { Issue } from './schema/issues.js';
+import { validateRecord } from './schema/validate.js';
 
 /** What `stats()` reports. */
 export interface Stats {
@@ -212,6 +214,27 @@ export class EventDB {
       throw errors.limitExceeded('records', `${records.length} records in one call, more than limits.maxBatchSize (${maxBatchSize}); split the batch`);
     }
     return summarize(await this.track(this.writer.write(records)));
+  }
+
+  /**
+   * @internal The collector's write: `records` as `ingestBatch` takes them, and inputs an adapter already
+   * rejected (`rejects`, kept in the quarantine with the adapter's errors), in one transaction. The result's
+   * indexes count the records first, then the rejects.
+   */
+  async ingestPrepared(records: readonly unknown[], rejects: readonly { input: unknown; errors: Issue[] }[]): Promise<BatchResult> {
+    this.ensureOpen();
+    if (this.options.readOnly) throw errors.readOnly('ingestPrepared');
+    const { maxBatchSize } = this.options.limits;
+    if (records.length + rejects.length > maxBatchSize) {
+      throw errors.limitExceeded('records', `${records.length + rejects.length} records in one call, more than limits.maxBatchSize (${maxBatchSize})`);
+    }
+    const context = { placeholders: this.options.placeholderIds, limits: this.options.limits };
+    const inputs = [...records, ...rejects.map((reject) => reject.input)];
+    const validations: Validation[] = [
+      ...records.map((record) => validateRecord(record, context)),
+      ...rejects.map((reject): Validation => ({ ok: false, errors: reject.errors })),
+    ];
+    return summarize(await this.track(this.writer.writeValidated(inputs, validations)));
   }
 
   /**

@@ -96,7 +96,10 @@ and SQLite's \`INSERT OR IGNORE\` only probes the UNIQUE index; neither compares
 writes the single-record calls made before the next turn of the event loop as one batch and acknowledges
 each after that batch's commit is flushed. The SQLite baseline is not run concurrently: it is called with
 one event at a time, in one loop, each in its own transaction (\`synchronous=FULL\`) — what a handler using
-it without a queue gets, since better-sqlite3 is synchronous.`,
+it without a queue gets, since better-sqlite3 is synchronous. The \`collector/…\` rows send the same kind of
+events through the HTTP collector (\`startCollector\`, 50 clients posting Segment batches of 100 to
+\`/v1/batch\` on loopback, in the same process) and, as their baseline, through \`ingestBatch\` of the same
+batches, 50 in flight: the ratio is what HTTP, JSON and the Segment mapping cost on top of the store.`,
     file: `The ratios here are to \`ingestFile\` parsing on the calling thread (0 workers): workers take reading,
 JSON parsing and validation off the main thread, but the single writer on the main thread (dedupe, log, the
 projection fold, checkpoints) is what bounds the rate, and on two cores the workers compete with lmdb-js's write thread for the second

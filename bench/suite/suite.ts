@@ -12,6 +12,7 @@ import { readXmlFeed } from '../../src/catalog/xml-feed-reader.js';
 import { CATEGORIES, writeFeed } from '../catalog-feed.js';
 import { bareJsonParse, bareXxhash, openSqlite, rawLmdbIngest, rawLmdbReads, sqliteIngest, sqliteReads, type IngestJob } from './baselines.js';
 import type { SuiteConfig } from './config.js';
+import { collectorIngest } from './collector-ingest.js';
 import { crashReopen } from './crash-reopen.js';
 import { directoryBytes, eventdbConcurrent, eventdbIngest, eventdbIngestFile, openStore } from './eventdb-jobs.js';
 import type { Recorder, RowSpec } from './recorder.js';
@@ -40,6 +41,7 @@ export async function runSuite(config: SuiteConfig, rec: Recorder): Promise<void
   const stores = await defaultIngest(config, rec);
   await ingestVariants(config, rec);
   await concurrentIngest(config, rec);
+  await collectorIngest(config, rec);
   await fileIngest(config, rec);
   await reads(config, rec, stores);
   await recovery(rec, stores.eventdb, config.recoveryTail);

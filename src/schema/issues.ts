@@ -23,7 +23,8 @@ export type IssueCode =
   | 'INVALID_PRICE'
   | 'INVALID_AVAILABILITY'
   | 'INVALID_RATING'
-  | 'MALFORMED_FEED';
+  | 'MALFORMED_FEED'
+  | 'UNKNOWN_CALL';
 
 /** One problem with a record: a stable code, the field path (dotted, `''` for the record) and a readable message. */
 export interface Issue {
