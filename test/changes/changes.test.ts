@@ -1,5 +1,8 @@
 // db.changes(): positions resume exactly, every record kind comes as getEvent shapes it, reads go in bounded pages.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EventDB, isEventDBError, type Change } from '../../src/index.js';
 import { fixtureEvent } from '../export/export-fixture.js';
@@ -62,9 +65,6 @@ describe('db.changes()', () => {
   });
 
   it('gives every record kind as getEvent returns it, and positions survive a reopen', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const dir = mkdtempSync(join(tmpdir(), 'eventdb-changes-'));
     try {
       let db = await EventDB.open({ path: dir });
