@@ -14,8 +14,8 @@ const REQUIRED = new Set(['position', 'kind', 'eventId', 'timestamp']);
 
 /**
  * The schema: `position` INT64; `timestamp` INT64 annotated TIMESTAMP(MILLIS, UTC), so engines read a timestamp
- * keeping milliseconds; `data`, `attributes`, `accountAttributes` JSON text (logical type JSON, read as text);
- * the rest UTF-8 strings.
+ * keeping milliseconds; the rest UTF-8 strings, `data`, `attributes` and `accountAttributes` as JSON text (plain
+ * UTF-8, not the JSON logical type: every engine reads it, and JSON functions take it as it is).
  */
 export const PARQUET_SCHEMA: SchemaElement[] = [
   { name: 'root', num_children: EXPORT_COLUMNS.length },
@@ -31,7 +31,6 @@ export const PARQUET_SCHEMA: SchemaElement[] = [
         logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' },
       };
     }
-    if (name === 'data' || name === 'attributes' || name === 'accountAttributes') return { name, type: 'BYTE_ARRAY', repetition_type, converted_type: 'JSON' };
     return { name, type: 'BYTE_ARRAY', repetition_type, converted_type: 'UTF8' };
   }),
 ];
