@@ -1,6 +1,6 @@
 // Exports the log into a ClickHouse table over HTTP, exactly once: each run resumes after what the table holds.
 
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { errors } from '../errors.js';
 import { positionOf, seqOfPosition } from '../changes/position.js';
 import { toExportRow, type ExportRow } from './export-row.js';
@@ -31,6 +31,8 @@ export async function exportToClickHouse(changes: ChangeSource, options: ClickHo
     username: options.username ?? 'default',
     password: options.password ?? '',
     database,
+    // Failures reach the caller as EXPORT_FAILED errors; the client's own log would print them a second time.
+    log: { level: ClickHouseLogLevel.OFF },
   });
   try {
     await checkReachable(client, target);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventDB, isEventDBError } from '../../src/index.js';
 import { eventdbCounts, fillStore, fixtureEvent } from './export-fixture.js';
 
-const EVENTS = 30_000;
+const EVENTS = 20_000;
 const root = mkdtempSync(join(tmpdir(), 'eventdb-export-'));
 let db: EventDB;
 let duck: DuckDBConnection;
