@@ -13,6 +13,7 @@ import { CATEGORIES, writeFeed } from '../catalog-feed.js';
 import { bareJsonParse, bareXxhash, openSqlite, rawLmdbIngest, rawLmdbReads, sqliteIngest, sqliteReads, type IngestJob } from './baselines.js';
 import type { SuiteConfig } from './config.js';
 import { crashReopen } from './crash-reopen.js';
+import { exportThroughput } from './export-jobs.js';
 import { directoryBytes, eventdbConcurrent, eventdbIngest, eventdbIngestFile, openStore } from './eventdb-jobs.js';
 import type { Recorder, RowSpec } from './recorder.js';
 import { formatCount } from './report.js';
@@ -42,6 +43,7 @@ export async function runSuite(config: SuiteConfig, rec: Recorder): Promise<void
   await concurrentIngest(config, rec);
   await fileIngest(config, rec);
   await reads(config, rec, stores);
+  await exportThroughput(config, rec, stores.eventdb);
   await recovery(rec, stores.eventdb, config.recoveryTail);
   await catalog(config, rec);
   await realData(config, rec);
