@@ -22,6 +22,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 export async function exportToClickHouse(changes: ChangeSource, options: ClickHouseExportOptions): Promise<ExportResult> {
   const blockRows = sizeOption(options.blockRows, 'blockRows', MAX_BLOCK_ROWS, DEFAULT_BLOCK_ROWS);
+  const pollIntervalMs = sizeOption(options.pollIntervalMs, 'pollIntervalMs', 3_600_000, 1_000);
   const table = identifier(options.table ?? 'events', 'table');
   const database = identifier(options.database ?? 'default', 'database');
   if (typeof options.url !== 'string' || options.url === '') throw errors.invalidArgument('options.url', 'must be the URL of a ClickHouse HTTP interface');
@@ -51,13 +52,25 @@ export async function exportToClickHouse(changes: ChangeSource, options: ClickHo
       }
       meter.add(rows.length, String(rows.at(-1)!.position));
     };
-    const feed = changes({ after: positionOf(resume.after), pageSize: 5_000, ...(options.signal === undefined ? {} : { signal: options.signal }) });
-    for await (const change of feed) {
-      if (resume.present.has(Number(change.position))) continue;
-      block.push(toExportRow(change));
-      if (block.length >= blockRows) await insert();
+    const signal = options.signal === undefined ? {} : { signal: options.signal };
+    // One pass: the log after `after` up to its end as the pass starts, skipping positions the table holds.
+    const pass = async (after: number, present: ReadonlySet<number>): Promise<number> => {
+      let last = after;
+      for await (const change of changes({ after: positionOf(after), pageSize: 5_000, ...signal })) {
+        last = Number(change.position);
+        if (present.has(last)) continue;
+        block.push(toExportRow(change));
+        if (block.length >= blockRows) await insert();
+      }
+      await insert();
+      return last;
+    };
+    let after = await pass(resume.after, resume.present);
+    // Following: a pass whenever the log has grown, each exactly once like the first.
+    while (options.follow === true && options.signal?.aborted !== true) {
+      await sleep(pollIntervalMs, options.signal);
+      after = await pass(after, new Set());
     }
-    await insert();
     const progress = meter.end();
     return {
       exported: progress.exported,
@@ -114,6 +127,18 @@ async function select<T>(client: ClickHouseClient, target: string, sql: string):
   } catch (err) {
     throw errors.exportFailed(target, `a query failed (${(err as Error).message})`, err);
   }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function identifier(value: unknown, name: string): string {

@@ -49,6 +49,12 @@ export interface ClickHouseExportOptions extends CommonExportOptions {
   password?: string;
   /** Start just past this position when the table is empty (default: the log's start); ignored otherwise unless later than its last position. */
   after?: ChangePosition;
+  /**
+   * Keep following the log: after the first pass, look for new records every `pollIntervalMs` (default 1,000) and
+   * insert them, until `signal` aborts. Each pass is exactly once like a run of its own.
+   */
+  follow?: boolean;
+  pollIntervalMs?: number;
   /** Rows per INSERT (default 100,000; at most 1,000,000, under the server's max_insert_block_size, so each is one block). */
   blockRows?: number;
 }

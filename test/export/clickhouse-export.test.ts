@@ -12,7 +12,7 @@ import { EventDB, isEventDBError } from '../../src/index.js';
 import { createTableSql, toClickHouseRow } from '../../src/export/clickhouse-schema.js';
 import { toExportRow } from '../../src/export/export-row.js';
 import { findClickHouse, query, startClickHouse, type RunningClickHouse } from './clickhouse-server.js';
-import { eventdbCounts, fillStore } from './export-fixture.js';
+import { eventdbCounts, fillStore, fixtureEvent } from './export-fixture.js';
 
 const EVENTS = 100_000;
 const CHILD = join(import.meta.dirname, 'clickhouse-export-child.ts');
@@ -103,6 +103,36 @@ describe.skipIf('missing' in found)('export to ClickHouse', () => {
     } finally {
       await client.close();
       await small.close();
+    }
+  });
+
+  it('follows a live log: records committed while it runs arrive once each', { timeout: 60_000 }, async () => {
+    const live = await EventDB.open({ inMemory: true });
+    const stop = new AbortController();
+    try {
+      await fillStore(live, 2_000);
+      const first = live.stats().records;
+      const following = live.exportTo({ to: 'clickhouse', url: server.url, table: 'followed', follow: true, pollIntervalMs: 50, signal: stop.signal });
+      const arrived = async (n: number): Promise<void> => {
+        for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
+          if ((await count('followed').catch(() => ({ n: 0 }))).n >= n) return;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      };
+      // The first pass is in; what follows is committed after it.
+      await arrived(first);
+      for (let b = 0; b < 5; b++) {
+        await live.ingestBatch(Array.from({ length: 300 }, (_, i) => fixtureEvent(10_000 + b * 300 + i, 50)));
+        await new Promise((resolve) => setTimeout(resolve, 30));
+      }
+      const total = live.stats().records;
+      await arrived(total);
+      stop.abort();
+      expect((await following).lastPosition).toBe(String(total));
+      expect(await count('followed')).toEqual({ n: total, d: total, lo: 1, hi: total });
+    } finally {
+      stop.abort();
+      await live.close();
     }
   });
 

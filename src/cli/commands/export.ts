@@ -8,7 +8,7 @@ import { withStore } from '../store.js';
 import { stopSignal } from '../stream-out.js';
 
 const USAGE = `eventdb export --format parquet|ndjson --out <dir> [--after <position>] [--row-group-rows <n>] [--max-file-mb <n>]
-       eventdb export --to clickhouse --url <url> [--table <name>] [--database <name>] [--user <u>] [--password <p>] [--block-rows <n>]`;
+       eventdb export --to clickhouse --url <url> [--table <name>] [--database <name>] [--user <u>] [--password <p>] [--block-rows <n>] [--follow]`;
 
 /** `eventdb export …` */
 export const exportCommand: Command = {
@@ -41,6 +41,8 @@ Options:
   --database <name>     default default
   --user, --password    credentials (default user default, no password)
   --block-rows <n>      rows per INSERT (default 100,000; at most 1,000,000)
+  --follow              keep following the log: insert new records every second,
+                        until Ctrl-C or SIGTERM (ClickHouse only)
   --quiet               no progress display on stderr`,
   options: {
     format: { type: 'string' },
@@ -55,6 +57,7 @@ Options:
     user: { type: 'string' },
     password: { type: 'string' },
     'block-rows': { type: 'string' },
+    follow: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
   },
   run: async (context: CommandContext) => {
@@ -89,8 +92,10 @@ function optionsOf(values: OptionValues): ExportOptions {
       ...opt('password', string('password')),
       ...opt('after', after),
       ...(values['block-rows'] === undefined ? {} : { blockRows: positiveIntegerOption(values, 'block-rows', 1) }),
+      ...(values['follow'] === true ? { follow: true } : {}),
     };
   }
+  if (values['follow'] === true) throw new UsageError('--follow is for --to clickhouse; re-run a file export to continue it');
   const format = choiceOption(values, 'format', ['parquet', 'ndjson'] as const);
   const out = string('out');
   if (format === undefined || out === undefined) throw new UsageError(`export needs --format and --out, or --to clickhouse --url: ${USAGE}`);
