@@ -76,8 +76,14 @@ export async function startClickHouse(command: string[]): Promise<RunningClickHo
   child.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A test process that dies without its afterAll must not leave the server running.
+  const orphan = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', orphan);
   const url = `http://127.0.0.1:${httpPort}`;
   const stop = async (): Promise<void> => {
+    process.off('exit', orphan);
     child.kill('SIGKILL');
     await exited;
     rmSync(dir, { recursive: true, force: true });
