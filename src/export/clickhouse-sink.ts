@@ -75,7 +75,8 @@ export async function exportToClickHouse(changes: ChangeSource, options: ClickHo
     return {
       exported: progress.exported,
       resumedAfter: positionOf(Math.max(resume.after, resume.last)),
-      lastPosition: progress.position ?? positionOf(Math.max(resume.after, resume.last)),
+      // Rows filled into the last block's window lie before the table's last position: the larger one is the end.
+      lastPosition: positionOf(Math.max(resume.after, resume.last, Number(progress.position ?? 0))),
       elapsedMs: progress.elapsedMs,
       ratePerSec: progress.ratePerSec,
     };

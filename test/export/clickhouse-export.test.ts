@@ -98,7 +98,8 @@ describe.skipIf('missing' in found)('export to ClickHouse', () => {
         if (position <= 3_000 || position % 3 === 0) rows.push(toClickHouseRow(toExportRow(change)));
       }
       await client.insert({ table: 'default.partial', values: rows, format: 'JSONEachRow' });
-      await small.exportTo({ to: 'clickhouse', url: server.url, table: 'partial', blockRows: 1_000 });
+      const filled = await small.exportTo({ to: 'clickhouse', url: server.url, table: 'partial', blockRows: 1_000 });
+      expect(filled).toMatchObject({ resumedAfter: '3999', lastPosition: String(total), exported: total - rows.length });
       expect(await count('partial')).toEqual({ n: total, d: total, lo: 1, hi: total });
     } finally {
       await client.close();
