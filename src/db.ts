@@ -30,6 +30,8 @@ import type { Account, Profile, Session } from './projections/views.js';
 import type { AttributeTarget, SetAttributesInput, Validation } from './schema/record.js';
 import type { Issue } from './schema/issues.js';
 import { validateRecord } from './schema/validate.js';
+import { planChanges, readChanges, type Change, type ChangesOptions, type ChangesProbe } from './changes/change-feed.js';
+import type { ExportOptions, ExportResult } from './export/export-options.js';
 
 /** What `stats()` reports. */
 export interface Stats {
@@ -315,6 +317,41 @@ export class EventDB {
       },
       query,
     );
+  }
+
+  /**
+   * The log in order, as `{ position, record }` (`record` as `getEvent` returns it, every kind), read in pages
+   * as the consumer pulls. `after` resumes just past a position; `live: true` keeps waiting for new commits,
+   * in a read-only handle of another process too. See docs/api.md and docs/scale-out.md.
+   *
+   * @example
+   * for await (const { position, record } of db.changes({ after: saved, live: true })) {
+   *   await forward(record);
+   *   saved = position;
+   * }
+   */
+  changes(options: ChangesOptions = {}, probe?: ChangesProbe): AsyncIterable<Change> {
+    this.ensureOpen();
+    const plan = planChanges(options);
+    const storage = this.storage;
+    const log = { lastSeq: () => storage.lastSeq(), records: (from: number) => storage.records(from), isOpen: () => !this.closed };
+    return { [Symbol.asyncIterator]: () => readChanges(log, plan, probe) };
+  }
+
+  /**
+   * Exports the log to Parquet or NDJSON files in a directory (with a manifest), or into a ClickHouse table,
+   * exactly once across re-runs: each run continues after the last position the target holds. Runs on a
+   * read-only handle beside a live writer. See docs/scale-out.md.
+   *
+   * @example
+   * await db.exportTo({ format: 'parquet', out: './export' });
+   * await db.exportTo({ to: 'clickhouse', url: 'http://127.0.0.1:8123', table: 'events' });
+   */
+  async exportTo(options: ExportOptions): Promise<ExportResult> {
+    this.ensureOpen();
+    // The sinks load their libraries only when used: opening a store stays cheap.
+    const { runExport } = await import('./export/run-export.js');
+    return runExport((feed) => this.changes(feed), options);
   }
 
   stats(): Stats {

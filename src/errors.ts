@@ -13,7 +13,8 @@ export type EventDBErrorCode =
   | 'LIMIT_EXCEEDED'
   | 'READ_ONLY'
   | 'CORRUPT_STORE'
-  | 'WORKER_FAILED';
+  | 'WORKER_FAILED'
+  | 'EXPORT_FAILED';
 
 /**
  * Thrown for API misuse and storage faults. Records that fail validation are
@@ -61,6 +62,13 @@ export const errors = {
   readOnly: (what: string) => new EventDBError('READ_ONLY', `${what} writes, and this store was opened with readOnly: true`),
   limitExceeded: (name: string, message: string) => new EventDBError('LIMIT_EXCEEDED', `${name}: ${message}`),
   notFound: (what: string) => new EventDBError('NOT_FOUND', `${what} was not found`),
+  /** An export target that cannot be reached or refuses what is sent; what it holds is whole, and a re-run continues. */
+  exportFailed: (target: string, why: string, cause?: unknown) =>
+    new EventDBError(
+      'EXPORT_FAILED',
+      `export to ${target} failed: ${why}; what the target holds is whole, and running the export again continues after it`,
+      cause === undefined ? undefined : { cause },
+    ),
   /** A file or stream whose content cannot be read as the format it should be (malformed JSON array, corrupt gzip). */
   invalidInput: (where: string, message: string, cause?: unknown) =>
     new EventDBError('INVALID_INPUT', `${where}: ${message}`, cause === undefined ? undefined : { cause }),

@@ -36,6 +36,8 @@ export interface SuiteConfig {
   profileEvents: number;
   /** Runs of each small job (the median is reported). */
   runs: number;
+  /** Also time the export into a ClickHouse started for the run, when clickhouse-server is installed. */
+  clickhouse: boolean;
 }
 
 export const CONFIGS: Record<Mode, SuiteConfig> = {
@@ -59,6 +61,7 @@ export const CONFIGS: Record<Mode, SuiteConfig> = {
     uciFullSet: false,
     profileEvents: 0,
     runs: 1,
+    clickhouse: false,
   },
   quick: {
     mode: 'quick',
@@ -81,6 +84,7 @@ export const CONFIGS: Record<Mode, SuiteConfig> = {
     uciFullSet: true,
     profileEvents: 30_000,
     runs: 1,
+    clickhouse: true,
   },
   full: {
     mode: 'full',
@@ -103,5 +107,6 @@ export const CONFIGS: Record<Mode, SuiteConfig> = {
     uciFullSet: true,
     profileEvents: 200_000,
     runs: 1,
+    clickhouse: true,
   },
 };

@@ -104,6 +104,12 @@ batches, 50 in flight: the ratio is what HTTP, JSON and the Segment mapping cost
 JSON parsing and validation off the main thread, but the single writer on the main thread (dedupe, log, the
 projection fold, checkpoints) is what bounds the rate, and on two cores the workers compete with lmdb-js's write thread for the second
 core.`,
+    export: `The store of the largest default ingest, opened read-only as \`eventdb export\` opens it. The scan is
+\`changes()\` alone: every record read from the log in pages of 5,000 and decoded. Each export adds its own work per
+record on top of that scan: a flat row (\`data\` as JSON text), then Parquet encoding (hyparquet-writer, Snappy,
+dictionaries) or one NDJSON line, and an fsync per file; the ClickHouse row adds JSON over HTTP on loopback and the
+server's own parsing and part writes on the same 2 cores. The ratio is to the scan of the same run (see
+[scale-out.md](scale-out.md)).`,
     read: `Reads use tinybench per call (median and p99 latency of single calls on a warm store). \`getEvent\`
 hashes the eventId, looks it up in the writer's in-memory tail and then in each dedupe run whose Bloom filter
 says maybe (a range read of one block and a binary search in it), reads the record from the log to confirm

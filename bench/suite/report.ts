@@ -24,6 +24,7 @@ const GROUP_HEADINGS: readonly [Group, string][] = [
   ['concurrent', 'Concurrent `ingest()`'],
   ['file', 'Bulk file ingest (`ingestFile`)'],
   ['read', 'Reads'],
+  ['export', 'Change feed and export'],
   ['catalog', 'Catalog feed import and queries'],
   ['real', 'Real data: UCI Online Retail'],
   ['bare', 'Bare costs'],

@@ -5,7 +5,7 @@ import type { ProfileSummary } from '../profile.js';
 /** Who did the work: our store, or one of the baselines run in the same process. */
 export type Engine = 'eventdb' | 'raw lmdb' | 'sqlite' | 'bare';
 
-export type Group = 'ingest' | 'concurrent' | 'file' | 'read' | 'catalog' | 'real' | 'bare';
+export type Group = 'ingest' | 'concurrent' | 'file' | 'read' | 'export' | 'catalog' | 'real' | 'bare';
 
 export interface ResultRow {
   /** Stable id, e.g. `ingest/100000/b10000/projections/dup0/durable`. */

@@ -14,6 +14,7 @@ import { bareJsonParse, bareXxhash, openSqlite, rawLmdbIngest, rawLmdbReads, sql
 import type { SuiteConfig } from './config.js';
 import { collectorIngest } from './collector-ingest.js';
 import { crashReopen } from './crash-reopen.js';
+import { exportThroughput } from './export-jobs.js';
 import { directoryBytes, eventdbConcurrent, eventdbIngest, eventdbIngestFile, openStore } from './eventdb-jobs.js';
 import type { Recorder, RowSpec } from './recorder.js';
 import { formatCount } from './report.js';
@@ -44,6 +45,7 @@ export async function runSuite(config: SuiteConfig, rec: Recorder): Promise<void
   await collectorIngest(config, rec);
   await fileIngest(config, rec);
   await reads(config, rec, stores);
+  await exportThroughput(config, rec, stores.eventdb);
   await recovery(rec, stores.eventdb, config.recoveryTail);
   await catalog(config, rec);
   await realData(config, rec);

@@ -14,9 +14,11 @@ import { stats } from './commands/stats.js';
 import { verify } from './commands/verify.js';
 import { quarantine } from './commands/quarantine.js';
 import { serve } from './commands/serve.js';
+import { changes } from './commands/changes.js';
+import { exportCommand } from './commands/export.js';
 
 /** Every command, by name. A new command is one file under ./commands/ and one entry here. */
-const COMMANDS: readonly Command[] = [ingest, catalog, profile, events, account, session, stats, quarantine, verify, serve, demo];
+const COMMANDS: readonly Command[] = [ingest, catalog, profile, events, account, session, stats, quarantine, verify, serve, changes, exportCommand, demo];
 
 function generalHelp(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

@@ -20,7 +20,7 @@ describe('benchmark suite (tiny inputs, untimed)', () => {
 
   it('runs every workload of the issue, each with its baselines', () => {
     const groups = new Set(results.rows.map((row) => row.group));
-    expect([...groups].sort()).toEqual(['bare', 'catalog', 'concurrent', 'file', 'ingest', 'read', 'real']);
+    expect([...groups].sort()).toEqual(['bare', 'catalog', 'concurrent', 'export', 'file', 'ingest', 'read', 'real']);
     const ids = results.rows.map((row) => row.id);
     for (const suffix of [
       '/b1/dup0/durable/projections',
@@ -74,6 +74,13 @@ describe('benchmark suite (tiny inputs, untimed)', () => {
     const dup = results.rows.find((row) => row.id.endsWith('/dup20/durable/projections'))!;
     expect(dup.stored).toBeLessThan(dup.n);
     expect(dup.stored).toBeGreaterThan(dup.n * 0.6);
+  });
+
+  it('times the export to files next to a full changes() scan of the same log', () => {
+    const exports = results.rows.filter((row) => row.group === 'export');
+    expect(exports.map((row) => row.id.split('/').pop())).toEqual(['scan', 'parquet', 'ndjson']);
+    const scan = exports[0]!;
+    for (const row of exports.slice(1)) expect(row.ratios, row.id).toEqual([{ to: scan.id, engine: 'eventdb', ratio: expect.any(Number) as number }]);
   });
 
   it('measures reads with latency, growth slices, bytes on disk and every target', () => {
