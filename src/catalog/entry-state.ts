@@ -1,6 +1,6 @@
 // A catalog entry's mergeable state: per-field registers by (time, eventId), plus the reset of the latest full description.
 
-import { unescapeKeys } from '../schema/proto-keys.js';
+import { escapeKeys, unescapeKeys } from '../schema/proto-keys.js';
 import { payloadChanges, type FeedItemData } from '../schema/catalog-item.js';
 import type { JsonValue } from '../schema/json-value.js';
 import type { NormalizedRecord } from '../schema/record.js';
@@ -129,7 +129,7 @@ function encodeRegisters(registers: Map<string, Register>, versions: readonly Ve
   for (let i = 0; i < names.length; i++) {
     const register = registers.get(names[i]!)!;
     const at = indexOfVersion(versions, register.version);
-    out[i] = register.value === undefined ? [names[i]!, at] : [names[i]!, at, register.value];
+    out[i] = register.value === undefined ? [names[i]!, at] : [names[i]!, at, storedValue(register.value)];
   }
   return out;
 }
@@ -144,6 +144,18 @@ export function decodeState(stored: StoredCatalogEntry): EntryState {
 
 function decodeRegisters(list: readonly StoredRegister[], versions: readonly Version[]): Map<string, Register> {
   const registers = new Map<string, Register>();
-  for (const r of list) registers.set(r[0], r.length === 3 ? { version: versions[r[1]]!, value: r[2] } : { version: versions[r[1]]! });
+  for (const r of list) registers.set(r[0], r.length === 3 ? { version: versions[r[1]]!, value: sentValue(r[2]) } : { version: versions[r[1]]! });
   return registers;
+}
+
+// A register's value is stored with its keys escaped (see schema/proto-keys.ts): msgpack decoding would rename a
+// nested `__proto__` key, and verify would find the entry different from the log. Register names are strings in a
+// list, safe as they are.
+
+function storedValue(value: JsonValue): JsonValue {
+  return typeof value === 'object' && value !== null ? escapeKeys(value) : value;
+}
+
+function sentValue(value: JsonValue): JsonValue {
+  return typeof value === 'object' && value !== null ? unescapeKeys(value) : value;
 }

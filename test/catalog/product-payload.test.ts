@@ -32,6 +32,18 @@ describe('product payloads', () => {
     expect(db.stats()).toMatchObject({ events: 0, productUpdates: 1, products: 1 });
   });
 
+  it('keep nested __proto__ keys of extra fields as plain data, through a reopen of the entry, and verify clean', async () => {
+    // As JSON.parse makes them: own keys named __proto__ (and one that looks escaped) inside an extra field's value.
+    const data = JSON.parse('{"specs":{"__proto__":{"polluted":true},"~__proto__":[1],"deep":{"__proto__":"x"}}}') as Record<string, unknown>;
+    await db.ingest({ productId: 'p-proto', data, timestamp: at(0) });
+    await db.ingest({ productId: 'p-proto', data: { colour: 'red' }, timestamp: at(1) });
+    const extra = db.catalog.get('p-proto')?.extra as Record<string, unknown>;
+    expect(JSON.stringify(extra['specs'])).toBe(JSON.stringify(data['specs']));
+    expect(Object.getPrototypeOf(extra['specs'])).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect((await db.verify()).differences).toEqual([]);
+  });
+
   it('do not appear under the profile or user they carry', async () => {
     await db.ingest({ productId: 'x', profileId: 'p1', userId: 'u1', sessionId: 's1', data: { title: 'T' }, timestamp: at(0) });
     expect([...db.events({ profileId: 'p1' })]).toEqual([]);
