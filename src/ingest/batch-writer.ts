@@ -152,9 +152,7 @@ export class BatchWriter {
     this.catalog.flush();
     token.position = this.nextSeq - 1;
     const inMemory = this.storage.derived.overlaySize + this.storage.index.overlaySize + this.dedupe.overlaySize;
-    const checkpointed = this.checkpoints.due(this.nextSeq - firstSeq, inMemory, extra.checkpoint === true)
-      ? this.writeCheckpoint(token.position, extra.checkpoint !== true)
-      : undefined;
+    const checkpointed = this.checkpoints.due(this.nextSeq - firstSeq, inMemory, extra.checkpoint === true) ? this.writeCheckpoint(token.position) : undefined;
     const written = this.storage.pending.take();
     const committed = this.storage.meta.put('counters', { ...this.counters });
     this.storage.handleBatchPromise();
@@ -181,14 +179,10 @@ export class BatchWriter {
   }
 
   /** Issues the in-memory projection state and its log position with the batch being staged. */
-  /**
-   * `merge`: a checkpoint that falls due also merges a full level of runs; one called for (close, a repair, an
-   * upgrade) does not, so a closed store keeps no blocks a merge replaced (they go with the transaction after it).
-   */
-  private writeCheckpoint(position: number, merge: boolean): number {
-    this.storage.derived.writeCheckpoint(merge);
+  private writeCheckpoint(position: number): number {
+    this.storage.derived.writeCheckpoint();
     this.storage.index.writeCheckpoint(position);
-    this.dedupe.writeCheckpoint(position, merge);
+    this.dedupe.writeCheckpoint(position);
     this.storage.writeCheckpointPosition(position);
     this.checkpoints.written();
     return position;

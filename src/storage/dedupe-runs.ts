@@ -68,9 +68,9 @@ export class DedupeRuns {
   }
 
   /** Issues a run of `entries` (any order) with the transaction being staged; `published` once it commits. */
-  write(entries: readonly DedupeEntry[], merge = true): void {
+  write(entries: readonly DedupeEntry[]): void {
     const runEntries: RunEntry[] = entries.map(({ hash, seq }) => ({ key: hashKey(hash), value: seqValue(seq) }));
-    this.staged.push(this.runs.stage(runEntries, merge));
+    this.staged.push(this.runs.stage(runEntries));
   }
 
   /** The oldest staged checkpoint committed: its run answers from now on. */
@@ -87,7 +87,7 @@ export class DedupeRuns {
   /** Removes every run and writes `entries` as one (a repair, inside its transaction). */
   replaceAll(entries: readonly DedupeEntry[]): void {
     this.runs.clear();
-    this.write(entries, false);
+    this.write(entries);
     this.published();
   }
 

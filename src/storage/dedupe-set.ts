@@ -166,13 +166,13 @@ export class DedupeSet {
   }
 
   /** Issues the in-memory entries as a run with the transaction being staged (the checkpoint at `position`). */
-  writeCheckpoint(position: number, merge = true): void {
+  writeCheckpoint(position: number): void {
     const entries: DedupeEntry[] = [];
     for (const head of this.tail.current.values()) {
       for (let entry: TailEntry | undefined = head; entry !== undefined; entry = entry.next)
         if (!entry.collided) entries.push({ hash: entry.hash, seq: entry.seq });
     }
-    this.storage.dedupeRuns.write(entries, merge);
+    this.storage.dedupeRuns.write(entries);
     this.tail.setAside(position);
   }
 

@@ -225,12 +225,12 @@ export class DerivedStore implements ProjectionStore {
    * Issues the overlay's newest values as LMDB writes, in the transaction of the write call being committed
    * (whose records end at `position`, the newest of any call issued): LMDB then holds the state at `position`.
    */
-  writeCheckpoint(merge = true): void {
+  writeCheckpoint(): void {
     const entries: RunEntry[] = [];
     for (const [text, value] of this.partialOverlay.entries()) {
       entries.push({ key: Buffer.from(text), value: value === REMOVED ? null : encodePartial((text.charCodeAt(0) - 48) as PartialKindCode, value) });
     }
-    this.stagedPartials.push(this.partialRuns.stage(entries, merge));
+    this.stagedPartials.push(this.partialRuns.stage(entries));
     for (const [key, value] of this.linkOverlay.entries()) issued(value === REMOVED ? this.links.remove(key) : this.links.put(key, value as Link));
     for (const [key, value] of this.memberOverlay.entries()) {
       const pair = key.split(MEMBER_SEPARATOR) as [string, string];

@@ -321,14 +321,13 @@ export class SortedRuns {
 
   /**
    * Issues `entries` (any order, distinct keys) as a new run in the transaction being staged, after a merge of a
-   * full level when one is due, `merge` allows it and nothing else is in flight. Publish the result once the
-   * transaction commits.
+   * full level when one is due and nothing else is in flight. Publish the result once the transaction commits.
    */
-  stage(entries: RunEntry[], merge = true): StagedRuns {
+  stage(entries: RunEntry[]): StagedRuns {
     const staged: StagedRuns = { added: [], removed: [] };
     for (const run of this.doomed) for (let b = 0; b < run.fences.length; b++) issued(this.blocks.remove(blockKey(run.id, b)));
     this.doomed = [];
-    if (merge && this.inFlight === 0) this.stageMerge(staged);
+    if (this.inFlight === 0) this.stageMerge(staged);
     entries.sort((a, b) => a.key.compare(b.key));
     const writer = new RunWriter(this.blocks, this.nextId++);
     for (const { key, value } of entries) writer.add(key, value);
