@@ -24,7 +24,7 @@ import { CatalogStore } from './storage/catalog-store.js';
 import { verifyStore, type VerifyInput, type VerifyReport } from './query/verify.js';
 import { replayTail, TailFollower, type ReplayOptions } from './ingest/tail-replay.js';
 import { Projector } from './projections/projector.js';
-import { foldToCheckpoint } from './projections/rebuild.js';
+import { rebuildProjectionsAtCheckpoint } from './projections/rebuild.js';
 import { ReadModel, type ProfileLookup } from './projections/read-model.js';
 import type { Account, Profile, Session } from './projections/views.js';
 import type { AttributeTarget, SetAttributesInput, Validation } from './schema/record.js';
@@ -153,19 +153,9 @@ export class EventDB {
     if (!resolved.readOnly) {
       const upgrade = storage.upgradeFormat();
       fromFormat1 = upgrade.fromFormat1;
-      // Formats 1 and 2 kept partial states per generation: they are folded anew from the log up to the checkpoint
-      // and written, with format 2's dedupe runs moved into this format's, in one transaction with the new format
-      // marker. A crash before it commits leaves the old store, upgraded again at the next open.
-      if (upgrade.rebuildProjections) {
-        const state = foldToCheckpoint(storage, resolved.computed, resolved.placeholderIds);
-        storage.transact(() => {
-          storage.derived.replaceAll(state);
-          storage.dedupeRuns.migrateLegacy();
-          storage.markProjectionsRebuilt();
-        });
-      }
+      // Formats 1 and 2 kept partial states per generation: they are folded anew from the log up to the checkpoint.
+      if (upgrade.rebuildProjections) rebuildProjectionsAtCheckpoint(storage, resolved.computed, resolved.placeholderIds);
       dedupe.load();
-      storage.dedupeRuns.removeOrphans();
       storage.derived.removeOrphanRuns();
       // A format-1 store's projections are whole up to its checkpoint; its dedupe entries move into a run and its
       // postings are rebuilt from the log (the checkpoint below writes both).
@@ -301,7 +291,7 @@ export class EventDB {
     this.ensureOpen();
     if (typeof eventId !== 'string') throw errors.invalidArgument('eventId', 'must be a string');
     const position = this.reads.pin();
-    const found = this.dedupe.findCommitted(eventId, position);
+    const found = this.dedupe.findCommitted(eventId, position, this.storage.checkpointPosition());
     return found === undefined ? undefined : publicRecord(fromTuple(found.seq, found.tuple));
   }
 

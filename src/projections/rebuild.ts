@@ -41,10 +41,11 @@ export class ProjectionRebuild {
 }
 
 /**
- * The projections the log up to the checkpoint implies, folded anew (the upgrade of a format 1 or 2 store, whose
- * partial states were kept per generation).
+ * Folds the log up to the checkpoint anew and writes the result as the stored projections, with the current format
+ * marker, in one transaction (the upgrade of a format 1 or 2 store, whose partial states were kept per generation).
+ * A crash before it commits leaves the old store to be upgraded again at the next open.
  */
-export function foldToCheckpoint(storage: Storage, computed: readonly CompiledComputed[], placeholders: ReadonlySet<string>): MemoryProjectionStore {
+export function rebuildProjectionsAtCheckpoint(storage: Storage, computed: readonly CompiledComputed[], placeholders: ReadonlySet<string>): void {
   const checkpoint = storage.checkpointPosition();
   const rebuilt = new ProjectionRebuild(computed, placeholders);
   for (const { key: seq, value } of storage.records()) {
@@ -52,7 +53,10 @@ export function foldToCheckpoint(storage: Storage, computed: readonly CompiledCo
     rebuilt.add(toNormalized(fromTuple(seq, value)));
   }
   rebuilt.finish();
-  return rebuilt.store;
+  storage.transact(() => {
+    storage.derived.replaceAll(rebuilt.store);
+    storage.markProjectionsRebuilt();
+  });
 }
 
 /** Reports one difference, with the write that repairs it (rebuild runs the fixes of a report in one transaction). */

@@ -101,7 +101,7 @@ export function verifyStore(input: VerifyInput): VerifyResult {
     const { eventId } = record;
     lastSeq = seq;
     if (input.repair === true) dedupePlan.push({ seq, eventId, hash: dedupe.probe(eventId).hash });
-    const found = dedupe.findCommitted(eventId, Number.POSITIVE_INFINITY)?.seq;
+    const found = dedupe.findCommitted(eventId, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY)?.seq;
     if (found !== seq) note('dedupe', `eventId ${eventId} at seq ${seq} resolves to ${String(found)}`);
     for (const key of indexKeysOf(toNormalized(record), seq, placeholders)) {
       const text = postingKeyText(key[1], key[2]);
@@ -196,6 +196,7 @@ function rewriteDerived(
   plan: readonly { seq: number; eventId: string; hash: bigint }[],
   lastSeq: number,
 ): void {
+  storage.dedupeRuns.clear();
   storage.clearCollisions();
   const primary = new Set<bigint>();
   const entries: DedupeEntry[] = [];
@@ -206,7 +207,7 @@ function rewriteDerived(
       entries.push({ hash, seq });
     }
   }
-  storage.dedupeRuns.replaceAll(entries);
+  storage.dedupeRuns.write(lastSeq, entries);
   storage.index.clearStored();
   storage.index.clearOverlay();
   for (const [text, list] of postings) {

@@ -1,13 +1,22 @@
-// The dedupe set as written by checkpoints: (xxhash64 → seq) in sorted runs, one per checkpoint, merged in tiers
-// (see sorted-runs.ts), so a new eventId is checked against a bounded number of Bloom filters.
+// The dedupe set as written by checkpoints: one sorted run of (xxhash64, seq) per checkpoint, in blocks, each run
+// with its Bloom filter stored beside it so an open needs no scan.
 
 import type { Database, RootDatabase } from 'lmdb';
+import { BloomFilter, bloomBitsFor } from './bloom.js';
 import { issued } from './issued.js';
-import { SortedRuns, type RunEntry, type StagedRuns } from './sorted-runs.js';
 
+/** Entries per block: one block is one LMDB value of 7 KiB. */
+const BLOCK = 512;
+/** One entry: hash u64, seq u48. */
+const ENTRY_BYTES = 14;
 const TWO_32 = 2 ** 32;
-/** Format 2's run blocks: entries of hash u64, seq u48. */
-const LEGACY_ENTRY_BYTES = 14;
+
+/** A run in memory: its position (the checkpoint that wrote it), its filter and how many entries it holds. */
+interface Run {
+  position: number;
+  filter: BloomFilter;
+  count: number;
+}
 
 /** One (hash, seq) entry being written. */
 export interface DedupeEntry {
@@ -15,93 +24,110 @@ export interface DedupeEntry {
   seq: number;
 }
 
-const halves = (hash: bigint): [number, number] => [Number(hash >> 32n), Number(hash & 0xffffffffn)];
-
-function hashKey(hash: bigint): Buffer {
-  const key = Buffer.allocUnsafe(8);
-  key.writeBigUInt64BE(hash);
+function blockKey(position: number, hash: bigint): Buffer {
+  const key = Buffer.allocUnsafe(14);
+  key.writeUInt16BE(Math.floor(position / TWO_32), 0);
+  key.writeUInt32BE(position >>> 0, 2);
+  key.writeBigUInt64BE(hash, 6);
   return key;
 }
 
-function seqValue(seq: number): Buffer {
-  const value = Buffer.allocUnsafe(6);
-  value.writeUInt16BE(Math.floor(seq / TWO_32), 0);
-  value.writeUInt32BE(seq >>> 0, 2);
-  return value;
-}
+const halves = (hash: bigint): [number, number] => [Number(hash >> 32n), Number(hash & 0xffffffffn)];
 
-const readSeq = (value: Buffer): number => value.readUInt16BE(0) * TWO_32 + value.readUInt32BE(2);
-
-/** The runs of one store's eventId hashes. */
+/** The runs of one store. Lookups ask each run's filter first; a maybe costs one range read of one block. */
 export class DedupeRuns {
-  private readonly runs: SortedRuns;
-  /** Checkpoints staged and not yet committed, oldest first. */
-  private readonly staged: StagedRuns[] = [];
-  /** Format 2's blocks and filters, kept only to be moved into the runs by the upgrade. */
-  private readonly legacyBlocks: Database<Buffer, Buffer>;
-  private readonly legacyFilters: Database<Buffer, number>;
+  private readonly blocks: Database<Buffer, Buffer>;
+  private readonly filters: Database<Buffer, number>;
+  /** Newest first. */
+  private runs: Run[] = [];
 
   constructor(root: RootDatabase) {
-    this.runs = new SortedRuns(root, 'eventids');
-    this.legacyBlocks = root.openDB({ name: 'dedupe-runs', keyEncoding: 'binary', encoding: 'binary' });
-    this.legacyFilters = root.openDB({ name: 'dedupe-filters', encoding: 'binary' });
+    this.blocks = root.openDB({ name: 'dedupe-runs', keyEncoding: 'binary', encoding: 'binary' });
+    this.filters = root.openDB({ name: 'dedupe-filters', encoding: 'binary' });
   }
 
-  /** Reads the runs' manifest (at open, and when a read-only handle sees a new checkpoint). */
+  /** Reads every run's filter (at open, and when a read-only handle sees new runs). */
   load(): void {
-    this.runs.load();
-  }
-
-  /** Issues the removal of blocks no run owns (a writer's open). */
-  removeOrphans(): void {
-    this.runs.removeOrphans();
+    const runs: Run[] = [];
+    for (const { key, value } of this.filters.getRange())
+      runs.push({ position: key, filter: BloomFilter.fromBuffer(value.subarray(4)), count: value.readUInt32BE(0) });
+    this.runs = runs.reverse();
   }
 
   /** Entries in every run. */
   get size(): number {
-    return this.runs.entryCount;
+    let count = 0;
+    for (const run of this.runs) count += run.count;
+    return count;
   }
 
-  /** The seq stored under `hash` in the newest run holding it, or undefined. */
-  find(hash: bigint): number | undefined {
-    return this.runs.get(hashKey(hash), readSeq) ?? undefined;
+  get newestPosition(): number {
+    return this.runs[0]?.position ?? 0;
   }
 
-  /** Issues a run of `entries` (any order) with the transaction being staged; `published` once it commits. */
-  write(entries: readonly DedupeEntry[]): void {
-    const runEntries: RunEntry[] = entries.map(({ hash, seq }) => ({ key: hashKey(hash), value: seqValue(seq) }));
-    this.staged.push(this.runs.stage(runEntries));
+  /** The seq stored under `hash` in any run, or undefined. `hi`/`lo` are the hash's halves (for the filters). */
+  find(hash: bigint, hi: number, lo: number, checkFilters: boolean): number | undefined {
+    for (const run of this.runs) {
+      if (checkFilters && !run.filter.mightContain(hi, lo)) continue;
+      const seq = this.findInRun(run.position, hash);
+      if (seq !== undefined) return seq;
+    }
+    return undefined;
   }
 
-  /** The oldest staged checkpoint committed: its run answers from now on. */
-  published(): void {
-    const staged = this.staged.shift();
-    if (staged !== undefined) this.runs.publish(staged);
+  private findInRun(position: number, hash: bigint): number | undefined {
+    for (const { value: block } of this.blocks.getRange({ start: blockKey(position, hash), end: blockKey(position, 0n), reverse: true, limit: 1 })) {
+      let lo = 0;
+      let hi = block.length / ENTRY_BYTES;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        const at = block.readBigUInt64BE(mid * ENTRY_BYTES);
+        if (at === hash) return block.readUInt16BE(mid * ENTRY_BYTES + 8) * TWO_32 + block.readUInt32BE(mid * ENTRY_BYTES + 10);
+        if (at < hash) lo = mid + 1;
+        else hi = mid;
+      }
+    }
+    return undefined;
+  }
+
+  /** Issues a run of `entries` (any order) at `position`, with the transaction being staged. */
+  write(position: number, entries: DedupeEntry[]): void {
+    if (entries.length === 0) return;
+    entries.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+    const filter = new BloomFilter(bloomBitsFor(entries.length));
+    for (let start = 0; start < entries.length; start += BLOCK) {
+      const end = Math.min(entries.length, start + BLOCK);
+      const block = Buffer.allocUnsafe((end - start) * ENTRY_BYTES);
+      for (let i = start, at = 0; i < end; i++, at += ENTRY_BYTES) {
+        const { hash, seq } = entries[i]!;
+        block.writeBigUInt64BE(hash, at);
+        block.writeUInt16BE(Math.floor(seq / TWO_32), at + 8);
+        block.writeUInt32BE(seq >>> 0, at + 10);
+        const [hi, lo] = halves(hash);
+        filter.add(hi, lo);
+      }
+      issued(this.blocks.put(blockKey(position, entries[start]!.hash), block));
+    }
+    const header = Buffer.allocUnsafe(4);
+    header.writeUInt32BE(entries.length, 0);
+    issued(this.filters.put(position, Buffer.concat([header, filter.toBuffer()])));
+    this.runs.unshift({ position, filter, count: entries.length });
   }
 
   /** Every (hash, seq) stored, for verify. */
   *entries(): Generator<DedupeEntry> {
-    for (const [key, value] of this.runs.entries()) yield { hash: key.readBigUInt64BE(0), seq: readSeq(value) };
-  }
-
-  /** Removes every run and writes `entries` as one (a repair, inside its transaction). */
-  replaceAll(entries: readonly DedupeEntry[]): void {
-    this.runs.clear();
-    this.write(entries);
-    this.published();
-  }
-
-  /** Moves format 2's runs into one run of this layout (the upgrade, inside its transaction). */
-  migrateLegacy(): void {
-    const entries: DedupeEntry[] = [];
-    for (const { key, value: block } of this.legacyBlocks.getRange()) {
-      for (let at = 0; at < block.length; at += LEGACY_ENTRY_BYTES) {
-        entries.push({ hash: block.readBigUInt64BE(at), seq: block.readUInt16BE(at + 8) * TWO_32 + block.readUInt32BE(at + 10) });
+    for (const { value: block } of this.blocks.getRange()) {
+      for (let at = 0; at < block.length; at += ENTRY_BYTES) {
+        yield { hash: block.readBigUInt64BE(at), seq: block.readUInt16BE(at + 8) * TWO_32 + block.readUInt32BE(at + 10) };
       }
-      issued(this.legacyBlocks.remove(key));
     }
-    for (const key of this.legacyFilters.getKeys()) issued(this.legacyFilters.remove(key));
-    if (entries.length > 0) this.replaceAll([...this.entries(), ...entries]);
+  }
+
+  /** Removes every run (a repair writes the whole set as one run). */
+  clear(): void {
+    for (const key of this.blocks.getKeys()) issued(this.blocks.remove(key));
+    for (const key of this.filters.getKeys()) issued(this.filters.remove(key));
+    this.runs = [];
   }
 }
 

@@ -1,7 +1,8 @@
 // The exact, permanent eventId dedupe set: every eventId since the last checkpoint in memory, sorted runs in LMDB
 // before it, stored eventIds as the judge.
 
-import { hashHalves, type DedupeEntry } from './dedupe-runs.js';
+import type { DedupeEntry } from './dedupe-runs.js';
+import { hashHalves } from './dedupe-runs.js';
 import type { RecordTuple } from './record-codec.js';
 import { tupleEventId } from './record-codec.js';
 import type { Storage } from './storage.js';
@@ -96,13 +97,12 @@ export class DedupeSet {
   }
 
   /**
-   * The committed record with this eventId, as a snapshot holding the log up to `position` sees it. Every memory
-   * layer is asked (an entry past `position` is skipped): a checkpoint's run answers only once the writer has
-   * published it, after its commit, so a snapshot that already holds the run still finds the entry in memory.
+   * The committed record with this eventId, as a snapshot holding the log up to `position` and the checkpoint at
+   * `checkpoint` sees it.
    */
-  findCommitted(eventId: string, position: number): { seq: number; tuple: RecordTuple } | undefined {
+  findCommitted(eventId: string, position: number, checkpoint: number): { seq: number; tuple: RecordTuple } | undefined {
     const probe = this.probe(eventId);
-    for (const entries of this.tail.layers()) {
+    for (const entries of this.tail.layers(checkpoint)) {
       const found = this.findInTail(entries, probe, position);
       if (found === undefined) continue;
       const tuple = this.storage.getRecord(found.seq);
@@ -123,7 +123,7 @@ export class DedupeSet {
 
   /** The stored record in the runs (or the collisions tree), setting `probe.taken` when another eventId holds the hash. */
   private findInRuns(probe: Probe): { seq: number; tuple: RecordTuple } | undefined {
-    const seq = this.storage.dedupeRuns.find(probe.hash);
+    const seq = this.storage.dedupeRuns.find(probe.hash, probe.hi, probe.lo, true);
     if (seq === undefined) return probe.taken ? this.findCollision(probe) : undefined;
     const tuple = this.storage.getRecord(seq);
     if (tuple !== undefined && tupleEventId(tuple) === probe.eventId) return { seq, tuple };
@@ -165,20 +165,19 @@ export class DedupeSet {
     return entry;
   }
 
-  /** Issues the in-memory entries as a run with the transaction being staged (the checkpoint at `position`). */
+  /** Issues the in-memory entries as a run at `position` with the transaction being staged. */
   writeCheckpoint(position: number): void {
     const entries: DedupeEntry[] = [];
     for (const head of this.tail.current.values()) {
       for (let entry: TailEntry | undefined = head; entry !== undefined; entry = entry.next)
         if (!entry.collided) entries.push({ hash: entry.hash, seq: entry.seq });
     }
-    this.storage.dedupeRuns.write(entries);
+    this.storage.dedupeRuns.write(position, entries);
     this.tail.setAside(position);
   }
 
   /** The checkpoint at `position` is committed: its entries are read from the runs from now on. */
   pruneCheckpointed(position: number): void {
-    this.storage.dedupeRuns.published();
     this.tail.landed(position);
   }
 

@@ -100,7 +100,7 @@ export class Storage {
     checkDataFile(join(options.path, 'data.mdb'));
     this.root = open({
       path: options.path,
-      maxDbs: 32,
+      maxDbs: 20,
       mapSize: options.mapSizeBytes,
       compression: false,
       noSync: options.noSync,

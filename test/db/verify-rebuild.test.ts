@@ -44,8 +44,10 @@ async function seed(path: string): Promise<void> {
 interface Trees {
   root: RootDatabase;
   log: Database;
-  /** The eventId hashes' sorted runs ('eventids-blocks', 'eventids-runs'): key xxhash64 u64, value seq u48. */
-  dedupe: SortedRuns;
+  /** Dedupe runs: [run position u48][first hash u64] → blocks of (hash u64, seq u48). */
+  dedupe: Database<Buffer, Buffer>;
+  /** Dedupe run filters: run position → [entry count u32][Bloom bits]. */
+  dedupeFilters: Database<Buffer, number>;
   /** Index postings: [kind u8][value][0][checkpoint position u48] → (time+2^46 u64, seq u48) pairs. */
   index: Database<Buffer, Buffer>;
   meta: Database;
@@ -56,8 +58,8 @@ interface Trees {
   catalogEntries: Database;
 }
 
-function loadedRuns(root: RootDatabase, name: string): SortedRuns {
-  const runs = new SortedRuns(root, name);
+function loadedRuns(root: RootDatabase): SortedRuns {
+  const runs = new SortedRuns(root, 'partial');
   runs.load();
   return runs;
 }
@@ -77,10 +79,11 @@ async function tamper(path: string, edit: (trees: Trees) => Promise<void>): Prom
   await edit({
     root,
     log: root.openDB({ name: 'log', ...structures }),
-    dedupe: loadedRuns(root, 'eventids'),
+    dedupe: root.openDB({ name: 'dedupe-runs', keyEncoding: 'binary', encoding: 'binary' }),
+    dedupeFilters: root.openDB({ name: 'dedupe-filters', encoding: 'binary' }),
     index: root.openDB({ name: 'postings', keyEncoding: 'binary', encoding: 'binary' }),
     meta: root.openDB({ name: 'meta' }),
-    partials: loadedRuns(root, 'partial'),
+    partials: loadedRuns(root),
     links: root.openDB({ name: 'links', ...structures }),
     members: root.openDB({ name: 'members', encoding: 'binary' }),
     catalogEntries: root.openDB({ name: 'catalogEntries', ...structures }),
@@ -167,8 +170,8 @@ describe('verify names every kind of tampered state; rebuild repairs it', () => 
   it('an extra dedupe entry', async () => {
     await seed(dir);
     const good = await readsOfSeed();
-    await tamper(dir, async ({ dedupe }) => {
-      await addDedupeEntry(dedupe, 0xffffffffffffffffn, 3);
+    await tamper(dir, async ({ dedupe, dedupeFilters }) => {
+      await addDedupeEntry(dedupe, dedupeFilters, 0xffffffffffffffffn, 3);
     });
     await expectRepaired(good, 'dedupe', /9 dedupe entries \(runs, memory and collisions\) stored for 8 records/);
   });
@@ -397,26 +400,32 @@ describe('log gaps', () => {
 
 const ENTRY = 14;
 const TWO_32 = 2 ** 32;
+const seqAt = (block: Buffer, at: number): number => block.readUInt16BE(at + 8) * TWO_32 + block.readUInt32BE(at + 10);
 
-/** Writes a run that removes the dedupe entry of `seq`, as a buggy checkpoint would. */
-async function removeDedupeEntry(dedupe: SortedRuns, seq: number): Promise<void> {
-  for (const [key, value] of dedupe.entries()) {
-    if (value.readUInt16BE(0) * TWO_32 + value.readUInt32BE(2) !== seq) continue;
-    dedupe.publish(dedupe.stage([{ key: Buffer.from(key), value: null }]));
-    await Promise.resolve();
-    return;
+/** Drops the dedupe entry of `seq` from the block that holds it (the run's filter still counts it). */
+async function removeDedupeEntry(dedupe: Database<Buffer, Buffer>, seq: number): Promise<void> {
+  for (const { key, value } of dedupe.getRange()) {
+    for (let at = 0; at < value.length; at += ENTRY) {
+      if (seqAt(value, at) !== seq) continue;
+      const rest = Buffer.concat([value.subarray(0, at), value.subarray(at + ENTRY)]);
+      await (rest.length === 0 ? dedupe.remove(Buffer.from(key)) : dedupe.put(Buffer.from(key), rest));
+      return;
+    }
   }
   throw new Error(`no dedupe entry for seq ${seq}`);
 }
 
-/** Writes a run holding one more dedupe entry. */
-async function addDedupeEntry(dedupe: SortedRuns, hash: bigint, seq: number): Promise<void> {
-  const key = Buffer.alloc(8);
-  key.writeBigUInt64BE(hash);
-  const value = Buffer.alloc(6);
-  value.writeUInt32BE(seq, 2);
-  dedupe.publish(dedupe.stage([{ key, value }]));
-  await Promise.resolve();
+/** Appends an entry to the last block of the newest run (hash above every other, so the block stays sorted) and counts it. */
+async function addDedupeEntry(dedupe: Database<Buffer, Buffer>, filters: Database<Buffer, number>, hash: bigint, seq: number): Promise<void> {
+  const last = [...dedupe.getRange({ reverse: true, limit: 1 })][0]!;
+  const entry = Buffer.alloc(ENTRY);
+  entry.writeBigUInt64BE(hash, 0);
+  entry.writeUInt32BE(seq, 10);
+  await dedupe.put(Buffer.from(last.key), Buffer.concat([last.value, entry]));
+  const filter = [...filters.getRange({ reverse: true, limit: 1 })][0]!;
+  const counted = Buffer.from(filter.value);
+  counted.writeUInt32BE(counted.readUInt32BE(0) + 1, 0);
+  await filters.put(filter.key, counted);
 }
 
 /** The chunk keys of one (kind, value). */
