@@ -12,6 +12,7 @@ export class MemoryProjectionStore implements ProjectionStore {
   readonly partials = new Map<string, { key: PartialKey; value: unknown }>();
   readonly links = new Map<string, Link>();
   readonly members = new Set<string>();
+  readonly identifiers = new Set<string>();
 
   getPartial(key: PartialKey): unknown {
     return this.partials.get(keyText(key))?.value;
@@ -37,8 +38,12 @@ export class MemoryProjectionStore implements ProjectionStore {
     this.members.delete(keyText([userId, profileId]));
   }
 
-  hasPartial(key: PartialKey): boolean {
-    return this.partials.has(keyText(key));
+  hasIdentifier(kind: PartialKindCode, id: string): boolean {
+    return this.identifiers.has(keyText([kind, id]));
+  }
+
+  addIdentifier(kind: PartialKindCode, id: string): void {
+    this.identifiers.add(keyText([kind, id]));
   }
 }
 

@@ -35,8 +35,6 @@ export interface ProjectionBatch {
 
 const byKind = <T>(): Map<string, T>[] => [new Map<string, T>(), new Map<string, T>(), new Map<string, T>(), new Map<string, T>(), new Map<string, T>()];
 
-const EMPTY_OF: Record<PartialKindCode, () => AnyPartial> = { 1: emptyIdentifier, 2: emptyIdentifier, 3: emptySession, 4: emptyAccount };
-
 const COUNTER_OF: Record<PartialKindCode, 'profileIds' | 'userIds' | 'sessions' | 'accounts'> = {
   1: 'profileIds',
   2: 'userIds',
@@ -152,17 +150,14 @@ export class Projector {
     return partial as T;
   }
 
-  /**
-   * Counts an identifier, session or account the first time it is seen, and gives it a partial state at once (an
-   * empty one for a profileId seen only beside a userId): a stored partial is what marks an id known.
-   */
+  /** Counts an identifier, session or account the first time it is seen. */
   private register(batch: ProjectionBatch, kind: PartialKindCode, id: string): void {
     const registered = batch.registered[kind]!;
     if (registered.has(id)) return;
-    const isNew = !this.store.hasPartial([kind, id]);
+    const isNew = !this.store.hasIdentifier(kind, id);
     registered.set(id, isNew);
     if (!isNew) return;
-    this.delta<AnyPartial>(batch, kind, id, EMPTY_OF[kind]);
+    this.store.addIdentifier(kind, id);
     this.counters[COUNTER_OF[kind]]++;
   }
 }

@@ -52,11 +52,11 @@ export class ReadModel implements ViewSource, IdentityReader {
   }
 
   hasUser(userId: string): boolean {
-    return this.storage.derived.hasCommittedPartial([PartialKind.userId, userId], this.position);
+    return this.storage.derived.hasCommittedIdentifier(PartialKind.userId, userId, this.position);
   }
 
   hasProfile(profileId: string): boolean {
-    return this.storage.derived.hasCommittedPartial([PartialKind.profileId, profileId], this.position);
+    return this.storage.derived.hasCommittedIdentifier(PartialKind.profileId, profileId, this.position);
   }
 
   profile(lookup: ProfileLookup): Profile | undefined {

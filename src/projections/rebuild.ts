@@ -7,7 +7,7 @@ import type { DerivedStore } from '../storage/derived-store.js';
 import { fromTuple, toNormalized } from '../storage/record-codec.js';
 import type { Storage } from '../storage/storage.js';
 import type { CompiledComputed } from './computed.js';
-import { MemoryProjectionStore, projectionKeyText } from './projection-store.js';
+import { MemoryProjectionStore, projectionKeyText, type PartialKindCode } from './projection-store.js';
 import { Projector, type ProjectionBatch } from './projector.js';
 
 /** Records per scratch batch: the same fold-then-merge path the writer takes. */
@@ -91,6 +91,14 @@ export function compareProjections(storage: DerivedStore, rebuilt: ProjectionReb
     const [userId, profileId] = key.split('\u0000') as [string, string];
     if (add) storage.addMember(userId, profileId);
     else storage.removeMember(userId, profileId);
+  });
+  const identifiers = [...storage.allIdentifiers()].map(([kind, id]) => projectionKeyText([kind, id]));
+  compareSets('identifier', identifiers, expected.identifiers, note, (key, add) => {
+    const at = key.indexOf('\u0000');
+    const kind = Number(key.slice(0, at)) as PartialKindCode;
+    const id = key.slice(at + 1);
+    if (add) storage.addIdentifier(kind, id);
+    else storage.removeIdentifier(kind, id);
   });
   for (const name of PROJECTION_COUNTERS) {
     const want = rebuilt.counters[name];

@@ -1,7 +1,8 @@
-// Derived state (partial states, links, members): in memory after the last checkpoint, in LMDB before it.
+// Derived state (partial states, links, members, identifiers): in memory after the last checkpoint, in LMDB before it.
 
 import type { Database, RootDatabase } from 'lmdb';
 import { Packr } from 'msgpackr';
+import { IdentifierFilter } from './identifier-filter.js';
 import { issued } from './issued.js';
 import { committedToken, REMOVED, settleToken, VersionedOverlay, WriteToken } from './overlay.js';
 import { PARTIAL_FIELDS, type Link, type PartialKey, type PartialKindCode, type ProjectionStore } from './projection-state.js';
@@ -48,6 +49,8 @@ export interface WholeProjectionState {
   links: ReadonlyMap<string, Link>;
   /** `userId NUL profileId` */
   members: ReadonlySet<string>;
+  /** `kind NUL id` */
+  identifiers: ReadonlySet<string>;
 }
 
 /** Where the checkpoint's log position is kept, in the meta tree. */
@@ -72,23 +75,27 @@ export class DerivedStore implements ProjectionStore {
   private readonly stagedPartials: StagedRuns[] = [];
   private readonly links: Database<Link, string>;
   private readonly members: Database<Buffer, [string, string]>;
-  /** Format 2's set of known ids (now: the ids with a partial state), kept only to be emptied by the upgrade. */
-  private readonly legacyIdentifiers: Database<number, string>;
+  private readonly identifiers: Database<number, string>;
   private readonly partialOverlay = new VersionedOverlay();
   private readonly linkOverlay = new VersionedOverlay();
   private readonly memberOverlay = new VersionedOverlay();
+  private readonly identifierOverlay = new VersionedOverlay();
   /** userId → profileIds with a member version in the overlay, so `membersOf` needs no overlay scan. */
   private readonly overlayMembersByUser = new Map<string, Set<string>>();
+  private readonly identifierFilter = new IdentifierFilter();
   /** The write call the writer is folding now (see `begin`). */
   private token: WriteToken = committedToken(0);
 
-  constructor(root: RootDatabase) {
+  constructor(
+    root: RootDatabase,
+    private readonly readOnly: boolean,
+  ) {
     this.legacyPartials = root.openDB({ name: 'partials', sharedStructuresKey: Symbol.for('structures') });
     this.partialRuns = new SortedRuns(root, 'partial');
     this.partialRuns.load();
     this.links = root.openDB({ name: 'links', sharedStructuresKey: Symbol.for('structures') });
     this.members = root.openDB({ name: 'members', encoding: 'binary' });
-    this.legacyIdentifiers = root.openDB({ name: 'identifiers' });
+    this.identifiers = root.openDB({ name: 'identifiers' });
   }
 
   /** Starts a write call: every projection write until the next `begin` belongs to the returned token. */
@@ -104,7 +111,7 @@ export class DerivedStore implements ProjectionStore {
 
   /** Entries held in memory, for the checkpoint policy's memory cap. */
   get overlaySize(): number {
-    return this.partialOverlay.size + this.linkOverlay.size + this.memberOverlay.size;
+    return this.partialOverlay.size + this.linkOverlay.size + this.memberOverlay.size + this.identifierOverlay.size;
   }
 
   // The writer's view (ProjectionStore): its own newest writes, then LMDB.
@@ -141,11 +148,16 @@ export class DerivedStore implements ProjectionStore {
     profiles.add(profileId);
   }
 
-  hasPartial(key: PartialKey): boolean {
-    const text = partialKeyText(key);
-    const value = this.partialOverlay.latest(text);
-    if (value !== undefined) return value !== REMOVED;
-    return this.partialRuns.get(Buffer.from(text), () => true) === true;
+  hasIdentifier(kind: PartialKindCode, id: string): boolean {
+    const text = `${kind}${id}`;
+    if (!this.readOnly && !this.identifierFilter.mightContain(text)) return false;
+    return orStored(this.identifierOverlay.latest(text), () => this.identifiers.get(text)) !== undefined;
+  }
+
+  addIdentifier(kind: PartialKindCode, id: string): void {
+    const text = `${kind}${id}`;
+    this.identifierFilter.add(text);
+    this.identifierOverlay.set(text, 1, this.token);
   }
 
   // Removals, for repairs.
@@ -156,6 +168,10 @@ export class DerivedStore implements ProjectionStore {
 
   removeLink(profileId: string): void {
     this.linkOverlay.set(profileId, REMOVED, this.token);
+  }
+
+  removeIdentifier(kind: PartialKindCode, id: string): void {
+    this.identifierOverlay.set(`${kind}${id}`, REMOVED, this.token);
   }
 
   // Readers: the state a snapshot holding the log up to `position` implies.
@@ -169,11 +185,10 @@ export class DerivedStore implements ProjectionStore {
     return orStored(this.linkOverlay.visible(profileId, position), () => this.links.get(profileId)) as Link | undefined;
   }
 
-  hasCommittedPartial(key: PartialKey, position: number): boolean {
-    const text = partialKeyText(key);
-    const value = this.partialOverlay.visible(text, position);
-    if (value !== undefined) return value !== REMOVED;
-    return this.partialRuns.get(Buffer.from(text), () => true) === true;
+  hasCommittedIdentifier(kind: PartialKindCode, id: string, position: number): boolean {
+    const text = `${kind}${id}`;
+    if (!this.readOnly && !this.identifierFilter.mightContain(text)) return false;
+    return orStored(this.identifierOverlay.visible(text, position), () => this.identifiers.get(text)) !== undefined;
   }
 
   /** profileIds homed at a userId at `position`. */
@@ -219,6 +234,18 @@ export class DerivedStore implements ProjectionStore {
     }
   }
 
+  *allIdentifiers(): Iterable<[number, string]> {
+    const stored = (function* (keys: Iterable<string>) {
+      for (const key of keys) yield { key, value: 1 };
+    })(this.identifiers.getKeys());
+    for (const [key] of merged(this.identifierOverlay, stored, (k) => this.identifiers.get(k))) yield [Number(key[0]), key.slice(1)];
+  }
+
+  /** Fills the identifier filter from LMDB (at open, before the tail is replayed into the overlay). */
+  loadIdentifierFilter(): void {
+    for (const key of this.identifiers.getKeys()) this.identifierFilter.add(key);
+  }
+
   // Checkpoints.
 
   /**
@@ -236,13 +263,14 @@ export class DerivedStore implements ProjectionStore {
       const pair = key.split(MEMBER_SEPARATOR) as [string, string];
       issued(value === REMOVED ? this.members.remove(pair) : this.members.put(pair, EMPTY));
     }
+    for (const [key, value] of this.identifierOverlay.entries()) issued(value === REMOVED ? this.identifiers.remove(key) : this.identifiers.put(key, 1));
   }
 
   /** Forgets the overlay versions a committed checkpoint at `position` wrote. */
   pruneCheckpointed(position: number): void {
     const staged = this.stagedPartials.shift();
     if (staged !== undefined) this.partialRuns.publish(staged);
-    for (const overlay of [this.partialOverlay, this.linkOverlay, this.memberOverlay]) overlay.prune(position);
+    for (const overlay of [this.partialOverlay, this.linkOverlay, this.memberOverlay, this.identifierOverlay]) overlay.prune(position);
     this.overlayMembersByUser.clear();
     for (const key of this.memberOverlay.keys()) {
       const [userId, profileId] = key.split(MEMBER_SEPARATOR) as [string, string];
@@ -264,9 +292,13 @@ export class DerivedStore implements ProjectionStore {
     this.partialRuns.publish(this.partialRuns.stage(entries));
     for (const key of this.links.getKeys()) issued(this.links.remove(key));
     for (const key of this.members.getKeys()) issued(this.members.remove(key));
-    for (const key of this.legacyIdentifiers.getKeys()) issued(this.legacyIdentifiers.remove(key));
+    for (const key of this.identifiers.getKeys()) issued(this.identifiers.remove(key));
     for (const [profileId, link] of state.links) issued(this.links.put(profileId, link));
     for (const key of state.members) issued(this.members.put(key.split(MEMBER_SEPARATOR) as [string, string], EMPTY));
+    for (const key of state.identifiers) {
+      const [kind, id] = key.split(MEMBER_SEPARATOR) as [string, string];
+      issued(this.identifiers.put(`${kind}${id}`, 1));
+    }
     this.clearOverlay();
   }
 
@@ -282,7 +314,7 @@ export class DerivedStore implements ProjectionStore {
 
   /** Drops the whole overlay (a read-only follower whose writer checkpointed past what it folded). */
   clearOverlay(): void {
-    for (const overlay of [this.partialOverlay, this.linkOverlay, this.memberOverlay]) overlay.clear();
+    for (const overlay of [this.partialOverlay, this.linkOverlay, this.memberOverlay, this.identifierOverlay]) overlay.clear();
     this.overlayMembersByUser.clear();
   }
 }

@@ -23,8 +23,8 @@ export interface ProjectionStore {
   putLink(profileId: string, link: Link): void;
   addMember(userId: string, profileId: string): void;
   removeMember(userId: string, profileId: string): void;
-  /** Whether the id is known: every identifier, session and account seen has a partial state, if only an empty one. */
-  hasPartial(key: PartialKey): boolean;
+  hasIdentifier(kind: PartialKindCode, id: string): boolean;
+  addIdentifier(kind: PartialKindCode, id: string): void;
 }
 
 /**

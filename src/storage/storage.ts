@@ -73,8 +73,7 @@ function entryCount(db: { getStats(): unknown }): number {
  * - `postings`: [kind, value, checkpoint position] → sorted (time, seq) pairs, the secondary indexes (EventIndex);
  * - `quarantine`: id → rejected input with its errors;
  * - `meta`: counters and format version;
- * - `partial-blocks`, `partial-runs`, `links`, `members`: the projections as of the last checkpoint (see DerivedStore);
- * - `partials`, `identifiers`, `dedupe`, `index`: trees of formats 1 and 2, emptied by the upgrade;
+ * - `partials`, `links`, `members`, `identifiers`: the projections as of the last checkpoint (see DerivedStore);
  * - the catalog's trees, opened by CatalogStore through `openTree`.
  */
 export class Storage {
@@ -117,7 +116,7 @@ export class Storage {
     this.index = new EventIndex(this.root);
     this.quarantine = this.root.openDB({ name: 'quarantine' });
     this.meta = this.root.openDB({ name: 'meta' });
-    this.derived = new DerivedStore(this.root);
+    this.derived = new DerivedStore(this.root, this.readOnly);
   }
 
   /** Catalog writes not yet committed (the writer reads its own writes through it). */

@@ -55,6 +55,7 @@ interface Trees {
   partials: SortedRuns;
   links: Database;
   members: Database<Buffer, [string, string]>;
+  identifiers: Database<number, string>;
   catalogEntries: Database;
 }
 
@@ -86,6 +87,7 @@ async function tamper(path: string, edit: (trees: Trees) => Promise<void>): Prom
     partials: loadedRuns(root),
     links: root.openDB({ name: 'links', ...structures }),
     members: root.openDB({ name: 'members', encoding: 'binary' }),
+    identifiers: root.openDB({ name: 'identifiers' }),
     catalogEntries: root.openDB({ name: 'catalogEntries', ...structures }),
   });
   await root.close();
@@ -235,7 +237,7 @@ describe('verify names every kind of tampered state; rebuild repairs it', () => 
     await tamper(dir, async ({ partials }) => {
       await putPartialRun(partials, '1p2', null);
     });
-    await expectRepaired(good, 'projection', /partial \[1,"p2"\] is missing/, (db) => expect(db.getProfile('p2')).toBeUndefined());
+    await expectRepaired(good, 'projection', /partial \[1,"p2"\] is missing/, (db) => expect(db.getProfile('p2')?.eventCount).toBe(0));
   });
 
   it('a projection: a link', async () => {
@@ -254,6 +256,15 @@ describe('verify names every kind of tampered state; rebuild repairs it', () => 
       await members.put(['u1', 'p2'], Buffer.alloc(0));
     });
     await expectRepaired(good, 'projection', /member \["u1","p2"\] is stored but the log implies none/);
+  });
+
+  it('a projection: an identifier', async () => {
+    await seed(dir);
+    const good = await readsOfSeed();
+    await tamper(dir, async ({ identifiers }) => {
+      await identifiers.remove('3s2');
+    });
+    await expectRepaired(good, 'projection', /identifier \["3","s2"\] is missing/);
   });
 
   it('a catalog entry', async () => {
@@ -280,7 +291,7 @@ describe('verify names every kind of tampered state; rebuild repairs it', () => 
   it('everything at once, in one LMDB transaction; the writer goes on from the repaired state', async () => {
     await seed(dir);
     const good = await readsOfSeed();
-    await tamper(dir, async ({ dedupe, index, meta, partials, links, members, catalogEntries }) => {
+    await tamper(dir, async ({ dedupe, index, meta, partials, links, members, identifiers, catalogEntries }) => {
       await removeDedupeEntry(dedupe, 2);
       await index.remove(postingKeys(index, 5, 'purchase')[0]!);
       await putPosting(index, 5, 'ghost', 0, 1);
@@ -289,6 +300,7 @@ describe('verify names every kind of tampered state; rebuild repairs it', () => 
       await putPartialRun(partials, '1p2', null);
       await links.remove('p1');
       await members.put(['u1', 'p2'], Buffer.alloc(0));
+      await identifiers.remove('3s2');
       await catalogEntries.remove('b');
     });
     const db = await EventDB.open({ path: dir, clock: CLOCK });
