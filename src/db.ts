@@ -24,7 +24,6 @@ import { CatalogStore } from './storage/catalog-store.js';
 import { verifyStore, type VerifyInput, type VerifyReport } from './query/verify.js';
 import { replayTail, TailFollower, type ReplayOptions } from './ingest/tail-replay.js';
 import { Projector } from './projections/projector.js';
-import { rebuildProjectionsAtCheckpoint } from './projections/rebuild.js';
 import { ReadModel, type ProfileLookup } from './projections/read-model.js';
 import type { Account, Profile, Session } from './projections/views.js';
 import type { AttributeTarget, SetAttributesInput, Validation } from './schema/record.js';
@@ -151,12 +150,8 @@ export class EventDB {
     };
     let fromFormat1 = false;
     if (!resolved.readOnly) {
-      const upgrade = storage.upgradeFormat();
-      fromFormat1 = upgrade.fromFormat1;
-      // Formats 1 and 2 kept partial states per generation: they are folded anew from the log up to the checkpoint.
-      if (upgrade.rebuildProjections) rebuildProjectionsAtCheckpoint(storage, resolved.computed, resolved.placeholderIds);
+      fromFormat1 = storage.upgradeFormat().fromFormat1;
       dedupe.load();
-      storage.derived.removeOrphanRuns();
       storage.derived.loadIdentifierFilter();
       // A format-1 store's projections are whole up to its checkpoint; its dedupe entries move into a run and its
       // postings are rebuilt from the log (the checkpoint below writes both).

@@ -204,7 +204,7 @@ export class BatchWriter {
       this.mergeProduct(record);
     } else {
       this.counters[record.kind === 'event' ? 'events' : 'attributeUpdates']++;
-      this.projector.apply(projection, record);
+      this.projector.apply(projection, record, seq);
     }
     const result: IngestResult = { status: 'accepted', eventId: record.eventId, seq };
     if (warnings.length > 0) result.warnings = warnings;

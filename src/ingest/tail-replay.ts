@@ -39,7 +39,7 @@ export function replayTail(storage: Storage, options: ReplayOptions, after: numb
     const record = toNormalized(fromTuple(seq, value));
     if (options.index) for (const key of indexKeysOf(record, seq, options.placeholders)) storage.index.add(key);
     options.dedupe?.addReplayed(record.eventId, seq);
-    projector.apply(batch, record);
+    projector.apply(batch, record, seq);
     if (++folded % CHUNK === 0) {
       projector.flush(batch);
       batch = projector.begin();
@@ -66,7 +66,6 @@ export class TailFollower {
     const checkpoint = this.storage.checkpointPosition();
     if (checkpoint !== this.checkpoint || position < this.folded) {
       this.storage.derived.clearOverlay();
-      this.storage.derived.reloadRuns();
       this.storage.index.clearOverlay();
       this.options.dedupe?.reset();
       this.checkpoint = checkpoint;

@@ -4,6 +4,7 @@ import type { Counters } from '../ingest/results.js';
 import type { NormalizedRecord } from '../schema/record.js';
 import { isPlaceholder } from '../schema/validate.js';
 import { profileOwner, recordLink, userOwner, type Owner } from '../identity/identity-graph.js';
+import { generationOf } from '../storage/keys.js';
 import type { CompiledComputed } from './computed.js';
 import {
   addEventToAccount,
@@ -27,8 +28,8 @@ type AnyPartial = IdentifierPartial | SessionPartial | AccountPartial;
 
 /** What one write call changes, folded per key before it is merged into the stored partials. */
 export interface ProjectionBatch {
-  /** Deltas by kind code (index), then by id: no key strings are built per event. */
-  deltas: Map<string, AnyPartial>[];
+  /** Deltas by generation, then by kind code (index), then by id: no key strings are built per event. */
+  deltas: Map<number, Map<string, AnyPartial>[]>;
   /** By kind code: ids registered by this batch, true when first seen in it (so no stored partial state can exist). */
   registered: Map<string, boolean>[];
 }
@@ -59,24 +60,27 @@ export class Projector {
   ) {}
 
   begin(): ProjectionBatch {
-    return { deltas: byKind(), registered: byKind() };
+    return { deltas: new Map(), registered: byKind() };
   }
 
   /** Folds one accepted record into the batch. Product payloads touch no profile. */
-  apply(batch: ProjectionBatch, record: NormalizedRecord): void {
+  apply(batch: ProjectionBatch, record: NormalizedRecord, seq: number): void {
     if (!this.enabled) return;
-    if (record.kind === 'event') this.applyEvent(batch, record);
-    else if (record.kind === 'attributes') this.applyAttributes(batch, record);
+    const gen = generationOf(seq);
+    if (record.kind === 'event') this.applyEvent(batch, record, gen);
+    else if (record.kind === 'attributes') this.applyAttributes(batch, record, gen);
   }
 
   /** Merges the batch's deltas into the stored partials (issued with the batch's other writes). */
   flush(batch: ProjectionBatch): void {
-    for (let kind = 1 as PartialKindCode; kind <= 4; kind++) {
-      const registered = batch.registered[kind]!;
-      for (const [id, partial] of batch.deltas[kind]!) {
-        const key: PartialKey = [kind, id];
-        const stored = registered.get(id) === true ? undefined : this.store.getPartial(key);
-        this.store.putPartial(key, stored === undefined ? partial : this.merge(kind, stored, partial));
+    for (const [gen, kinds] of batch.deltas) {
+      for (let kind = 1 as PartialKindCode; kind <= 4; kind++) {
+        const registered = batch.registered[kind]!;
+        for (const [id, partial] of kinds[kind]!) {
+          const key: PartialKey = [gen, kind, id];
+          const stored = registered.get(id) === true ? undefined : this.store.getPartial(key);
+          this.store.putPartial(key, stored === undefined ? partial : this.merge(kind, stored, partial));
+        }
       }
     }
   }
@@ -87,7 +91,7 @@ export class Projector {
     return mergeIdentifiers(stored as IdentifierPartial, delta as IdentifierPartial, this.computed);
   }
 
-  private applyEvent(batch: ProjectionBatch, record: NormalizedRecord): void {
+  private applyEvent(batch: ProjectionBatch, record: NormalizedRecord, gen: number): void {
     const event: ProjectedEvent = {
       time: record.time,
       eventId: record.eventId,
@@ -99,29 +103,29 @@ export class Projector {
     const owner = ownerOf(record, this.placeholders);
     this.linkIfBoth(batch, record);
     if (owner !== '') {
-      const partial = this.identifierDelta(batch, owner);
+      const partial = this.identifierDelta(batch, gen, owner);
       addEventToIdentifier(partial, event, this.computed);
       if (record.attributes !== undefined) addUpdate(partial, record.attributes, record.time, record.eventId, 'event');
     }
     this.register(batch, PartialKind.session, event.sessionId);
-    addEventToSession(this.delta(batch, PartialKind.session, event.sessionId, emptySession), event, record.pageId, owner);
+    addEventToSession(this.delta(batch, gen, PartialKind.session, event.sessionId, emptySession), event, record.pageId, owner);
     if (record.accountId !== undefined) {
       this.register(batch, PartialKind.account, record.accountId);
-      const account = this.delta(batch, PartialKind.account, record.accountId, emptyAccount);
+      const account = this.delta(batch, gen, PartialKind.account, record.accountId, emptyAccount);
       addEventToAccount(account, event, owner);
       if (record.accountAttributes !== undefined) addUpdate(account, record.accountAttributes, record.time, record.eventId, 'event');
     }
   }
 
-  private applyAttributes(batch: ProjectionBatch, record: NormalizedRecord): void {
+  private applyAttributes(batch: ProjectionBatch, record: NormalizedRecord, gen: number): void {
     const source = record.source ?? 'api';
     if (record.accountId !== undefined) {
       this.register(batch, PartialKind.account, record.accountId);
-      addUpdate(this.delta(batch, PartialKind.account, record.accountId, emptyAccount), record.accountAttributes!, record.time, record.eventId, source);
+      addUpdate(this.delta(batch, gen, PartialKind.account, record.accountId, emptyAccount), record.accountAttributes!, record.time, record.eventId, source);
       return;
     }
     const owner = ownerOf(record, this.placeholders);
-    if (owner !== '') addUpdate(this.identifierDelta(batch, owner), record.attributes!, record.time, record.eventId, source);
+    if (owner !== '') addUpdate(this.identifierDelta(batch, gen, owner), record.attributes!, record.time, record.eventId, source);
   }
 
   /** An event carrying both a profileId and a userId links them (placeholders never link). */
@@ -133,15 +137,20 @@ export class Projector {
     if (recordLink(this.store, profileId, userId, record.time, record.eventId)) this.counters.linkedProfileIds++;
   }
 
-  private identifierDelta(batch: ProjectionBatch, owner: Owner): IdentifierPartial {
+  private identifierDelta(batch: ProjectionBatch, gen: number, owner: Owner): IdentifierPartial {
     const kind = owner.startsWith('u:') ? PartialKind.userId : PartialKind.profileId;
     const id = owner.slice(2);
     this.register(batch, kind, id);
-    return this.delta(batch, kind, id, emptyIdentifier);
+    return this.delta(batch, gen, kind, id, emptyIdentifier);
   }
 
-  private delta<T extends AnyPartial>(batch: ProjectionBatch, kind: PartialKindCode, id: string, empty: () => T): T {
-    const deltas = batch.deltas[kind]!;
+  private delta<T extends AnyPartial>(batch: ProjectionBatch, gen: number, kind: PartialKindCode, id: string, empty: () => T): T {
+    let kinds = batch.deltas.get(gen);
+    if (kinds === undefined) {
+      kinds = byKind();
+      batch.deltas.set(gen, kinds);
+    }
+    const deltas = kinds[kind]!;
     let partial = deltas.get(id);
     if (partial === undefined) {
       partial = empty();

@@ -2,6 +2,7 @@
 
 import { errors } from '../errors.js';
 import { ownersOf, resolveIdentity, type IdentityReader } from '../identity/identity-graph.js';
+import { generationOf } from '../storage/keys.js';
 import type { StoredRecord } from '../storage/record-codec.js';
 import type { Storage } from '../storage/storage.js';
 import type { CompiledComputed } from './computed.js';
@@ -41,6 +42,10 @@ export class ReadModel implements ViewSource, IdentityReader {
 
   getPartial(key: PartialKey): unknown {
     return this.storage.derived.committedPartial(key, this.position);
+  }
+
+  lastGeneration(): number {
+    return generationOf(this.position);
   }
 
   getLink(profileId: string): { u: string } | undefined {

@@ -4,8 +4,6 @@ import { emptyCounters, type Counters } from '../ingest/results.js';
 import { canonicalJson } from '../schema/json-value.js';
 import type { NormalizedRecord } from '../schema/record.js';
 import type { DerivedStore } from '../storage/derived-store.js';
-import { fromTuple, toNormalized } from '../storage/record-codec.js';
-import type { Storage } from '../storage/storage.js';
 import type { CompiledComputed } from './computed.js';
 import { MemoryProjectionStore, projectionKeyText, type PartialKindCode } from './projection-store.js';
 import { Projector, type ProjectionBatch } from './projector.js';
@@ -28,8 +26,8 @@ export class ProjectionRebuild {
     this.batch = this.projector.begin();
   }
 
-  add(record: NormalizedRecord): void {
-    this.projector.apply(this.batch, record);
+  add(record: NormalizedRecord, seq: number): void {
+    this.projector.apply(this.batch, record, seq);
     if (++this.pending >= CHUNK) this.finish();
   }
 
@@ -38,25 +36,6 @@ export class ProjectionRebuild {
     this.batch = this.projector.begin();
     this.pending = 0;
   }
-}
-
-/**
- * Folds the log up to the checkpoint anew and writes the result as the stored projections, with the current format
- * marker, in one transaction (the upgrade of a format 1 or 2 store, whose partial states were kept per generation).
- * A crash before it commits leaves the old store to be upgraded again at the next open.
- */
-export function rebuildProjectionsAtCheckpoint(storage: Storage, computed: readonly CompiledComputed[], placeholders: ReadonlySet<string>): void {
-  const checkpoint = storage.checkpointPosition();
-  const rebuilt = new ProjectionRebuild(computed, placeholders);
-  for (const { key: seq, value } of storage.records()) {
-    if (seq > checkpoint) break;
-    rebuilt.add(toNormalized(fromTuple(seq, value)));
-  }
-  rebuilt.finish();
-  storage.transact(() => {
-    storage.derived.replaceAll(rebuilt.store);
-    storage.markProjectionsRebuilt();
-  });
 }
 
 /** Reports one difference, with the write that repairs it (rebuild runs the fixes of a report in one transaction). */

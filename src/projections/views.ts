@@ -4,8 +4,18 @@ import { ownersOf, unifiedIdOf, type IdentityReader, type UnifiedIdentity } from
 import type { JsonValue } from '../schema/json-value.js';
 import { emptyRecord, resolveAttributes, setOwn, type AttributeValue } from './attributes.js';
 import { computedValue, emptyComputedValue, type CompiledComputed } from './computed.js';
-import { emptyIdentifier, mergeIdentifiers, type AccountPartial, type IdentifierPartial, type SessionPartial } from './partials.js';
-import { PartialKind, type PartialKey } from './projection-store.js';
+import {
+  emptyAccount,
+  emptyIdentifier,
+  emptySession,
+  mergeAccounts,
+  mergeIdentifiers,
+  mergeSessions,
+  type AccountPartial,
+  type IdentifierPartial,
+  type SessionPartial,
+} from './partials.js';
+import { PartialKind, type PartialKey, type PartialKindCode } from './projection-store.js';
 
 /** A unified profile: one userId with its profileIds, or a lone profileId. */
 export interface Profile {
@@ -54,20 +64,30 @@ export interface Session {
 /** What the views read. */
 export interface ViewSource extends IdentityReader {
   getPartial(key: PartialKey): unknown;
+  lastGeneration(): number;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
+function gather<T>(source: ViewSource, kind: PartialKindCode, id: string, merge: (a: T, b: T) => T, into: T): { state: T; found: boolean } {
+  let state = into;
+  let found = false;
+  for (let gen = 0; gen <= source.lastGeneration(); gen++) {
+    const partial = source.getPartial([gen, kind, id]) as T | undefined;
+    if (partial === undefined) continue;
+    state = merge(state, partial);
+    found = true;
+  }
+  return { state, found };
+}
+
 export function buildProfile(source: ViewSource, identity: UnifiedIdentity, computed: readonly CompiledComputed[]): Profile {
-  // One owner (the common case) is read as stored; several are merged into a new state. The stored partials may be
-  // the writer's own objects, so nothing read here is handed out without a copy.
-  let state: IdentifierPartial | undefined;
+  let state = emptyIdentifier();
+  const merge = (a: IdentifierPartial, b: IdentifierPartial): IdentifierPartial => mergeIdentifiers(a, b, computed);
   for (const owner of ownersOf(identity)) {
     const kind = owner.startsWith('u:') ? PartialKind.userId : PartialKind.profileId;
-    const partial = source.getPartial([kind, owner.slice(2)]) as IdentifierPartial | undefined;
-    if (partial !== undefined) state = state === undefined ? partial : mergeIdentifiers(state, partial, computed);
+    state = gather(source, kind, owner.slice(2), merge, state).state;
   }
-  state ??= emptyIdentifier();
   const computedOut = emptyRecord<JsonValue>();
   for (const def of computed) {
     const acc = Object.hasOwn(state.computed, def.name) ? state.computed[def.name] : undefined;
@@ -80,7 +100,7 @@ export function buildProfile(source: ViewSource, identity: UnifiedIdentity, comp
     lastSeen: iso(state.last),
     eventCount: state.count,
     sessionCount: state.sessions.length,
-    accounts: [...state.accounts],
+    accounts: state.accounts,
     eventCounts: Object.assign({}, state.names),
     attributes: resolveAttributes(state),
     computed: computedOut,
@@ -90,8 +110,8 @@ export function buildProfile(source: ViewSource, identity: UnifiedIdentity, comp
 }
 
 export function buildAccount(source: ViewSource, accountId: string): Account | undefined {
-  const state = source.getPartial([PartialKind.account, accountId]) as AccountPartial | undefined;
-  if (state === undefined) return undefined;
+  const { state, found } = gather<AccountPartial>(source, PartialKind.account, accountId, mergeAccounts, emptyAccount());
+  if (!found) return undefined;
   return {
     accountId,
     firstSeen: iso(state.first),
@@ -103,8 +123,8 @@ export function buildAccount(source: ViewSource, accountId: string): Account | u
 }
 
 export function buildSession(source: ViewSource, sessionId: string): Session | undefined {
-  const state = source.getPartial([PartialKind.session, sessionId]) as SessionPartial | undefined;
-  if (state === undefined) return undefined;
+  const { state, found } = gather<SessionPartial>(source, PartialKind.session, sessionId, mergeSessions, emptySession());
+  if (!found) return undefined;
   const owner = state.firstEvent?.o ?? '';
   return {
     sessionId,
@@ -114,7 +134,7 @@ export function buildSession(source: ViewSource, sessionId: string): Session | u
     end: iso(state.last),
     durationMs: state.first === null || state.last === null ? 0 : state.last - state.first,
     eventCount: state.count,
-    pages: [...state.pages],
+    pages: state.pages,
   };
 }
 

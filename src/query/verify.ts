@@ -95,7 +95,7 @@ export function verifyStore(input: VerifyInput): VerifyResult {
   const perKind = { event: 0, product: 0, attributes: 0, feedItem: 0, productRemoval: 0 };
   for (const { seq, record } of readLog(storage, (message) => note('log', message))) {
     report.recordsChecked++;
-    rebuilt.add(toNormalized(record));
+    rebuilt.add(toNormalized(record), seq);
     catalog.add(toNormalized(record));
     perKind[record.kind]++;
     const { eventId } = record;

@@ -1,46 +1,21 @@
 // Derived state (partial states, links, members, identifiers): in memory after the last checkpoint, in LMDB before it.
 
 import type { Database, RootDatabase } from 'lmdb';
-import { Packr } from 'msgpackr';
 import { IdentifierFilter } from './identifier-filter.js';
 import { issued } from './issued.js';
 import { committedToken, REMOVED, settleToken, VersionedOverlay, WriteToken } from './overlay.js';
-import { PARTIAL_FIELDS, type Link, type PartialKey, type PartialKindCode, type ProjectionStore } from './projection-state.js';
-import { SortedRuns, type RunEntry, type StagedRuns } from './sorted-runs.js';
+import type { Link, PartialKey, PartialKindCode, ProjectionStore } from './projection-state.js';
 
 const EMPTY = Buffer.alloc(0);
 const MEMBER_SEPARATOR = '\u0000';
 
-/** `[kind, id]` as text: the kind digit, then the id. */
+/** `[gen, kind, id]` as text: generation in 4 base-36 digits (so keys group by generation), the kind digit, the id. */
 function partialKeyText(key: PartialKey): string {
-  return `${key[0]}${key[1]}`;
+  return `${key[0].toString(36).padStart(4, '0')}${key[1]}${key[2]}`;
 }
 
 function parsePartialKey(text: string): PartialKey {
-  return [Number(text[0]) as PartialKindCode, text.slice(1)];
-}
-
-const packr = new Packr({ useRecords: false });
-
-/** A partial state as stored: its fields as a positional array (PARTIAL_FIELDS), msgpack. */
-function encodePartial(kind: PartialKindCode, value: unknown): Buffer {
-  const state = value as Record<string, unknown>;
-  return packr.pack(PARTIAL_FIELDS[kind].map((field) => state[field]));
-}
-
-function decodePartial(kind: PartialKindCode, bytes: Buffer): unknown {
-  const values = packr.unpack(bytes) as unknown[];
-  const fields = PARTIAL_FIELDS[kind];
-  const state: Record<string, unknown> = {};
-  for (let i = 0; i < fields.length; i++) state[fields[i]!] = values[i];
-  return state;
-}
-
-/** The stored partial of a key text (its first character is the kind digit), or undefined. */
-function readPartial(runs: SortedRuns, text: string): unknown {
-  const kind = (text.charCodeAt(0) - 48) as PartialKindCode;
-  const found = runs.get(Buffer.from(text), (bytes) => decodePartial(kind, bytes));
-  return found === null ? undefined : found;
+  return [Number.parseInt(text.slice(0, 4), 36), Number(text[4]) as PartialKindCode, text.slice(5)];
 }
 
 /** The projection state as a rebuild computes it: keys joined by NUL, as the scratch store keeps them. */
@@ -67,12 +42,7 @@ export const CHECKPOINT_KEY = 'checkpoint';
  * written cannot be counted twice (its values are whole values, equal to the overlay's at its position).
  */
 export class DerivedStore implements ProjectionStore {
-  /** Format 2's partial states keyed by generation, kept only to be emptied by the upgrade. */
-  private readonly legacyPartials: Database<unknown, string>;
-  /** The partial states as of the checkpoint: sorted runs keyed by `kind digit + id`. */
-  private readonly partialRuns: SortedRuns;
-  /** What checkpoints staged and have not yet committed, oldest first (they commit in order). */
-  private readonly stagedPartials: StagedRuns[] = [];
+  private readonly partials: Database<unknown, string>;
   private readonly links: Database<Link, string>;
   private readonly members: Database<Buffer, [string, string]>;
   private readonly identifiers: Database<number, string>;
@@ -90,9 +60,7 @@ export class DerivedStore implements ProjectionStore {
     root: RootDatabase,
     private readonly readOnly: boolean,
   ) {
-    this.legacyPartials = root.openDB({ name: 'partials', sharedStructuresKey: Symbol.for('structures') });
-    this.partialRuns = new SortedRuns(root, 'partial');
-    this.partialRuns.load();
+    this.partials = root.openDB({ name: 'partials', sharedStructuresKey: Symbol.for('structures') });
     this.links = root.openDB({ name: 'links', sharedStructuresKey: Symbol.for('structures') });
     this.members = root.openDB({ name: 'members', encoding: 'binary' });
     this.identifiers = root.openDB({ name: 'identifiers' });
@@ -118,7 +86,7 @@ export class DerivedStore implements ProjectionStore {
 
   getPartial(key: PartialKey): unknown {
     const text = partialKeyText(key);
-    return orStored(this.partialOverlay.latest(text), () => readPartial(this.partialRuns, text));
+    return orStored(this.partialOverlay.latest(text), () => this.partials.get(text));
   }
 
   putPartial(key: PartialKey, value: unknown): void {
@@ -178,7 +146,7 @@ export class DerivedStore implements ProjectionStore {
 
   committedPartial(key: PartialKey, position: number): unknown {
     const text = partialKeyText(key);
-    return orStored(this.partialOverlay.visible(text, position), () => readPartial(this.partialRuns, text));
+    return orStored(this.partialOverlay.visible(text, position), () => this.partials.get(text));
   }
 
   committedLink(profileId: string, position: number): Link | undefined {
@@ -206,14 +174,7 @@ export class DerivedStore implements ProjectionStore {
   // Whole-state scans (verify, rebuild): LMDB overlaid with every committed version.
 
   *allPartials(): Iterable<{ key: PartialKey; value: unknown }> {
-    const runs = this.partialRuns;
-    const stored = (function* () {
-      for (const [key, bytes] of runs.entries()) {
-        const text = key.toString('utf8');
-        yield { key: text, value: decodePartial((text.charCodeAt(0) - 48) as PartialKindCode, bytes) };
-      }
-    })();
-    for (const [text, value] of merged(this.partialOverlay, stored, (key) => readPartial(runs, key))) {
+    for (const [text, value] of merged(this.partialOverlay, this.partials.getRange(), (key) => this.partials.get(key))) {
       yield { key: parsePartialKey(text), value };
     }
   }
@@ -253,11 +214,7 @@ export class DerivedStore implements ProjectionStore {
    * (whose records end at `position`, the newest of any call issued): LMDB then holds the state at `position`.
    */
   writeCheckpoint(): void {
-    const entries: RunEntry[] = [];
-    for (const [text, value] of this.partialOverlay.entries()) {
-      entries.push({ key: Buffer.from(text), value: value === REMOVED ? null : encodePartial((text.charCodeAt(0) - 48) as PartialKindCode, value) });
-    }
-    this.stagedPartials.push(this.partialRuns.stage(entries));
+    for (const [text, value] of this.partialOverlay.entries()) issued(value === REMOVED ? this.partials.remove(text) : this.partials.put(text, value));
     for (const [key, value] of this.linkOverlay.entries()) issued(value === REMOVED ? this.links.remove(key) : this.links.put(key, value as Link));
     for (const [key, value] of this.memberOverlay.entries()) {
       const pair = key.split(MEMBER_SEPARATOR) as [string, string];
@@ -268,8 +225,6 @@ export class DerivedStore implements ProjectionStore {
 
   /** Forgets the overlay versions a committed checkpoint at `position` wrote. */
   pruneCheckpointed(position: number): void {
-    const staged = this.stagedPartials.shift();
-    if (staged !== undefined) this.partialRuns.publish(staged);
     for (const overlay of [this.partialOverlay, this.linkOverlay, this.memberOverlay, this.identifierOverlay]) overlay.prune(position);
     this.overlayMembersByUser.clear();
     for (const key of this.memberOverlay.keys()) {
@@ -285,14 +240,11 @@ export class DerivedStore implements ProjectionStore {
    * overlays, whose content `state` includes.
    */
   replaceAll(state: WholeProjectionState): void {
-    for (const key of this.legacyPartials.getKeys()) issued(this.legacyPartials.remove(key));
-    this.partialRuns.clear();
-    const entries: RunEntry[] = [];
-    for (const { key, value } of state.partials.values()) entries.push({ key: Buffer.from(partialKeyText(key)), value: encodePartial(key[0], value) });
-    this.partialRuns.publish(this.partialRuns.stage(entries));
+    for (const key of this.partials.getKeys()) issued(this.partials.remove(key));
     for (const key of this.links.getKeys()) issued(this.links.remove(key));
     for (const key of this.members.getKeys()) issued(this.members.remove(key));
     for (const key of this.identifiers.getKeys()) issued(this.identifiers.remove(key));
+    for (const { key, value } of state.partials.values()) issued(this.partials.put(partialKeyText(key), value));
     for (const [profileId, link] of state.links) issued(this.links.put(profileId, link));
     for (const key of state.members) issued(this.members.put(key.split(MEMBER_SEPARATOR) as [string, string], EMPTY));
     for (const key of state.identifiers) {
@@ -300,16 +252,6 @@ export class DerivedStore implements ProjectionStore {
       issued(this.identifiers.put(`${kind}${id}`, 1));
     }
     this.clearOverlay();
-  }
-
-  /** Reads the runs' manifest anew (a read-only follower whose writer checkpointed since it last read). */
-  reloadRuns(): void {
-    this.partialRuns.load();
-  }
-
-  /** Issues the removal of run blocks no run owns (a writer's open, after a crash between a merge and its cleanup). */
-  removeOrphanRuns(): void {
-    this.partialRuns.removeOrphans();
   }
 
   /** Drops the whole overlay (a read-only follower whose writer checkpointed past what it folded). */

@@ -27,8 +27,3 @@ export function contentHash(text: string): string {
   const h = loaded();
   return h.h64ToString(text) + h.h64ToString(text, SECOND_SEED);
 }
-
-/** xxhash64 of raw bytes (keys of the sorted runs' filters). */
-export function hashBytes(bytes: Uint8Array): bigint {
-  return loaded().h64Raw(bytes);
-}

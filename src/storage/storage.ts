@@ -22,12 +22,8 @@ export interface StorageOptions {
   readOnly?: boolean;
 }
 
-/**
- * The on-disk format: 3 keeps one partial state per identifier, session or account; 2 kept them per generation of
- * 2^18 records and introduced checkpoints (projections in memory between them); 1 wrote them with every batch.
- */
-const STORE_FORMAT = 3;
-const FORMAT_CHECKPOINTS = 2;
+/** The on-disk format: 2 keeps projections in memory between checkpoints; 1 wrote them with every batch. */
+const STORE_FORMAT = 2;
 const FORMAT_KEY = 'format';
 
 /** LMDB's meta pages (the first two) each carry this magic number at byte 24. */
@@ -136,27 +132,19 @@ export class Storage {
    * Marks the store's format at a writer's open. A store written before checkpoints existed (format 1) wrote
    * its projections with every batch: its checkpoint is its last record, so it opens with nothing to replay.
    */
-  upgradeFormat(): { fromFormat1: boolean; rebuildProjections: boolean } {
+  upgradeFormat(): { fromFormat1: boolean } {
     const format = this.meta.get(FORMAT_KEY) as number | undefined;
-    if (format === STORE_FORMAT) return { fromFormat1: false, rebuildProjections: false };
+    if (format === STORE_FORMAT) return { fromFormat1: false };
     const lastSeq = this.lastSeq();
-    // A new store starts at the current format; an older one is marked format 2 here, and format 3 only once its
-    // projections are rebuilt (`markProjectionsRebuilt`, in the transaction that writes them).
-    if (format === FORMAT_CHECKPOINTS) return { fromFormat1: false, rebuildProjections: true };
     this.root.transactionSync(() => {
       if (this.meta.get(CHECKPOINT_KEY) === undefined) this.meta.putSync(CHECKPOINT_KEY, lastSeq);
-      this.meta.putSync(FORMAT_KEY, lastSeq === 0 ? STORE_FORMAT : FORMAT_CHECKPOINTS);
+      this.meta.putSync(FORMAT_KEY, STORE_FORMAT);
     });
     // Format 1 kept one index entry per event and key: the chunks are built from the log instead (the caller
     // replays it into the index and checkpoints), and the old entries go.
     const legacy = entryCount(this.legacyIndex) > 0;
     if (legacy) issued(this.legacyIndex.clearAsync());
-    return { fromFormat1: lastSeq > 0, rebuildProjections: lastSeq > 0 };
-  }
-
-  /** Issues the current format marker (with the transaction that rewrites the projections of an older store). */
-  markProjectionsRebuilt(): void {
-    issued(this.meta.put(FORMAT_KEY, STORE_FORMAT));
+    return { fromFormat1: lastSeq > 0 };
   }
 
   /**

@@ -8,8 +8,6 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventDB, type VerifyReport } from '../../src/index.js';
 import { jsonBuffer, product } from '../helpers/catalog.js';
-import { Packr } from 'msgpackr';
-import { SortedRuns } from '../../src/storage/sorted-runs.js';
 
 let dir: string;
 beforeEach(() => {
@@ -51,26 +49,11 @@ interface Trees {
   /** Index postings: [kind u8][value][0][checkpoint position u48] → (time+2^46 u64, seq u48) pairs. */
   index: Database<Buffer, Buffer>;
   meta: Database;
-  /** The partial states' sorted runs ('partial-blocks', 'partial-runs'); an edit is a new run on top. */
-  partials: SortedRuns;
+  partials: Database<unknown, string>;
   links: Database;
   members: Database<Buffer, [string, string]>;
   identifiers: Database<number, string>;
   catalogEntries: Database;
-}
-
-function loadedRuns(root: RootDatabase): SortedRuns {
-  const runs = new SortedRuns(root, 'partial');
-  runs.load();
-  return runs;
-}
-
-const positional = new Packr({ useRecords: false });
-
-/** Writes one run holding `key` → `value` (null: a removal) over the stored ones, as a buggy checkpoint would. */
-async function putPartialRun(runs: SortedRuns, key: string, value: unknown[] | null): Promise<void> {
-  runs.publish(runs.stage([{ key: Buffer.from(key), value: value === null ? null : positional.pack(value) }]));
-  await Promise.resolve();
 }
 
 /** Edits the store's LMDB trees directly, as a bug or a manual edit would (names and encodings as in storage.ts). */
@@ -84,7 +67,7 @@ async function tamper(path: string, edit: (trees: Trees) => Promise<void>): Prom
     dedupeFilters: root.openDB({ name: 'dedupe-filters', encoding: 'binary' }),
     index: root.openDB({ name: 'postings', keyEncoding: 'binary', encoding: 'binary' }),
     meta: root.openDB({ name: 'meta' }),
-    partials: loadedRuns(root),
+    partials: root.openDB({ name: 'partials', ...structures }),
     links: root.openDB({ name: 'links', ...structures }),
     members: root.openDB({ name: 'members', encoding: 'binary' }),
     identifiers: root.openDB({ name: 'identifiers' }),
@@ -224,20 +207,19 @@ describe('verify names every kind of tampered state; rebuild repairs it', () => 
     await seed(dir);
     const good = await readsOfSeed();
     await tamper(dir, async ({ partials }) => {
-      const session = partials.get(Buffer.from('3s2'), (bytes) => positional.unpack(bytes) as unknown[])!;
-      session[2] = 1234;
-      await putPartialRun(partials, '3s2', session);
+      const session = [...partials.getRange()].find((e) => e.key === '00003s2')!;
+      await partials.put(session.key, { ...(session.value as object), n: 1234 });
     });
-    await expectRepaired(good, 'projection', /partial \[3,"s2"\] differs from the log/);
+    await expectRepaired(good, 'projection', /partial \[0,3,"s2"\] differs from the log/);
   });
 
   it('a projection: a removed partial state (a profile)', async () => {
     await seed(dir);
     const good = await readsOfSeed();
     await tamper(dir, async ({ partials }) => {
-      await putPartialRun(partials, '1p2', null);
+      await partials.remove('00001p2');
     });
-    await expectRepaired(good, 'projection', /partial \[1,"p2"\] is missing/, (db) => expect(db.getProfile('p2')?.eventCount).toBe(0));
+    await expectRepaired(good, 'projection', /partial \[0,1,"p2"\] is missing/, (db) => expect(db.getProfile('p2')?.eventCount).toBe(0));
   });
 
   it('a projection: a link', async () => {
@@ -297,7 +279,7 @@ describe('verify names every kind of tampered state; rebuild repairs it', () => 
       await putPosting(index, 5, 'ghost', 0, 1);
       const counters = meta.get('counters') as Record<string, number>;
       await meta.put('counters', { ...counters, events: counters['events']! + 5, productRemovals: 3 });
-      await putPartialRun(partials, '1p2', null);
+      await partials.remove('00001p2');
       await links.remove('p1');
       await members.put(['u1', 'p2'], Buffer.alloc(0));
       await identifiers.remove('3s2');

@@ -221,7 +221,7 @@ describe('verify and rebuild', () => {
     // Tampered in the writer's memory (the state after the last checkpoint), as committed at the log's end.
     const derived = (db as unknown as { storage: { derived: DerivedStore } }).storage.derived;
     derived.begin(committedToken(2));
-    derived.putPartial([2, 'u'], { first: 0, last: 0, count: 99, names: {}, sessions: [], accounts: [], computed: {}, latest: {}, once: {} });
+    derived.putPartial([0, 2, 'u'], { first: 0, last: 0, count: 99, names: {}, sessions: [], accounts: [], computed: {}, latest: {}, once: {} });
     derived.removeLink('dev');
     const broken = await db.verify();
     expect(broken.ok).toBe(false);
