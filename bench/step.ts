@@ -37,20 +37,32 @@ function latencyUs(call: () => unknown, count = 20_000): { median: number; p99: 
 }
 
 try {
+  // CPU time (every thread of the process) per event beside the wall time: on a shared machine it moves far less.
+  const cpuUs = (from: NodeJS.CpuUsage): string => {
+    const used = process.cpuUsage(from);
+    return `${((used.user + used.system) / n).toFixed(1)} µs cpu/event`;
+  };
   const edbDir = dirs.fresh();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   await eventdbIngest(events, edbDir, { ...job, projections: true });
   const edbMs = performance.now() - t0;
+  const edbCpu = cpuUs(c0);
   const rawDir = dirs.fresh();
+  const c1 = process.cpuUsage();
   const t1 = performance.now();
   await rawLmdbIngest(events, rawDir, job);
   const rawMs = performance.now() - t1;
+  const rawCpu = cpuUs(c1);
   const sqlDir = dirs.fresh();
   mkdirSync(sqlDir);
+  const c2 = process.cpuUsage();
   const t2 = performance.now();
   sqliteIngest(events, sqlDir, { ...job, profiles: true });
   const sqlMs = performance.now() - t2;
+  const sqlCpu = cpuUs(c2);
   console.log(`ingest ${n.toLocaleString('en-US')}: eventdb ${rate(edbMs)}, raw lmdb ${rate(rawMs)}, sqlite ${rate(sqlMs)}`);
+  console.log(`  cpu: eventdb ${edbCpu}, raw lmdb ${rawCpu}, sqlite ${sqlCpu}`);
   console.log(`  ratios: ${(rawMs / edbMs).toFixed(3)}× raw, ${(sqlMs / edbMs).toFixed(3)}× sqlite`);
   console.log(`  bytes/event: eventdb ${Math.round(directoryBytes(edbDir) / n)}, raw ${Math.round(directoryBytes(rawDir) / n)}`);
 
