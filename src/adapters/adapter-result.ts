@@ -1,6 +1,6 @@
 // What every adapter returns, the options it takes, and the issue helpers the adapters share.
 
-import type { Issue } from '../schema/issues.js';
+import { describeType, issue, type Issue } from '../schema/issues.js';
 import type { EventInput } from '../schema/record.js';
 
 /** Options of every adapter. */
@@ -46,4 +46,31 @@ export interface AdapterResult {
 /** A result for a body that is not the SDK's format. */
 export function badBody(bodyError: Issue): AdapterResult {
   return { records: [], errors: [], bodyError };
+}
+
+/**
+ * Maps every call of a body (`what`: 'call' or 'event') with `map`, which adds what is wrong to `issues` and returns
+ * the call's records (undefined when it has none). A call with issues, or none mapped, becomes an error entry
+ * naming the SDK's event id from `idField` when it can be read; the others' records are kept.
+ */
+export function mapCalls(
+  calls: readonly unknown[],
+  what: string,
+  idField: string,
+  map: (call: Record<string, unknown>, issues: Issue[]) => readonly EventInput[] | undefined,
+): AdapterResult {
+  const result: AdapterResult = { records: [], errors: [] };
+  calls.forEach((call, index) => {
+    const issues: Issue[] = [];
+    const isCall = typeof call === 'object' && call !== null && !Array.isArray(call);
+    const records = isCall ? map(call as Record<string, unknown>, issues) : undefined;
+    if (!isCall) issues.push(issue('NOT_AN_OBJECT', '', `${what === 'event' ? 'an event' : 'a call'} must be an object, not ${describeType(call)}`));
+    if (records !== undefined && issues.length === 0) {
+      result.records.push(...records);
+      return;
+    }
+    const id = isCall ? (call as Record<string, unknown>)[idField] : undefined;
+    result.errors.push(typeof id === 'string' ? { index, input: call, eventId: id, errors: issues } : { index, input: call, errors: issues });
+  });
+  return result;
 }

@@ -3,7 +3,7 @@
 import { issue, describeType, type Issue } from '../schema/issues.js';
 import type { JsonObject } from '../schema/json-value.js';
 import type { EventInput } from '../schema/record.js';
-import { badBody, type AdapterOptions, type AdapterResult } from './adapter-result.js';
+import { badBody, mapCalls, type AdapterOptions, type AdapterResult } from './adapter-result.js';
 import { attributeUpdate, compact, daySessionId, derivedEventId, eventTime, isObject, readId, readObject, readTime, receivedAtMs, without } from './common.js';
 
 /** Options of `fromPostHog`. */
@@ -58,19 +58,7 @@ export function fromPostHog(payload: unknown, options: PostHogOptions = {}): Ada
   else return badBody(issue('MISSING_FIELD', 'batch', 'neither a batch nor an event'));
   const received = receivedAtMs(options);
   const sentAt = typeof envelope['sent_at'] === 'string' ? readTime(envelope['sent_at'], 'sent_at', []) : undefined;
-  const result: AdapterResult = { records: [], errors: [] };
-  events.forEach((event, index) => {
-    const issues: Issue[] = [];
-    const records = isObject(event)
-      ? mapEvent(event, { options, received, sentAt }, issues)
-      : (issues.push(issue('NOT_AN_OBJECT', '', `an event must be an object, not ${describeType(event)}`)), []);
-    if (issues.length === 0) result.records.push(...records);
-    else {
-      const eventId = isObject(event) && typeof event['uuid'] === 'string' ? event['uuid'] : undefined;
-      result.errors.push(eventId === undefined ? { index, input: event, errors: issues } : { index, input: event, eventId, errors: issues });
-    }
-  });
-  return result;
+  return mapCalls(events, 'event', 'uuid', (event, issues) => mapEvent(event, { options, received, sentAt }, issues));
 }
 
 interface EventContext {

@@ -3,7 +3,7 @@
 import { issue, describeType, type Issue } from '../schema/issues.js';
 import type { JsonObject } from '../schema/json-value.js';
 import type { EventInput } from '../schema/record.js';
-import { badBody, type AdapterOptions, type AdapterResult } from './adapter-result.js';
+import { badBody, mapCalls, type AdapterOptions, type AdapterResult } from './adapter-result.js';
 import { attributeUpdate, compact, daySessionId, derivedEventId, eventTime, isObject, readId, readObject, readTime, receivedAtMs } from './common.js';
 
 /** The call types of the Segment spec. */
@@ -41,19 +41,10 @@ export function fromSegmentSpec(payload: unknown, options: SegmentOptions, diale
       return badBody(issue('MISSING_FIELD', 'batch', 'neither a batch nor a call with a type'));
     calls = [payload];
   }
-  const result: AdapterResult = { records: [], errors: [] };
-  calls.forEach((call, index) => {
-    const issues: Issue[] = [];
-    const record = isObject(call)
-      ? mapCall(call, { options, dialect, received, sentAt }, issues)
-      : (issues.push(issue('NOT_AN_OBJECT', '', `a call must be an object, not ${describeType(call)}`)), undefined);
-    if (record !== undefined && issues.length === 0) result.records.push(record);
-    else {
-      const eventId = isObject(call) && typeof call['messageId'] === 'string' ? call['messageId'] : undefined;
-      result.errors.push(eventId === undefined ? { index, input: call, errors: issues } : { index, input: call, eventId, errors: issues });
-    }
+  return mapCalls(calls, 'call', 'messageId', (call, issues) => {
+    const record = mapCall(call, { options, dialect, received, sentAt }, issues);
+    return record === undefined ? undefined : [record];
   });
-  return result;
 }
 
 interface CallContext {

@@ -3,7 +3,7 @@
 import { issue, describeType, type Issue } from '../schema/issues.js';
 import type { JsonObject } from '../schema/json-value.js';
 import type { EventInput } from '../schema/record.js';
-import { badBody, type AdapterOptions, type AdapterResult } from './adapter-result.js';
+import { badBody, mapCalls, type AdapterOptions, type AdapterResult } from './adapter-result.js';
 import { compact, daySessionId, derivedEventId, eventTime, isObject, readId, readTime, receivedAtMs } from './common.js';
 import { asSelfDescribing, readEnvelope, schemaName, type SelfDescribing } from './snowplow-payload.js';
 
@@ -43,19 +43,10 @@ export function fromSnowplow(payload: unknown, options: SnowplowOptions = {}): A
   else if (Array.isArray(payload['data'])) events = payload['data'];
   else return badBody(issue('MISSING_FIELD', 'data', 'neither a payload_data envelope { schema, data: [...] } nor an event with "e"'));
   const received = receivedAtMs(options);
-  const result: AdapterResult = { records: [], errors: [] };
-  events.forEach((event, index) => {
-    const issues: Issue[] = [];
-    const record = isObject(event)
-      ? mapEvent(event, options, received, issues)
-      : (issues.push(issue('NOT_AN_OBJECT', '', `an event must be an object, not ${describeType(event)}`)), undefined);
-    if (record !== undefined && issues.length === 0) result.records.push(record);
-    else {
-      const eventId = isObject(event) && typeof event['eid'] === 'string' ? event['eid'] : undefined;
-      result.errors.push(eventId === undefined ? { index, input: event, errors: issues } : { index, input: event, eventId, errors: issues });
-    }
+  return mapCalls(events, 'event', 'eid', (event, issues) => {
+    const record = mapEvent(event, options, received, issues);
+    return record === undefined ? undefined : [record];
   });
-  return result;
 }
 
 function mapEvent(params: Record<string, unknown>, options: SnowplowOptions, received: number, issues: Issue[]): EventInput | undefined {

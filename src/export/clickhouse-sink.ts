@@ -2,6 +2,7 @@
 
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { errors } from '../errors.js';
+import { pause } from '../changes/change-feed.js';
 import { positionOf, seqOfPosition } from '../changes/position.js';
 import { toExportRow, type ExportRow } from './export-row.js';
 import type { ClickHouseExportOptions, ExportResult } from './export-options.js';
@@ -68,7 +69,7 @@ export async function exportToClickHouse(changes: ChangeSource, options: ClickHo
     let after = await pass(resume.after, resume.present);
     // Following: a pass whenever the log has grown, each exactly once like the first.
     while (options.follow === true && options.signal?.aborted !== true) {
-      await sleep(pollIntervalMs, options.signal);
+      await pause(pollIntervalMs, options.signal);
       after = await pass(after, new Set());
     }
     const progress = meter.end();
@@ -128,18 +129,6 @@ async function select<T>(client: ClickHouseClient, target: string, sql: string):
   } catch (err) {
     throw errors.exportFailed(target, `a query failed (${(err as Error).message})`, err);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 function identifier(value: unknown, name: string): string {
