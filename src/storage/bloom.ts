@@ -1,4 +1,5 @@
-// A Bloom filter over 64-bit hashes: one per run of the dedupe set, sized for its entries, and the identifier filter.
+// Bloom filters over 64-bit hashes: one per run of the dedupe set, sized for its entries, blocked ones for the
+// dedupe set's segments (see dedupe-runs.ts), and the identifier filter.
 
 const MAX_BITS_LOG2 = 22;
 const MIN_BITS_LOG2 = 10;
@@ -53,5 +54,61 @@ export class BloomFilter {
       bit = (bit + hi + i) | 0;
     }
     return true;
+  }
+}
+
+/** A blocked filter's block: 512 bits, one 64-byte cache line. */
+const BLOCK_WORDS_LOG2 = 4;
+
+/**
+ * A blocked Bloom filter (Putze et al. 2007): the hash's high bits pick one 512-bit block and the 7 probes fall
+ * inside it, so an add or a lookup costs one cache miss instead of seven, for a slightly higher false-positive
+ * rate (about 0.1% at 16 bits per key). Because the block comes from the top bits, adding hashes in sorted order
+ * (a dedupe run's order) walks the bits front to back.
+ */
+export class BlockedBloomFilter {
+  private readonly words: Uint32Array;
+  /** 32 minus the bits of a block number. */
+  private readonly blockShift: number;
+
+  /** 2^bitsLog2 bits, at least two blocks; at most 2^30 (128 MiB). */
+  constructor(readonly bitsLog2: number) {
+    if (bitsLog2 < 10 || bitsLog2 > 30) throw new RangeError(`a blocked Bloom filter of 2^${bitsLog2} bits`);
+    this.words = new Uint32Array(1 << (bitsLog2 - 5));
+    this.blockShift = 32 - (bitsLog2 - 5 - BLOCK_WORDS_LOG2);
+  }
+
+  /** The bits for `keys` keys at 16 bits per key, as a power of two within the supported range. */
+  static bitsLog2For(keys: number): number {
+    return Math.min(30, Math.max(10, Math.ceil(Math.log2(Math.max(1, keys) * 16))));
+  }
+
+  add(hi: number, lo: number): void {
+    const base = (hi >>> this.blockShift) << BLOCK_WORDS_LOG2;
+    const step = (lo >>> 23) | 1;
+    for (let i = 0, bit = lo; i < PROBES; i++, bit += step) {
+      const word = base + ((bit >>> 5) & 15);
+      this.words[word] = this.words[word]! | (1 << (bit & 31));
+    }
+  }
+
+  mightContain(hi: number, lo: number): boolean {
+    const base = (hi >>> this.blockShift) << BLOCK_WORDS_LOG2;
+    const step = (lo >>> 23) | 1;
+    for (let i = 0, bit = lo; i < PROBES; i++, bit += step) {
+      if ((this.words[base + ((bit >>> 5) & 15)]! & (1 << (bit & 31))) === 0) return false;
+    }
+    return true;
+  }
+
+  toBuffer(): Buffer {
+    return Buffer.from(new Uint8Array(this.words.buffer, this.words.byteOffset, this.words.byteLength));
+  }
+
+  /** A filter from `toBuffer`'s bytes (copied). */
+  static fromBuffer(bytes: Uint8Array): BlockedBloomFilter {
+    const filter = new BlockedBloomFilter(Math.log2(bytes.length * 8));
+    new Uint8Array(filter.words.buffer).set(bytes.subarray(0, filter.words.byteLength));
+    return filter;
   }
 }

@@ -2,7 +2,7 @@
 // with its Bloom filter stored beside it so an open needs no scan.
 
 import type { Database, RootDatabase } from 'lmdb';
-import { BloomFilter, bloomBitsFor } from './bloom.js';
+import { BlockedBloomFilter, BloomFilter, bloomBitsFor } from './bloom.js';
 import { issued } from './issued.js';
 
 /** Entries per block: one block is one LMDB value of 7 KiB. */
@@ -17,6 +17,21 @@ interface Run {
   filter: BloomFilter;
   count: number;
 }
+
+/**
+ * A filter over the entries of consecutive whole runs, the newest at `position`. Closed segments are stored
+ * (`dedupe-segments`, key: `position`) and never change; the open one is memory only, rebuilt at open from the
+ * blocks of the runs after the newest closed segment.
+ */
+interface Segment {
+  position: number;
+  filter: BlockedBloomFilter;
+  capacity: number;
+  count: number;
+}
+
+/** Entries of the first segment; each later one holds at least twice as many as the one before. */
+const FIRST_SEGMENT_ENTRIES = 2 ** 18;
 
 /** One (hash, seq) entry being written. */
 export interface DedupeEntry {
@@ -34,24 +49,99 @@ function blockKey(position: number, hash: bigint): Buffer {
 
 const halves = (hash: bigint): [number, number] => [Number(hash >> 32n), Number(hash & 0xffffffffn)];
 
-/** The runs of one store. Lookups ask each run's filter first; a maybe costs one range read of one block. */
+/**
+ * The runs of one store. A lookup first asks the segments: filters over whole runs, of doubling size (a scalable
+ * Bloom filter, Almeida et al. 2007), six at 10M events where there are 200 runs. A new eventId — the common
+ * case — is answered there, so its cost stays nearly flat as runs accumulate. A maybe asks each run's own filter,
+ * and a run's maybe costs one range read of one block.
+ */
 export class DedupeRuns {
   private readonly blocks: Database<Buffer, Buffer>;
   private readonly filters: Database<Buffer, number>;
+  private readonly segmentTree: Database<Buffer, number>;
   /** Newest first. */
   private runs: Run[] = [];
+  /** Closed segments, oldest first, then the open one (if any): together they cover every run. */
+  private segments: Segment[] = [];
+  private open: Segment | undefined;
 
-  constructor(root: RootDatabase) {
+  /** `firstSegmentEntries`: tests make segments close after a few small runs. */
+  constructor(
+    root: RootDatabase,
+    private readonly firstSegmentEntries = FIRST_SEGMENT_ENTRIES,
+  ) {
     this.blocks = root.openDB({ name: 'dedupe-runs', keyEncoding: 'binary', encoding: 'binary' });
     this.filters = root.openDB({ name: 'dedupe-filters', encoding: 'binary' });
+    this.segmentTree = root.openDB({ name: 'dedupe-segments', encoding: 'binary' });
   }
 
-  /** Reads every run's filter (at open, and when a read-only handle sees new runs). */
+  /**
+   * Reads every run's filter and the segments, and folds the runs no stored segment covers into the open one (at
+   * open, and when a read-only handle sees new runs: then only what changed is read).
+   */
   load(): void {
     const runs: Run[] = [];
     for (const { key, value } of this.filters.getRange())
       runs.push({ position: key, filter: BloomFilter.fromBuffer(value.subarray(4)), count: value.readUInt32BE(0) });
+    const positions = new Set(runs.map((run) => run.position));
+    // Runs are only ever added, except by a repair, which rewrites them all (and removes the segments).
+    if (this.segments.some((segment) => !positions.has(segment.position)) || (this.open !== undefined && !positions.has(this.open.position))) {
+      this.segments = [];
+      this.open = undefined;
+    }
+    const closedBefore = this.segments.length;
+    for (const { key, value } of this.segmentTree.getRange({ start: (this.segments.at(-1)?.position ?? 0) + 1 })) {
+      this.segments.push({
+        position: key,
+        filter: BlockedBloomFilter.fromBuffer(value.subarray(8)),
+        capacity: value.readUInt32BE(4),
+        count: value.readUInt32BE(0),
+      });
+    }
+    if (this.segments.length > closedBefore) this.open = undefined;
+    const covered = this.open?.position ?? this.segments.at(-1)?.position ?? 0;
+    for (const run of runs) if (run.position > covered) this.foldStored(run);
     this.runs = runs.reverse();
+  }
+
+  /** Adds a stored run to the open segment, reading its blocks in order (a hash's halves are its first 8 bytes). */
+  private foldStored(run: Run): void {
+    const segment = this.segmentFor(run.count);
+    for (const { value: block } of this.blocks.getRange({ start: blockKey(run.position, 0n), end: blockKey(run.position + 1, 0n) })) {
+      for (let at = 0; at < block.length; at += ENTRY_BYTES) segment.filter.add(block.readUInt32BE(at), block.readUInt32BE(at + 4));
+    }
+    segment.count += run.count;
+    segment.position = run.position;
+  }
+
+  /**
+   * The open segment, with room for `entries` more: when they would not fit, the open one is closed — issued to
+   * the segment tree, in the writer's case with the transaction being staged — and a new one opened.
+   */
+  private segmentFor(entries: number, store = false): Segment {
+    const open = this.open;
+    if (open !== undefined && open.count > 0 && open.count + entries > open.capacity) {
+      if (store) {
+        const header = Buffer.allocUnsafe(8);
+        header.writeUInt32BE(open.count, 0);
+        header.writeUInt32BE(open.capacity, 4);
+        issued(this.segmentTree.put(open.position, Buffer.concat([header, open.filter.toBuffer()])));
+      }
+      this.segments.push(open);
+      this.open = undefined;
+    }
+    if (this.open === undefined) {
+      const capacity = Math.max(entries, 2 * (this.segments.at(-1)?.capacity ?? this.firstSegmentEntries / 2));
+      this.open = { position: 0, filter: new BlockedBloomFilter(BlockedBloomFilter.bitsLog2For(capacity)), capacity, count: 0 };
+    }
+    return this.open;
+  }
+
+  /** False when no run can hold the hash. */
+  private inSegments(hi: number, lo: number): boolean {
+    if (this.open?.filter.mightContain(hi, lo) === true) return true;
+    for (const segment of this.segments) if (segment.filter.mightContain(hi, lo)) return true;
+    return false;
   }
 
   /** Entries in every run. */
@@ -67,6 +157,7 @@ export class DedupeRuns {
 
   /** The seq stored under `hash` in any run, or undefined. `hi`/`lo` are the hash's halves (for the filters). */
   find(hash: bigint, hi: number, lo: number, checkFilters: boolean): number | undefined {
+    if (checkFilters && !this.inSegments(hi, lo)) return undefined;
     for (const run of this.runs) {
       if (checkFilters && !run.filter.mightContain(hi, lo)) continue;
       const seq = this.findInRun(run.position, hash);
@@ -95,6 +186,7 @@ export class DedupeRuns {
     if (entries.length === 0) return;
     entries.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
     const filter = new BloomFilter(bloomBitsFor(entries.length));
+    const segment = this.segmentFor(entries.length, true);
     for (let start = 0; start < entries.length; start += BLOCK) {
       const end = Math.min(entries.length, start + BLOCK);
       const block = Buffer.allocUnsafe((end - start) * ENTRY_BYTES);
@@ -105,6 +197,7 @@ export class DedupeRuns {
         block.writeUInt32BE(seq >>> 0, at + 10);
         const [hi, lo] = halves(hash);
         filter.add(hi, lo);
+        segment.filter.add(hi, lo);
       }
       issued(this.blocks.put(blockKey(position, entries[start]!.hash), block));
     }
@@ -112,6 +205,8 @@ export class DedupeRuns {
     header.writeUInt32BE(entries.length, 0);
     issued(this.filters.put(position, Buffer.concat([header, filter.toBuffer()])));
     this.runs.unshift({ position, filter, count: entries.length });
+    segment.count += entries.length;
+    segment.position = position;
   }
 
   /** Every (hash, seq) stored, for verify. */
@@ -127,7 +222,10 @@ export class DedupeRuns {
   clear(): void {
     for (const key of this.blocks.getKeys()) issued(this.blocks.remove(key));
     for (const key of this.filters.getKeys()) issued(this.filters.remove(key));
+    for (const key of this.segmentTree.getKeys()) issued(this.segmentTree.remove(key));
     this.runs = [];
+    this.segments = [];
+    this.open = undefined;
   }
 }
 
