@@ -36,6 +36,7 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       // Layers: storage, identity and schema sit below projections and must not import from it (they once did, through
       // `isLater` and the `ProjectionStore` type: a directory-level cycle that `no-cycle`, which follows modules, cannot see).
+      // The whole layer order is enforced by test/architecture/layers.test.ts (docs/architecture.md, "Layers").
       'import-x/no-restricted-paths': [
         'error',
         {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { errors } from './errors.js';
 import { resolveOptions, type EventDBOptions, type ResolvedOptions } from './options.js';
 import { BatchWriter } from './ingest/batch-writer.js';
-import { emptyCounters, summarize, type BatchResult, type Counters, type IngestResult } from './ingest/results.js';
+import { emptyCounters, summarize, type BatchResult, type Counters, type IngestResult } from './schema/results.js';
 import { ingestFile } from './ingest/bulk/bulk-ingest.js';
 import type { IngestFileOptions, IngestFileResult } from './ingest/bulk/ingest-file-options.js';
 import { queryEvents, type EventsQuery } from './query/events-query.js';

@@ -11,7 +11,7 @@ export type { Limits } from './schema/limits.js';
 export type { Issue, IssueCode } from './schema/issues.js';
 export type { JsonValue, JsonObject } from './schema/json-value.js';
 export type { AttributeUpdate, EventInput, ProductPayloadInput, RecordInput, RecordKind } from './schema/record.js';
-export type { IngestResult, BatchResult } from './ingest/results.js';
+export type { IngestResult, BatchResult } from './schema/results.js';
 export type { IngestFileOptions, IngestFileResult } from './ingest/bulk/ingest-file-options.js';
 export type { IngestProgress } from './ingest/bulk/progress.js';
 export type { RejectEntry } from './ingest/bulk/rejects-file.js';

@@ -5,7 +5,7 @@ import type { SuiteConfig } from './config.js';
 import { openStore } from './eventdb-jobs.js';
 import type { JobOutcome } from './baselines.js';
 import { EventSet, type BenchEvent } from './workloads.js';
-import { startCollector } from '../../src/adapters/index.js';
+import { startCollector } from '../../src/adapters.js';
 
 const CLIENTS = 50;
 const BATCH = 100;

@@ -1,7 +1,7 @@
 // db.catalog: lookups, queries and facets over the catalog index, and feed imports (one at a time).
 
 import { errors } from '../errors.js';
-import type { IngestResult } from '../ingest/results.js';
+import type { IngestResult } from '../schema/results.js';
 import type { NormalizedRecord } from '../schema/record.js';
 import { fromTuple, toNormalized } from '../storage/record-codec.js';
 import type { CatalogStore } from '../storage/catalog-store.js';

@@ -3,7 +3,8 @@
 import { REQUIRED_FIELDS, type Availability, type Price, type RequiredField } from '../schema/catalog-fields.js';
 import { setOwn } from '../schema/catalog-item.js';
 import { canonicalJson, type JsonObject } from '../schema/json-value.js';
-import { decodeState, exists, type EntryState, type StoredCatalogEntry } from './entry-state.js';
+import type { StoredCatalogEntry } from '../storage/catalog-store.js';
+import { decodeState, exists, type EntryState } from './entry-state.js';
 
 /**
  * A product in the catalog, as `catalog.get` and `catalog.query` return it.

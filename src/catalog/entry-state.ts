@@ -4,6 +4,7 @@ import { escapeKeys, unescapeKeys } from '../schema/proto-keys.js';
 import { payloadChanges, type FeedItemData } from '../schema/catalog-item.js';
 import type { JsonValue } from '../schema/json-value.js';
 import type { NormalizedRecord } from '../schema/record.js';
+import type { StoredCatalogEntry, StoredRegister } from '../storage/catalog-store.js';
 
 /** A write's version: later time wins, a tie goes to the larger eventId. */
 export type Version = readonly [time: number, eventId: string];
@@ -27,19 +28,6 @@ export interface EntryState {
   reset?: Version;
   fields: Map<string, Register>;
   extra: Map<string, Register>;
-}
-
-type StoredRegister = [name: string, version: number] | [name: string, version: number, value: JsonValue];
-
-/** The stored form: each distinct version listed once (ascending), registers sorted by name and pointing into it. */
-export interface StoredCatalogEntry {
-  id: string;
-  v: [number, string][];
-  /** Index in `v` of `alive` / `reset`, -1 when unset. */
-  a: number;
-  r: number;
-  f: StoredRegister[];
-  x: StoredRegister[];
 }
 
 export function isLater(a: Version, b: Version | undefined): boolean {

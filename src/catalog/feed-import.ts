@@ -1,6 +1,6 @@
 // catalog.importFeed: streams a feed into batches of feed-item records, written with backpressure, then a replace's removals.
 
-import type { IngestResult } from '../ingest/results.js';
+import type { IngestResult } from '../schema/results.js';
 import { validateFeedItem } from '../schema/catalog-item.js';
 import type { NormalizedRecord } from '../schema/record.js';
 import type { CatalogStore } from '../storage/catalog-store.js';

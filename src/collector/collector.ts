@@ -2,7 +2,7 @@
 
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { isEventDBError } from '../errors.js';
-import type { BatchResult } from '../ingest/results.js';
+import type { BatchResult } from '../schema/results.js';
 import type { Issue } from '../schema/issues.js';
 import { BodyError, parseBody } from './body.js';
 import { WriteKeys, keysOf, redactUrl } from './auth.js';

@@ -4,6 +4,7 @@ import { errors as eventdbErrors } from '../errors.js';
 import type { Durability, ResolvedOptions } from '../options.js';
 import { canonicalJson } from '../schema/json-value.js';
 import type { NormalizedRecord, Validation } from '../schema/record.js';
+import type { Counters, IngestResult } from '../schema/results.js';
 import { validateRecord, type ValidationContext } from '../schema/validate.js';
 import { validateSetAttributes } from '../schema/validate-set-attributes.js';
 import type { ProjectionBatch, Projector } from '../projections/projector.js';
@@ -15,7 +16,6 @@ import type { Storage } from '../storage/storage.js';
 import type { CatalogApplier } from '../catalog/catalog-applier.js';
 import { isCatalogRecord, reassertedEventId } from '../catalog/catalog-records.js';
 import { indexKeysOf } from './index-keys.js';
-import type { Counters, IngestResult } from './results.js';
 import { CheckpointSchedule } from './checkpoint-schedule.js';
 
 /**

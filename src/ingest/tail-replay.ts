@@ -1,7 +1,7 @@
 // Folds the records after the last checkpoint into the in-memory state (projections and index postings): at
 // open (recovery), and in a read-only handle, which follows its writer's log itself.
 
-import { emptyCounters } from './results.js';
+import { emptyCounters } from '../schema/results.js';
 import { indexKeysOf } from './index-keys.js';
 import { committedToken } from '../storage/overlay.js';
 import { fromTuple, toNormalized } from '../storage/record-codec.js';

@@ -1,6 +1,6 @@
 // Keeps profiles, accounts, sessions and the identity graph up to date, in the same transaction as the records.
 
-import type { Counters } from '../ingest/results.js';
+import type { Counters } from '../schema/results.js';
 import type { NormalizedRecord } from '../schema/record.js';
 import { isPlaceholder } from '../schema/validate.js';
 import { profileOwner, recordLink, userOwner, type Owner } from '../identity/identity-graph.js';

@@ -1,6 +1,6 @@
 // Rebuilds every projection from the log into scratch memory, compares it with the stored state, and repairs the store.
 
-import { emptyCounters, type Counters } from '../ingest/results.js';
+import { emptyCounters, type Counters } from '../schema/results.js';
 import { canonicalJson } from '../schema/json-value.js';
 import type { NormalizedRecord } from '../schema/record.js';
 import type { DerivedStore } from '../storage/derived-store.js';

@@ -1,7 +1,7 @@
 // verify(): recomputes what the log implies (dedupe entries, index keys, counters, projections, catalog) and compares
 // with what is stored; with `repair`, every difference also carries the write that repairs it (rebuild() runs them).
 
-import type { Counters } from '../ingest/results.js';
+import type { Counters } from '../schema/results.js';
 import { indexKeysOf } from '../ingest/index-keys.js';
 import { postingKeyText } from '../storage/event-index.js';
 import { INDEX_FIELDS } from '../storage/keys.js';

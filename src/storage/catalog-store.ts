@@ -1,12 +1,29 @@
 // The catalog's LMDB trees: entries, the secondary index, counts per indexed value, and import marks.
 
 import type { Database } from 'lmdb';
-import type { StoredCatalogEntry } from '../catalog/entry-state.js';
+import type { JsonValue } from '../schema/json-value.js';
 import type { Storage } from './storage.js';
 import { Pending } from './pending-writes.js';
 import { issued } from './issued.js';
 
 const EMPTY = Buffer.alloc(0);
+
+/** One stored register: field name, index of its version in `v`, and the value unless the write cleared it. */
+export type StoredRegister = [name: string, version: number] | [name: string, version: number, value: JsonValue];
+
+/**
+ * A catalog entry's stored form (encoded and decoded in src/catalog/entry-state.ts): each distinct version listed
+ * once (ascending), registers sorted by name and pointing into it.
+ */
+export interface StoredCatalogEntry {
+  id: string;
+  v: [number, string][];
+  /** Index in `v` of `alive` / `reset`, -1 when unset. */
+  a: number;
+  r: number;
+  f: StoredRegister[];
+  x: StoredRegister[];
+}
 
 /**
  * - `catalogEntries`: id → entry state (registers and versions; see src/catalog/entry-state.ts);

@@ -1,7 +1,7 @@
 // fromPostHog: capture, identify, alias, groups and $set/$set_once/$unset mapped to records; bad events to structured errors.
 
 import { describe, expect, it } from 'vitest';
-import { fromPostHog } from '../../src/adapters/index.js';
+import { fromPostHog } from '../../src/adapters.js';
 import { expectValid } from './valid.js';
 
 const T = '2026-03-01T10:00:00.000Z';

@@ -1,7 +1,7 @@
 // fromSegment / fromRudderStack: each call type of the Segment spec mapped to a record, and bad calls to structured errors.
 
 import { describe, expect, it } from 'vitest';
-import { fromRudderStack, fromSegment } from '../../src/adapters/index.js';
+import { fromRudderStack, fromSegment } from '../../src/adapters.js';
 import { expectValid } from './valid.js';
 
 const T = '2026-03-01T10:00:00.000Z';

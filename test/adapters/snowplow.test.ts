@@ -1,7 +1,7 @@
 // fromSnowplow: page views, structured and self-describing events, contexts (base64url and plain), GET and POST; bad events.
 
 import { describe, expect, it } from 'vitest';
-import { fromSnowplow } from '../../src/adapters/index.js';
+import { fromSnowplow } from '../../src/adapters.js';
 import { expectValid } from './valid.js';
 
 const DTM = '1772359200000'; // 2026-03-01T10:00:00.000Z

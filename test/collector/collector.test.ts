@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startCollector, type Collector } from '../../src/adapters/index.js';
+import { startCollector, type Collector } from '../../src/adapters.js';
 import { isLoopback } from '../../src/collector/collector-options.js';
 import { EventDB, type BatchResult } from '../../src/index.js';
 import { startServe } from './helpers.js';

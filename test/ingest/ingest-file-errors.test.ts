@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { errors } from '../../src/errors.js';
 import { ingestFile, type BulkIngestTarget } from '../../src/ingest/bulk/bulk-ingest.js';
-import type { IngestResult } from '../../src/ingest/results.js';
+import type { IngestResult } from '../../src/schema/results.js';
 import { DEFAULT_LIMITS, EventDB, isEventDBError } from '../../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'eventdb-ingest-errors-'));

@@ -1,6 +1,6 @@
 // `eventdb serve`: the HTTP collector on the store, until SIGTERM or SIGINT.
 
-import { startCollector } from '../../adapters/index.js';
+import { startCollector } from '../../adapters.js';
 import { COLLECTOR_DEFAULTS } from '../../collector/collector-options.js';
 import { integerOption, UsageError, type Command, type CommandContext } from '../command.js';
 import { openStore } from '../store.js';

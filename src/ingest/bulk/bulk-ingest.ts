@@ -3,7 +3,7 @@
 import { errors } from '../../errors.js';
 import type { Durability } from '../../options.js';
 import type { Validation } from '../../schema/record.js';
-import type { IngestResult } from '../results.js';
+import type { IngestResult } from '../../schema/results.js';
 import { openFileReader } from './file-reader.js';
 import { resolveIngestFileOptions, type IngestFileOptions, type IngestFileResult, type ResolvedIngestFileOptions } from './ingest-file-options.js';
 import type { LineOutcome } from './parse-chunk.js';

@@ -1,6 +1,6 @@
 // What ingest calls answer: per record, and per batch.
 
-import type { Issue } from '../schema/issues.js';
+import type { Issue } from './issues.js';
 
 /** The answer for one record. */
 export interface IngestResult {
