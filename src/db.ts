@@ -73,6 +73,8 @@ export interface InternalOptions {
   projections?: boolean;
   /** `false` closes without the final checkpoint, leaving the tail to replay as after a crash (tests). */
   checkpointAtClose?: boolean;
+  /** Entries of the first dedupe segment: small in tests, so segments close and are stored within a small store. */
+  dedupeSegmentEntries?: number;
 }
 
 /**
@@ -139,7 +141,13 @@ export class EventDB {
   /** Opens the storage; `lock` is held by a writer, absent for a read-only handle. */
   private static async openLocked(resolved: ResolvedOptions, path: string, lock: StoreLock | undefined, internal: InternalOptions): Promise<EventDB> {
     if (resolved.readOnly && !existsSync(join(path, 'data.mdb'))) throw errors.invalidOptions('path', `no store to read at ${path}`);
-    const storage = new Storage({ path, mapSizeBytes: resolved.mapSizeBytes, noSync: resolved.inMemory, readOnly: resolved.readOnly });
+    const storage = new Storage({
+      path,
+      mapSizeBytes: resolved.mapSizeBytes,
+      noSync: resolved.inMemory,
+      readOnly: resolved.readOnly,
+      dedupeSegmentEntries: internal.dedupeSegmentEntries,
+    });
     const dedupe = new DedupeSet(storage, internal.hashEventId ?? hashEventId);
     const replay: ReplayOptions = {
       computed: resolved.computed,
@@ -403,7 +411,7 @@ export class EventDB {
       found.rewrite?.();
       for (const fix of found.fixes) fix();
       if (found.report.differences.some((d) => d.kind === 'counter') || !sameCounters(found.counters, this.counters)) {
-        void this.storage.meta.put('counters', { ...found.counters });
+        void this.storage.putCounters(found.counters);
       }
       return found;
     });
@@ -471,7 +479,7 @@ export class EventDB {
 
 /** The totals as last committed: they commit with every batch, so they match the log a read sees. */
 function committedCounters(storage: Storage): Counters {
-  return { ...emptyCounters(), ...(storage.meta.get('counters') as Partial<Counters> | undefined) };
+  return { ...emptyCounters(), ...storage.committedCounters() };
 }
 
 function sameCounters(a: Counters, b: Counters): boolean {

@@ -72,10 +72,10 @@ const CATALOG_FORMAT = 1;
  * that kept the catalog elsewhere: rebuilds them from the log, once.
  */
 export async function upgradeCatalog(storage: Storage, store: CatalogStore): Promise<void> {
-  if (storage.meta.get('catalogFormat') === CATALOG_FORMAT) return;
+  if (storage.catalogFormat() === CATALOG_FORMAT) return;
   if (storage.lastSeq() === 0) {
     // A new store: nothing to rebuild; the marker commits with the first write (or at close).
-    void storage.meta.put('catalogFormat', CATALOG_FORMAT);
+    storage.putCatalogFormat(CATALOG_FORMAT);
     return;
   }
   const rebuild = new CatalogRebuild();
@@ -85,6 +85,6 @@ export async function upgradeCatalog(storage: Storage, store: CatalogStore): Pro
     const fixes: (() => void)[] = [];
     rebuild.compare(store, (_message, fix) => fixes.push(fix));
     for (const fix of fixes) fix();
-    void storage.meta.put('catalogFormat', CATALOG_FORMAT);
+    storage.putCatalogFormat(CATALOG_FORMAT);
   });
 }

@@ -10,6 +10,8 @@ import { validateSetAttributes } from '../schema/validate-set-attributes.js';
 import type { ProjectionBatch, Projector } from '../projections/projector.js';
 import type { DedupeSet, PendingBatch, Probe, Seen } from '../storage/dedupe-set.js';
 import { contentHash } from '../storage/hash.js';
+import type { WriteToken } from '../storage/overlay.js';
+import type { WrittenEntries } from '../storage/pending-writes.js';
 import type { QuarantineStore } from '../storage/quarantine-store.js';
 import { fromTuple, toNormalized, toTuple } from '../storage/record-codec.js';
 import type { Storage } from '../storage/storage.js';
@@ -26,6 +28,10 @@ import { CheckpointSchedule } from './checkpoint-schedule.js';
 export class BatchWriter {
   private nextSeq: number;
   private failure: Error | undefined;
+  /** True inside `stage`: a nested stage would split or merge transactions. */
+  private staging = false;
+  /** The position of the last call staged. */
+  private stagedPosition: number;
 
   /** True once a commit has failed: the store refuses writes until it is reopened. */
   get failed(): boolean {
@@ -46,6 +52,7 @@ export class BatchWriter {
     private readonly catalog: CatalogApplier,
   ) {
     this.nextSeq = storage.lastSeq() + 1;
+    this.stagedPosition = this.nextSeq - 1;
     this.validation = { placeholders: options.placeholderIds, limits: options.limits };
     this.checkpoints = new CheckpointSchedule(options.checkpoint, options.clock);
   }
@@ -128,9 +135,9 @@ export class BatchWriter {
   }
 
   /**
-   * One transaction: a synchronous stage issues every write (records, dedupe and index entries, quarantine,
-   * counters, and a checkpoint when one is due), then the commit is awaited. Nothing else may issue LMDB writes
-   * between the stage's first write and its end, or they would join this transaction.
+   * One write call, one transaction: `stage` issues every write synchronously, then the commit is awaited
+   * (`settleCommit`). Nothing else may issue LMDB writes between the stage's first write and its end, or they
+   * would join this transaction.
    */
   private async commit(
     inputs: readonly unknown[],
@@ -141,22 +148,58 @@ export class BatchWriter {
     if (this.options.readOnly) throw eventdbErrors.readOnly('ingesting');
     if (this.queued.length > 0) this.flushQueued();
     if (this.failure !== undefined) throw eventdbErrors.writeFailed(this.failure);
-    // The synchronous stage.
-    const firstSeq = this.nextSeq;
-    const batch = this.dedupe.beginBatch();
-    const token = this.storage.derived.begin();
-    extra.stage?.();
-    const projection = this.projector.begin();
-    const results = inputs.map((input, index) => this.writeOne(input, validate(input, index), batch, projection));
-    this.projector.flush(projection);
-    this.catalog.flush();
-    token.position = this.nextSeq - 1;
-    const inMemory = this.storage.derived.overlaySize + this.storage.index.overlaySize + this.dedupe.overlaySize;
-    const checkpointed = this.checkpoints.due(this.nextSeq - firstSeq, inMemory, extra.checkpoint === true) ? this.writeCheckpoint(token.position) : undefined;
-    const written = this.storage.pending.take();
-    const committed = this.storage.meta.put('counters', { ...this.counters });
-    this.storage.handleBatchPromise();
-    // The commit.
+    const staged = this.stage(inputs, validate, extra);
+    await this.settleCommit(staged, durability);
+    return staged.results;
+  }
+
+  /**
+   * The synchronous stage: validation, dedupe, the records (log, quarantine, collisions), the fold into the
+   * in-memory derived state, a checkpoint when one is due, and the counters — all issued before it returns, with
+   * no await, so lmdb-js commits them in one transaction. The call's overlay versions carry its token, whose
+   * position (its last record's seq) makes them visible to a reader whose snapshot holds that position.
+   */
+  private stage(
+    inputs: readonly unknown[],
+    validate: (input: unknown, index: number) => Validation,
+    extra: { checkpoint?: boolean; stage?: (() => void) | undefined },
+  ): Staged {
+    invariant(!this.staging, "a write call was staged inside another call's stage: its writes would join that transaction");
+    this.staging = true;
+    try {
+      const firstSeq = this.nextSeq;
+      const batch = this.dedupe.beginBatch();
+      const token = this.storage.derived.begin();
+      extra.stage?.();
+      const projection = this.projector.begin();
+      const results = inputs.map((input, index) => this.writeOne(input, validate(input, index), batch, projection));
+      this.projector.flush(projection);
+      this.catalog.flush();
+      token.position = this.nextSeq - 1;
+      // Positions follow the log, so "every version at or before P" is exactly "every call whose records a
+      // snapshot holding P has": a reader never needs to know which commits have been announced.
+      invariant(token.position >= this.stagedPosition, `positions go back: ${token.position} staged after ${this.stagedPosition}`);
+      this.stagedPosition = token.position;
+      const inMemory = this.storage.derived.overlaySize + this.storage.index.overlaySize + this.dedupe.overlaySize;
+      const checkpointed = this.checkpoints.due(this.nextSeq - firstSeq, inMemory, extra.checkpoint === true)
+        ? this.writeCheckpoint(token.position)
+        : undefined;
+      const written = this.storage.pending.take();
+      const committed = this.storage.putCounters(this.counters);
+      this.storage.handleBatchPromise();
+      return { results, batch, token, written, committed, checkpointed };
+    } finally {
+      this.staging = false;
+    }
+  }
+
+  /**
+   * Awaits the staged call's commit (and flush when durable), then settles what it staged: its dedupe entries
+   * and pending writes are read from LMDB from now on, its overlay versions hide older ones, and a checkpoint it
+   * carried lets memory drop what LMDB now holds.
+   */
+  private async settleCommit(staged: Staged, durability: Durability): Promise<void> {
+    const { batch, token, written, committed, checkpointed } = staged;
     try {
       await committed;
       if (durability === 'durable') await this.storage.flushed;
@@ -168,6 +211,8 @@ export class BatchWriter {
       this.dedupe.settle(batch);
       this.storage.pending.settle(written);
     }
+    // Calls may settle out of order (a durable call awaits its flush, a later non-durable one does not): harmless,
+    // since a committed version only ever hides older ones.
     this.storage.derived.settle(token);
     if (checkpointed !== undefined) {
       this.storage.derived.pruneCheckpointed(checkpointed);
@@ -175,11 +220,11 @@ export class BatchWriter {
       this.dedupe.pruneCheckpointed(checkpointed);
       this.checkpoints.landed();
     }
-    return results;
   }
 
   /** Issues the in-memory projection state and its log position with the batch being staged. */
   private writeCheckpoint(position: number): number {
+    invariant(position === this.nextSeq - 1, `a checkpoint at ${position} while the log ends at ${this.nextSeq - 1}`);
     this.storage.derived.writeCheckpoint();
     this.storage.index.writeCheckpoint(position);
     this.dedupe.writeCheckpoint(position);
@@ -278,6 +323,22 @@ export class BatchWriter {
   private mergeProduct(record: NormalizedRecord): void {
     this.catalog.apply(record);
   }
+}
+
+/** What one write call's stage issued, to settle once its transaction commits. */
+interface Staged {
+  results: IngestResult[];
+  batch: PendingBatch;
+  token: WriteToken;
+  written: WrittenEntries;
+  committed: Promise<boolean>;
+  /** The position of the checkpoint the call carried. */
+  checkpointed: number | undefined;
+}
+
+/** An invariant of the writer: broken, it is a bug in eventdb, never a bad input. */
+function invariant(holds: boolean, message: string): asserts holds {
+  if (!holds) throw new Error(`eventdb internal invariant broken: ${message}`);
 }
 
 /**

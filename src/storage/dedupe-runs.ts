@@ -68,7 +68,7 @@ export class DedupeRuns {
   /** `firstSegmentEntries`: tests make segments close after a few small runs. */
   constructor(
     root: RootDatabase,
-    private readonly firstSegmentEntries = FIRST_SEGMENT_ENTRIES,
+    private readonly firstSegmentEntries: number = FIRST_SEGMENT_ENTRIES,
   ) {
     this.blocks = root.openDB({ name: 'dedupe-runs', keyEncoding: 'binary', encoding: 'binary' });
     this.filters = root.openDB({ name: 'dedupe-filters', encoding: 'binary' });
@@ -99,14 +99,23 @@ export class DedupeRuns {
       });
     }
     if (this.segments.length > closedBefore) this.open = undefined;
-    const covered = this.open?.position ?? this.segments.at(-1)?.position ?? 0;
-    for (const run of runs) if (run.position > covered) this.foldStored(run);
+    // The runs no closed segment covers go into one open segment, never closed here: a writer stores a segment
+    // only when it closes one, so a segment closed at load would be missing from the store at the next open.
+    const uncovered = runs.filter((run) => run.position > (this.segments.at(-1)?.position ?? 0));
+    const entries = (list: readonly Run[]): number => list.reduce((sum, run) => sum + run.count, 0);
+    const open = this.open;
+    const added = uncovered.filter((run) => run.position > (open?.position ?? 0));
+    if (open !== undefined && open.count + entries(added) <= open.capacity) {
+      for (const run of added) this.foldStored(run, open);
+    } else if (uncovered.length > 0) {
+      const segment = this.openSegment(entries(uncovered));
+      for (const run of uncovered) this.foldStored(run, segment);
+    }
     this.runs = runs.reverse();
   }
 
-  /** Adds a stored run to the open segment, reading its blocks in order (a hash's halves are its first 8 bytes). */
-  private foldStored(run: Run): void {
-    const segment = this.segmentFor(run.count);
+  /** Adds a stored run to `segment`, reading its blocks in order (a hash's halves are its first 8 bytes). */
+  private foldStored(run: Run, segment: Segment): void {
     for (const { value: block } of this.blocks.getRange({ start: blockKey(run.position, 0n), end: blockKey(run.position + 1, 0n) })) {
       for (let at = 0; at < block.length; at += ENTRY_BYTES) segment.filter.add(block.readUInt32BE(at), block.readUInt32BE(at + 4));
     }
@@ -115,25 +124,26 @@ export class DedupeRuns {
   }
 
   /**
-   * The open segment, with room for `entries` more: when they would not fit, the open one is closed — issued to
-   * the segment tree, in the writer's case with the transaction being staged — and a new one opened.
+   * The open segment, with room for `entries` more (a run being written): when they would not fit, the open one is
+   * closed — issued to the segment tree with the transaction being staged — and a new one opened.
    */
-  private segmentFor(entries: number, store = false): Segment {
+  private segmentFor(entries: number): Segment {
     const open = this.open;
     if (open !== undefined && open.count > 0 && open.count + entries > open.capacity) {
-      if (store) {
-        const header = Buffer.allocUnsafe(8);
-        header.writeUInt32BE(open.count, 0);
-        header.writeUInt32BE(open.capacity, 4);
-        issued(this.segmentTree.put(open.position, Buffer.concat([header, open.filter.toBuffer()])));
-      }
+      const header = Buffer.allocUnsafe(8);
+      header.writeUInt32BE(open.count, 0);
+      header.writeUInt32BE(open.capacity, 4);
+      issued(this.segmentTree.put(open.position, Buffer.concat([header, open.filter.toBuffer()])));
       this.segments.push(open);
       this.open = undefined;
     }
-    if (this.open === undefined) {
-      const capacity = Math.max(entries, 2 * (this.segments.at(-1)?.capacity ?? this.firstSegmentEntries / 2));
-      this.open = { position: 0, filter: new BlockedBloomFilter(BlockedBloomFilter.bitsLog2For(capacity)), capacity, count: 0 };
-    }
+    return this.open ?? this.openSegment(entries);
+  }
+
+  /** Opens an empty segment with room for `entries`, and at least twice the last closed one's. */
+  private openSegment(entries: number): Segment {
+    const capacity = Math.max(entries, 2 * (this.segments.at(-1)?.capacity ?? this.firstSegmentEntries / 2));
+    this.open = { position: 0, filter: new BlockedBloomFilter(BlockedBloomFilter.bitsLog2For(capacity)), capacity, count: 0 };
     return this.open;
   }
 
@@ -186,7 +196,7 @@ export class DedupeRuns {
     if (entries.length === 0) return;
     entries.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
     const filter = new BloomFilter(bloomBitsFor(entries.length));
-    const segment = this.segmentFor(entries.length, true);
+    const segment = this.segmentFor(entries.length);
     for (let start = 0; start < entries.length; start += BLOCK) {
       const end = Math.min(entries.length, start + BLOCK);
       const block = Buffer.allocUnsafe((end - start) * ENTRY_BYTES);

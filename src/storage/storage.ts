@@ -4,6 +4,7 @@ import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { errors } from '../errors.js';
 import { open, type Database, type DatabaseOptions, type Key, type RootDatabase } from 'lmdb';
+import type { Counters } from '../schema/results.js';
 import type { RecordTuple } from './record-codec.js';
 import { indexKeyEncoder, type IndexKey } from './keys.js';
 import { EventIndex } from './event-index.js';
@@ -20,11 +21,15 @@ export interface StorageOptions {
   noSync: boolean;
   /** Opened beside a writer: LMDB read-only, and no in-memory filter may answer "absent" (the writer adds behind it). */
   readOnly?: boolean;
+  /** Entries of the first dedupe segment (tests make segments close within a small store). */
+  dedupeSegmentEntries?: number;
 }
 
 /** The on-disk format: 2 keeps projections in memory between checkpoints; 1 wrote them with every batch. */
 const STORE_FORMAT = 2;
 const FORMAT_KEY = 'format';
+const COUNTERS_KEY = 'counters';
+const CATALOG_FORMAT_KEY = 'catalogFormat';
 
 /** LMDB's meta pages (the first two) each carry this magic number at byte 24. */
 const LMDB_MAGIC = 0xbeefc0de;
@@ -64,11 +69,12 @@ function entryCount(db: { getStats(): unknown }): number {
 /**
  * The databases of one store:
  * - `log`: seq → record tuple (msgpack, shared structures), append-only;
- * - `dedupe-runs`, `dedupe-filters`: sorted runs of (xxhash64, seq), one per checkpoint, with their Bloom filters (DedupeRuns);
+ * - `dedupe-runs`, `dedupe-filters`, `dedupe-segments`: sorted runs of (xxhash64, seq), one per checkpoint, with
+ *   their Bloom filters, and the closed segment filters over whole runs (DedupeRuns);
  * - `collisions`: eventId → seq, for the astronomically rare eventIds whose hash is taken;
  * - `postings`: [kind, value, checkpoint position] → sorted (time, seq) pairs, the secondary indexes (EventIndex);
  * - `quarantine`: id → rejected input with its errors;
- * - `meta`: counters and format version;
+ * - `meta`: counters, the checkpoint's position and format markers (private: read and written through methods);
  * - `partials`, `links`, `members`, `identifiers`: the projections as of the last checkpoint (see DerivedStore);
  * - the catalog's trees, opened by CatalogStore through `openTree`.
  */
@@ -86,7 +92,8 @@ export class Storage {
   /** The secondary indexes: posting lists in memory after the last checkpoint, chunks in LMDB before. */
   readonly index: EventIndex;
   readonly quarantine: Database<unknown, number>;
-  readonly meta: Database<unknown, string>;
+  /** Counters, the checkpoint's position and format markers: read and written through the methods below. */
+  private readonly meta: Database<unknown, string>;
   /** Profiles, accounts, sessions and the identity graph: in memory after the last checkpoint, in LMDB before. */
   readonly derived: DerivedStore;
 
@@ -106,7 +113,7 @@ export class Storage {
     this.readOnly = options.readOnly === true;
     this.log = this.root.openDB({ name: 'log', sharedStructuresKey: Symbol.for('structures') });
     this.legacyDedupe = this.root.openDB({ name: 'dedupe', keyEncoding: 'binary' });
-    this.dedupeRuns = new DedupeRuns(this.root);
+    this.dedupeRuns = new DedupeRuns(this.root, options.dedupeSegmentEntries);
     this.collisions = this.root.openDB({ name: 'collisions' });
     this.legacyIndex = this.root.openDB({ name: 'index', encoding: 'binary', keyEncoder: indexKeyEncoder } as { name: string });
     this.index = new EventIndex(this.root);
@@ -117,6 +124,29 @@ export class Storage {
 
   /** Catalog writes not yet committed (the writer reads its own writes through it). */
   readonly pending = new PendingWrites();
+
+  /** The counters as of the last commit (undefined in a new store). */
+  committedCounters(): Partial<Counters> | undefined {
+    return this.meta.get(COUNTERS_KEY) as Partial<Counters> | undefined;
+  }
+
+  /**
+   * Issues the counters with the transaction being staged. The promise is the transaction's: it resolves when
+   * the transaction commits (every write of a write call is issued before it, so it commits with them).
+   */
+  putCounters(counters: Readonly<Counters>): Promise<boolean> {
+    return this.meta.put(COUNTERS_KEY, { ...counters });
+  }
+
+  /** The catalog trees' format marker (see catalog-api.ts). */
+  catalogFormat(): unknown {
+    return this.meta.get(CATALOG_FORMAT_KEY);
+  }
+
+  /** Issues the catalog trees' format marker with the transaction being staged. */
+  putCatalogFormat(format: number): void {
+    issued(this.meta.put(CATALOG_FORMAT_KEY, format));
+  }
 
   /** The log position the projections stored in LMDB reflect (see DerivedStore). */
   checkpointPosition(): number {

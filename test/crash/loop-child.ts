@@ -6,7 +6,8 @@ import { runStep } from './crash-steps.js';
 
 const [dir, roundText, checkpointText] = process.argv.slice(2);
 const round = Number(roundText);
-const db = await EventDB.open({ path: dir!, checkpoint: { records: Number(checkpointText ?? 200_000) } });
+// Dedupe segments of 64 entries and up: they close, and are stored, many times over the loop.
+const db = await EventDB.open({ path: dir!, checkpoint: { records: Number(checkpointText ?? 200_000) } }, { dedupeSegmentEntries: 64 });
 process.stdout.write('open\n');
 for (let step = 0; ; step++) {
   await runStep(db, round, step);

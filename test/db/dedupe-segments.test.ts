@@ -30,6 +30,39 @@ describe('dedupe run segments', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('a store whose runs have no segments (written before them) gets one at open, stored when it closes', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'eventdb-segments-'));
+    root = open({ path: dir, maxDbs: 10, noSync: true });
+    const next = hashes(11n);
+    const written: DedupeEntry[] = [];
+    const writeRuns = async (runs: DedupeRuns, from: number, count: number): Promise<void> => {
+      for (let r = from; r < from + count; r++) {
+        const entries: DedupeEntry[] = [];
+        for (let i = 0; i < RUN; i++) entries.push({ hash: next(), seq: r * RUN + i });
+        written.push(...entries.map((entry) => ({ ...entry })));
+        runs.write(r * RUN, entries);
+        await root.committed;
+      }
+    };
+    const segmentTree = root.openDB({ name: 'dedupe-segments', encoding: 'binary' });
+    // Twelve runs and no segment stored, as a store written before segments existed.
+    const before = new DedupeRuns(root, 2 ** 30);
+    before.load();
+    await writeRuns(before, 1, 12);
+    expect(segmentTree.getKeysCount()).toBe(0);
+    // Its next writer folds all twelve (24,000 entries, three first segments' worth) into one open segment,
+    // which the next run closes and stores.
+    const writer = new DedupeRuns(root, FIRST);
+    writer.load();
+    await writeRuns(writer, 13, 3);
+    expect(segmentTree.getKeysCount()).toBe(1);
+    const reopened = new DedupeRuns(root, FIRST);
+    reopened.load();
+    let missed = 0;
+    for (const { hash, seq } of written) if (find(reopened, hash) !== seq) missed++;
+    expect(missed).toBe(0);
+  });
+
   it('find every stored entry after segments close, after a reopen, incrementally in a reader, and after a repair', async () => {
     dir = mkdtempSync(join(tmpdir(), 'eventdb-segments-'));
     root = open({ path: dir, maxDbs: 10, noSync: true });

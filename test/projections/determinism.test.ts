@@ -101,8 +101,11 @@ function snapshot(db: EventDB): unknown {
 /** Checkpoints at random points: after 1–40 records (the default is far larger than these stores). */
 const randomCheckpoints = (rnd: () => number): { checkpoint: { records: number } } => ({ checkpoint: { records: 1 + Math.floor(rnd() * 40) } });
 
+/** Dedupe segments of 1–16 entries and up: they close (and are stored) at random points too. */
+const smallSegments = (rnd: () => number): number => 1 + Math.floor(rnd() * 16);
+
 async function inMemory(ops: readonly Op[], rnd: () => number): Promise<unknown> {
-  const db = await EventDB.open({ inMemory: true, ...OPTIONS, ...randomCheckpoints(rnd) });
+  const db = await EventDB.open({ inMemory: true, ...OPTIONS, ...randomCheckpoints(rnd) }, { dedupeSegmentEntries: smallSegments(rnd) });
   try {
     await send(db, ops, rnd);
     expect((await db.verify()).differences).toEqual([]);
@@ -117,10 +120,13 @@ async function acrossReopen(ops: readonly Op[], rnd: () => number): Promise<unkn
   try {
     const half = Math.floor(ops.length / 2);
     // Half the time the first handle closes as a crash would: no checkpoint at close, so the second replays the tail.
-    const first = await EventDB.open({ path: dir, ...OPTIONS, ...randomCheckpoints(rnd) }, { checkpointAtClose: rnd() < 0.5 });
+    const first = await EventDB.open(
+      { path: dir, ...OPTIONS, ...randomCheckpoints(rnd) },
+      { checkpointAtClose: rnd() < 0.5, dedupeSegmentEntries: smallSegments(rnd) },
+    );
     await send(first, ops.slice(0, half), rnd);
     await first.close();
-    const second = await EventDB.open({ path: dir, ...OPTIONS, ...randomCheckpoints(rnd) });
+    const second = await EventDB.open({ path: dir, ...OPTIONS, ...randomCheckpoints(rnd) }, { dedupeSegmentEntries: smallSegments(rnd) });
     await send(second, ops.slice(half), rnd);
     expect((await second.verify()).differences).toEqual([]);
     const result = snapshot(second);
