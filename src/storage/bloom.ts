@@ -10,6 +10,16 @@ export function bloomBitsFor(entries: number): number {
   return Math.min(MAX_BITS_LOG2, Math.max(MIN_BITS_LOG2, Math.ceil(Math.log2(Math.max(1, entries) * 16))));
 }
 
+/** A filter's words as bytes, copied (to be stored). */
+function bytesOf(words: Uint32Array): Buffer {
+  return Buffer.from(new Uint8Array(words.buffer, words.byteOffset, words.byteLength));
+}
+
+/** Fills a filter's words from stored bytes. */
+function copyBytes(words: Uint32Array, bytes: Uint8Array): void {
+  new Uint8Array(words.buffer, words.byteOffset, words.byteLength).set(bytes.subarray(0, words.byteLength));
+}
+
 /**
  * 2^bitsLog2 bits with 7 probes; the default 4 Mi bits (512 KiB) holds 262,144 keys at about 0.07% false
  * positives. A false positive only costs one LMDB read.
@@ -36,13 +46,13 @@ export class BloomFilter {
 
   /** The filter's bits, to store beside the run it describes. */
   toBuffer(): Buffer {
-    return Buffer.from(new Uint8Array(this.words.buffer, this.words.byteOffset, this.words.byteLength));
+    return bytesOf(this.words);
   }
 
   /** A filter from `toBuffer`'s bytes (copied). */
   static fromBuffer(bytes: Uint8Array): BloomFilter {
     const filter = new BloomFilter(Math.log2(bytes.length * 8));
-    new Uint8Array(filter.words.buffer).set(bytes.subarray(0, filter.words.byteLength));
+    copyBytes(filter.words, bytes);
     return filter;
   }
 
@@ -102,13 +112,13 @@ export class BlockedBloomFilter {
   }
 
   toBuffer(): Buffer {
-    return Buffer.from(new Uint8Array(this.words.buffer, this.words.byteOffset, this.words.byteLength));
+    return bytesOf(this.words);
   }
 
   /** A filter from `toBuffer`'s bytes (copied). */
   static fromBuffer(bytes: Uint8Array): BlockedBloomFilter {
     const filter = new BlockedBloomFilter(Math.log2(bytes.length * 8));
-    new Uint8Array(filter.words.buffer).set(bytes.subarray(0, filter.words.byteLength));
+    copyBytes(filter.words, bytes);
     return filter;
   }
 }

@@ -17,6 +17,17 @@ function hashes(seed: bigint): () => bigint {
   return () => (x = (x * 6364136223846793005n + 1442695040888963407n) & 0xffffffffffffffffn);
 }
 
+/** Writes runs `from … from + count - 1` of RUN fresh entries through `runs`, each committed; `written` gets copies. */
+async function writeRuns(root: RootDatabase, runs: DedupeRuns, next: () => bigint, written: DedupeEntry[], from: number, count: number): Promise<void> {
+  for (let r = from; r < from + count; r++) {
+    const entries: DedupeEntry[] = [];
+    for (let i = 0; i < RUN; i++) entries.push({ hash: next(), seq: r * RUN + i });
+    written.push(...entries.map((entry) => ({ ...entry })));
+    runs.write(r * RUN, entries);
+    await root.committed;
+  }
+}
+
 function find(runs: DedupeRuns, hash: bigint): number | undefined {
   const [hi, lo] = hashHalves(hash);
   return runs.find(hash, hi, lo, true);
@@ -35,26 +46,17 @@ describe('dedupe run segments', () => {
     root = open({ path: dir, maxDbs: 10, noSync: true });
     const next = hashes(11n);
     const written: DedupeEntry[] = [];
-    const writeRuns = async (runs: DedupeRuns, from: number, count: number): Promise<void> => {
-      for (let r = from; r < from + count; r++) {
-        const entries: DedupeEntry[] = [];
-        for (let i = 0; i < RUN; i++) entries.push({ hash: next(), seq: r * RUN + i });
-        written.push(...entries.map((entry) => ({ ...entry })));
-        runs.write(r * RUN, entries);
-        await root.committed;
-      }
-    };
     const segmentTree = root.openDB({ name: 'dedupe-segments', encoding: 'binary' });
     // Twelve runs and no segment stored, as a store written before segments existed.
     const before = new DedupeRuns(root, 2 ** 30);
     before.load();
-    await writeRuns(before, 1, 12);
+    await writeRuns(root, before, next, written, 1, 12);
     expect(segmentTree.getKeysCount()).toBe(0);
     // Its next writer folds all twelve (24,000 entries, three first segments' worth) into one open segment,
     // which the next run closes and stores.
     const writer = new DedupeRuns(root, FIRST);
     writer.load();
-    await writeRuns(writer, 13, 3);
+    await writeRuns(root, writer, next, written, 13, 3);
     expect(segmentTree.getKeysCount()).toBe(1);
     const reopened = new DedupeRuns(root, FIRST);
     reopened.load();
@@ -70,15 +72,6 @@ describe('dedupe run segments', () => {
     const written: DedupeEntry[] = [];
     const writer = new DedupeRuns(root, FIRST);
     writer.load();
-    const writeRuns = async (from: number, count: number): Promise<void> => {
-      for (let r = from; r < from + count; r++) {
-        const entries: DedupeEntry[] = [];
-        for (let i = 0; i < RUN; i++) entries.push({ hash: next(), seq: r * RUN + i });
-        written.push(...entries.map((entry) => ({ ...entry })));
-        writer.write(r * RUN, entries);
-        await root.committed;
-      }
-    };
     const expectAllFound = (runs: DedupeRuns, entries: readonly DedupeEntry[]): void => {
       let missed = 0;
       for (const { hash, seq } of entries) if (find(runs, hash) !== seq) missed++;
@@ -86,7 +79,7 @@ describe('dedupe run segments', () => {
     };
 
     // 7 runs: the first segment (8,192 entries) is full after four; the fifth closes and stores it and opens the next.
-    await writeRuns(1, 7);
+    await writeRuns(root, writer, next, written, 1, 7);
     expect(root.openDB({ name: 'dedupe-segments', encoding: 'binary' }).getKeysCount()).toBe(1);
     expectAllFound(writer, written);
     const absent = hashes(99n);
@@ -96,7 +89,7 @@ describe('dedupe run segments', () => {
     const reader = new DedupeRuns(root, FIRST);
     reader.load();
     expectAllFound(reader, written);
-    await writeRuns(8, 12); // the second segment (16,384 entries) closes at run 13
+    await writeRuns(root, writer, next, written, 8, 12); // the second segment (16,384 entries) closes at run 13
     expect(root.openDB({ name: 'dedupe-segments', encoding: 'binary' }).getKeysCount()).toBe(2);
     reader.load();
     expect(reader.size).toBe(written.length);
