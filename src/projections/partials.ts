@@ -112,56 +112,61 @@ function mergeActivity(into: Activity, from: Activity): void {
   into.count += from.count;
 }
 
-/** a ⊕ b as a new object (stored partials may be shared by a cache, so neither input is changed). */
-export function mergeIdentifiers(a: IdentifierPartial, b: IdentifierPartial, computed: readonly CompiledComputed[]): IdentifierPartial {
-  const out: IdentifierPartial = {
+// A write call's working copy of a stored partial: stored partials may be shared (an overlay version a reader still
+// sees, a cache), so a call folds its records into a copy. Registers and accumulators are replaced, never mutated,
+// so one level deep is enough.
+
+export function copyIdentifier(a: IdentifierPartial): IdentifierPartial {
+  return {
     first: a.first,
     last: a.last,
     count: a.count,
     names: copyRecord(a.names),
-    sessions: unionSorted(a.sessions, b.sessions),
-    accounts: unionSorted(a.accounts, b.accounts),
+    sessions: a.sessions.slice(),
+    accounts: a.accounts.slice(),
     computed: copyRecord(a.computed),
     latest: copyRecord(a.latest),
     once: copyRecord(a.once),
   };
-  mergeActivity(out, b);
-  for (const name of Object.keys(b.names)) setOwn(out.names, name, (Object.hasOwn(out.names, name) ? out.names[name]! : 0) + b.names[name]!);
+}
+
+export function copySession(a: SessionPartial): SessionPartial {
+  return { first: a.first, last: a.last, count: a.count, pages: a.pages.slice(), owners: a.owners.slice(), firstEvent: a.firstEvent };
+}
+
+export function copyAccount(a: AccountPartial): AccountPartial {
+  return { first: a.first, last: a.last, count: a.count, members: a.members.slice(), latest: copyRecord(a.latest), once: copyRecord(a.once) };
+}
+
+// Reads gather a key's partials (one per generation, and one per identifier of a unified profile) into a fresh
+// state of their own: each merge folds one stored partial into it. The stored partials are never changed (they may
+// be the overlay's versions or a cache's), and arrays taken from them are replaced, never mutated.
+
+/** Folds `from` into `into` (mutated). Associative and commutative. */
+export function mergeIdentifierInto(into: IdentifierPartial, from: IdentifierPartial, computed: readonly CompiledComputed[]): void {
+  mergeActivity(into, from);
+  for (const name of Object.keys(from.names)) setOwn(into.names, name, (Object.hasOwn(into.names, name) ? into.names[name]! : 0) + from.names[name]!);
+  into.sessions = unionSorted(into.sessions, from.sessions);
+  into.accounts = unionSorted(into.accounts, from.accounts);
   for (const def of computed) {
-    const x = Object.hasOwn(out.computed, def.name) ? out.computed[def.name] : undefined;
-    const y = Object.hasOwn(b.computed, def.name) ? b.computed[def.name] : undefined;
-    if (y !== undefined) setOwn(out.computed, def.name, x === undefined ? y : mergeAccumulators(def.op, x, y));
+    const x = Object.hasOwn(into.computed, def.name) ? into.computed[def.name] : undefined;
+    const y = Object.hasOwn(from.computed, def.name) ? from.computed[def.name] : undefined;
+    if (y !== undefined) setOwn(into.computed, def.name, x === undefined ? y : mergeAccumulators(def.op, x, y));
   }
-  mergeAttributes(out, b);
-  return out;
+  mergeAttributes(into, from);
 }
 
-export function mergeSessions(a: SessionPartial, b: SessionPartial): SessionPartial {
-  const out: SessionPartial = {
-    first: a.first,
-    last: a.last,
-    count: a.count,
-    pages: unionSorted(a.pages, b.pages),
-    owners: unionSorted(a.owners, b.owners),
-    firstEvent: a.firstEvent,
-  };
-  mergeActivity(out, b);
-  const x = a.firstEvent;
-  const y = b.firstEvent;
-  if (y !== null && (x === null || isLater(x.t, x.e, y.t, y.e))) out.firstEvent = y;
-  return out;
+export function mergeSessionInto(into: SessionPartial, from: SessionPartial): void {
+  mergeActivity(into, from);
+  into.pages = unionSorted(into.pages, from.pages);
+  into.owners = unionSorted(into.owners, from.owners);
+  const x = into.firstEvent;
+  const y = from.firstEvent;
+  if (y !== null && (x === null || isLater(x.t, x.e, y.t, y.e))) into.firstEvent = y;
 }
 
-export function mergeAccounts(a: AccountPartial, b: AccountPartial): AccountPartial {
-  const out: AccountPartial = {
-    first: a.first,
-    last: a.last,
-    count: a.count,
-    members: unionSorted(a.members, b.members),
-    latest: copyRecord(a.latest),
-    once: copyRecord(a.once),
-  };
-  mergeActivity(out, b);
-  mergeAttributes(out, b);
-  return out;
+export function mergeAccountInto(into: AccountPartial, from: AccountPartial): void {
+  mergeActivity(into, from);
+  into.members = unionSorted(into.members, from.members);
+  mergeAttributes(into, from);
 }

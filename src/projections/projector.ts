@@ -11,12 +11,12 @@ import {
   addEventToIdentifier,
   addEventToSession,
   addUpdate,
+  copyAccount,
+  copyIdentifier,
+  copySession,
   emptyAccount,
   emptyIdentifier,
   emptySession,
-  mergeAccounts,
-  mergeIdentifiers,
-  mergeSessions,
   type AccountPartial,
   type IdentifierPartial,
   type ProjectedEvent,
@@ -26,10 +26,10 @@ import { PartialKind, type PartialKey, type PartialKindCode, type ProjectionStor
 
 type AnyPartial = IdentifierPartial | SessionPartial | AccountPartial;
 
-/** What one write call changes, folded per key before it is merged into the stored partials. */
+/** What one write call changes: per key touched, the call's own copy of the stored partial with its records folded in. */
 export interface ProjectionBatch {
-  /** Deltas by generation, then by kind code (index), then by id: no key strings are built per event. */
-  deltas: Map<number, Map<string, AnyPartial>[]>;
+  /** Working copies by generation, then by kind code (index), then by id: no key strings are built per event. */
+  partials: Map<number, Map<string, AnyPartial>[]>;
   /** By kind code: ids registered by this batch, true when first seen in it (so no stored partial state can exist). */
   registered: Map<string, boolean>[];
 }
@@ -60,7 +60,7 @@ export class Projector {
   ) {}
 
   begin(): ProjectionBatch {
-    return { deltas: new Map(), registered: byKind() };
+    return { partials: new Map(), registered: byKind() };
   }
 
   /** Folds one accepted record into the batch. Product payloads touch no profile. */
@@ -71,24 +71,13 @@ export class Projector {
     else if (record.kind === 'attributes') this.applyAttributes(batch, record, gen);
   }
 
-  /** Merges the batch's deltas into the stored partials (issued with the batch's other writes). */
+  /** Writes the batch's working copies as the keys' new partials (issued with the batch's other writes). */
   flush(batch: ProjectionBatch): void {
-    for (const [gen, kinds] of batch.deltas) {
+    for (const [gen, kinds] of batch.partials) {
       for (let kind = 1 as PartialKindCode; kind <= 4; kind++) {
-        const registered = batch.registered[kind]!;
-        for (const [id, partial] of kinds[kind]!) {
-          const key: PartialKey = [gen, kind, id];
-          const stored = registered.get(id) === true ? undefined : this.store.getPartial(key);
-          this.store.putPartial(key, stored === undefined ? partial : this.merge(kind, stored, partial));
-        }
+        for (const [id, partial] of kinds[kind]!) this.store.putPartial([gen, kind, id], partial);
       }
     }
-  }
-
-  private merge(kind: PartialKindCode, stored: unknown, delta: unknown): unknown {
-    if (kind === PartialKind.session) return mergeSessions(stored as SessionPartial, delta as SessionPartial);
-    if (kind === PartialKind.account) return mergeAccounts(stored as AccountPartial, delta as AccountPartial);
-    return mergeIdentifiers(stored as IdentifierPartial, delta as IdentifierPartial, this.computed);
   }
 
   private applyEvent(batch: ProjectionBatch, record: NormalizedRecord, gen: number): void {
@@ -103,15 +92,13 @@ export class Projector {
     const owner = ownerOf(record, this.placeholders);
     this.linkIfBoth(batch, record);
     if (owner !== '') {
-      const partial = this.identifierDelta(batch, gen, owner);
+      const partial = this.identifierPartial(batch, gen, owner);
       addEventToIdentifier(partial, event, this.computed);
       if (record.attributes !== undefined) addUpdate(partial, record.attributes, record.time, record.eventId, 'event');
     }
-    this.register(batch, PartialKind.session, event.sessionId);
-    addEventToSession(this.delta(batch, gen, PartialKind.session, event.sessionId, emptySession), event, record.pageId, owner);
+    addEventToSession(this.partial(batch, gen, PartialKind.session, event.sessionId, emptySession, copySession), event, record.pageId, owner);
     if (record.accountId !== undefined) {
-      this.register(batch, PartialKind.account, record.accountId);
-      const account = this.delta(batch, gen, PartialKind.account, record.accountId, emptyAccount);
+      const account = this.partial(batch, gen, PartialKind.account, record.accountId, emptyAccount, copyAccount);
       addEventToAccount(account, event, owner);
       if (record.accountAttributes !== undefined) addUpdate(account, record.accountAttributes, record.time, record.eventId, 'event');
     }
@@ -120,12 +107,17 @@ export class Projector {
   private applyAttributes(batch: ProjectionBatch, record: NormalizedRecord, gen: number): void {
     const source = record.source ?? 'api';
     if (record.accountId !== undefined) {
-      this.register(batch, PartialKind.account, record.accountId);
-      addUpdate(this.delta(batch, gen, PartialKind.account, record.accountId, emptyAccount), record.accountAttributes!, record.time, record.eventId, source);
+      addUpdate(
+        this.partial(batch, gen, PartialKind.account, record.accountId, emptyAccount, copyAccount),
+        record.accountAttributes!,
+        record.time,
+        record.eventId,
+        source,
+      );
       return;
     }
     const owner = ownerOf(record, this.placeholders);
-    if (owner !== '') addUpdate(this.identifierDelta(batch, gen, owner), record.attributes!, record.time, record.eventId, source);
+    if (owner !== '') addUpdate(this.identifierPartial(batch, gen, owner), record.attributes!, record.time, record.eventId, source);
   }
 
   /** An event carrying both a profileId and a userId links them (placeholders never link). */
@@ -137,25 +129,33 @@ export class Projector {
     if (recordLink(this.store, profileId, userId, record.time, record.eventId)) this.counters.linkedProfileIds++;
   }
 
-  private identifierDelta(batch: ProjectionBatch, gen: number, owner: Owner): IdentifierPartial {
+  private identifierPartial(batch: ProjectionBatch, gen: number, owner: Owner): IdentifierPartial {
     const kind = owner.startsWith('u:') ? PartialKind.userId : PartialKind.profileId;
-    const id = owner.slice(2);
-    this.register(batch, kind, id);
-    return this.delta(batch, gen, kind, id, emptyIdentifier);
+    return this.partial(batch, gen, kind, owner.slice(2), emptyIdentifier, copyIdentifier);
   }
 
-  private delta<T extends AnyPartial>(batch: ProjectionBatch, gen: number, kind: PartialKindCode, id: string, empty: () => T): T {
-    let kinds = batch.deltas.get(gen);
+  /**
+   * The call's working copy of a key's partial, registering its id: on its first touch in the call, a copy of the
+   * stored partial, so readers keep the stored one until the call commits. Folding records into the copy equals
+   * merging a delta of them into it (the merges are associative and commutative), without the delta. The stored
+   * partial is asked for first: when there is one, the id is known (every registered id's identifier is written
+   * with its first partial) and the identifier lookup is skipped; when there is none, `register` decides.
+   */
+  private partial<T extends AnyPartial>(batch: ProjectionBatch, gen: number, kind: PartialKindCode, id: string, empty: () => T, copy: (stored: T) => T): T {
+    let kinds = batch.partials.get(gen);
     if (kinds === undefined) {
       kinds = byKind();
-      batch.deltas.set(gen, kinds);
+      batch.partials.set(gen, kinds);
     }
-    const deltas = kinds[kind]!;
-    let partial = deltas.get(id);
-    if (partial === undefined) {
-      partial = empty();
-      deltas.set(id, partial);
-    }
+    const partials = kinds[kind]!;
+    let partial = partials.get(id);
+    if (partial !== undefined) return partial as T;
+    const registered = batch.registered[kind]!;
+    const stored = registered.get(id) === true ? undefined : (this.store.getPartial([gen, kind, id]) as T | undefined);
+    if (stored !== undefined) registered.set(id, false);
+    else this.register(batch, kind, id);
+    partial = stored === undefined ? empty() : copy(stored);
+    partials.set(id, partial);
     return partial as T;
   }
 

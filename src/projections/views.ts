@@ -8,9 +8,9 @@ import {
   emptyAccount,
   emptyIdentifier,
   emptySession,
-  mergeAccounts,
-  mergeIdentifiers,
-  mergeSessions,
+  mergeAccountInto,
+  mergeIdentifierInto,
+  mergeSessionInto,
   type AccountPartial,
   type IdentifierPartial,
   type SessionPartial,
@@ -69,24 +69,24 @@ export interface ViewSource extends IdentityReader {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-function gather<T>(source: ViewSource, kind: PartialKindCode, id: string, merge: (a: T, b: T) => T, into: T): { state: T; found: boolean } {
-  let state = into;
+/** Folds every generation's partial of one key into `into` (a fresh state); false when there is none. */
+function gather<T>(source: ViewSource, kind: PartialKindCode, id: string, mergeInto: (into: T, from: T) => void, into: T): boolean {
   let found = false;
   for (let gen = 0; gen <= source.lastGeneration(); gen++) {
     const partial = source.getPartial([gen, kind, id]) as T | undefined;
     if (partial === undefined) continue;
-    state = merge(state, partial);
+    mergeInto(into, partial);
     found = true;
   }
-  return { state, found };
+  return found;
 }
 
 export function buildProfile(source: ViewSource, identity: UnifiedIdentity, computed: readonly CompiledComputed[]): Profile {
-  let state = emptyIdentifier();
-  const merge = (a: IdentifierPartial, b: IdentifierPartial): IdentifierPartial => mergeIdentifiers(a, b, computed);
+  const state = emptyIdentifier();
+  const mergeInto = (into: IdentifierPartial, from: IdentifierPartial): void => mergeIdentifierInto(into, from, computed);
   for (const owner of ownersOf(identity)) {
     const kind = owner.startsWith('u:') ? PartialKind.userId : PartialKind.profileId;
-    state = gather(source, kind, owner.slice(2), merge, state).state;
+    gather(source, kind, owner.slice(2), mergeInto, state);
   }
   const computedOut = emptyRecord<JsonValue>();
   for (const def of computed) {
@@ -110,8 +110,8 @@ export function buildProfile(source: ViewSource, identity: UnifiedIdentity, comp
 }
 
 export function buildAccount(source: ViewSource, accountId: string): Account | undefined {
-  const { state, found } = gather<AccountPartial>(source, PartialKind.account, accountId, mergeAccounts, emptyAccount());
-  if (!found) return undefined;
+  const state = emptyAccount();
+  if (!gather<AccountPartial>(source, PartialKind.account, accountId, mergeAccountInto, state)) return undefined;
   return {
     accountId,
     firstSeen: iso(state.first),
@@ -123,8 +123,8 @@ export function buildAccount(source: ViewSource, accountId: string): Account | u
 }
 
 export function buildSession(source: ViewSource, sessionId: string): Session | undefined {
-  const { state, found } = gather<SessionPartial>(source, PartialKind.session, sessionId, mergeSessions, emptySession());
-  if (!found) return undefined;
+  const state = emptySession();
+  if (!gather<SessionPartial>(source, PartialKind.session, sessionId, mergeSessionInto, state)) return undefined;
   const owner = state.firstEvent?.o ?? '';
   return {
     sessionId,
