@@ -22,7 +22,7 @@ import {
   type ProjectedEvent,
   type SessionPartial,
 } from './partials.js';
-import { PartialKind, type PartialKey, type PartialKindCode, type ProjectionStore } from './projection-store.js';
+import { PartialKind, type PartialKindCode, type ProjectionStore } from './projection-store.js';
 
 type AnyPartial = IdentifierPartial | SessionPartial | AccountPartial;
 
