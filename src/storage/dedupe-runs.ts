@@ -11,11 +11,15 @@ const BLOCK = 512;
 const ENTRY_BYTES = 14;
 const TWO_32 = 2 ** 32;
 
-/** A run in memory: its position (the checkpoint that wrote it), its filter and how many entries it holds. */
+/**
+ * A run in memory: its position (the checkpoint that wrote it), its filter, how many entries it holds, and the
+ * first hash of each block (ascending), so a lookup reads its block with one exact get.
+ */
 interface Run {
   position: number;
   filter: BloomFilter;
   count: number;
+  fences: BigUint64Array;
 }
 
 /**
@@ -82,7 +86,7 @@ export class DedupeRuns {
   load(): void {
     const runs: Run[] = [];
     for (const { key, value } of this.filters.getRange())
-      runs.push({ position: key, filter: BloomFilter.fromBuffer(value.subarray(4)), count: value.readUInt32BE(0) });
+      runs.push({ position: key, filter: BloomFilter.fromBuffer(value.subarray(4)), count: value.readUInt32BE(0), fences: this.readFences(key) });
     const positions = new Set(runs.map((run) => run.position));
     // Runs are only ever added, except by a repair, which rewrites them all (and removes the segments).
     if (this.segments.some((segment) => !positions.has(segment.position)) || (this.open !== undefined && !positions.has(this.open.position))) {
@@ -112,6 +116,13 @@ export class DedupeRuns {
       for (const run of uncovered) this.foldStored(run, segment);
     }
     this.runs = runs.reverse();
+  }
+
+  /** The first hash of each of a stored run's blocks, from their keys. */
+  private readFences(position: number): BigUint64Array {
+    const hashes: bigint[] = [];
+    for (const key of this.blocks.getKeys({ start: blockKey(position, 0n), end: blockKey(position + 1, 0n) })) hashes.push(key.readBigUInt64BE(6));
+    return BigUint64Array.from(hashes);
   }
 
   /** Adds a stored run to `segment`, reading its blocks in order (a hash's halves are its first 8 bytes). */
@@ -170,23 +181,34 @@ export class DedupeRuns {
     if (checkFilters && !this.inSegments(hi, lo)) return undefined;
     for (const run of this.runs) {
       if (checkFilters && !run.filter.mightContain(hi, lo)) continue;
-      const seq = this.findInRun(run.position, hash);
+      const seq = this.findInRun(run, hash);
       if (seq !== undefined) return seq;
     }
     return undefined;
   }
 
-  private findInRun(position: number, hash: bigint): number | undefined {
-    for (const { value: block } of this.blocks.getRange({ start: blockKey(position, hash), end: blockKey(position, 0n), reverse: true, limit: 1 })) {
-      let lo = 0;
-      let hi = block.length / ENTRY_BYTES;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        const at = block.readBigUInt64BE(mid * ENTRY_BYTES);
-        if (at === hash) return block.readUInt16BE(mid * ENTRY_BYTES + 8) * TWO_32 + block.readUInt32BE(mid * ENTRY_BYTES + 10);
-        if (at < hash) lo = mid + 1;
-        else hi = mid;
-      }
+  private findInRun(run: Run, hash: bigint): number | undefined {
+    // The block that can hold the hash: the last whose first hash is at most it.
+    const { fences } = run;
+    let lo = 0;
+    let hi = fences.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (fences[mid]! <= hash) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0) return undefined;
+    // Valid until the next read: searched at once, nothing kept.
+    const block = this.blocks.getBinaryFast(blockKey(run.position, fences[lo - 1]!));
+    if (block === undefined) return undefined;
+    lo = 0;
+    hi = block.length / ENTRY_BYTES;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = block.readBigUInt64BE(mid * ENTRY_BYTES);
+      if (at === hash) return block.readUInt16BE(mid * ENTRY_BYTES + 8) * TWO_32 + block.readUInt32BE(mid * ENTRY_BYTES + 10);
+      if (at < hash) lo = mid + 1;
+      else hi = mid;
     }
     return undefined;
   }
@@ -197,6 +219,7 @@ export class DedupeRuns {
     entries.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
     const filter = new BloomFilter(bloomBitsFor(entries.length));
     const segment = this.segmentFor(entries.length);
+    const fences = new BigUint64Array(Math.ceil(entries.length / BLOCK));
     for (let start = 0; start < entries.length; start += BLOCK) {
       const end = Math.min(entries.length, start + BLOCK);
       const block = Buffer.allocUnsafe((end - start) * ENTRY_BYTES);
@@ -209,12 +232,13 @@ export class DedupeRuns {
         filter.add(hi, lo);
         segment.filter.add(hi, lo);
       }
+      fences[start / BLOCK] = entries[start]!.hash;
       issued(this.blocks.put(blockKey(position, entries[start]!.hash), block));
     }
     const header = Buffer.allocUnsafe(4);
     header.writeUInt32BE(entries.length, 0);
     issued(this.filters.put(position, Buffer.concat([header, filter.toBuffer()])));
-    this.runs.unshift({ position, filter, count: entries.length });
+    this.runs.unshift({ position, filter, count: entries.length, fences });
     segment.count += entries.length;
     segment.position = position;
   }
