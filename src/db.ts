@@ -160,7 +160,7 @@ export class EventDB {
     if (!resolved.readOnly) {
       fromFormat1 = storage.upgradeFormat().fromFormat1;
       dedupe.load();
-      storage.derived.loadIdentifierFilter();
+      storage.derived.loadIdentifierFilter(storage.checkpointPosition());
       // A format-1 store's projections are whole up to its checkpoint; its dedupe entries move into a run and its
       // postings are rebuilt from the log (the checkpoint below writes both).
       if (fromFormat1) {
@@ -436,7 +436,7 @@ export class EventDB {
   private afterRepair(counters: Counters, rewritten: boolean): void {
     // A rewrite wrote every eventId into one run: the in-memory tail it included goes (it is not in the run otherwise).
     if (rewritten) this.dedupe.reset();
-    this.storage.derived.loadIdentifierFilter();
+    this.storage.derived.refillIdentifierFilter();
     this.storage.pending.settle(this.storage.pending.take());
     Object.assign(this.counters, counters);
   }

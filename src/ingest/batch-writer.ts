@@ -225,7 +225,7 @@ export class BatchWriter {
   /** Issues the in-memory projection state and its log position with the batch being staged. */
   private writeCheckpoint(position: number): number {
     invariant(position === this.nextSeq - 1, `a checkpoint at ${position} while the log ends at ${this.nextSeq - 1}`);
-    this.storage.derived.writeCheckpoint();
+    this.storage.derived.writeCheckpoint(position);
     this.storage.index.writeCheckpoint(position);
     this.dedupe.writeCheckpoint(position);
     this.storage.writeCheckpointPosition(position);

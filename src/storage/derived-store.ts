@@ -46,6 +46,8 @@ export class DerivedStore implements ProjectionStore {
   private readonly links: Database<Link, string>;
   private readonly members: Database<Buffer, [string, string]>;
   private readonly identifiers: Database<number, string>;
+  /** The identifier filter as of the checkpoint: key 0 → [checkpoint position, ids in the last filter, filters]; i + 1 → filter i. */
+  private readonly storedFilter: Database<Buffer, number>;
   private readonly partialOverlay = new VersionedOverlay();
   private readonly linkOverlay = new VersionedOverlay();
   private readonly memberOverlay = new VersionedOverlay();
@@ -64,6 +66,7 @@ export class DerivedStore implements ProjectionStore {
     this.links = root.openDB({ name: 'links', sharedStructuresKey: Symbol.for('structures') });
     this.members = root.openDB({ name: 'members', encoding: 'binary' });
     this.identifiers = root.openDB({ name: 'identifiers' });
+    this.storedFilter = root.openDB({ name: 'identifier-filter', encoding: 'binary' });
   }
 
   /** Starts a write call: every projection write until the next `begin` belongs to the returned token. */
@@ -202,9 +205,33 @@ export class DerivedStore implements ProjectionStore {
     for (const [key] of merged(this.identifierOverlay, stored, (k) => this.identifiers.get(k))) yield [Number(key[0]), key.slice(1)];
   }
 
-  /** Fills the identifier filter from LMDB (at open, before the tail is replayed into the overlay). */
-  loadIdentifierFilter(): void {
+  /**
+   * Loads the identifier filter at a writer's open, before the tail is replayed into the overlay: the one the
+   * checkpoint at `checkpoint` stored, else (a store written before filters were stored) rebuilt from every
+   * identifier, and stored whole by the next checkpoint.
+   */
+  loadIdentifierFilter(checkpoint: number): void {
+    const header = this.storedFilter.get(0);
+    if (header !== undefined && header.readUIntBE(0, 6) === checkpoint) {
+      const count = header.readUInt32BE(10);
+      const filters: Buffer[] = [];
+      for (let index = 0; index < count; index++) {
+        const bytes = this.storedFilter.get(index + 1);
+        if (bytes === undefined) break;
+        filters.push(bytes);
+      }
+      if (filters.length === count) {
+        this.identifierFilter.restore(header.readUInt32BE(6), filters);
+        return;
+      }
+    }
+    this.refillIdentifierFilter();
+  }
+
+  /** Adds every stored identifier to the filter (at open without a stored filter, and after a repair). */
+  refillIdentifierFilter(): void {
     for (const key of this.identifiers.getKeys()) this.identifierFilter.add(key);
+    this.identifierFilter.markAllChanged();
   }
 
   // Checkpoints.
@@ -213,7 +240,14 @@ export class DerivedStore implements ProjectionStore {
    * Issues the overlay's newest values as LMDB writes, in the transaction of the write call being committed
    * (whose records end at `position`, the newest of any call issued): LMDB then holds the state at `position`.
    */
-  writeCheckpoint(): void {
+  writeCheckpoint(position: number): void {
+    const { inLast, count, changed } = this.identifierFilter.takeChanges();
+    for (const [index, bytes] of changed) issued(this.storedFilter.put(index + 1, bytes));
+    const header = Buffer.alloc(14);
+    header.writeUIntBE(position, 0, 6);
+    header.writeUInt32BE(inLast, 6);
+    header.writeUInt32BE(count, 10);
+    issued(this.storedFilter.put(0, header));
     for (const [text, value] of this.partialOverlay.entries()) issued(value === REMOVED ? this.partials.remove(text) : this.partials.put(text, value));
     for (const [key, value] of this.linkOverlay.entries()) issued(value === REMOVED ? this.links.remove(key) : this.links.put(key, value as Link));
     for (const [key, value] of this.memberOverlay.entries()) {
@@ -244,6 +278,8 @@ export class DerivedStore implements ProjectionStore {
     for (const key of this.links.getKeys()) issued(this.links.remove(key));
     for (const key of this.members.getKeys()) issued(this.members.remove(key));
     for (const key of this.identifiers.getKeys()) issued(this.identifiers.remove(key));
+    // The stored filter no longer matches: the next checkpoint stores the refilled one whole.
+    for (const key of this.storedFilter.getKeys()) issued(this.storedFilter.remove(key));
     for (const { key, value } of state.partials.values()) issued(this.partials.put(partialKeyText(key), value));
     for (const [profileId, link] of state.links) issued(this.links.put(profileId, link));
     for (const key of state.members) issued(this.members.put(key.split(MEMBER_SEPARATOR) as [string, string], EMPTY));

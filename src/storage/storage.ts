@@ -102,7 +102,7 @@ export class Storage {
     checkDataFile(join(options.path, 'data.mdb'));
     this.root = open({
       path: options.path,
-      maxDbs: 20,
+      maxDbs: 32,
       mapSize: options.mapSizeBytes,
       compression: false,
       noSync: options.noSync,
