@@ -248,18 +248,20 @@ export class DerivedStore implements ProjectionStore {
     header.writeUInt32BE(inLast, 6);
     header.writeUInt32BE(count, 10);
     issued(this.storedFilter.put(0, header));
-    for (const [text, value] of this.partialOverlay.entries()) issued(value === REMOVED ? this.partials.remove(text) : this.partials.put(text, value));
-    for (const [key, value] of this.linkOverlay.entries()) issued(value === REMOVED ? this.links.remove(key) : this.links.put(key, value as Link));
-    for (const [key, value] of this.memberOverlay.entries()) {
+    for (const [text, value] of this.partialOverlay.checkpoint(position))
+      issued(value === REMOVED ? this.partials.remove(text) : this.partials.put(text, value));
+    for (const [key, value] of this.linkOverlay.checkpoint(position)) issued(value === REMOVED ? this.links.remove(key) : this.links.put(key, value as Link));
+    for (const [key, value] of this.memberOverlay.checkpoint(position)) {
       const pair = key.split(MEMBER_SEPARATOR) as [string, string];
       issued(value === REMOVED ? this.members.remove(pair) : this.members.put(pair, EMPTY));
     }
-    for (const [key, value] of this.identifierOverlay.entries()) issued(value === REMOVED ? this.identifiers.remove(key) : this.identifiers.put(key, 1));
+    for (const [key, value] of this.identifierOverlay.checkpoint(position))
+      issued(value === REMOVED ? this.identifiers.remove(key) : this.identifiers.put(key, 1));
   }
 
   /** Forgets the overlay versions a committed checkpoint at `position` wrote. */
   pruneCheckpointed(position: number): void {
-    for (const overlay of [this.partialOverlay, this.linkOverlay, this.memberOverlay, this.identifierOverlay]) overlay.prune(position);
+    for (const overlay of [this.partialOverlay, this.linkOverlay, this.memberOverlay, this.identifierOverlay]) overlay.landed(position);
     this.overlayMembersByUser.clear();
     for (const key of this.memberOverlay.keys()) {
       const [userId, profileId] = key.split(MEMBER_SEPARATOR) as [string, string];

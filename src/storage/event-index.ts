@@ -4,7 +4,7 @@
 import type { Database, RootDatabase } from 'lmdb';
 import { issued } from './issued.js';
 import { TailLayers } from './tail-layers.js';
-import type { IndexKey } from './keys.js';
+import { IndexKind, type IndexKey } from './keys.js';
 
 /** Event times are stored biased by 2^46 ms (years 0000–9999 with room to spare), so they sort unsigned. */
 const TIME_BIAS = 2 ** 46;
@@ -49,7 +49,11 @@ function parseChunkKey(key: Buffer): { kind: number; value: string } {
   return { kind: key[0]!, value: key.toString('utf8', 1, key.length - 7) };
 }
 
+/** A posting key as text (verify's comparisons): the kind as one character, then the value. */
 const overlayKey = (kind: number, value: string): string => `${String.fromCharCode(48 + kind)}${value}`;
+
+/** One slot per kind code (they are small integers). */
+const KIND_SLOTS = Math.max(...Object.values(IndexKind)) + 1;
 
 /** Sorts a posting's pairs by (time, seq) into two parallel arrays. */
 function sortedPairs(posting: Posting, maxSeq: number): { times: number[]; seqs: number[] } {
@@ -118,8 +122,11 @@ function* runCursor(
  */
 export class EventIndex {
   private readonly chunks: Database<Buffer, Buffer>;
-  /** Postings since the last checkpoint, and those of checkpoints still committing. */
-  private readonly postings = new TailLayers<string, Posting>();
+  /**
+   * By kind (index: the kind code), value → postings since the last checkpoint, and those of checkpoints still
+   * committing: one map per kind, so no key string is built per posting.
+   */
+  private readonly postings: TailLayers<string, Posting>[] = Array.from({ length: KIND_SLOTS }, () => new TailLayers<string, Posting>());
 
   constructor(root: RootDatabase) {
     this.chunks = root.openDB({ name: 'postings', keyEncoding: 'binary', encoding: 'binary' });
@@ -127,16 +134,18 @@ export class EventIndex {
 
   /** Adds one posting (the writer, as it appends a record; the replay of the tail). */
   add(key: IndexKey): void {
-    const text = overlayKey(key[1], key[2]);
-    let posting = this.postings.current.get(text);
-    if (posting === undefined) this.postings.current.set(text, (posting = { times: [], seqs: [] }));
+    const current = this.postings[key[1]]!.current;
+    let posting = current.get(key[2]);
+    if (posting === undefined) current.set(key[2], (posting = { times: [], seqs: [] }));
     posting.times.push(key[3]);
     posting.seqs.push(key[4]);
   }
 
   /** Postings held in memory, for the checkpoint policy's memory cap. */
   get overlaySize(): number {
-    return this.postings.current.size;
+    let size = 0;
+    for (const layers of this.postings) size += layers.current.size;
+    return size;
   }
 
   /**
@@ -162,9 +171,8 @@ export class EventIndex {
         ),
       );
     }
-    const text = overlayKey(kind, value);
-    for (const layer of this.postings.layers(checkpoint)) {
-      const posting = layer.get(text);
+    for (const layer of this.postings[kind]!.layers(checkpoint)) {
+      const posting = layer.get(value);
       if (posting === undefined) continue;
       const { times, seqs } = sortedPairs(posting, position);
       out.push(
@@ -185,21 +193,23 @@ export class EventIndex {
 
   /** Issues the in-memory postings as one chunk per key at `position`, with the transaction being staged. */
   writeCheckpoint(position: number): void {
-    for (const [text, posting] of this.postings.current) {
-      const { times, seqs } = sortedPairs(posting, Number.POSITIVE_INFINITY);
-      issued(this.chunks.put(chunkKey(text.charCodeAt(0) - 48, text.slice(1), position), encodeChunk(times, seqs)));
-    }
-    this.postings.setAside(position);
+    this.postings.forEach((layers, kind) => {
+      for (const [value, posting] of layers.current) {
+        const { times, seqs } = sortedPairs(posting, Number.POSITIVE_INFINITY);
+        issued(this.chunks.put(chunkKey(kind, value, position), encodeChunk(times, seqs)));
+      }
+      layers.setAside(position);
+    });
   }
 
   /** The checkpoint at `position` is committed: its postings are read from LMDB from now on. */
   pruneCheckpointed(position: number): void {
-    this.postings.landed(position);
+    for (const layers of this.postings) layers.landed(position);
   }
 
   /** Drops the in-memory postings (a read-only follower whose writer checkpointed past what it folded). */
   clearOverlay(): void {
-    this.postings.clear();
+    for (const layers of this.postings) layers.clear();
   }
 
   /** Every stored posting (LMDB chunks, then memory), for verify: key text → sorted "time:seq" list. */
@@ -215,11 +225,13 @@ export class EventIndex {
       const { kind, value } = parseChunkKey(key);
       for (let i = 0; i < chunk.length / POSTING_BYTES; i++) push(kind, value, chunkTime(chunk, i), chunkSeq(chunk, i));
     }
-    for (const layer of this.postings.layers()) {
-      for (const [text, posting] of layer) {
-        for (let i = 0; i < posting.seqs.length; i++) push(text.charCodeAt(0) - 48, text.slice(1), posting.times[i]!, posting.seqs[i]!);
+    this.postings.forEach((layers, kind) => {
+      for (const layer of layers.layers()) {
+        for (const [value, posting] of layer) {
+          for (let i = 0; i < posting.seqs.length; i++) push(kind, value, posting.times[i]!, posting.seqs[i]!);
+        }
       }
-    }
+    });
     for (const list of out.values()) list.sort();
     return out;
   }
