@@ -59,7 +59,8 @@ export class VersionedOverlay {
       return;
     }
     this.current.set(key, { value, token, older: head });
-    token.touched.push(this, key);
+    // A committed token (a replay, a follower) is never settled: nothing to remember.
+    if (!token.committed) token.touched.push(this, key);
   }
 
   /** The newest value, committed or not (the writer reads its own writes); undefined when the overlay has none. */
