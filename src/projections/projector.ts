@@ -137,7 +137,8 @@ export class Projector {
   /**
    * The call's working copy of a key's partial, registering its id: on its first touch in the call, a copy of the
    * stored partial, so readers keep the stored one until the call commits. Folding records into the copy equals
-   * merging a delta of them into it (the merges are associative and commutative), without the delta. The stored
+   * merging a delta of them into it (the merges are associative and commutative), without the delta. An id the
+   * identifier filter has never seen has no stored partial, so nothing is read for it; otherwise the stored
    * partial is asked for first: when there is one, the id is known (every registered id's identifier is written
    * with its first partial) and the identifier lookup is skipped; when there is none, `register` decides.
    */
@@ -151,7 +152,8 @@ export class Projector {
     let partial = partials.get(id);
     if (partial !== undefined) return partial as T;
     const registered = batch.registered[kind]!;
-    const stored = registered.get(id) === true ? undefined : (this.store.getPartial([gen, kind, id]) as T | undefined);
+    const mayBeStored = registered.get(id) !== true && this.store.mayHaveIdentifier(kind, id);
+    const stored = mayBeStored ? (this.store.getPartial([gen, kind, id]) as T | undefined) : undefined;
     if (stored !== undefined) registered.set(id, false);
     else this.register(batch, kind, id);
     partial = stored === undefined ? empty() : copy(stored);

@@ -125,6 +125,10 @@ export class DerivedStore implements ProjectionStore {
     return orStored(this.identifierOverlay.latest(text), () => this.identifiers.get(text)) !== undefined;
   }
 
+  mayHaveIdentifier(kind: PartialKindCode, id: string): boolean {
+    return this.readOnly || this.identifierFilter.mightContain(`${kind}${id}`);
+  }
+
   addIdentifier(kind: PartialKindCode, id: string): void {
     const text = `${kind}${id}`;
     this.identifierFilter.add(text);

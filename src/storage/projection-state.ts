@@ -24,5 +24,7 @@ export interface ProjectionStore {
   addMember(userId: string, profileId: string): void;
   removeMember(userId: string, profileId: string): void;
   hasIdentifier(kind: PartialKindCode, id: string): boolean;
+  /** False only when the id was certainly never registered (answered from memory, without a read). */
+  mayHaveIdentifier(kind: PartialKindCode, id: string): boolean;
   addIdentifier(kind: PartialKindCode, id: string): void;
 }
