@@ -1,4 +1,5 @@
-// eventdb's default ingest alone (batches of 10k, projections, durable): wall and CPU per event, for A/B checks.
+// eventdb's default ingest alone (batches of 10k, projections, durable): wall and CPU per event (all threads: the
+// main one and lmdb-js's write thread), for A/B checks.
 // Run: node --import tsx --expose-gc --max-old-space-size=8192 bench/ingest-only.ts [--events=300000]
 import { parseArgs } from 'node:util';
 import { benchDirs } from './store-tasks.js';
@@ -16,7 +17,9 @@ try {
   await eventdbIngest(events, dirs.fresh(), { batchSize: 10_000, sliceSize: n, durable: true, projections: true });
   const ms = performance.now() - t;
   const cpu = process.cpuUsage(c);
-  console.log(`eventdb ${Math.round((n / ms) * 1000)} ev/s, ${((cpu.user + cpu.system) / n).toFixed(1)} µs cpu/event`);
+  console.log(
+    `eventdb ${Math.round((n / ms) * 1000)} ev/s, ${((cpu.user + cpu.system) / n).toFixed(1)} µs cpu/event (user ${(cpu.user / n).toFixed(1)}, system ${(cpu.system / n).toFixed(1)})`,
+  );
 } finally {
   dirs.remove();
 }

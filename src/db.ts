@@ -164,7 +164,7 @@ export class EventDB {
       // A format-1 store's projections are whole up to its checkpoint; its dedupe entries move into a run and its
       // postings are rebuilt from the log (the checkpoint below writes both).
       if (fromFormat1) {
-        for (const { hash, seq } of storage.takeLegacyDedupe()) dedupe.addLegacy(hash, seq);
+        for (const { hash, seq } of storage.legacyDedupeEntries()) dedupe.addLegacy(hash, seq);
         replayTail(storage, { ...replay, projections: false, dedupe: undefined }, 0, storage.checkpointPosition());
       }
       // Recovery: the records after the last checkpoint are folded into memory again before the first write.
@@ -180,8 +180,9 @@ export class EventDB {
     const catalogStore = new CatalogStore(storage);
     if (!resolved.readOnly) await upgradeCatalog(storage, catalogStore);
     const writer = new BatchWriter(storage, dedupe, quarantine, counters, resolved, projector, new CatalogApplier(catalogStore));
-    // An upgraded format-1 store writes the postings it rebuilt from its log at once.
-    if (fromFormat1) await writer.checkpoint();
+    // An upgraded format-1 store writes the postings it rebuilt from its log and its dedupe run at once, and
+    // drops the old dedupe entries in the same transaction.
+    if (fromFormat1) await writer.checkpoint(() => storage.clearLegacyDedupe());
     const follower = resolved.readOnly ? new TailFollower(storage, replay) : undefined;
     const reads = new ReadModel(
       storage,

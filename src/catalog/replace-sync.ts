@@ -19,6 +19,8 @@ const END = priceCeiling(undefined);
  * bounded however many entries go.
  */
 export async function removeAbsent(ctx: ImportContext, run: ImportRun, sizeBefore: number, allowMassRemoval: boolean): Promise<FeedError | undefined> {
+  // The marks are written on their own, beside the import's write calls: every one must be committed first.
+  await ctx.store.committed();
   const wouldRemove = countAbsent(ctx.store);
   if (!allowMassRemoval && wouldRemove > sizeBefore / 2) {
     return {

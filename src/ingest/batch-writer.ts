@@ -21,9 +21,10 @@ import { indexKeysOf } from './index-keys.js';
 import { CheckpointSchedule } from './checkpoint-schedule.js';
 
 /**
- * Turns inputs into log writes. Everything for one call is issued
- * synchronously, so lmdb-js commits it in one transaction (event-turn
- * batching), and concurrent calls in the same turn share that commit.
+ * Turns inputs into log writes. Everything for one call is staged in one
+ * synchronous LMDB transaction, committed (and flushed when durable) before
+ * the call's promise settles; concurrent single-record calls are grouped
+ * into one call (`writeSingle`).
  */
 export class BatchWriter {
   private nextSeq: number;
@@ -135,9 +136,10 @@ export class BatchWriter {
   }
 
   /**
-   * One write call, one transaction: `stage` issues every write synchronously, then the commit is awaited
-   * (`settleCommit`). Nothing else may issue LMDB writes between the stage's first write and its end, or they
-   * would join this transaction.
+   * One write call, one transaction: `stage` issues every write inside a synchronous LMDB transaction, which
+   * commits when it returns; then the call is settled (`settle`). A transaction that fails leaves LMDB as it was,
+   * but the stage has moved the writer's memory on (sequence numbers, dedupe entries, projections), so the writer
+   * refuses writes until the store is reopened, as after any failed commit.
    */
   private async commit(
     inputs: readonly unknown[],
@@ -148,15 +150,29 @@ export class BatchWriter {
     if (this.options.readOnly) throw eventdbErrors.readOnly('ingesting');
     if (this.queued.length > 0) this.flushQueued();
     if (this.failure !== undefined) throw eventdbErrors.writeFailed(this.failure);
-    const staged = this.stage(inputs, validate, extra);
-    await this.settleCommit(staged, durability);
-    return staged.results;
+    let staged: Staged | undefined;
+    try {
+      this.storage.commitStage(() => {
+        staged = this.stage(inputs, validate, extra);
+      }, durability === 'durable');
+    } catch (err) {
+      this.failure = err as Error;
+      if (staged === undefined) throw err;
+      this.dedupe.settle(staged.batch);
+      this.storage.pending.settle(staged.written);
+      throw eventdbErrors.writeFailed(err);
+    }
+    this.settle(staged!);
+    // The call resolves in a later turn of the event loop, as when the commit was asynchronous: a loop of awaited
+    // write calls leaves room for timers, I/O and readers between them.
+    await nextTurn();
+    return staged!.results;
   }
 
   /**
    * The synchronous stage: validation, dedupe, the records (log, quarantine, collisions), the fold into the
-   * in-memory derived state, a checkpoint when one is due, and the counters — all issued before it returns, with
-   * no await, so lmdb-js commits them in one transaction. The call's overlay versions carry its token, whose
+   * in-memory derived state, a checkpoint when one is due, and the counters — all written in the transaction
+   * `commit` runs it in. The call's overlay versions carry its token, whose
    * position (its last record's seq) makes them visible to a reader whose snapshot holds that position.
    */
   private stage(
@@ -185,34 +201,21 @@ export class BatchWriter {
         ? this.writeCheckpoint(token.position)
         : undefined;
       const written = this.storage.pending.take();
-      const committed = this.storage.putCounters(this.counters);
-      this.storage.handleBatchPromise();
-      return { results, batch, token, written, committed, checkpointed };
+      this.storage.putCounters(this.counters);
+      return { results, batch, token, written, checkpointed };
     } finally {
       this.staging = false;
     }
   }
 
   /**
-   * Awaits the staged call's commit (and flush when durable), then settles what it staged: its dedupe entries
-   * and pending writes are read from LMDB from now on, its overlay versions hide older ones, and a checkpoint it
-   * carried lets memory drop what LMDB now holds.
+   * Settles a committed call: its dedupe entries and pending writes are read from LMDB from now on, its overlay
+   * versions hide older ones, and a checkpoint it carried lets memory drop what LMDB now holds.
    */
-  private async settleCommit(staged: Staged, durability: Durability): Promise<void> {
-    const { batch, token, written, committed, checkpointed } = staged;
-    try {
-      await committed;
-      if (durability === 'durable') await this.storage.flushed;
-    } catch (err) {
-      const cause = await commitCause(err);
-      this.failure = cause as Error;
-      throw eventdbErrors.writeFailed(cause);
-    } finally {
-      this.dedupe.settle(batch);
-      this.storage.pending.settle(written);
-    }
-    // Calls may settle out of order (a durable call awaits its flush, a later non-durable one does not): harmless,
-    // since a committed version only ever hides older ones.
+  private settle(staged: Staged): void {
+    const { batch, token, written, checkpointed } = staged;
+    this.dedupe.settle(batch);
+    this.storage.pending.settle(written);
     this.storage.derived.settle(token);
     if (checkpointed !== undefined) {
       this.storage.derived.pruneCheckpointed(checkpointed);
@@ -331,30 +334,15 @@ interface Staged {
   batch: PendingBatch;
   token: WriteToken;
   written: WrittenEntries;
-  committed: Promise<boolean>;
   /** The position of the checkpoint the call carried. */
   checkpointed: number | undefined;
 }
 
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** An invariant of the writer: broken, it is a bug in eventdb, never a bad input. */
 function invariant(holds: boolean, message: string): asserts holds {
   if (!holds) throw new Error(`eventdb internal invariant broken: ${message}`);
-}
-
-/**
- * lmdb-js rejects a failed commit with a generic error whose `commitError` promise holds the reason (ENOSPC,
- * EIO…). That promise is awaited here: it names the cause, and left alone it would be an unhandled rejection
- * that ends the process.
- */
-async function commitCause(err: unknown): Promise<unknown> {
-  const inner = (err as { commitError?: Promise<unknown> } | undefined)?.commitError;
-  if (inner === undefined || typeof inner.then !== 'function') return err;
-  try {
-    await inner;
-    return err;
-  } catch (reason) {
-    return reason;
-  }
 }
 
 /** The eventId of a rejected input, when it has a readable string one. */

@@ -180,28 +180,31 @@ describe('dedupe', () => {
 
 describe('durability (a store on disk: in-memory stores never fsync)', () => {
   interface Internals {
-    storage: { root: { flushed: PromiseLike<unknown> } };
+    storage: { root: { transactionSync: (action: () => unknown, flags?: number) => unknown } };
   }
 
+  /** lmdb-js's flag that lets a synchronous transaction return before its commit is flushed to disk. */
+  const NO_SYNC_FLUSH = 0x10000;
+
   /**
-   * Holds back lmdb-js's report that writes are flushed to disk until `release()`, as a slow disk would (on a fast
-   * one the flush is often reported in the same callback as the commit, so nothing could tell the two apart).
-   * Commits go on as usual. Every `flushed` taken while held resolves once the real flush is done and released.
+   * Records, for each LMDB transaction a write call commits, whether lmdb-js flushes it to disk before it returns
+   * (it does unless the call passes NO_SYNC_FLUSH), and when the transaction ended, so a test can tell whether a
+   * call resolved before its transaction was flushed. The flush itself is LMDB's (fdatasync): this checks the
+   * contract with lmdb-js that decides it.
    */
-  function holdFlushes(store: EventDB): { release: () => void; restore: () => void } {
+  function watchCommits(store: EventDB): { commits: { flushed: boolean; endedAt: number }[]; restore: () => void } {
     const root = (store as unknown as Internals).storage.root;
-    const real = root.flushed;
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    Object.defineProperty(root, 'flushed', {
+    const real = root.transactionSync.bind(root);
+    const commits: { flushed: boolean; endedAt: number }[] = [];
+    Object.defineProperty(root, 'transactionSync', {
       configurable: true,
-      value: {
-        then(onFlushed: (value: unknown) => unknown, onFailed?: (reason: unknown) => unknown): Promise<unknown> {
-          return Promise.all([Promise.resolve(real.then(() => undefined)), gate]).then(onFlushed, onFailed);
-        },
+      value: (action: () => unknown, flags?: number) => {
+        const result = real(action, flags);
+        commits.push({ flushed: flags === undefined || (flags & NO_SYNC_FLUSH) === 0, endedAt: performance.now() });
+        return result;
       },
     });
-    return { release, restore: () => delete (root as { flushed?: unknown }).flushed };
+    return { commits, restore: () => delete (root as { transactionSync?: unknown }).transactionSync };
   }
 
   async function withStore(durability: 'durable' | 'relaxed', body: (store: EventDB, path: string) => Promise<void>): Promise<void> {
@@ -218,37 +221,26 @@ describe('durability (a store on disk: in-memory stores never fsync)', () => {
     }
   }
 
-  /** Starts `call`, waits until its records are committed (readers see `records`), then a while longer; says whether the call resolved meanwhile. */
-  async function resolvedBeforeFlush(store: EventDB, call: () => Promise<unknown>, records: number): Promise<{ early: boolean; done: Promise<unknown> }> {
-    let resolved = false;
-    const done = call().then((value) => {
-      resolved = true;
-      return value;
-    });
-    await vi.waitFor(() => expect(store.stats().records).toBe(records), { timeout: 5_000, interval: 5 });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    return { early: resolved, done };
-  }
-
-  it('durable: ingest, ingestBatch and concurrent ingests stay pending while the flush is held back, and resolve once it is done', async () => {
+  it('durable: ingest, ingestBatch, concurrent ingests and setAttributes resolve after a commit flushed to disk', async () => {
     await withStore('durable', async (store) => {
-      // [what, the call, records committed once it has been]
-      const calls: [string, () => Promise<unknown>, number][] = [
-        ['ingest', () => store.ingest(event({ eventId: 'd1' })), 1],
-        ['ingestBatch', () => store.ingestBatch([event({ eventId: 'b1' }), event({ eventId: 'b2' })]), 3],
-        ['concurrent ingests', () => Promise.all([store.ingest(event({ eventId: 'c1' })), store.ingest(event({ eventId: 'c2' }))]), 5],
-        ['setAttributes', () => store.setAttributes({ profileId: 'p1' }, { set: { plan: 'pro' } }), 6],
+      const calls: [string, () => Promise<unknown>][] = [
+        ['ingest', () => store.ingest(event({ eventId: 'd1' }))],
+        ['ingestBatch', () => store.ingestBatch([event({ eventId: 'b1' }), event({ eventId: 'b2' })])],
+        ['concurrent ingests', () => Promise.all([store.ingest(event({ eventId: 'c1' })), store.ingest(event({ eventId: 'c2' }))])],
+        ['setAttributes', () => store.setAttributes({ profileId: 'p1' }, { set: { plan: 'pro' } })],
       ];
-      for (const [name, call, records] of calls) {
-        const hold = holdFlushes(store);
+      for (const [name, call] of calls) {
+        const watch = watchCommits(store);
         try {
-          const { early, done } = await resolvedBeforeFlush(store, call, records);
-          expect(early, `${name} resolved before its commit was flushed`).toBe(false);
-          hold.release();
-          await done;
+          await call();
+          const resolvedAt = performance.now();
+          expect(watch.commits.length, `${name} committed`).toBeGreaterThan(0);
+          for (const commit of watch.commits) {
+            expect(commit.flushed, `${name}: its commit is flushed before lmdb-js returns`).toBe(true);
+            expect(commit.endedAt).toBeLessThanOrEqual(resolvedAt);
+          }
         } finally {
-          hold.release();
-          hold.restore();
+          watch.restore();
         }
       }
       expect(store.stats().records).toBe(6);
@@ -257,17 +249,14 @@ describe('durability (a store on disk: in-memory stores never fsync)', () => {
 
   it('relaxed: resolves once committed, readable, without waiting for the flush; the records are there after reopening', async () => {
     await withStore('relaxed', async (store, path) => {
-      const hold = holdFlushes(store);
+      const watch = watchCommits(store);
       try {
-        // Bounded: a relaxed call that waited for the held-back flush would never resolve here.
-        const within = <T>(call: Promise<T>): Promise<T | 'still pending'> =>
-          Promise.race([call, new Promise<'still pending'>((resolve) => setTimeout(() => resolve('still pending'), 2_000))]);
-        expect(await within(store.ingest(event({ eventId: 'r1' })))).toMatchObject({ status: 'accepted' });
-        expect(await within(store.ingestBatch([event({ eventId: 'r2' }), event({ eventId: 'r3' })]))).toMatchObject({ accepted: 2 });
+        expect(await store.ingest(event({ eventId: 'r1' }))).toMatchObject({ status: 'accepted' });
+        expect(await store.ingestBatch([event({ eventId: 'r2' }), event({ eventId: 'r3' })])).toMatchObject({ accepted: 2 });
         expect(['r1', 'r2', 'r3'].map((id) => store.getEvent(id)?.eventId)).toEqual(['r1', 'r2', 'r3']);
+        expect(watch.commits.map((commit) => commit.flushed)).toEqual([false, false]);
       } finally {
-        hold.release();
-        hold.restore();
+        watch.restore();
       }
       await store.close(); // withStore closes it again: close is idempotent
       const again = await EventDB.open({ path });
