@@ -195,7 +195,8 @@ export class Storage {
     return this.root.committed as unknown as Promise<void>;
   }
 
-  // Writes are asynchronous: all of them issued in one event turn commit in one transaction.
+  // Writes: inside a write call's stage (`commitStage`) they are applied in its transaction at once; elsewhere they
+  // are asynchronous, and all of them issued in one event turn commit in one transaction.
 
   putRecord(seq: number, tuple: RecordTuple): void {
     issued(this.log.put(seq, tuple));
@@ -203,11 +204,6 @@ export class Storage {
 
   putCollision(eventId: string, seq: number): void {
     issued(this.collisions.put(eventId, seq));
-  }
-
-  /** Resolves when every write issued so far is committed and flushed to disk. */
-  get flushed(): Promise<void> {
-    return this.root.flushed as unknown as Promise<void>;
   }
 
   // Reads see the last committed state.
