@@ -152,7 +152,7 @@ export class BatchWriter {
     if (this.failure !== undefined) throw eventdbErrors.writeFailed(this.failure);
     let staged: Staged | undefined;
     try {
-      this.storage.commitStage(() => {
+      this.storage.transact(() => {
         staged = this.stage(inputs, validate, extra);
       }, durability === 'durable');
     } catch (err) {

@@ -179,23 +179,12 @@ export class Storage {
     return { fromFormat1: lastSeq > 0 };
   }
 
-  /**
-   * Runs a write call's stage in one synchronous LMDB transaction, committed before this returns: every write the
-   * stage issues is applied in this thread as it is issued (lmdb-js's asynchronous puts queue each one for its
-   * write thread, which measured at about 40% of ingest's CPU). `durable`: flushed to disk before returning;
-   * otherwise the flush is left to the operating system and the next durable commit. Throws when the stage throws
-   * or the commit fails; nothing of the stage is in LMDB then.
-   */
-  commitStage<T>(stage: () => T, durable: boolean): T {
-    return this.root.transactionSync(stage, durable ? ABORTABLE | SYNCHRONOUS_COMMIT : ABORTABLE | SYNCHRONOUS_COMMIT | NO_SYNC_FLUSH);
-  }
-
   /** Resolves when every write issued so far is committed (not necessarily flushed). */
   get committed(): Promise<void> {
     return this.root.committed as unknown as Promise<void>;
   }
 
-  // Writes: inside a write call's stage (`commitStage`) they are applied in its transaction at once; elsewhere they
+  // Writes: inside a write call's stage (run by `transact`) they are applied in its transaction at once; elsewhere they
   // are asynchronous, and all of them issued in one event turn commit in one transaction.
 
   putRecord(seq: number, tuple: RecordTuple): void {
@@ -250,12 +239,15 @@ export class Storage {
   // Repairs by rebuild (src/query/verify.ts): run inside `transact`, where every write lands in one transaction.
 
   /**
-   * Runs `fn` in one synchronous LMDB write transaction: every put and remove it issues (async ones included;
-   * lmdb-js writes them into the open transaction) commits together, or none does when it throws. Reads inside
-   * see the transaction's own writes. Writes issued earlier and not yet committed commit first, on their own.
+   * Runs `fn` in one synchronous LMDB write transaction, committed before this returns: every put and remove it
+   * issues (async ones included) is applied in this thread at once, and they commit together, or none does when it
+   * throws (or the commit fails). Reads inside see the transaction's own writes. Writes issued earlier and not yet
+   * committed commit first, on their own. Each write call's stage runs here (lmdb-js's asynchronous puts queue
+   * every write for its write thread, which measured at about 40% of ingest's CPU). `durable`: flushed to disk
+   * before returning; otherwise the flush is left to the operating system and the next durable commit.
    */
-  transact<T>(fn: () => T): T {
-    return this.root.transactionSync(fn);
+  transact<T>(fn: () => T, durable = true): T {
+    return this.root.transactionSync(fn, durable ? ABORTABLE | SYNCHRONOUS_COMMIT : ABORTABLE | SYNCHRONOUS_COMMIT | NO_SYNC_FLUSH);
   }
 
   /** The id of the last committed LMDB transaction (tests count commits with it). */
