@@ -74,8 +74,9 @@ const CATALOG_FORMAT = 1;
 export async function upgradeCatalog(storage: Storage, store: CatalogStore): Promise<void> {
   if (storage.catalogFormat() === CATALOG_FORMAT) return;
   if (storage.lastSeq() === 0) {
-    // A new store: nothing to rebuild; the marker commits with the first write (or at close).
-    storage.putCatalogFormat(CATALOG_FORMAT);
+    // A new store: nothing to rebuild. The marker commits now, in a transaction of its own: issued on its own it
+    // would commit whenever lmdb-js's write thread gets to it, between two write calls' transactions.
+    storage.transact(() => storage.putCatalogFormat(CATALOG_FORMAT));
     return;
   }
   const rebuild = new CatalogRebuild();
