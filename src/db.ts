@@ -24,6 +24,7 @@ import { CatalogStore } from './storage/catalog-store.js';
 import { verifyStore, type VerifyInput, type VerifyReport } from './query/verify.js';
 import { replayTail, TailFollower, type ReplayOptions } from './ingest/tail-replay.js';
 import { Projector } from './projections/projector.js';
+import { positionalPartials } from './projections/partial-codec.js';
 import { ReadModel, type ProfileLookup } from './projections/read-model.js';
 import type { Account, Profile, Session } from './projections/views.js';
 import type { AttributeTarget, SetAttributesInput, Validation } from './schema/record.js';
@@ -147,6 +148,7 @@ export class EventDB {
       noSync: resolved.inMemory,
       readOnly: resolved.readOnly,
       dedupeSegmentEntries: internal.dedupeSegmentEntries,
+      partialCodec: positionalPartials,
     });
     const dedupe = new DedupeSet(storage, internal.hashEventId ?? hashEventId);
     const replay: ReplayOptions = {

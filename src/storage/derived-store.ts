@@ -4,7 +4,7 @@ import type { Database, RootDatabase } from 'lmdb';
 import { IdentifierFilter } from './identifier-filter.js';
 import { issued } from './issued.js';
 import { committedToken, REMOVED, settleToken, VersionedOverlay, WriteToken } from './overlay.js';
-import type { Link, PartialKey, PartialKindCode, ProjectionStore } from './projection-state.js';
+import type { Link, PartialCodec, PartialKey, PartialKindCode, ProjectionStore } from './projection-state.js';
 
 const EMPTY = Buffer.alloc(0);
 const MEMBER_SEPARATOR = '\u0000';
@@ -42,7 +42,10 @@ export const CHECKPOINT_KEY = 'checkpoint';
  * written cannot be counted twice (its values are whole values, equal to the overlay's at its position).
  */
 export class DerivedStore implements ProjectionStore {
-  private readonly partials: Database<unknown, string>;
+  /** Partial states as the codec writes them (positional msgpack arrays). */
+  private readonly partials: Database<Buffer, string>;
+  /** The same tree through msgpack records with shared structures: how partials were written before the codec. */
+  private readonly recordPartials: Database<unknown, string>;
   private readonly links: Database<Link, string>;
   private readonly members: Database<Buffer, [string, string]>;
   private readonly identifiers: Database<number, string>;
@@ -61,8 +64,10 @@ export class DerivedStore implements ProjectionStore {
   constructor(
     root: RootDatabase,
     private readonly readOnly: boolean,
+    private readonly codec: PartialCodec,
   ) {
-    this.partials = root.openDB({ name: 'partials', sharedStructuresKey: Symbol.for('structures') });
+    this.partials = root.openDB({ name: 'partials', encoding: 'binary' });
+    this.recordPartials = root.openDB({ name: 'partials', sharedStructuresKey: Symbol.for('structures') });
     this.links = root.openDB({ name: 'links', sharedStructuresKey: Symbol.for('structures') });
     this.members = root.openDB({ name: 'members', encoding: 'binary' });
     this.identifiers = root.openDB({ name: 'identifiers' });
@@ -89,7 +94,14 @@ export class DerivedStore implements ProjectionStore {
 
   getPartial(key: PartialKey): unknown {
     const text = partialKeyText(key);
-    return orStored(this.partialOverlay.latest(text), () => this.partials.get(text));
+    return orStored(this.partialOverlay.latest(text), () => this.storedPartial(text));
+  }
+
+  /** A partial as LMDB holds it: the codec's array, or a msgpack record written before the codec existed. */
+  private storedPartial(text: string): unknown {
+    const bytes = this.partials.getBinaryFast(text);
+    if (bytes === undefined) return undefined;
+    return isArrayValue(bytes[0]!) ? this.codec.decode(kindOfText(text), bytes) : this.recordPartials.get(text);
   }
 
   putPartial(key: PartialKey, value: unknown): void {
@@ -153,7 +165,7 @@ export class DerivedStore implements ProjectionStore {
 
   committedPartial(key: PartialKey, position: number): unknown {
     const text = partialKeyText(key);
-    return orStored(this.partialOverlay.visible(text, position), () => this.partials.get(text));
+    return orStored(this.partialOverlay.visible(text, position), () => this.storedPartial(text));
   }
 
   committedLink(profileId: string, position: number): Link | undefined {
@@ -181,7 +193,10 @@ export class DerivedStore implements ProjectionStore {
   // Whole-state scans (verify, rebuild): LMDB overlaid with every committed version.
 
   *allPartials(): Iterable<{ key: PartialKey; value: unknown }> {
-    for (const [text, value] of merged(this.partialOverlay, this.partials.getRange(), (key) => this.partials.get(key))) {
+    const stored = (function* (store: DerivedStore, keys: Iterable<string>) {
+      for (const key of keys) yield { key, value: store.storedPartial(key) };
+    })(this, this.partials.getKeys());
+    for (const [text, value] of merged(this.partialOverlay, stored, (key) => this.storedPartial(key))) {
       yield { key: parsePartialKey(text), value };
     }
   }
@@ -253,7 +268,7 @@ export class DerivedStore implements ProjectionStore {
     header.writeUInt32BE(count, 10);
     issued(this.storedFilter.put(0, header));
     for (const [text, value] of this.partialOverlay.checkpoint(position))
-      issued(value === REMOVED ? this.partials.remove(text) : this.partials.put(text, value));
+      issued(value === REMOVED ? this.partials.remove(text) : this.partials.put(text, this.codec.encode(kindOfText(text), value)));
     for (const [key, value] of this.linkOverlay.checkpoint(position)) issued(value === REMOVED ? this.links.remove(key) : this.links.put(key, value as Link));
     for (const [key, value] of this.memberOverlay.checkpoint(position)) {
       const pair = key.split(MEMBER_SEPARATOR) as [string, string];
@@ -286,7 +301,7 @@ export class DerivedStore implements ProjectionStore {
     for (const key of this.identifiers.getKeys()) issued(this.identifiers.remove(key));
     // The stored filter no longer matches: the next checkpoint stores the refilled one whole.
     for (const key of this.storedFilter.getKeys()) issued(this.storedFilter.remove(key));
-    for (const { key, value } of state.partials.values()) issued(this.partials.put(partialKeyText(key), value));
+    for (const { key, value } of state.partials.values()) issued(this.partials.put(partialKeyText(key), this.codec.encode(key[1], value)));
     for (const [profileId, link] of state.links) issued(this.links.put(profileId, link));
     for (const key of state.members) issued(this.members.put(key.split(MEMBER_SEPARATOR) as [string, string], EMPTY));
     for (const key of state.identifiers) {
@@ -304,6 +319,16 @@ export class DerivedStore implements ProjectionStore {
 }
 
 /** An overlay value, else the stored one; REMOVED reads as absent. */
+/** The kind digit of a partial key's text (after the four generation digits). */
+function kindOfText(text: string): PartialKindCode {
+  return Number(text[4]) as PartialKindCode;
+}
+
+/** A msgpack array's first byte (fixarray, array 16, array 32): a value the codec wrote, not a msgpack record. */
+function isArrayValue(first: number): boolean {
+  return (first & 0xf0) === 0x90 || first === 0xdc || first === 0xdd;
+}
+
 function orStored(value: unknown, stored: () => unknown): unknown {
   if (value === REMOVED) return undefined;
   return value !== undefined ? value : stored();

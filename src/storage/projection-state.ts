@@ -8,6 +8,15 @@ export type PartialKindCode = (typeof PartialKind)[keyof typeof PartialKind];
 /** [generation, kind, id] */
 export type PartialKey = [number, PartialKindCode, string];
 
+/**
+ * How partial states are written to LMDB (the projections layer knows their shape). Every value it encodes is a
+ * msgpack array: values written before it existed are msgpack records, told apart by their first byte.
+ */
+export interface PartialCodec {
+  encode(kind: PartialKindCode, value: unknown): Buffer;
+  decode(kind: PartialKindCode, bytes: Uint8Array): unknown;
+}
+
 /** The earliest link of a profileId to a userId. */
 export interface Link {
   u: string;

@@ -6,6 +6,7 @@ import { errors } from '../errors.js';
 import { open, type Database, type DatabaseOptions, type Key, type RootDatabase } from 'lmdb';
 import type { Counters } from '../schema/results.js';
 import type { RecordTuple } from './record-codec.js';
+import type { PartialCodec } from './projection-state.js';
 import { indexKeyEncoder, type IndexKey } from './keys.js';
 import { EventIndex } from './event-index.js';
 import { DedupeRuns } from './dedupe-runs.js';
@@ -23,10 +24,16 @@ export interface StorageOptions {
   readOnly?: boolean;
   /** Entries of the first dedupe segment (tests make segments close within a small store). */
   dedupeSegmentEntries?: number;
+  /** How partial states are written (the projections layer knows their shape). */
+  partialCodec: PartialCodec;
 }
 
-/** The on-disk format: 2 keeps projections in memory between checkpoints; 1 wrote them with every batch. */
-const STORE_FORMAT = 2;
+/**
+ * The on-disk format: 3 writes partial states as positional arrays (a format-2 store's partials, msgpack records,
+ * stay readable beside them: format 3 only tells older versions not to open it); 2 keeps projections in memory
+ * between checkpoints; 1 wrote them with every batch.
+ */
+const STORE_FORMAT = 3;
 const FORMAT_KEY = 'format';
 const COUNTERS_KEY = 'counters';
 const CATALOG_FORMAT_KEY = 'catalogFormat';
@@ -124,7 +131,7 @@ export class Storage {
     this.index = new EventIndex(this.root);
     this.quarantine = this.root.openDB({ name: 'quarantine' });
     this.meta = this.root.openDB({ name: 'meta' });
-    this.derived = new DerivedStore(this.root, this.readOnly);
+    this.derived = new DerivedStore(this.root, this.readOnly, options.partialCodec);
   }
 
   /** Catalog writes not yet committed (the writer reads its own writes through it). */
@@ -167,6 +174,16 @@ export class Storage {
   upgradeFormat(): { fromFormat1: boolean } {
     const format = this.meta.get(FORMAT_KEY) as number | undefined;
     if (format === STORE_FORMAT) return { fromFormat1: false };
+    if (format !== undefined && format > STORE_FORMAT) {
+      throw errors.corruptStore(
+        join(this.path, 'data.mdb'),
+        `it was written in store format ${format}, newer than this version of eventdb reads (${STORE_FORMAT}); open it with the version that wrote it`,
+      );
+    }
+    if (format === 2) {
+      this.root.transactionSync(() => this.meta.putSync(FORMAT_KEY, STORE_FORMAT));
+      return { fromFormat1: false };
+    }
     const lastSeq = this.lastSeq();
     this.root.transactionSync(() => {
       if (this.meta.get(CHECKPOINT_KEY) === undefined) this.meta.putSync(CHECKPOINT_KEY, lastSeq);

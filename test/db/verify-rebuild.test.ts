@@ -8,6 +8,9 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventDB, type VerifyReport } from '../../src/index.js';
 import { jsonBuffer, product } from '../helpers/catalog.js';
+import { positionalPartials } from '../../src/projections/partial-codec.js';
+import { PartialKind } from '../../src/projections/projection-store.js';
+import type { SessionPartial } from '../../src/projections/partials.js';
 
 let dir: string;
 beforeEach(() => {
@@ -49,7 +52,7 @@ interface Trees {
   /** Index postings: [kind u8][value][0][checkpoint position u48] → (time+2^46 u64, seq u48) pairs. */
   index: Database<Buffer, Buffer>;
   meta: Database;
-  partials: Database<unknown, string>;
+  partials: Database<Buffer, string>;
   links: Database;
   members: Database<Buffer, [string, string]>;
   identifiers: Database<number, string>;
@@ -67,7 +70,7 @@ async function tamper(path: string, edit: (trees: Trees) => Promise<void>): Prom
     dedupeFilters: root.openDB({ name: 'dedupe-filters', encoding: 'binary' }),
     index: root.openDB({ name: 'postings', keyEncoding: 'binary', encoding: 'binary' }),
     meta: root.openDB({ name: 'meta' }),
-    partials: root.openDB({ name: 'partials', ...structures }),
+    partials: root.openDB({ name: 'partials', encoding: 'binary' }),
     links: root.openDB({ name: 'links', ...structures }),
     members: root.openDB({ name: 'members', encoding: 'binary' }),
     identifiers: root.openDB({ name: 'identifiers' }),
@@ -207,10 +210,12 @@ describe('verify names every kind of tampered state; rebuild repairs it', () => 
     await seed(dir);
     const good = await readsOfSeed();
     await tamper(dir, async ({ partials }) => {
-      const session = [...partials.getRange()].find((e) => e.key === '00003s2')!;
-      await partials.put(session.key, { ...(session.value as object), n: 1234 });
+      const session = positionalPartials.decode(PartialKind.session, partials.get('00003s2')!) as SessionPartial;
+      await partials.put('00003s2', positionalPartials.encode(PartialKind.session, { ...session, count: session.count + 1234 }));
     });
-    await expectRepaired(good, 'projection', /partial \[0,3,"s2"\] differs from the log/);
+    await expectRepaired(good, 'projection', /partial \[0,3,"s2"\] differs from the log/, (db) =>
+      expect(db.getSession('s2')?.eventCount).toBeGreaterThan(1234),
+    );
   });
 
   it('a projection: a removed partial state (a profile)', async () => {

@@ -1,0 +1,149 @@
+// Store formats: a format-2 store (partial states as msgpack records) opens in format 3 and reads the same, beside
+// the positional partials written after it; a store of a format newer than this version is refused.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { open } from 'lmdb';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EventDB, type EventDBOptions } from '../../src/index.js';
+import { positionalPartials } from '../../src/projections/partial-codec.js';
+import type { PartialKindCode } from '../../src/projections/projection-store.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'eventdb-format-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const OPTIONS: Omit<EventDBOptions, 'path'> = {
+  clock: () => Date.UTC(2026, 5, 1),
+  computed: {
+    ltv: { op: 'sum', eventName: 'purchase', field: 'amount' },
+    lastItem: { op: 'last', eventName: 'purchase', field: 'item' },
+  },
+};
+const at = (minute: number): string => new Date(Date.UTC(2026, 0, 1, 10, minute)).toISOString();
+
+/** Every kind of partial, with registers of each kind (set, setOnce, unset), accumulators and an account. */
+const FIRST = [
+  { eventId: 'e1', profileId: 'p1', sessionId: 's1', eventName: 'page_view', timestamp: at(0), pageId: 'home' },
+  {
+    eventId: 'e2',
+    profileId: 'p1',
+    userId: 'u1',
+    sessionId: 's1',
+    eventName: 'purchase',
+    timestamp: at(1),
+    accountId: 'acme',
+    data: { amount: 7.5, item: 'a' },
+  },
+  {
+    eventId: 'e3',
+    userId: 'u1',
+    sessionId: 's2',
+    eventName: 'page_view',
+    timestamp: at(2),
+    attributes: { set: { plan: 'pro', tags: { a: [1, 2] } }, setOnce: { signup: 'web' } },
+  },
+  {
+    eventId: 'e4',
+    userId: 'u1',
+    sessionId: 's2',
+    eventName: 'login',
+    timestamp: at(3),
+    attributes: { unset: ['coupon'] },
+    accountId: 'acme',
+    accountAttributes: { set: { tier: 'gold' } },
+  },
+  { eventId: 'e5', profileId: 'p2', sessionId: 's3', eventName: 'purchase', timestamp: at(4), data: { amount: 2, item: 'b' } },
+];
+const LATER = [
+  {
+    eventId: 'e6',
+    userId: 'u1',
+    sessionId: 's1',
+    eventName: 'purchase',
+    timestamp: at(5),
+    data: { amount: 1, item: 'c' },
+    attributes: { set: { plan: 'team' } },
+  },
+  { eventId: 'e7', profileId: 'p2', userId: 'u2', sessionId: 's4', eventName: 'page_view', timestamp: at(6), accountId: 'acme' },
+];
+
+function reads(db: EventDB): unknown {
+  return {
+    u1: db.getProfile({ userId: 'u1' }),
+    p2: db.getProfile({ profileId: 'p2' }),
+    sessions: ['s1', 's2', 's3', 's4'].map((id) => db.getSession(id)),
+    acme: db.getAccount('acme'),
+  };
+}
+
+/** Rewrites every stored partial as format 2 wrote it (msgpack records, shared structures) and marks the store format 2. */
+async function downgradeToFormat2(path: string): Promise<number> {
+  const root = open({ path, maxDbs: 32 });
+  const bytes = root.openDB<Buffer, string>({ name: 'partials', encoding: 'binary' });
+  const records = root.openDB<unknown, string>({ name: 'partials', sharedStructuresKey: Symbol.for('structures') });
+  const meta = root.openDB({ name: 'meta' });
+  let rewritten = 0;
+  await root.transaction(() => {
+    for (const { key, value } of bytes.getRange()) {
+      const partial = positionalPartials.decode(Number(key[4]) as PartialKindCode, value);
+      void records.put(key, partial);
+      rewritten++;
+    }
+    void meta.put('format', 2);
+  });
+  for (const { value } of bytes.getRange()) expect(value[0]! >> 4).not.toBe(0x9); // no longer arrays
+  await root.close();
+  return rewritten;
+}
+
+async function setFormat(path: string, format: number): Promise<void> {
+  const root = open({ path, maxDbs: 32 });
+  await root.openDB({ name: 'meta' }).put('format', format);
+  await root.close();
+}
+
+describe('store formats', () => {
+  it('a format-2 store reads the same in format 3, and its record partials mix with the positional ones written after', async () => {
+    let db = await EventDB.open({ path: dir, ...OPTIONS });
+    await db.ingestBatch(FIRST);
+    const before = reads(db);
+    await db.close();
+    expect(await downgradeToFormat2(dir)).toBe(7); // p1, p2, u1, s1–s3, acme
+
+    db = await EventDB.open({ path: dir, ...OPTIONS });
+    expect(reads(db)).toEqual(before);
+    expect((await db.verify()).differences).toEqual([]);
+    await db.ingestBatch(LATER);
+    const after = reads(db);
+    await db.close();
+
+    // The same events into a new store: what the upgraded one must read.
+    const fresh = await EventDB.open({ path: join(dir, 'fresh'), ...OPTIONS });
+    await fresh.ingestBatch([...FIRST, ...LATER]);
+    expect(after).toEqual(reads(fresh));
+    await fresh.close();
+
+    db = await EventDB.open({ path: dir, ...OPTIONS });
+    expect(reads(db)).toEqual(after);
+    expect((await db.verify()).differences).toEqual([]);
+    await db.close();
+  });
+
+  it('refuses a store written in a newer format, and leaves it as it was', async () => {
+    const db = await EventDB.open({ path: dir, ...OPTIONS });
+    await db.ingestBatch(FIRST);
+    await db.close();
+    await setFormat(dir, 99);
+    await expect(EventDB.open({ path: dir, ...OPTIONS })).rejects.toMatchObject({
+      code: 'CORRUPT_STORE',
+      message: expect.stringMatching(/store format 99, newer/),
+    });
+    const root = open({ path: dir, maxDbs: 32, readOnly: true });
+    expect(root.openDB({ name: 'meta' }).get('format')).toBe(99);
+    await root.close();
+  });
+});
