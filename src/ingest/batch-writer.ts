@@ -54,6 +54,7 @@ export class BatchWriter {
   ) {
     this.nextSeq = storage.lastSeq() + 1;
     this.stagedPosition = this.nextSeq - 1;
+    if (!options.readOnly) storage.appendedThrough(this.nextSeq - 1);
     this.validation = { placeholders: options.placeholderIds, limits: options.limits };
     this.checkpoints = new CheckpointSchedule(options.checkpoint, options.clock);
   }
@@ -162,6 +163,7 @@ export class BatchWriter {
       this.storage.pending.settle(staged.written);
       throw eventdbErrors.writeFailed(err);
     }
+    this.storage.appendedThrough(this.nextSeq - 1);
     this.settle(staged!);
     // The call resolves in a later turn of the event loop, as when the commit was asynchronous: a loop of awaited
     // write calls leaves room for timers, I/O and readers between them.
