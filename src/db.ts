@@ -160,7 +160,12 @@ export class EventDB {
     };
     let fromFormat1 = false;
     if (!resolved.readOnly) {
-      fromFormat1 = storage.upgradeFormat().fromFormat1;
+      try {
+        fromFormat1 = storage.upgradeFormat().fromFormat1;
+      } catch (err) {
+        await storage.close(); // a store of a newer format: refused, and nothing of it left open
+        throw err;
+      }
       dedupe.load();
       storage.derived.loadIdentifierFilter(storage.checkpointPosition());
       // A format-1 store's projections are whole up to its checkpoint; its dedupe entries move into a run and its

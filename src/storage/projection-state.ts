@@ -13,6 +13,7 @@ export type PartialKey = [number, PartialKindCode, string];
  * msgpack array: values written before it existed are msgpack records, told apart by their first byte.
  */
 export interface PartialCodec {
+  /** The bytes are valid until the next `encode`: write them at once (a put inside a synchronous transaction copies them). */
   encode(kind: PartialKindCode, value: unknown): Buffer;
   decode(kind: PartialKindCode, bytes: Uint8Array): unknown;
 }

@@ -145,5 +145,10 @@ describe('store formats', () => {
     const root = open({ path: dir, maxDbs: 32, readOnly: true });
     expect(root.openDB({ name: 'meta' }).get('format')).toBe(99);
     await root.close();
+    // Nothing of the refused open is left behind: marked back, the store opens and reads in this process.
+    await setFormat(dir, 3);
+    const again = await EventDB.open({ path: dir, ...OPTIONS });
+    expect(again.getSession('s1')?.eventCount).toBe(2);
+    await again.close();
   });
 });

@@ -211,7 +211,7 @@ describe('verify names every kind of tampered state; rebuild repairs it', () => 
     const good = await readsOfSeed();
     await tamper(dir, async ({ partials }) => {
       const session = positionalPartials.decode(PartialKind.session, partials.get('00003s2')!) as SessionPartial;
-      await partials.put('00003s2', positionalPartials.encode(PartialKind.session, { ...session, count: session.count + 1234 }));
+      await partials.put('00003s2', Buffer.from(positionalPartials.encode(PartialKind.session, { ...session, count: session.count + 1234 })));
     });
     await expectRepaired(good, 'projection', /partial \[0,3,"s2"\] differs from the log/, (db) =>
       expect(db.getSession('s2')?.eventCount).toBeGreaterThan(1234),
