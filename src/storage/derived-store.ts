@@ -196,7 +196,8 @@ export class DerivedStore implements ProjectionStore {
     const stored = (function* (store: DerivedStore, keys: Iterable<string>) {
       for (const key of keys) yield { key, value: store.storedPartial(key) };
     })(this, this.partials.getKeys());
-    for (const [text, value] of merged(this.partialOverlay, stored, (key) => this.storedPartial(key))) {
+    // Only whether LMDB holds the key matters here: no decoding.
+    for (const [text, value] of merged(this.partialOverlay, stored, (key) => this.partials.getBinaryFast(key))) {
       yield { key: parsePartialKey(text), value };
     }
   }
