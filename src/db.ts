@@ -186,7 +186,11 @@ export class EventDB {
     const projector = new Projector(storage.derived, resolved.computed, resolved.placeholderIds, counters, internal.projections ?? true);
     const catalogStore = new CatalogStore(storage);
     if (!resolved.readOnly) await upgradeCatalog(storage, catalogStore);
-    const writer = new BatchWriter(storage, dedupe, quarantine, counters, resolved, projector, new CatalogApplier(catalogStore));
+    const refold = (): void => {
+      storage.derived.clearWindows();
+      replayTail(storage, { ...replay, index: false, dedupe: undefined }, storage.checkpointPosition(), storage.lastSeq());
+    };
+    const writer = new BatchWriter(storage, dedupe, quarantine, counters, resolved, projector, new CatalogApplier(catalogStore), refold);
     // An upgraded format-1 store writes the postings it rebuilt from its log and its dedupe run at once, and
     // drops the old dedupe entries in the same transaction.
     if (fromFormat1) await writer.checkpoint(() => storage.clearLegacyDedupe());

@@ -10,7 +10,6 @@ import { validateSetAttributes } from '../schema/validate-set-attributes.js';
 import type { ProjectionBatch, Projector } from '../projections/projector.js';
 import type { DedupeSet, PendingBatch, Probe, Seen } from '../storage/dedupe-set.js';
 import { contentHash } from '../storage/hash.js';
-import type { WriteToken } from '../storage/overlay.js';
 import type { WrittenEntries } from '../storage/pending-writes.js';
 import type { QuarantineStore } from '../storage/quarantine-store.js';
 import { fromTuple, toNormalized, toTuple } from '../storage/record-codec.js';
@@ -51,6 +50,8 @@ export class BatchWriter {
     private readonly options: ResolvedOptions,
     private readonly projector: Projector,
     private readonly catalog: CatalogApplier,
+    /** Rebuilds the in-memory projections from what is committed: the checkpoint in LMDB and the log after it. */
+    private readonly refold: () => void,
   ) {
     this.nextSeq = storage.lastSeq() + 1;
     this.stagedPosition = this.nextSeq - 1;
@@ -138,9 +139,11 @@ export class BatchWriter {
 
   /**
    * One write call, one transaction: `stage` issues every write inside a synchronous LMDB transaction, which
-   * commits when it returns; then the call is settled (`settle`). A transaction that fails leaves LMDB as it was,
-   * but the stage has moved the writer's memory on (sequence numbers, dedupe entries, projections), so the writer
-   * refuses writes until the store is reopened, as after any failed commit.
+   * commits when it returns; then the call is settled (`settle`). Nothing else runs between the stage and the
+   * commit, so the projections the stage folds in place are committed by the time any read runs. A transaction
+   * that fails leaves LMDB as it was: the projections in memory are folded again from what is committed, and as
+   * the stage has moved the rest of the writer's memory on (sequence numbers, dedupe entries), the writer refuses
+   * writes until the store is reopened, as after any failed commit.
    */
   private async commit(
     inputs: readonly unknown[],
@@ -158,6 +161,8 @@ export class BatchWriter {
       }, durability === 'durable');
     } catch (err) {
       this.failure = err as Error;
+      // The stage folded the call into memory in place: reads must not see what did not commit.
+      this.refold();
       if (staged === undefined) throw err;
       this.dedupe.settle(staged.batch);
       this.storage.pending.settle(staged.written);
@@ -174,8 +179,7 @@ export class BatchWriter {
   /**
    * The synchronous stage: validation, dedupe, the records (log, quarantine, collisions), the fold into the
    * in-memory derived state, a checkpoint when one is due, and the counters — all written in the transaction
-   * `commit` runs it in. The call's overlay versions carry its token, whose
-   * position (its last record's seq) makes them visible to a reader whose snapshot holds that position.
+   * `commit` runs it in. The call's position is its last record's seq.
    */
   private stage(
     inputs: readonly unknown[],
@@ -187,40 +191,35 @@ export class BatchWriter {
     try {
       const firstSeq = this.nextSeq;
       const batch = this.dedupe.beginBatch();
-      const token = this.storage.derived.begin();
       extra.stage?.();
       const projection = this.projector.begin();
       const results = inputs.map((input, index) => this.writeOne(input, validate(input, index), batch, projection));
       this.projector.flush(projection);
       this.catalog.flush();
-      token.position = this.nextSeq - 1;
-      // Positions follow the log, so "every version at or before P" is exactly "every call whose records a
+      const position = this.nextSeq - 1;
+      // Positions follow the log, so "every posting at or before P" is exactly "every call whose records a
       // snapshot holding P has": a reader never needs to know which commits have been announced.
-      invariant(token.position >= this.stagedPosition, `positions go back: ${token.position} staged after ${this.stagedPosition}`);
-      this.stagedPosition = token.position;
-      const inMemory = this.storage.derived.overlaySize + this.storage.index.overlaySize + this.dedupe.overlaySize;
-      const checkpointed = this.checkpoints.due(this.nextSeq - firstSeq, inMemory, extra.checkpoint === true)
-        ? this.writeCheckpoint(token.position)
-        : undefined;
+      invariant(position >= this.stagedPosition, `positions go back: ${position} staged after ${this.stagedPosition}`);
+      this.stagedPosition = position;
+      const inMemory = this.storage.derived.windowSize + this.storage.index.overlaySize + this.dedupe.overlaySize;
+      const checkpointed = this.checkpoints.due(this.nextSeq - firstSeq, inMemory, extra.checkpoint === true) ? this.writeCheckpoint(position) : undefined;
       const written = this.storage.pending.take();
       this.storage.putCounters(this.counters);
-      return { results, batch, token, written, checkpointed };
+      return { results, batch, written, checkpointed };
     } finally {
       this.staging = false;
     }
   }
 
   /**
-   * Settles a committed call: its dedupe entries and pending writes are read from LMDB from now on, its overlay
-   * versions hide older ones, and a checkpoint it carried lets memory drop what LMDB now holds.
+   * Settles a committed call: its dedupe entries and pending writes are read from LMDB from now on, and a
+   * checkpoint it carried lets memory drop what LMDB now holds.
    */
   private settle(staged: Staged): void {
-    const { batch, token, written, checkpointed } = staged;
+    const { batch, written, checkpointed } = staged;
     this.dedupe.settle(batch);
     this.storage.pending.settle(written);
-    this.storage.derived.settle(token);
     if (checkpointed !== undefined) {
-      this.storage.derived.pruneCheckpointed(checkpointed);
       this.storage.index.pruneCheckpointed(checkpointed);
       this.dedupe.pruneCheckpointed(checkpointed);
       this.checkpoints.landed();
@@ -334,7 +333,6 @@ export class BatchWriter {
 interface Staged {
   results: IngestResult[];
   batch: PendingBatch;
-  token: WriteToken;
   written: WrittenEntries;
   /** The position of the checkpoint the call carried. */
   checkpointed: number | undefined;

@@ -3,7 +3,6 @@
 
 import { emptyCounters } from '../schema/results.js';
 import { indexKeysOf } from './index-keys.js';
-import { committedToken } from '../storage/overlay.js';
 import { fromTuple, toNormalized } from '../storage/record-codec.js';
 import type { Storage } from '../storage/storage.js';
 import type { DedupeSet } from '../storage/dedupe-set.js';
@@ -25,13 +24,12 @@ export interface ReplayOptions {
 }
 
 /**
- * Replays records `after + 1 … upTo` into the overlays, as committed state. Counters are not touched: the
+ * Replays records `after + 1 … upTo` into the in-memory windows, as committed state. Counters are not touched: the
  * committed totals already count these records.
  */
 export function replayTail(storage: Storage, options: ReplayOptions, after: number, upTo: number): void {
   if (upTo <= after) return;
   const projector = new Projector(storage.derived, options.computed, options.placeholders, emptyCounters(), options.projections);
-  storage.derived.begin(committedToken(upTo));
   let batch = projector.begin();
   let folded = 0;
   for (const { key: seq, value } of storage.records(after + 1)) {
@@ -61,11 +59,11 @@ export class TailFollower {
     private readonly options: ReplayOptions,
   ) {}
 
-  /** Brings the overlays up to `position` (the log's end in the current snapshot). */
+  /** Brings the in-memory state up to `position` (the log's end in the current snapshot). */
   follow(position: number): void {
     const checkpoint = this.storage.checkpointPosition();
     if (checkpoint !== this.checkpoint || position < this.folded) {
-      this.storage.derived.clearOverlay();
+      this.storage.derived.clearWindows();
       this.storage.index.clearOverlay();
       this.options.dedupe?.reset();
       this.checkpoint = checkpoint;

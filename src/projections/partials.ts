@@ -99,48 +99,16 @@ export function addUpdate(partial: AttributeState, update: AttributeUpdate, time
   applyUpdate(partial, update, time, eventId, source);
 }
 
-/** A shallow copy that keeps keys such as `__proto__` as own properties. */
-function copyRecord<T>(from: Record<string, T>): Record<string, T> {
-  const out: Record<string, T> = {};
-  for (const key of Object.keys(from)) setOwn(out, key, from[key]!);
-  return out;
-}
-
 function mergeActivity(into: Activity, from: Activity): void {
   if (from.first !== null) into.first = into.first === null ? from.first : Math.min(into.first, from.first);
   if (from.last !== null) into.last = into.last === null ? from.last : Math.max(into.last, from.last);
   into.count += from.count;
 }
 
-// A write call's working copy of a stored partial: stored partials may be shared (an overlay version a reader still
-// sees, a cache), so a call folds its records into a copy. Registers and accumulators are replaced, never mutated,
-// so one level deep is enough.
-
-export function copyIdentifier(a: IdentifierPartial): IdentifierPartial {
-  return {
-    first: a.first,
-    last: a.last,
-    count: a.count,
-    names: copyRecord(a.names),
-    sessions: a.sessions.slice(),
-    accounts: a.accounts.slice(),
-    computed: copyRecord(a.computed),
-    latest: copyRecord(a.latest),
-    once: copyRecord(a.once),
-  };
-}
-
-export function copySession(a: SessionPartial): SessionPartial {
-  return { first: a.first, last: a.last, count: a.count, pages: a.pages.slice(), owners: a.owners.slice(), firstEvent: a.firstEvent };
-}
-
-export function copyAccount(a: AccountPartial): AccountPartial {
-  return { first: a.first, last: a.last, count: a.count, members: a.members.slice(), latest: copyRecord(a.latest), once: copyRecord(a.once) };
-}
-
 // Reads gather a key's partials (one per generation, and one per identifier of a unified profile) into a fresh
-// state of their own: each merge folds one stored partial into it. The stored partials are never changed (they may
-// be the overlay's versions or a cache's), and arrays taken from them are replaced, never mutated.
+// state of their own: each merge folds one stored partial into it. A read never changes a stored partial (it may be
+// the writer's own, in its window), and arrays taken from one are replaced, never mutated: nothing a read returns
+// shares a mutable array or record with the writer's state.
 
 /** Folds `from` into `into` (mutated). Associative and commutative. */
 export function mergeIdentifierInto(into: IdentifierPartial, from: IdentifierPartial, computed: readonly CompiledComputed[]): void {

@@ -11,9 +11,6 @@ import {
   addEventToIdentifier,
   addEventToSession,
   addUpdate,
-  copyAccount,
-  copyIdentifier,
-  copySession,
   emptyAccount,
   emptyIdentifier,
   emptySession,
@@ -26,9 +23,9 @@ import { PartialKind, type PartialKindCode, type ProjectionStore } from './proje
 
 type AnyPartial = IdentifierPartial | SessionPartial | AccountPartial;
 
-/** What one write call changes: per key touched, the call's own copy of the stored partial with its records folded in. */
+/** What one write call touches: per key, the partial its records are folded into (the store's own, changed in place). */
 export interface ProjectionBatch {
-  /** Working copies by generation, then by kind code (index), then by id: no key strings are built per event. */
+  /** Partials by generation, then by kind code (index), then by id: no key strings are built per event. */
   partials: Map<number, Map<string, AnyPartial>[]>;
   /** By kind code: ids registered by this batch, true when first seen in it (so no stored partial state can exist). */
   registered: Map<string, boolean>[];
@@ -71,7 +68,7 @@ export class Projector {
     else if (record.kind === 'attributes') this.applyAttributes(batch, record, gen);
   }
 
-  /** Writes the batch's working copies as the keys' new partials (issued with the batch's other writes). */
+  /** Puts the batch's partials in the store (a partial read from LMDB joins the in-memory window). */
   flush(batch: ProjectionBatch): void {
     for (const [gen, kinds] of batch.partials) {
       for (let kind = 1 as PartialKindCode; kind <= 4; kind++) {
@@ -96,9 +93,9 @@ export class Projector {
       addEventToIdentifier(partial, event, this.computed);
       if (record.attributes !== undefined) addUpdate(partial, record.attributes, record.time, record.eventId, 'event');
     }
-    addEventToSession(this.partial(batch, gen, PartialKind.session, event.sessionId, emptySession, copySession), event, record.pageId, owner);
+    addEventToSession(this.partial(batch, gen, PartialKind.session, event.sessionId, emptySession), event, record.pageId, owner);
     if (record.accountId !== undefined) {
-      const account = this.partial(batch, gen, PartialKind.account, record.accountId, emptyAccount, copyAccount);
+      const account = this.partial(batch, gen, PartialKind.account, record.accountId, emptyAccount);
       addEventToAccount(account, event, owner);
       if (record.accountAttributes !== undefined) addUpdate(account, record.accountAttributes, record.time, record.eventId, 'event');
     }
@@ -107,13 +104,7 @@ export class Projector {
   private applyAttributes(batch: ProjectionBatch, record: NormalizedRecord, gen: number): void {
     const source = record.source ?? 'api';
     if (record.accountId !== undefined) {
-      addUpdate(
-        this.partial(batch, gen, PartialKind.account, record.accountId, emptyAccount, copyAccount),
-        record.accountAttributes!,
-        record.time,
-        record.eventId,
-        source,
-      );
+      addUpdate(this.partial(batch, gen, PartialKind.account, record.accountId, emptyAccount), record.accountAttributes!, record.time, record.eventId, source);
       return;
     }
     const owner = ownerOf(record, this.placeholders);
@@ -131,18 +122,18 @@ export class Projector {
 
   private identifierPartial(batch: ProjectionBatch, gen: number, owner: Owner): IdentifierPartial {
     const kind = owner.startsWith('u:') ? PartialKind.userId : PartialKind.profileId;
-    return this.partial(batch, gen, kind, owner.slice(2), emptyIdentifier, copyIdentifier);
+    return this.partial(batch, gen, kind, owner.slice(2), emptyIdentifier);
   }
 
   /**
-   * The call's working copy of a key's partial, registering its id: on its first touch in the call, a copy of the
-   * stored partial, so readers keep the stored one until the call commits. Folding records into the copy equals
+   * The partial a key's records are folded into, registering its id: the store's own, changed in place (the
+   * writer commits a call before anything reads, see BatchWriter), or a new one. Folding records into it equals
    * merging a delta of them into it (the merges are associative and commutative), without the delta. An id the
    * identifier filter has never seen has no stored partial, so nothing is read for it; otherwise the stored
    * partial is asked for first: when there is one, the id is known (every registered id's identifier is written
    * with its first partial) and the identifier lookup is skipped; when there is none, `register` decides.
    */
-  private partial<T extends AnyPartial>(batch: ProjectionBatch, gen: number, kind: PartialKindCode, id: string, empty: () => T, copy: (stored: T) => T): T {
+  private partial<T extends AnyPartial>(batch: ProjectionBatch, gen: number, kind: PartialKindCode, id: string, empty: () => T): T {
     let kinds = batch.partials.get(gen);
     if (kinds === undefined) {
       kinds = byKind();
@@ -156,7 +147,7 @@ export class Projector {
     const stored = mayBeStored ? (this.store.getPartial([gen, kind, id]) as T | undefined) : undefined;
     if (stored !== undefined) registered.set(id, false);
     else this.register(batch, kind, id);
-    partial = stored === undefined ? empty() : copy(stored);
+    partial = stored ?? empty();
     partials.set(id, partial);
     return partial as T;
   }

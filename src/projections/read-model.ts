@@ -15,7 +15,7 @@ import { buildAccount, buildProfile, buildSession, type Account, type Profile, t
 export type ProfileLookup = string | { userId: string } | { profileId: string };
 
 export class ReadModel implements ViewSource, IdentityReader {
-  /** The log position the current read's snapshot holds: it sees the projection versions at or before it. */
+  /** The log position the current read's snapshot holds (the projections in memory are folded up to it). */
   private position = 0;
 
   /** `follow` brings a read-only handle's in-memory state up to a position (it folds its writer's new records). */
@@ -38,10 +38,11 @@ export class ReadModel implements ViewSource, IdentityReader {
     return this.position;
   }
 
-  // Readers see committed state only: a batch still being committed is invisible to every read alike.
+  // Readers see committed state only: the writer's memory holds nothing uncommitted when a read runs, and a
+  // read-only handle folds its writer's log up to the read's position first.
 
   getPartial(key: PartialKey): unknown {
-    return this.storage.derived.committedPartial(key, this.position);
+    return this.storage.derived.getPartial(key);
   }
 
   lastGeneration(): number {
@@ -49,19 +50,19 @@ export class ReadModel implements ViewSource, IdentityReader {
   }
 
   getLink(profileId: string): { u: string } | undefined {
-    return this.storage.derived.committedLink(profileId, this.position);
+    return this.storage.derived.getLink(profileId);
   }
 
   membersOf(userId: string): string[] {
-    return this.storage.derived.membersOf(userId, this.position);
+    return this.storage.derived.membersOf(userId);
   }
 
   hasUser(userId: string): boolean {
-    return this.storage.derived.hasCommittedIdentifier(PartialKind.userId, userId, this.position);
+    return this.storage.derived.hasIdentifier(PartialKind.userId, userId);
   }
 
   hasProfile(profileId: string): boolean {
-    return this.storage.derived.hasCommittedIdentifier(PartialKind.profileId, profileId, this.position);
+    return this.storage.derived.hasIdentifier(PartialKind.profileId, profileId);
   }
 
   profile(lookup: ProfileLookup): Profile | undefined {

@@ -3,7 +3,7 @@
 import type { Database, RootDatabase } from 'lmdb';
 import { IdentifierFilter } from './identifier-filter.js';
 import { issued } from './issued.js';
-import { committedToken, REMOVED, settleToken, VersionedOverlay, WriteToken } from './overlay.js';
+import { KeyWindow, REMOVED } from './key-window.js';
 import type { Link, PartialCodec, PartialKey, PartialKindCode, ProjectionStore } from './projection-state.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -28,18 +28,69 @@ export interface WholeProjectionState {
   identifiers: ReadonlySet<string>;
 }
 
+/**
+ * The partial states written since the last checkpoint, by generation, then kind, then id: the writer's fold looks
+ * a key up without building its text key (only a checkpoint or an LMDB read needs that).
+ */
+class PartialWindow {
+  private generations = new Map<number, Map<string, unknown>[]>();
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(key: PartialKey): unknown {
+    return this.generations.get(key[0])?.[key[1]]!.get(key[2]);
+  }
+
+  set(key: PartialKey, value: unknown): void {
+    let kinds = this.generations.get(key[0]);
+    if (kinds === undefined) this.generations.set(key[0], (kinds = [0, 1, 2, 3, 4].map(() => new Map<string, unknown>())));
+    const ids = kinds[key[1]]!;
+    if (!ids.has(key[2])) this.count++;
+    ids.set(key[2], value);
+  }
+
+  entries(): Generator<[PartialKey, unknown]> {
+    return entriesOf(this.generations);
+  }
+
+  /** Every entry, for a checkpoint being staged; the window starts anew. */
+  take(): Generator<[PartialKey, unknown]> {
+    const taken = this.generations;
+    this.generations = new Map();
+    this.count = 0;
+    return entriesOf(taken);
+  }
+
+  clear(): void {
+    this.generations = new Map();
+    this.count = 0;
+  }
+}
+
+function* entriesOf(generations: Map<number, Map<string, unknown>[]>): Generator<[PartialKey, unknown]> {
+  for (const [gen, kinds] of generations) {
+    for (let kind = 1 as PartialKindCode; kind <= 4; kind++) {
+      for (const [id, value] of kinds[kind]!) yield [[gen, kind, id], value];
+    }
+  }
+}
+
 /** Where the checkpoint's log position is kept, in the meta tree. */
 export const CHECKPOINT_KEY = 'checkpoint';
 
 /**
- * The projection state of one store. The writer folds every batch into versioned overlays held in memory; only a
- * checkpoint writes them to LMDB (with its log position, in the transaction of the batch that triggers it), so a
- * batch's own transaction carries the log, not the projections. After a crash the records after the checkpoint
- * are replayed into the overlays before the first write (see projections/tail-replay.ts).
+ * The projection state of one store. The writer folds every batch into windows held in memory (one value per key
+ * written since the last checkpoint); only a checkpoint writes them to LMDB (with its log position, in the
+ * transaction of the batch that triggers it), so a batch's own transaction carries the log, not the projections.
+ * After a crash the records after the checkpoint are replayed into the windows before the first write (see
+ * ingest/tail-replay.ts).
  *
- * Reads name the log position their snapshot holds and see the overlay versions at or before it on top of LMDB,
- * which holds the state at the checkpoint: a batch still being committed is invisible, and a checkpoint being
- * written cannot be counted twice (its values are whole values, equal to the overlay's at its position).
+ * Reads see the windows on top of LMDB, which holds the state at the checkpoint. In the writer every value in a
+ * window is committed whenever a read runs (a call's stage and commit are one synchronous step, and a failed
+ * commit rebuilds the windows); a read-only handle's windows hold its fold up to the read's position.
  */
 export class DerivedStore implements ProjectionStore {
   /** Partial states as the codec writes them (positional msgpack arrays). */
@@ -51,15 +102,15 @@ export class DerivedStore implements ProjectionStore {
   private readonly identifiers: Database<number, string>;
   /** The identifier filter as of the checkpoint: key 0 → [checkpoint position, ids in the last filter, filters]; i + 1 → filter i. */
   private readonly storedFilter: Database<Buffer, number>;
-  private readonly partialOverlay = new VersionedOverlay();
-  private readonly linkOverlay = new VersionedOverlay();
-  private readonly memberOverlay = new VersionedOverlay();
-  private readonly identifierOverlay = new VersionedOverlay();
-  /** userId → profileIds with a member version in the overlay, so `membersOf` needs no overlay scan. */
-  private readonly overlayMembersByUser = new Map<string, Set<string>>();
+  private readonly partialWindow = new PartialWindow();
+  private readonly linkWindow = new KeyWindow<Link>();
+  /** `userId NUL profileId` → 1 (added) or REMOVED. */
+  private readonly memberWindow = new KeyWindow<1>();
+  /** `kind digit + id` → 1 (added) or REMOVED. */
+  private readonly identifierWindow = new KeyWindow<1>();
+  /** userId → profileIds with a member entry in the window, so `membersOf` needs no window scan. */
+  private windowMembersByUser = new Map<string, Set<string>>();
   private readonly identifierFilter = new IdentifierFilter();
-  /** The write call the writer is folding now (see `begin`). */
-  private token: WriteToken = committedToken(0);
 
   constructor(
     root: RootDatabase,
@@ -74,27 +125,21 @@ export class DerivedStore implements ProjectionStore {
     this.storedFilter = root.openDB({ name: 'identifier-filter', encoding: 'binary' });
   }
 
-  /** Starts a write call: every projection write until the next `begin` belongs to the returned token. */
-  begin(token = new WriteToken()): WriteToken {
-    this.token = token;
-    return token;
-  }
-
-  /** Marks a call committed (its commit resolved) and drops the versions it hides. */
-  settle(token: WriteToken): void {
-    settleToken(token);
-  }
-
   /** Entries held in memory, for the checkpoint policy's memory cap. */
-  get overlaySize(): number {
-    return this.partialOverlay.size + this.linkOverlay.size + this.memberOverlay.size + this.identifierOverlay.size;
+  get windowSize(): number {
+    return this.partialWindow.size + this.linkWindow.size + this.memberWindow.size + this.identifierWindow.size;
   }
 
-  // The writer's view (ProjectionStore): its own newest writes, then LMDB.
+  // The writer's view (ProjectionStore) and the readers': the windows, then LMDB.
 
+  /**
+   * A key's partial state. A value from the window is the one the writer folds into in place (it puts it back
+   * unchanged); a value read from LMDB is decoded fresh. Readers never change what they get (see views.ts).
+   */
   getPartial(key: PartialKey): unknown {
-    const text = partialKeyText(key);
-    return orStored(this.partialOverlay.latest(text), () => this.storedPartial(text));
+    const value = this.partialWindow.get(key);
+    if (value === REMOVED) return undefined;
+    return value !== undefined ? value : this.storedPartial(partialKeyText(key));
   }
 
   /** A partial as LMDB holds it: the codec's array, or a msgpack record written before the codec existed. */
@@ -105,15 +150,15 @@ export class DerivedStore implements ProjectionStore {
   }
 
   putPartial(key: PartialKey, value: unknown): void {
-    this.partialOverlay.set(partialKeyText(key), value, this.token);
+    this.partialWindow.set(key, value);
   }
 
   getLink(profileId: string): Link | undefined {
-    return orStored(this.linkOverlay.latest(profileId), () => this.links.get(profileId)) as Link | undefined;
+    return orStored(this.linkWindow.get(profileId), () => this.links.get(profileId)) as Link | undefined;
   }
 
   putLink(profileId: string, link: Link): void {
-    this.linkOverlay.set(profileId, link, this.token);
+    this.linkWindow.set(profileId, link);
   }
 
   addMember(userId: string, profileId: string): void {
@@ -124,17 +169,17 @@ export class DerivedStore implements ProjectionStore {
     this.setMember(userId, profileId, REMOVED);
   }
 
-  private setMember(userId: string, profileId: string, value: unknown): void {
-    this.memberOverlay.set(`${userId}${MEMBER_SEPARATOR}${profileId}`, value, this.token);
-    let profiles = this.overlayMembersByUser.get(userId);
-    if (profiles === undefined) this.overlayMembersByUser.set(userId, (profiles = new Set()));
+  private setMember(userId: string, profileId: string, value: 1 | typeof REMOVED): void {
+    this.memberWindow.set(`${userId}${MEMBER_SEPARATOR}${profileId}`, value);
+    let profiles = this.windowMembersByUser.get(userId);
+    if (profiles === undefined) this.windowMembersByUser.set(userId, (profiles = new Set()));
     profiles.add(profileId);
   }
 
   hasIdentifier(kind: PartialKindCode, id: string): boolean {
     const text = `${kind}${id}`;
     if (!this.readOnly && !this.identifierFilter.mightContain(text)) return false;
-    return orStored(this.identifierOverlay.latest(text), () => this.identifiers.get(text)) !== undefined;
+    return orStored(this.identifierWindow.get(text), () => this.identifiers.get(text)) !== undefined;
   }
 
   mayHaveIdentifier(kind: PartialKindCode, id: string): boolean {
@@ -144,66 +189,52 @@ export class DerivedStore implements ProjectionStore {
   addIdentifier(kind: PartialKindCode, id: string): void {
     const text = `${kind}${id}`;
     this.identifierFilter.add(text);
-    this.identifierOverlay.set(text, 1, this.token);
+    this.identifierWindow.set(text, 1);
   }
 
   // Removals, for repairs.
 
   removePartial(key: PartialKey): void {
-    this.partialOverlay.set(partialKeyText(key), REMOVED, this.token);
+    this.partialWindow.set(key, REMOVED);
   }
 
   removeLink(profileId: string): void {
-    this.linkOverlay.set(profileId, REMOVED, this.token);
+    this.linkWindow.set(profileId, REMOVED);
   }
 
   removeIdentifier(kind: PartialKindCode, id: string): void {
-    this.identifierOverlay.set(`${kind}${id}`, REMOVED, this.token);
+    this.identifierWindow.set(`${kind}${id}`, REMOVED);
   }
 
-  // Readers: the state a snapshot holding the log up to `position` implies.
-
-  committedPartial(key: PartialKey, position: number): unknown {
-    const text = partialKeyText(key);
-    return orStored(this.partialOverlay.visible(text, position), () => this.storedPartial(text));
-  }
-
-  committedLink(profileId: string, position: number): Link | undefined {
-    return orStored(this.linkOverlay.visible(profileId, position), () => this.links.get(profileId)) as Link | undefined;
-  }
-
-  hasCommittedIdentifier(kind: PartialKindCode, id: string, position: number): boolean {
-    const text = `${kind}${id}`;
-    if (!this.readOnly && !this.identifierFilter.mightContain(text)) return false;
-    return orStored(this.identifierOverlay.visible(text, position), () => this.identifiers.get(text)) !== undefined;
-  }
-
-  /** profileIds homed at a userId at `position`. */
-  membersOf(userId: string, position = Number.POSITIVE_INFINITY): string[] {
+  /** profileIds homed at a userId. */
+  membersOf(userId: string): string[] {
     const out = new Set<string>();
     for (const key of this.members.getKeys({ start: [userId], end: [`${userId}${MEMBER_SEPARATOR}`] })) out.add(key[1]);
-    for (const profileId of this.overlayMembersByUser.get(userId) ?? []) {
-      const value = this.memberOverlay.visible(`${userId}${MEMBER_SEPARATOR}${profileId}`, position);
+    for (const profileId of this.windowMembersByUser.get(userId) ?? []) {
+      const value = this.memberWindow.get(`${userId}${MEMBER_SEPARATOR}${profileId}`);
       if (value === REMOVED) out.delete(profileId);
       else if (value !== undefined) out.add(profileId);
     }
     return [...out];
   }
 
-  // Whole-state scans (verify, rebuild): LMDB overlaid with every committed version.
+  // Whole-state scans (verify, rebuild): LMDB with the windows on top.
 
   *allPartials(): Iterable<{ key: PartialKey; value: unknown }> {
-    const stored = (function* (store: DerivedStore, keys: Iterable<string>) {
-      for (const key of keys) yield { key, value: store.storedPartial(key) };
-    })(this, this.partials.getKeys());
+    for (const text of this.partials.getKeys()) {
+      const key = parsePartialKey(text);
+      const over = this.partialWindow.get(key);
+      if (over === REMOVED) continue;
+      yield { key, value: over !== undefined ? over : this.storedPartial(text) };
+    }
     // Only whether LMDB holds the key matters here: no decoding.
-    for (const [text, value] of merged(this.partialOverlay, stored, (key) => this.partials.getBinaryFast(key))) {
-      yield { key: parsePartialKey(text), value };
+    for (const [key, value] of this.partialWindow.entries()) {
+      if (value !== REMOVED && this.partials.getBinaryFast(partialKeyText(key)) === undefined) yield { key, value };
     }
   }
 
   *allLinks(): Iterable<{ key: string; value: Link }> {
-    for (const [key, value] of merged(this.linkOverlay, this.links.getRange(), (k) => this.links.get(k))) yield { key, value: value as Link };
+    for (const [key, value] of merged(this.linkWindow, this.links.getRange(), (k) => this.links.get(k))) yield { key, value: value as Link };
   }
 
   *allMembers(): Iterable<[string, string]> {
@@ -211,7 +242,7 @@ export class DerivedStore implements ProjectionStore {
     const asText = (function* () {
       for (const [userId, profileId] of stored) yield { key: `${userId}${MEMBER_SEPARATOR}${profileId}`, value: 1 };
     })();
-    for (const [key] of merged(this.memberOverlay, asText, (k) =>
+    for (const [key] of merged(this.memberWindow, asText, (k) =>
       this.members.get(k.split(MEMBER_SEPARATOR) as [string, string]) === undefined ? undefined : 1,
     )) {
       yield key.split(MEMBER_SEPARATOR) as [string, string];
@@ -222,11 +253,11 @@ export class DerivedStore implements ProjectionStore {
     const stored = (function* (keys: Iterable<string>) {
       for (const key of keys) yield { key, value: 1 };
     })(this.identifiers.getKeys());
-    for (const [key] of merged(this.identifierOverlay, stored, (k) => this.identifiers.get(k))) yield [Number(key[0]), key.slice(1)];
+    for (const [key] of merged(this.identifierWindow, stored, (k) => this.identifiers.get(k))) yield [Number(key[0]), key.slice(1)];
   }
 
   /**
-   * Loads the identifier filter at a writer's open, before the tail is replayed into the overlay: the one the
+   * Loads the identifier filter at a writer's open, before the tail is replayed into the windows: the one the
    * checkpoint at `checkpoint` stored, else (a store written before filters were stored) rebuilt from every
    * identifier, and stored whole by the next checkpoint.
    */
@@ -257,8 +288,9 @@ export class DerivedStore implements ProjectionStore {
   // Checkpoints.
 
   /**
-   * Issues the overlay's newest values as LMDB writes, in the transaction of the write call being committed
-   * (whose records end at `position`, the newest of any call issued): LMDB then holds the state at `position`.
+   * Issues the windows' values as LMDB writes, in the transaction of the write call being staged (whose records
+   * end at `position`): LMDB then holds the state at `position`, and the windows start anew. Should that
+   * transaction fail, the writer rebuilds its memory from LMDB and the log (see BatchWriter).
    */
   writeCheckpoint(position: number): void {
     const { inLast, count, changed } = this.identifierFilter.takeChanges();
@@ -268,32 +300,22 @@ export class DerivedStore implements ProjectionStore {
     header.writeUInt32BE(inLast, 6);
     header.writeUInt32BE(count, 10);
     issued(this.storedFilter.put(0, header));
-    for (const [text, value] of this.partialOverlay.checkpoint(position))
-      issued(value === REMOVED ? this.partials.remove(text) : this.partials.put(text, this.codec.encode(kindOfText(text), value)));
-    for (const [key, value] of this.linkOverlay.checkpoint(position)) issued(value === REMOVED ? this.links.remove(key) : this.links.put(key, value as Link));
-    for (const [key, value] of this.memberOverlay.checkpoint(position)) {
+    for (const [key, value] of this.partialWindow.take()) {
+      const text = partialKeyText(key);
+      issued(value === REMOVED ? this.partials.remove(text) : this.partials.put(text, this.codec.encode(key[1], value)));
+    }
+    for (const [key, value] of this.linkWindow.take()) issued(value === REMOVED ? this.links.remove(key) : this.links.put(key, value));
+    for (const [key, value] of this.memberWindow.take()) {
       const pair = key.split(MEMBER_SEPARATOR) as [string, string];
       issued(value === REMOVED ? this.members.remove(pair) : this.members.put(pair, EMPTY));
     }
-    for (const [key, value] of this.identifierOverlay.checkpoint(position))
-      issued(value === REMOVED ? this.identifiers.remove(key) : this.identifiers.put(key, 1));
-  }
-
-  /** Forgets the overlay versions a committed checkpoint at `position` wrote. */
-  pruneCheckpointed(position: number): void {
-    for (const overlay of [this.partialOverlay, this.linkOverlay, this.memberOverlay, this.identifierOverlay]) overlay.landed(position);
-    this.overlayMembersByUser.clear();
-    for (const key of this.memberOverlay.keys()) {
-      const [userId, profileId] = key.split(MEMBER_SEPARATOR) as [string, string];
-      let profiles = this.overlayMembersByUser.get(userId);
-      if (profiles === undefined) this.overlayMembersByUser.set(userId, (profiles = new Set()));
-      profiles.add(profileId);
-    }
+    this.windowMembersByUser = new Map();
+    for (const [key, value] of this.identifierWindow.take()) issued(value === REMOVED ? this.identifiers.remove(key) : this.identifiers.put(key, 1));
   }
 
   /**
    * Replaces the whole projection state in LMDB with `state` (a rebuild, inside its transaction) and drops the
-   * overlays, whose content `state` includes.
+   * windows, whose content `state` includes.
    */
   replaceAll(state: WholeProjectionState): void {
     for (const key of this.partials.getKeys()) issued(this.partials.remove(key));
@@ -309,17 +331,20 @@ export class DerivedStore implements ProjectionStore {
       const [kind, id] = key.split(MEMBER_SEPARATOR) as [string, string];
       issued(this.identifiers.put(`${kind}${id}`, 1));
     }
-    this.clearOverlay();
+    this.clearWindows();
   }
 
-  /** Drops the whole overlay (a read-only follower whose writer checkpointed past what it folded). */
-  clearOverlay(): void {
-    for (const overlay of [this.partialOverlay, this.linkOverlay, this.memberOverlay, this.identifierOverlay]) overlay.clear();
-    this.overlayMembersByUser.clear();
+  /**
+   * Drops every window: a read-only follower whose writer checkpointed past what it folded, and a writer whose
+   * commit failed, before either folds the committed tail again.
+   */
+  clearWindows(): void {
+    this.partialWindow.clear();
+    for (const window of [this.linkWindow, this.memberWindow, this.identifierWindow]) window.clear();
+    this.windowMembersByUser = new Map();
   }
 }
 
-/** An overlay value, else the stored one; REMOVED reads as absent. */
 /** The kind digit of a partial key's text (after the four generation digits). */
 function kindOfText(text: string): PartialKindCode {
   return Number(text[4]) as PartialKindCode;
@@ -330,23 +355,24 @@ function isArrayValue(first: number): boolean {
   return (first & 0xf0) === 0x90 || first === 0xdc || first === 0xdd;
 }
 
+/** A window's value, else the stored one; REMOVED reads as absent. */
 function orStored(value: unknown, stored: () => unknown): unknown {
   if (value === REMOVED) return undefined;
   return value !== undefined ? value : stored();
 }
 
-/** LMDB entries with the overlay's committed values on top, then the overlay's keys LMDB lacks. */
+/** LMDB entries with the window's values on top, then the window's keys LMDB lacks. */
 function* merged(
-  overlay: VersionedOverlay,
+  window: KeyWindow<unknown>,
   stored: Iterable<{ key: string; value: unknown }>,
   storedValue: (key: string) => unknown,
 ): Generator<[string, unknown]> {
   for (const { key, value } of stored) {
-    const over = overlay.visible(key, Number.POSITIVE_INFINITY);
+    const over = window.get(key);
     if (over === REMOVED) continue;
     yield [key, over !== undefined ? over : value];
   }
-  for (const [key, value] of overlay.entries()) {
+  for (const [key, value] of window.entries()) {
     if (value !== REMOVED && storedValue(key) === undefined) yield [key, value];
   }
 }

@@ -177,7 +177,7 @@ describe('faults', () => {
   });
 
   it.skipIf(!canMount)(
-    'on a full disk: WRITE_FAILED naming the cause, later writes refused, close resolves, committed data intact',
+    'on a full disk: WRITE_FAILED naming the cause, reads show what committed, later writes refused, close resolves, committed data intact',
     async () => {
       const dir = join(root, 'full-disk');
       expect(mountTmpfs(dir, 'size=3m')).toBe(true);
@@ -196,6 +196,9 @@ describe('faults', () => {
         expect(isEventDBError(failure, 'WRITE_FAILED'), String(failure)).toBe(true);
         expect(committed).toBeGreaterThan(0);
         await expect(db.ingest(events(1)[0])).rejects.toMatchObject({ code: 'WRITE_FAILED' });
+        // Reads see what committed, not what the failed call had folded into the writer's memory.
+        const profiles = Array.from({ length: 50 }, (_, p) => db.getProfile({ profileId: `p${p}` })?.eventCount ?? 0);
+        expect(profiles.reduce((sum, count) => sum + count, 0)).toBe(committed);
         await db.close();
         const again = await EventDB.open({ path });
         expect(again.stats().events).toBe(committed);
