@@ -162,7 +162,12 @@ export class BatchWriter {
     } catch (err) {
       this.failure = err as Error;
       // The stage folded the call into memory in place: reads must not see what did not commit.
-      this.refold();
+      try {
+        this.refold();
+      } catch {
+        // Reads then see the checkpoint's state: older than what committed, never what did not.
+        this.storage.derived.clearWindows();
+      }
       if (staged === undefined) throw err;
       this.dedupe.settle(staged.batch);
       this.storage.pending.settle(staged.written);
