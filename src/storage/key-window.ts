@@ -32,10 +32,6 @@ export class KeyWindow<V = unknown> {
     return taken;
   }
 
-  keys(): Iterable<string> {
-    return this.map.keys();
-  }
-
   entries(): Iterable<[string, V | typeof REMOVED]> {
     return this.map.entries();
   }
