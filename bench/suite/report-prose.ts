@@ -115,12 +115,13 @@ hashes the eventId, looks it up in the writer's in-memory tail and then in each 
 says maybe (a range read of one block and a binary search in it), reads the record from the log to confirm
 the eventId, and decodes it; the raw LMDB row reads by sequence number and so skips the eventId lookup.
 \`getProfile\` merges the partial states of a unified profile (each of its identifiers, in every generation
-of 2^18 records it has events in; from LMDB up to the checkpoint, from the overlays after it); the SQLite row
+of 2^18 records it has events in; from LMDB up to the checkpoint, from the writer's memory after it); the SQLite row
 reads one precomputed profiles row (count, first and last seen, last event name, userId), a much smaller
 answer. \`events()\` reads, for each identifier of the unified profile, its postings chunks with one range
 scan and merges them with the postings in memory by time, then reads and decodes each record from the log;
 the SQLite comparison reads rows of its \`profile\` key (a userId or a profileId, never merged) through its
-(profile, time) index and parses their JSON bodies. For the two \`events()\`
+(profile, time) index and parses their JSON bodies. Both sides iterate to the end and count, keeping no
+record (eventdb builds each record object, SQLite parses each body). For the two \`events()\`
 workloads \`n\` counts calls (or full scans), the rate counts events, and the table says how many events
 each call returned on average. For the first 100 the two engines do not return the same rows — eventdb's
 unified profile takes in every profileId linked to the same user, SQLite's key only one userId or profileId

@@ -2,7 +2,7 @@
 
 import { errors } from '../errors.js';
 import { parseTimestamp } from '../schema/timestamp.js';
-import { IndexKind, MAX_INDEX_TIME, MIN_INDEX_TIME, type IndexField, type IndexKey } from '../storage/keys.js';
+import { IndexKind, MAX_INDEX_TIME, MIN_INDEX_TIME, type IndexField } from '../storage/keys.js';
 import { fromTuple, publicRecord, type StoredRecord } from '../storage/record-codec.js';
 import type { Storage } from '../storage/storage.js';
 import { Lazy } from './lazy.js';
@@ -110,28 +110,25 @@ function toTime(value: string | number | undefined, name: string, fallback: numb
 
 function* runPlan(storage: Storage, position: number, plan: Plan): Iterator<StoredRecord> {
   if (plan.limit === 0 || plan.from > plan.to) return;
-  const checkpoint = storage.checkpointPosition();
-  const cursors: Iterator<IndexKey>[] = [];
-  for (const [field, value] of plan.ranges) {
-    cursors.push(...storage.index.cursors(IndexKind[field], value, plan.from, plan.to, plan.reverse, position, checkpoint));
-  }
-  const keys: Iterator<IndexKey> = cursors.length === 1 ? cursors[0]! : mergeByTime(cursors, plan.reverse);
+  const keys = plan.ranges.map(([field, value]): [number, string] => [IndexKind[field], value]);
+  const postings = storage.index.scan(keys, plan.from, plan.to, plan.reverse, position, storage.checkpointPosition());
   // Records of one time are collected, then ordered by eventId, so ties do not depend on arrival order.
   const group: StoredRecord[] = [];
   let groupTime = Number.NaN;
   let emitted = 0;
-  for (let next = keys.next(); ; next = keys.next()) {
-    if (next.done === true || next.value[3] !== groupTime) {
+  for (;;) {
+    const more = postings.next();
+    if (!more || postings.time !== groupTime) {
       if (group.length > 1) group.sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0) * (plan.reverse ? -1 : 1));
       for (const record of group) {
         yield record.keysEscaped === true ? publicRecord(record) : record;
         if (++emitted >= plan.limit) return;
       }
       group.length = 0;
-      if (next.done === true) return;
-      groupTime = next.value[3];
+      if (!more) return;
+      groupTime = postings.time;
     }
-    const seq = next.value[4];
+    const seq = postings.seq;
     const tuple = storage.getRecord(seq);
     if (tuple === undefined) continue;
     const record = fromTuple(seq, tuple);
@@ -142,27 +139,4 @@ function* runPlan(storage: Storage, position: number, plan: Plan): Iterator<Stor
 function matches(record: StoredRecord, filters: readonly ((record: StoredRecord) => boolean)[]): boolean {
   for (const test of filters) if (!test(record)) return false;
   return true;
-}
-
-/** Merges per-generation cursors, each sorted by (time, seq), into one sorted stream. */
-function* mergeByTime(cursors: Iterator<IndexKey>[], reverse: boolean): Generator<IndexKey> {
-  const heads = cursors.map((cursor) => cursor.next());
-  const sign = reverse ? -1 : 1;
-  for (;;) {
-    let best = -1;
-    for (let i = 0; i < heads.length; i++) {
-      const head = heads[i]!;
-      if (head.done) continue;
-      const bestHead = best < 0 ? undefined : heads[best];
-      if (bestHead === undefined || bestHead.done || compareKeys(head.value, bestHead.value) * sign < 0) best = i;
-    }
-    if (best < 0) return;
-    const winner = heads[best] as IteratorYieldResult<IndexKey>;
-    yield winner.value;
-    heads[best] = cursors[best]!.next();
-  }
-}
-
-function compareKeys(a: IndexKey, b: IndexKey): number {
-  return a[3] - b[3] || a[4] - b[4];
 }

@@ -18,9 +18,6 @@ interface Posting {
   seqs: number[];
 }
 
-/** One (time, seq) stream of a key, ascending or descending. */
-export type PostingCursor = Iterator<IndexKey>;
-
 /**
  * Chunk key: [kind u8][value utf8][0x00][checkpoint position u48]. Values never contain NUL (validation rejects
  * it), so all chunks of one (kind, value) are adjacent and one range scan reads them.
@@ -84,33 +81,95 @@ function encodeChunk(times: readonly number[], seqs: readonly number[]): Buffer 
 const chunkTime = (chunk: Buffer, i: number): number => chunk.readUInt32BE(i * POSTING_BYTES) * TWO_32 + chunk.readUInt32BE(i * POSTING_BYTES + 4) - TIME_BIAS;
 const chunkSeq = (chunk: Buffer, i: number): number => chunk.readUInt16BE(i * POSTING_BYTES + 8) * TWO_32 + chunk.readUInt32BE(i * POSTING_BYTES + 10);
 
-/** The first index whose time is ≥ `time` (binary search over a sorted chunk). */
-function lowerBound(count: number, timeAt: (i: number) => number, time: number): number {
+/** The first index in [0, count) whose time is ≥ `time` (binary search over a sorted run). */
+function lowerBound(run: PostingRun, count: number, time: number): number {
   let lo = 0;
   let hi = count;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (timeAt(mid) < time) lo = mid + 1;
+    if (run.time(mid) < time) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-/** The pairs of a sorted run with from ≤ time ≤ to, as index keys, in the requested direction. */
-function* runCursor(
-  kind: number,
-  value: string,
-  count: number,
-  timeAt: (i: number) => number,
-  seqAt: (i: number) => number,
-  from: number,
-  to: number,
-  reverse: boolean,
-): Generator<IndexKey> {
-  const start = lowerBound(count, timeAt, from);
-  const end = lowerBound(count, timeAt, to + 1);
-  if (reverse) for (let i = end - 1; i >= start; i--) yield [0, kind, value, timeAt(i), seqAt(i)];
-  else for (let i = start; i < end; i++) yield [0, kind, value, timeAt(i), seqAt(i)];
+/**
+ * One sorted run of a key's postings — a stored chunk, or the sorted pairs held in memory — and the positions
+ * `[start, end)` of those with from ≤ time ≤ to. One class for both, so a scan's calls stay monomorphic.
+ */
+class PostingRun {
+  start = 0;
+  end = 0;
+  /** The scan's position in this run: the next posting to yield. */
+  at = 0;
+
+  constructor(
+    private readonly chunk: Buffer | undefined,
+    private readonly times: readonly number[],
+    private readonly seqs: readonly number[],
+  ) {}
+
+  static ofChunk(chunk: Buffer): PostingRun {
+    return new PostingRun(chunk, [], []);
+  }
+
+  static ofPairs(times: readonly number[], seqs: readonly number[]): PostingRun {
+    return new PostingRun(undefined, times, seqs);
+  }
+
+  time(i: number): number {
+    return this.chunk === undefined ? this.times[i]! : chunkTime(this.chunk, i);
+  }
+
+  seq(i: number): number {
+    return this.chunk === undefined ? this.seqs[i]! : chunkSeq(this.chunk, i);
+  }
+
+  /** Bounds the run to from ≤ time ≤ to and places the scan at its first posting in `reverse`'s direction. */
+  bound(from: number, to: number, reverse: boolean): this {
+    const count = this.chunk === undefined ? this.seqs.length : this.chunk.length / POSTING_BYTES;
+    this.start = lowerBound(this, count, from);
+    this.end = lowerBound(this, count, to + 1);
+    this.at = reverse ? this.end - 1 : this.start;
+    return this;
+  }
+}
+
+/**
+ * The postings of one or more keys merged in (time, seq) order, ascending or descending: `next()` moves to the
+ * next posting and exposes it as `time` and `seq`. Nothing is allocated per posting (a scan of a 100,000-event
+ * profile reads 100,000 of them).
+ */
+export class PostingScan {
+  time = 0;
+  seq = 0;
+
+  constructor(
+    private readonly runs: readonly PostingRun[],
+    private readonly reverse: boolean,
+  ) {}
+
+  next(): boolean {
+    const sign = this.reverse ? -1 : 1;
+    let best: PostingRun | undefined;
+    let bestTime = 0;
+    let bestSeq = 0;
+    for (const run of this.runs) {
+      if (run.at < run.start || run.at >= run.end) continue;
+      const time = run.time(run.at);
+      const seq = run.seq(run.at);
+      if (best === undefined || (time - bestTime || seq - bestSeq) * sign < 0) {
+        best = run;
+        bestTime = time;
+        bestSeq = seq;
+      }
+    }
+    if (best === undefined) return false;
+    best.at += sign;
+    this.time = bestTime;
+    this.seq = bestSeq;
+    return true;
+  }
 }
 
 /**
@@ -149,46 +208,26 @@ export class EventIndex {
   }
 
   /**
-   * Cursors over one key's postings with from ≤ time ≤ to, each sorted by (time, seq) in the requested direction,
-   * as a snapshot holding the log up to `position` and the checkpoint at `checkpoint` sees them.
+   * The postings of the keys `[kind, value][]` with from ≤ time ≤ to, merged in (time, seq) order in the requested
+   * direction, as a snapshot holding the log up to `position` and the checkpoint at `checkpoint` sees them.
    */
-  cursors(kind: number, value: string, from: number, to: number, reverse: boolean, position: number, checkpoint: number): PostingCursor[] {
-    const out: PostingCursor[] = [];
-    const prefix = prefixOf(kind, value);
-    const end = Buffer.concat([prefix.subarray(0, prefix.length - 1), Buffer.from([1])]);
-    for (const { value: chunk } of this.chunks.getRange({ start: prefix, end })) {
-      const count = chunk.length / POSTING_BYTES;
-      out.push(
-        runCursor(
-          kind,
-          value,
-          count,
-          (i) => chunkTime(chunk, i),
-          (i) => chunkSeq(chunk, i),
-          from,
-          to,
-          reverse,
-        ),
-      );
+  scan(keys: readonly [number, string][], from: number, to: number, reverse: boolean, position: number, checkpoint: number): PostingScan {
+    const runs: PostingRun[] = [];
+    for (const [kind, value] of keys) {
+      const prefix = prefixOf(kind, value);
+      const end = Buffer.concat([prefix.subarray(0, prefix.length - 1), Buffer.from([1])]);
+      for (const { value: chunk } of this.chunks.getRange({ start: prefix, end })) runs.push(PostingRun.ofChunk(chunk).bound(from, to, reverse));
+      for (const layer of this.postings[kind]!.layers(checkpoint)) {
+        const posting = layer.get(value);
+        if (posting === undefined) continue;
+        const { times, seqs } = sortedPairs(posting, position);
+        runs.push(PostingRun.ofPairs(times, seqs).bound(from, to, reverse));
+      }
     }
-    for (const layer of this.postings[kind]!.layers(checkpoint)) {
-      const posting = layer.get(value);
-      if (posting === undefined) continue;
-      const { times, seqs } = sortedPairs(posting, position);
-      out.push(
-        runCursor(
-          kind,
-          value,
-          times.length,
-          (i) => times[i]!,
-          (i) => seqs[i]!,
-          from,
-          to,
-          reverse,
-        ),
-      );
-    }
-    return out;
+    return new PostingScan(
+      runs.filter((run) => run.end > run.start),
+      reverse,
+    );
   }
 
   /** Issues the in-memory postings as one chunk per key at `position`, with the transaction being staged. */
