@@ -25,6 +25,7 @@ import { verifyStore, type VerifyInput, type VerifyReport } from './query/verify
 import { replayTail, TailFollower, type ReplayOptions } from './ingest/tail-replay.js';
 import { Projector } from './projections/projector.js';
 import { positionalPartials } from './projections/partial-codec.js';
+import { Consolidator, type ConsolidationMode } from './ingest/consolidation.js';
 import { ReadModel, type ProfileLookup } from './projections/read-model.js';
 import type { Account, Profile, Session } from './projections/views.js';
 import type { AttributeTarget, SetAttributesInput, Validation } from './schema/record.js';
@@ -76,6 +77,11 @@ export interface InternalOptions {
   checkpointAtClose?: boolean;
   /** Entries of the first dedupe segment: small in tests, so segments close and are stored within a small store. */
   dedupeSegmentEntries?: number;
+  /** Records per generation of a new store, as a power of two (default 18): small in tests, so generations close. */
+  generationBits?: number;
+  /** Where closed generations are consolidated (default `worker`); `inline` takes `consolidationRandom` for its slices. */
+  consolidation?: ConsolidationMode;
+  consolidationRandom?: () => number;
 }
 
 /**
@@ -108,6 +114,7 @@ export class EventDB {
     private readonly catalogStore: CatalogStore,
     private readonly lock: StoreLock | undefined,
     private readonly internal: InternalOptions,
+    private readonly consolidator: Consolidator,
   ) {
     this.catalog = makeCatalogApi({
       store: catalogStore,
@@ -149,6 +156,7 @@ export class EventDB {
       readOnly: resolved.readOnly,
       dedupeSegmentEntries: internal.dedupeSegmentEntries,
       partialCodec: positionalPartials,
+      generationBits: internal.generationBits,
     });
     const dedupe = new DedupeSet(storage, internal.hashEventId ?? hashEventId);
     const replay: ReplayOptions = {
@@ -183,14 +191,29 @@ export class EventDB {
       resolved.readOnly,
       resolved.readOnly ? undefined : storage.openTree<number, string>('quarantineKeys'),
     );
-    const projector = new Projector(storage.derived, resolved.computed, resolved.placeholderIds, counters, internal.projections ?? true);
+    const projector = new Projector(
+      storage.derived,
+      resolved.computed,
+      resolved.placeholderIds,
+      counters,
+      (seq) => storage.generationOf(seq),
+      internal.projections ?? true,
+    );
     const catalogStore = new CatalogStore(storage);
     if (!resolved.readOnly) await upgradeCatalog(storage, catalogStore);
     const refold = (): void => {
       storage.derived.clearWindows();
       replayTail(storage, { ...replay, index: false, dedupe: undefined }, storage.checkpointPosition(), storage.lastSeq());
     };
-    const writer = new BatchWriter(storage, dedupe, quarantine, counters, resolved, projector, new CatalogApplier(catalogStore), refold);
+    const consolidator = new Consolidator(
+      resolved.readOnly ? 'off' : (internal.consolidation ?? 'worker'),
+      storage,
+      { path, mapSizeBytes: resolved.mapSizeBytes, noSync: resolved.inMemory, computed: resolved.computed },
+      internal.consolidationRandom,
+    );
+    const writer = new BatchWriter(storage, dedupe, quarantine, counters, resolved, projector, new CatalogApplier(catalogStore), refold, () =>
+      consolidator.kick(),
+    );
     // An upgraded format-1 store writes the postings it rebuilt from its log and its dedupe run at once, and
     // drops the old dedupe entries in the same transaction.
     if (fromFormat1) await writer.checkpoint(() => storage.clearLegacyDedupe());
@@ -201,7 +224,8 @@ export class EventDB {
       resolved.placeholderIds,
       follower === undefined ? undefined : (position) => follower.follow(position),
     );
-    return new EventDB(resolved, storage, writer, dedupe, counters, quarantine, reads, catalogStore, lock, internal);
+    consolidator.kick();
+    return new EventDB(resolved, storage, writer, dedupe, counters, quarantine, reads, catalogStore, lock, internal, consolidator);
   }
 
   /**
@@ -417,6 +441,8 @@ export class EventDB {
     this.ensureOpen();
     if (this.options.readOnly) throw errors.readOnly('rebuild');
     await this.settle();
+    // The consolidation writes states and closed partials, which a repair rewrites: it waits until the repair is done.
+    await this.consolidator.pause();
     // Synchronous from here to the commit: no batch of this writer can interleave, and the reads see what is repaired.
     const result = this.storage.transact(() => {
       const found = verifyStore(this.verifyInput(true));
@@ -428,6 +454,7 @@ export class EventDB {
       return found;
     });
     this.afterRepair(result.counters, result.rewrite !== undefined);
+    this.consolidator.resume();
     const unrepairable = result.report.differences.filter((d) => d.kind === 'log');
     return { ...result.report, repaired: unrepairable.length === 0, ...(unrepairable.length > 0 ? { unrepairable } : {}) };
   }
@@ -463,11 +490,21 @@ export class EventDB {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled(this.inFlight);
+    await this.consolidator.close();
     // A clean close leaves nothing to replay at the next open.
     if (!this.options.readOnly && !this.writer.failed && this.internal.checkpointAtClose !== false) await this.writer.checkpoint().catch(() => undefined);
     await this.storage.close(this.writer.failed);
     this.lock?.release();
     if (this.options.inMemory) removeScratchDir(this.storage.path);
+  }
+
+  /**
+   * @internal Resolves once every closed generation is consolidated (the benchmark's reads wait for it, as its
+   * SQLite baseline checkpoints its WAL before its reads).
+   */
+  async consolidated(): Promise<void> {
+    this.ensureOpen();
+    await this.consolidator.idle();
   }
 
   /** @internal */

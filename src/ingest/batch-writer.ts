@@ -52,6 +52,8 @@ export class BatchWriter {
     private readonly catalog: CatalogApplier,
     /** Rebuilds the in-memory projections from what is committed: the checkpoint in LMDB and the log after it. */
     private readonly refold: () => void,
+    /** A checkpoint committed (it may have closed a generation: the consolidation hears of it). */
+    private readonly onCheckpoint: () => void = () => undefined,
   ) {
     this.nextSeq = storage.lastSeq() + 1;
     this.stagedPosition = this.nextSeq - 1;
@@ -228,6 +230,7 @@ export class BatchWriter {
       this.storage.index.pruneCheckpointed(checkpointed);
       this.dedupe.pruneCheckpointed(checkpointed);
       this.checkpoints.landed();
+      this.onCheckpoint();
     }
   }
 

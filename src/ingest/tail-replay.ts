@@ -29,7 +29,14 @@ export interface ReplayOptions {
  */
 export function replayTail(storage: Storage, options: ReplayOptions, after: number, upTo: number): void {
   if (upTo <= after) return;
-  const projector = new Projector(storage.derived, options.computed, options.placeholders, emptyCounters(), options.projections);
+  const projector = new Projector(
+    storage.derived,
+    options.computed,
+    options.placeholders,
+    emptyCounters(),
+    (seq) => storage.generationOf(seq),
+    options.projections,
+  );
   let batch = projector.begin();
   let folded = 0;
   for (const { key: seq, value } of storage.records(after + 1)) {

@@ -7,6 +7,7 @@ import { applyUpdate, mergeAttributes, setOwn, type AttributeState } from './att
 import { accumulate, mergeAccumulators, type Accumulator, type CompiledComputed } from './computed.js';
 import type { Owner } from '../identity/identity-graph.js';
 import { insertSorted, unionSorted } from './sorted-set.js';
+import { PartialKind, type PartialKindCode } from './projection-store.js';
 
 /** Activity: behavioural events only. `first`/`last` are epoch ms, null before any event. */
 interface Activity {
@@ -137,4 +138,20 @@ export function mergeAccountInto(into: AccountPartial, from: AccountPartial): vo
   mergeActivity(into, from);
   into.members = unionSorted(into.members, from.members);
   mergeAttributes(into, from);
+}
+
+/**
+ * A fresh state of `kind` holding `state` (the merge so far, if any) and `from`: how the consolidation folds a
+ * closed generation's partial into a key's state, and how verify computes the states it expects.
+ */
+export function mergedPartial(kind: PartialKindCode, state: unknown, from: unknown, computed: readonly CompiledComputed[]): unknown {
+  if (kind === PartialKind.session) return mergedInto(emptySession(), mergeSessionInto, state, from);
+  if (kind === PartialKind.account) return mergedInto(emptyAccount(), mergeAccountInto, state, from);
+  return mergedInto(emptyIdentifier(), (into: IdentifierPartial, x: IdentifierPartial) => mergeIdentifierInto(into, x, computed), state, from);
+}
+
+function mergedInto<T>(into: T, mergeInto: (into: T, from: T) => void, state: unknown, from: unknown): T {
+  if (state !== undefined) mergeInto(into, state as T);
+  mergeInto(into, from as T);
+  return into;
 }

@@ -4,7 +4,6 @@ import type { Counters } from '../schema/results.js';
 import type { NormalizedRecord } from '../schema/record.js';
 import { isPlaceholder } from '../schema/validate.js';
 import { profileOwner, recordLink, userOwner, type Owner } from '../identity/identity-graph.js';
-import { generationOf } from '../storage/keys.js';
 import type { CompiledComputed } from './computed.js';
 import {
   addEventToAccount,
@@ -53,6 +52,8 @@ export class Projector {
     private readonly computed: readonly CompiledComputed[],
     private readonly placeholders: ReadonlySet<string>,
     private readonly counters: Counters,
+    /** The generation of a sequence number (the store's: see Storage.generationOf). */
+    private readonly generationOf: (seq: number) => number,
     private readonly enabled = true,
   ) {}
 
@@ -63,7 +64,7 @@ export class Projector {
   /** Folds one accepted record into the batch. Product payloads touch no profile. */
   apply(batch: ProjectionBatch, record: NormalizedRecord, seq: number): void {
     if (!this.enabled) return;
-    const gen = generationOf(seq);
+    const gen = this.generationOf(seq);
     if (record.kind === 'event') this.applyEvent(batch, record, gen);
     else if (record.kind === 'attributes') this.applyAttributes(batch, record, gen);
   }

@@ -2,12 +2,11 @@
 
 import { errors } from '../errors.js';
 import { ownersOf, resolveIdentity, type IdentityReader } from '../identity/identity-graph.js';
-import { generationOf } from '../storage/keys.js';
 import type { StoredRecord } from '../storage/record-codec.js';
 import type { Storage } from '../storage/storage.js';
 import type { CompiledComputed } from './computed.js';
 import type { PartialKey } from './projection-store.js';
-import { PartialKind } from './projection-store.js';
+import { PartialKind, type PartialKindCode } from './projection-store.js';
 import { ownerOf } from './projector.js';
 import { buildAccount, buildProfile, buildSession, type Account, type Profile, type Session, type ViewSource } from './views.js';
 
@@ -17,6 +16,8 @@ export type ProfileLookup = string | { userId: string } | { profileId: string };
 export class ReadModel implements ViewSource, IdentityReader {
   /** The log position the current read's snapshot holds (the projections in memory are folded up to it). */
   private position = 0;
+  /** How far the consolidation is in the current read's snapshot. */
+  private consolidated = { generations: 0, started: false };
 
   /** `follow` brings a read-only handle's in-memory state up to a position (it folds its writer's new records). */
   constructor(
@@ -30,6 +31,7 @@ export class ReadModel implements ViewSource, IdentityReader {
   private begin(): void {
     this.position = this.storage.lastSeq();
     this.follow?.(this.position);
+    this.consolidated = this.storage.consolidation();
   }
 
   /** Pins a read's snapshot position for a reader outside the model (`events()`), and returns it. */
@@ -45,8 +47,16 @@ export class ReadModel implements ViewSource, IdentityReader {
     return this.storage.derived.getPartial(key);
   }
 
+  getState(kind: PartialKindCode, id: string): unknown {
+    return this.consolidated.started ? this.storage.derived.getState(kind, id) : undefined;
+  }
+
+  firstGeneration(): number {
+    return this.consolidated.generations;
+  }
+
   lastGeneration(): number {
-    return generationOf(this.position);
+    return this.storage.generationOf(this.position);
   }
 
   getLink(profileId: string): { u: string } | undefined {

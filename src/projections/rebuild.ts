@@ -7,6 +7,7 @@ import type { DerivedStore } from '../storage/derived-store.js';
 import type { CompiledComputed } from './computed.js';
 import { MemoryProjectionStore, projectionKeyText, type PartialKindCode } from './projection-store.js';
 import { Projector, type ProjectionBatch } from './projector.js';
+import { mergedPartial } from './partials.js';
 
 /** Records per scratch batch: the same fold-then-merge path the writer takes. */
 const CHUNK = 10_000;
@@ -21,8 +22,8 @@ export class ProjectionRebuild {
   private batch: ProjectionBatch;
   private pending = 0;
 
-  constructor(computed: readonly CompiledComputed[], placeholders: ReadonlySet<string>) {
-    this.projector = new Projector(this.store, computed, placeholders, this.counters);
+  constructor(computed: readonly CompiledComputed[], placeholders: ReadonlySet<string>, generationOf: (seq: number) => number) {
+    this.projector = new Projector(this.store, computed, placeholders, this.counters, generationOf);
     this.batch = this.projector.begin();
   }
 
@@ -47,12 +48,25 @@ export type Note = (kind: 'projection' | 'counter', message: string, fix: () => 
  * fix. `counters` is the working copy a counter fix updates (the caller
  * persists it).
  */
-export function compareProjections(storage: DerivedStore, rebuilt: ProjectionRebuild, counters: Counters, note: Note): void {
+export function compareProjections(
+  storage: DerivedStore,
+  rebuilt: ProjectionRebuild,
+  counters: Counters,
+  note: Note,
+  consolidation: { generations: number; computed: readonly CompiledComputed[] },
+): void {
   const expected = rebuilt.store;
+  // Generations before `consolidated` are in the states; the one at it may be in part (a chunk moves some keys).
+  const consolidated = consolidation.generations;
   const seenPartials = new Set<string>();
+  const storedAtEdge = new Map<string, unknown>();
   for (const { key, value } of storage.allPartials()) {
     const text = projectionKeyText(key);
-    const want = expected.partials.get(text);
+    if (key[0] === consolidated) {
+      storedAtEdge.set(projectionKeyText([key[1], key[2]]), value);
+      continue;
+    }
+    const want = key[0] < consolidated ? undefined : expected.partials.get(text);
     if (want === undefined) {
       note('projection', `partial ${JSON.stringify(key)} is stored but the log implies none`, () => storage.removePartial(key));
       continue;
@@ -61,8 +75,32 @@ export function compareProjections(storage: DerivedStore, rebuilt: ProjectionReb
     if (canonicalJson(want.value) !== canonicalJson(value))
       note('projection', `partial ${JSON.stringify(key)} differs from the log`, () => storage.putPartial(want.key, want.value));
   }
+  const keys = new Map<string, [PartialKindCode, string]>();
+  const below = new Map<string, unknown>();
+  const atEdge = new Map<string, unknown>();
   for (const [text, want] of expected.partials) {
-    if (!seenPartials.has(text)) note('projection', `partial ${JSON.stringify(want.key)} is missing`, () => storage.putPartial(want.key, want.value));
+    const [gen, kind, id] = want.key;
+    const keyText = projectionKeyText([kind, id]);
+    if (gen < consolidated) {
+      keys.set(keyText, [kind, id]);
+      below.set(keyText, mergedPartial(kind, below.get(keyText), want.value, consolidation.computed));
+    } else if (gen === consolidated) {
+      keys.set(keyText, [kind, id]);
+      atEdge.set(keyText, want.value);
+    } else if (!seenPartials.has(text)) {
+      note('projection', `partial ${JSON.stringify(want.key)} is missing`, () => storage.putPartial(want.key, want.value));
+    }
+  }
+  const states = new Map<string, unknown>();
+  for (const { kind, id, value } of storage.allStates()) {
+    const keyText = projectionKeyText([kind, id]);
+    keys.set(keyText, [kind, id]);
+    states.set(keyText, value);
+  }
+  for (const keyText of storedAtEdge.keys()) if (!keys.has(keyText)) keys.set(keyText, splitKey(keyText));
+  // States are rewritten by a repair's rewrite (which starts the consolidation over), so they carry no fix.
+  for (const [keyText, [kind, id]] of keys) {
+    compareState(kind, id, { state: states.get(keyText), edge: storedAtEdge.get(keyText) }, below.get(keyText), atEdge.get(keyText), consolidation, note);
   }
   compareLinks(storage, expected, note);
   const members = [...storage.allMembers()].map(([userId, profileId]) => projectionKeyText([userId, profileId]));
@@ -110,4 +148,38 @@ function compareSets(what: string, stored: string[], expected: ReadonlySet<strin
   const show = (key: string): string => JSON.stringify(key.split('\u0000'));
   for (const key of storedSet) if (!expected.has(key)) note('projection', `${what} ${show(key)} is stored but the log implies none`, () => write(key, false));
   for (const key of expected) if (!storedSet.has(key)) note('projection', `${what} ${show(key)} is missing`, () => write(key, true));
+}
+
+function splitKey(keyText: string): [PartialKindCode, string] {
+  const at = keyText.indexOf('\u0000');
+  return [Number(keyText.slice(0, at)) as PartialKindCode, keyText.slice(at + 1)];
+}
+
+/**
+ * One key's state and its partial in the generation being consolidated, against the log: either the state holds
+ * the generations before it and the partial is in place, or a chunk moved the partial and the state holds it too.
+ */
+function compareState(
+  kind: PartialKindCode,
+  id: string,
+  stored: { state: unknown; edge: unknown },
+  below: unknown,
+  edge: unknown,
+  consolidation: { generations: number; computed: readonly CompiledComputed[] },
+  note: Note,
+): void {
+  const same = (a: unknown, b: unknown): boolean => (a === undefined ? b === undefined : b !== undefined && canonicalJson(a) === canonicalJson(b));
+  const moved = edge === undefined ? undefined : mergedPartial(kind, below, edge, consolidation.computed);
+  if (same(stored.state, below) && same(stored.edge, edge)) return;
+  if (moved !== undefined && stored.edge === undefined && same(stored.state, moved)) return;
+  const key = JSON.stringify([kind, id]);
+  if (!same(stored.state, below) && !(moved !== undefined && same(stored.state, moved))) {
+    const what =
+      stored.state === undefined ? 'is missing' : below === undefined && edge === undefined ? 'is stored but the log implies none' : 'differs from the log';
+    note('projection', `state ${key} ${what}`, () => undefined);
+    return;
+  }
+  const partial = JSON.stringify([consolidation.generations, kind, id]);
+  const what = stored.edge === undefined ? 'is missing' : edge === undefined ? 'is stored but the log implies none' : 'differs from the log';
+  note('projection', `partial ${partial} ${what}`, () => undefined);
 }

@@ -1,4 +1,4 @@
-// Profiles, accounts and sessions as callers see them: the merge of their partial states over generations and identifiers.
+// Profiles, accounts and sessions as callers see them: the merge of their states and partial states over generations and identifiers.
 
 import { ownersOf, unifiedIdOf, type IdentityReader, type UnifiedIdentity } from '../identity/identity-graph.js';
 import type { JsonValue } from '../schema/json-value.js';
@@ -64,15 +64,30 @@ export interface Session {
 /** What the views read. */
 export interface ViewSource extends IdentityReader {
   getPartial(key: PartialKey): unknown;
+  /**
+   * A key's state: its consolidated generations (those before `firstGeneration()`), and its partial of the one
+   * at it when a chunk already moved it; undefined without a read while nothing was ever consolidated.
+   */
+  getState(kind: PartialKindCode, id: string): unknown;
+  /** The first generation whose partials are read one by one: the ones before it are in the states. */
+  firstGeneration(): number;
   lastGeneration(): number;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-/** Folds every generation's partial of one key into `into` (a fresh state); false when there is none. */
+/**
+ * Folds a key's state over the consolidated generations, then its partial of each later generation, into `into`
+ * (a fresh state); false when there is none.
+ */
 function gather<T>(source: ViewSource, kind: PartialKindCode, id: string, mergeInto: (into: T, from: T) => void, into: T): boolean {
   let found = false;
-  for (let gen = 0; gen <= source.lastGeneration(); gen++) {
+  const state = source.getState(kind, id) as T | undefined;
+  if (state !== undefined) {
+    mergeInto(into, state);
+    found = true;
+  }
+  for (let gen = source.firstGeneration(); gen <= source.lastGeneration(); gen++) {
     const partial = source.getPartial([gen, kind, id]) as T | undefined;
     if (partial === undefined) continue;
     mergeInto(into, partial);

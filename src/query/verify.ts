@@ -72,7 +72,7 @@ const MAX_LISTED = 100;
 
 export function verifyStore(input: VerifyInput): VerifyResult {
   const { storage, dedupe, placeholders, catalogStore } = input;
-  const rebuilt = new ProjectionRebuild(input.computed, placeholders);
+  const rebuilt = new ProjectionRebuild(input.computed, placeholders, (seq) => storage.generationOf(seq));
   const catalog = new CatalogRebuild();
   const report: VerifyReport = { ok: true, differences: [], differenceCount: 0, recordsChecked: 0 };
   const counters: Counters = { ...input.counters };
@@ -131,7 +131,7 @@ export function verifyStore(input: VerifyInput): VerifyResult {
     }
   }
   rebuilt.finish();
-  compareProjections(storage.derived, rebuilt, counters, note);
+  compareProjections(storage.derived, rebuilt, counters, note, { generations: storage.consolidatedGenerations(), computed: input.computed });
   if (catalogStore !== undefined) catalog.compare(catalogStore, (message, fix) => note('catalog', message, fix));
   const rewrite = input.repair === true && derivedDiffers ? () => rewriteDerived(storage, rebuilt, expectedPostings, dedupePlan, lastSeq) : undefined;
   return { report, fixes: [...removals, ...writes], counters, rewrite };
@@ -220,5 +220,6 @@ function rewriteDerived(
   storage.index.writeCheckpoint(lastSeq);
   storage.index.pruneCheckpointed(lastSeq);
   storage.derived.replaceAll(rebuilt.store);
+  storage.putConsolidation(0, false);
   storage.writeCheckpointPosition(lastSeq);
 }

@@ -9,9 +9,12 @@ import type { Link, PartialCodec, PartialKey, PartialKindCode, ProjectionStore }
 const EMPTY = Buffer.alloc(0);
 const MEMBER_SEPARATOR = '\u0000';
 
-/** `[gen, kind, id]` as text: generation in 4 base-36 digits (so keys group by generation), the kind digit, the id. */
+/** A generation in 4 base-36 digits: the first part of its partials' keys, so they group by generation. */
+const generationPrefix = (gen: number): string => gen.toString(36).padStart(4, '0');
+
+/** `[gen, kind, id]` as text: the generation's prefix, the kind digit, the id. */
 function partialKeyText(key: PartialKey): string {
-  return `${key[0].toString(36).padStart(4, '0')}${key[1]}${key[2]}`;
+  return `${generationPrefix(key[0])}${key[1]}${key[2]}`;
 }
 
 function parsePartialKey(text: string): PartialKey {
@@ -78,6 +81,21 @@ function* entriesOf(generations: Map<number, Map<string, unknown>[]>): Generator
   }
 }
 
+/** A closed generation's partial state, read for the consolidation to merge into the key's state. */
+export interface ClosedPartial {
+  kind: PartialKindCode;
+  id: string;
+  value: unknown;
+}
+
+/** A partial moved by the consolidation: the key's state with it merged in, encoded. */
+export interface ConsolidatedPartial {
+  gen: number;
+  kind: PartialKindCode;
+  id: string;
+  state: Buffer;
+}
+
 /** Where the checkpoint's log position is kept, in the meta tree. */
 export const CHECKPOINT_KEY = 'checkpoint';
 
@@ -95,6 +113,11 @@ export const CHECKPOINT_KEY = 'checkpoint';
 export class DerivedStore implements ProjectionStore {
   /** Partial states as the codec writes them (positional msgpack arrays). */
   private readonly partials: Database<Buffer, string>;
+  /**
+   * One state per key (`<kind digit><id>`): the merge of its partials in every consolidated generation. Written only
+   * by the consolidation (and emptied by a repair), never by the writer's checkpoints.
+   */
+  private readonly states: Database<Buffer, string>;
   /** The same tree through msgpack records with shared structures: how partials were written before the codec. */
   private readonly recordPartials: Database<unknown, string>;
   private readonly links: Database<Link, string>;
@@ -118,6 +141,7 @@ export class DerivedStore implements ProjectionStore {
     private readonly codec: PartialCodec,
   ) {
     this.partials = root.openDB({ name: 'partials', encoding: 'binary' });
+    this.states = root.openDB({ name: 'states', encoding: 'binary' });
     this.recordPartials = root.openDB({ name: 'partials', sharedStructuresKey: Symbol.for('structures') });
     this.links = root.openDB({ name: 'links', sharedStructuresKey: Symbol.for('structures') });
     this.members = root.openDB({ name: 'members', encoding: 'binary' });
@@ -151,6 +175,45 @@ export class DerivedStore implements ProjectionStore {
 
   putPartial(key: PartialKey, value: unknown): void {
     this.partialWindow.set(key, value);
+  }
+
+  /** A key's state over the consolidated generations (decoded fresh), or undefined. */
+  getState(kind: PartialKindCode, id: string): unknown {
+    const bytes = this.states.getBinaryFast(`${kind}${id}`);
+    return bytes === undefined ? undefined : this.codec.decode(kind, bytes);
+  }
+
+  // The consolidation (ingest/consolidation.ts): closed generations move into `states`, one chunk per transaction.
+
+  /** The first `limit` partials LMDB holds in generation `gen`, in key order (the consolidation's next chunk). */
+  closedPartials(gen: number, limit: number): ClosedPartial[] {
+    const out: ClosedPartial[] = [];
+    for (const key of this.partials.getKeys({ start: generationPrefix(gen), end: generationPrefix(gen + 1), limit })) {
+      const [, kind, id] = parsePartialKey(key);
+      out.push({ kind, id, value: this.storedPartial(key) });
+    }
+    return out;
+  }
+
+  /** A state encoded for `moveToStates` (a copy: the codec reuses its buffer). */
+  encodeState(kind: PartialKindCode, value: unknown): Buffer {
+    return Buffer.from(this.codec.encode(kind, value));
+  }
+
+  /** Writes each key's merged state and removes the generation's partial it took in, in the transaction being staged. */
+  moveToStates(moved: readonly ConsolidatedPartial[]): void {
+    for (const { gen, kind, id, state } of moved) {
+      issued(this.states.put(`${kind}${id}`, state));
+      issued(this.partials.remove(partialKeyText([gen, kind, id])));
+    }
+  }
+
+  /** Every stored state (verify). */
+  *allStates(): Iterable<{ kind: PartialKindCode; id: string; value: unknown }> {
+    for (const key of this.states.getKeys()) {
+      const kind = Number(key[0]) as PartialKindCode;
+      yield { kind, id: key.slice(1), value: this.getState(kind, key.slice(1)) };
+    }
   }
 
   getLink(profileId: string): Link | undefined {
@@ -319,6 +382,8 @@ export class DerivedStore implements ProjectionStore {
    */
   replaceAll(state: WholeProjectionState): void {
     for (const key of this.partials.getKeys()) issued(this.partials.remove(key));
+    // Nothing is consolidated after a repair (the caller resets the count): the consolidation starts over.
+    for (const key of this.states.getKeys()) issued(this.states.remove(key));
     for (const key of this.links.getKeys()) issued(this.links.remove(key));
     for (const key of this.members.getKeys()) issued(this.members.remove(key));
     for (const key of this.identifiers.getKeys()) issued(this.identifiers.remove(key));

@@ -26,15 +26,29 @@ export interface StorageOptions {
   dedupeSegmentEntries?: number;
   /** How partial states are written (the projections layer knows their shape). */
   partialCodec: PartialCodec;
+  /**
+   * Records per generation of a new store, as a power of two (tests make generations close within a small store);
+   * kept in the store, and 18 for a store written before it was (see `generationBits`).
+   */
+  generationBits?: number;
 }
 
 /**
- * The on-disk format: 3 writes partial states as positional arrays (a format-2 store's partials, msgpack records,
- * stay readable beside them: format 3 only tells older versions not to open it); 2 keeps projections in memory
- * between checkpoints; 1 wrote them with every batch.
+ * The on-disk format: 4 merges closed generations' partial states into one state per key in the background
+ * (`states`, and `meta.consolidated`: an older version would read the generations alone and miss what moved); 3
+ * writes partial states as positional arrays (a format-2 store's partials, msgpack records, stay readable beside
+ * them); 2 keeps projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 and 3 open
+ * as format 4 with nothing consolidated yet.
  */
-const STORE_FORMAT = 3;
+const STORE_FORMAT = 4;
 const FORMAT_KEY = 'format';
+/** [generations merged into `states` whole, 1 once any state was written] (absent: nothing consolidated). */
+const CONSOLIDATED_KEY = 'consolidated';
+const NOT_CONSOLIDATED = { generations: 0, started: false };
+/** Records per generation as a power of two, when not the default. */
+const GENERATION_BITS_KEY = 'generationBits';
+/** 2^18 records per generation. */
+const DEFAULT_GENERATION_BITS = 18;
 const COUNTERS_KEY = 'counters';
 const CATALOG_FORMAT_KEY = 'catalogFormat';
 
@@ -87,7 +101,8 @@ function entryCount(db: { getStats(): unknown }): number {
  * - `postings`: [kind, value, checkpoint position] → sorted (time, seq) pairs, the secondary indexes (EventIndex);
  * - `quarantine`: id → rejected input with its errors;
  * - `meta`: counters, the checkpoint's position and format markers (private: read and written through methods);
- * - `partials`, `links`, `members`, `identifiers`: the projections as of the last checkpoint (see DerivedStore);
+ * - `partials`, `states`, `links`, `members`, `identifiers`: the projections as of the last checkpoint (see
+ *   DerivedStore); `meta.consolidated` says how many generations of `partials` were merged into `states`;
  * - the catalog's trees, opened by CatalogStore through `openTree`.
  */
 export class Storage {
@@ -132,6 +147,43 @@ export class Storage {
     this.quarantine = this.root.openDB({ name: 'quarantine' });
     this.meta = this.root.openDB({ name: 'meta' });
     this.derived = new DerivedStore(this.root, this.readOnly, options.partialCodec);
+    const bits = this.meta.get(GENERATION_BITS_KEY);
+    this.generationBits =
+      typeof bits === 'number' ? bits : this.lastSeq() === 0 ? (options.generationBits ?? DEFAULT_GENERATION_BITS) : DEFAULT_GENERATION_BITS;
+  }
+
+  /**
+   * Records are grouped into generations of 2^bits sequence numbers; a partial state's key starts with its
+   * generation. A generation is closed once a checkpoint covers its last record: nothing writes its partials
+   * again, and the consolidation merges them into `states`.
+   */
+  readonly generationBits: number;
+
+  generationOf(seq: number): number {
+    return Math.floor(seq / 2 ** this.generationBits);
+  }
+
+  /**
+   * How far the consolidation is: `generations` are merged into `states` whole (reads skip their partials), and
+   * `started` once any state was written (the next generation's partials may be in the states in part).
+   */
+  consolidation(): { generations: number; started: boolean } {
+    const value = this.meta.get(CONSOLIDATED_KEY) as [number, number] | undefined;
+    return value === undefined ? NOT_CONSOLIDATED : { generations: value[0], started: value[1] === 1 };
+  }
+
+  consolidatedGenerations(): number {
+    return this.consolidation().generations;
+  }
+
+  /** Issues the consolidation's progress with the transaction being staged. */
+  putConsolidation(generations: number, started: boolean): void {
+    issued(this.meta.put(CONSOLIDATED_KEY, [generations, started ? 1 : 0]));
+  }
+
+  /** Starts this thread's next read at the last committed transaction (the consolidation reads what the writer committed). */
+  refreshSnapshot(): void {
+    this.root.resetReadTxn();
   }
 
   /** The writer's last committed seq (see `lastSeq`); undefined in a read-only handle. */
@@ -183,13 +235,14 @@ export class Storage {
         `it was written in store format ${format}, newer than this version of eventdb reads (${STORE_FORMAT}); open it with the version that wrote it`,
       );
     }
-    if (format === 2) {
+    if (format === 2 || format === 3) {
       this.root.transactionSync(() => this.meta.putSync(FORMAT_KEY, STORE_FORMAT));
       return { fromFormat1: false };
     }
     const lastSeq = this.lastSeq();
     this.root.transactionSync(() => {
       if (this.meta.get(CHECKPOINT_KEY) === undefined) this.meta.putSync(CHECKPOINT_KEY, lastSeq);
+      if (lastSeq === 0 && this.generationBits !== DEFAULT_GENERATION_BITS) this.meta.putSync(GENERATION_BITS_KEY, this.generationBits);
       this.meta.putSync(FORMAT_KEY, STORE_FORMAT);
     });
     // Format 1 kept one index entry per event and key: the chunks are built from the log instead (the caller

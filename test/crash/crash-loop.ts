@@ -65,8 +65,9 @@ export async function crashLoop(dir: string, rounds: number, seed: number, log: 
       assert.equal(db.stats().records, expectedRecords, `seed ${seed}, round ${round}: records in the log`);
       const report = await db.verify();
       assert.deepEqual(report.differences, [], `seed ${seed}, round ${round}: verify`);
+      const consolidated = (db as unknown as { storage: { consolidatedGenerations(): number } }).storage.consolidatedGenerations();
       log(
-        `round ${round}: killed ${delay} ms after the first ack, checkpoints every ${checkpointRecords} records, last ack ${lastAck}, ${expectedRecords} records, verify clean`,
+        `round ${round}: killed ${delay} ms after the first ack, checkpoints every ${checkpointRecords} records, last ack ${lastAck}, ${expectedRecords} records, ${consolidated} generations consolidated, verify clean`,
       );
     } finally {
       await db.close();

@@ -1,4 +1,4 @@
-// Store formats: a format-2 store (partial states as msgpack records) opens in format 3 and reads the same, beside
+// Store formats: a format-2 store (partial states as msgpack records) opens in format 4 and reads the same, beside
 // the positional partials written after it; a store of a format newer than this version is refused.
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -107,7 +107,7 @@ async function setFormat(path: string, format: number): Promise<void> {
 }
 
 describe('store formats', () => {
-  it('a format-2 store reads the same in format 3, and its record partials mix with the positional ones written after', async () => {
+  it('a format-2 store reads the same in format 4, and its record partials mix with the positional ones written after', async () => {
     let db = await EventDB.open({ path: dir, ...OPTIONS });
     await db.ingestBatch(FIRST);
     const before = reads(db);

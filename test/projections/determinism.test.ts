@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { EventDB, type EventDBOptions } from '../../src/index.js';
 import { mulberry32 } from '../../src/demo/dataset.js';
 import { shuffle } from '../helpers/events.js';
+import type { InternalOptions } from '../../src/db.js';
 
 type Op = { kind: 'event'; record: Record<string, unknown> } | { kind: 'attrs'; target: Record<string, string>; update: Record<string, unknown> };
 
@@ -104,8 +105,18 @@ const randomCheckpoints = (rnd: () => number): { checkpoint: { records: number }
 /** Dedupe segments of 1–16 entries and up: they close (and are stored) at random points too. */
 const smallSegments = (rnd: () => number): number => 1 + Math.floor(rnd() * 16);
 
+/**
+ * Generations of 4–32 records, so they close within these stores, consolidated on the calling thread in slices of
+ * random size after random checkpoints (a kick runs 0–3 chunks of 1–8 partials).
+ */
+const consolidation = (rnd: () => number): InternalOptions => ({
+  generationBits: 2 + Math.floor(rnd() * 4),
+  consolidation: 'inline',
+  consolidationRandom: rnd,
+});
+
 async function inMemory(ops: readonly Op[], rnd: () => number): Promise<unknown> {
-  const db = await EventDB.open({ inMemory: true, ...OPTIONS, ...randomCheckpoints(rnd) }, { dedupeSegmentEntries: smallSegments(rnd) });
+  const db = await EventDB.open({ inMemory: true, ...OPTIONS, ...randomCheckpoints(rnd) }, { dedupeSegmentEntries: smallSegments(rnd), ...consolidation(rnd) });
   try {
     await send(db, ops, rnd);
     expect((await db.verify()).differences).toEqual([]);
@@ -122,11 +133,14 @@ async function acrossReopen(ops: readonly Op[], rnd: () => number): Promise<unkn
     // Half the time the first handle closes as a crash would: no checkpoint at close, so the second replays the tail.
     const first = await EventDB.open(
       { path: dir, ...OPTIONS, ...randomCheckpoints(rnd) },
-      { checkpointAtClose: rnd() < 0.5, dedupeSegmentEntries: smallSegments(rnd) },
+      { checkpointAtClose: rnd() < 0.5, dedupeSegmentEntries: smallSegments(rnd), ...consolidation(rnd) },
     );
     await send(first, ops.slice(0, half), rnd);
     await first.close();
-    const second = await EventDB.open({ path: dir, ...OPTIONS, ...randomCheckpoints(rnd) }, { dedupeSegmentEntries: smallSegments(rnd) });
+    const second = await EventDB.open(
+      { path: dir, ...OPTIONS, ...randomCheckpoints(rnd) },
+      { dedupeSegmentEntries: smallSegments(rnd), ...consolidation(rnd) },
+    );
     await send(second, ops.slice(half), rnd);
     expect((await second.verify()).differences).toEqual([]);
     const result = snapshot(second);
@@ -138,7 +152,7 @@ async function acrossReopen(ops: readonly Op[], rnd: () => number): Promise<unkn
 }
 
 describe('projections are order-independent', () => {
-  it('gives identical profiles, accounts, sessions and events for any order, batching, duplicates and restarts (200 seeds)', async () => {
+  it('gives identical profiles, accounts, sessions and events for any order, batching, duplicates, restarts, checkpoints and consolidations (200 seeds)', async () => {
     const base = Number(process.env['PROPERTY_SEED'] ?? 1);
     for (let seed = base; seed < base + 200; seed++) {
       const ops = generate(seed);

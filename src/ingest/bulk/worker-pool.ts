@@ -13,17 +13,17 @@ export interface ChunkPool {
 }
 
 /**
- * The worker file beside this module: `worker.js` in `dist/`, `worker.ts`
- * when this module itself runs from sources. A TypeScript worker needs tsx in
+ * The worker file `name` beside the module at `moduleUrl`: `worker.js` in
+ * `dist/`, `worker.ts` when that module itself runs from sources. A TypeScript worker needs tsx in
  * the worker thread: it inherits `--import tsx` from a process started with
  * it, and gets it explicitly otherwise (vitest transforms sources in-process).
  * `execArgv` stays undefined whenever possible, because workers inherit the
  * process's flags then, while an explicit list must not hold per-process
  * flags such as `--max-old-space-size`.
  */
-export function workerScript(moduleUrl: string = import.meta.url): { filename: string; execArgv: string[] | undefined } {
+export function workerScript(moduleUrl: string = import.meta.url, name = 'worker'): { filename: string; execArgv: string[] | undefined } {
   const fromSources = moduleUrl.endsWith('.ts');
-  const filename = fileURLToPath(new URL(fromSources ? './worker.ts' : './worker.js', moduleUrl));
+  const filename = fileURLToPath(new URL(`./${name}${fromSources ? '.ts' : '.js'}`, moduleUrl));
   const execArgv = fromSources && !hasTsx(process.execArgv) ? ['--import', 'tsx'] : undefined;
   return { filename, execArgv };
 }

@@ -1,0 +1,159 @@
+// The consolidation: closed generations' partial states move into one state per key on a worker thread; reads,
+// verify, rebuild and reopening see the same profiles, accounts and sessions as a store that never consolidates.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { open } from 'lmdb';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EventDB, type EventDBOptions } from '../../src/index.js';
+import type { InternalOptions } from '../../src/db.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'eventdb-consolidation-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const OPTIONS: Omit<EventDBOptions, 'path'> = {
+  clock: () => Date.UTC(2026, 5, 1),
+  checkpoint: { records: 50 },
+  computed: { ltv: { op: 'sum', eventName: 'purchase', field: 'amount' }, firstItem: { op: 'first', eventName: 'purchase', field: 'item' } },
+};
+/** Generations of 64 records: a few hundred events close several. */
+const SMALL: InternalOptions = { generationBits: 6 };
+
+const PROFILES = 12;
+const USERS = 4;
+const SESSIONS = 30;
+const ACCOUNTS = 3;
+
+/** Events spread over every generation, with links (some re-homed by an earlier link arriving late) and attributes. */
+function events(count: number, offset = 0): Record<string, unknown>[] {
+  return Array.from({ length: count }, (_, n) => {
+    const i = n + offset;
+    return {
+      eventId: `e${i}`,
+      profileId: `p${(i * 7) % PROFILES}`,
+      ...(i % 5 === 0 ? { userId: `u${(i * 3) % USERS}` } : {}),
+      sessionId: `s${i % SESSIONS}`,
+      eventName: i % 3 === 0 ? 'purchase' : 'page_view',
+      timestamp: new Date(Date.UTC(2026, 0, 1) + ((i * 7919) % 5000) * 60_000).toISOString(),
+      ...(i % 4 === 0 ? { accountId: `a${i % ACCOUNTS}`, accountAttributes: { set: { tier: `t${i % 3}` } } } : {}),
+      ...(i % 6 === 0 ? { attributes: { set: { plan: `plan${i % 4}` }, setOnce: { first: i } } } : {}),
+      data: { amount: i % 10, item: `item${i % 7}` },
+      pageId: `page${i % 9}`,
+    };
+  });
+}
+
+function reads(db: EventDB): unknown {
+  return {
+    profiles: Array.from({ length: PROFILES }, (_, i) => db.getProfile({ profileId: `p${i}` })),
+    users: Array.from({ length: USERS }, (_, i) => db.getProfile({ userId: `u${i}` })),
+    sessions: Array.from({ length: SESSIONS }, (_, i) => db.getSession(`s${i}`)),
+    accounts: Array.from({ length: ACCOUNTS }, (_, i) => db.getAccount(`a${i}`)),
+  };
+}
+
+/** The store's consolidation marker and how many partials and states it holds, read beside the handle. */
+function stored(path: string): { consolidated: number; partials: number; states: number } {
+  const root = open({ path, maxDbs: 32, readOnly: true });
+  try {
+    const count = (name: string): number => (root.openDB({ name, encoding: 'binary' }).getStats() as { entryCount: number }).entryCount;
+    return {
+      consolidated: (root.openDB({ name: 'meta' }).get('consolidated') as [number, number] | undefined)?.[0] ?? 0,
+      partials: count('partials'),
+      states: count('states'),
+    };
+  } finally {
+    void root.close();
+  }
+}
+
+async function unconsolidated(all: Record<string, unknown>[]): Promise<unknown> {
+  const db = await EventDB.open({ path: join(dir, 'plain'), ...OPTIONS }, { ...SMALL, consolidation: 'off' });
+  try {
+    for (let i = 0; i < all.length; i += 37) await db.ingestBatch(all.slice(i, i + 37));
+    return reads(db);
+  } finally {
+    await db.close();
+  }
+}
+
+describe('consolidation', () => {
+  it('moves closed generations into states on a worker thread; reads, verify and a reopen see the same state', async () => {
+    const all = events(700);
+    const expected = await unconsolidated(all);
+    let db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
+    for (let i = 0; i < all.length; i += 37) await db.ingestBatch(all.slice(i, i + 37));
+    await db.consolidated();
+    // 700 records in calls of 37, checkpoints every 50 or more: the last, at 666, closes generations 0–9 (records 1–639).
+    const after = stored(dir);
+    expect(after.consolidated).toBe(10);
+    expect(after.states).toBeGreaterThan(0);
+    expect(reads(db)).toEqual(expected);
+    expect((await db.verify()).differences).toEqual([]);
+    await db.close();
+
+    db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
+    expect(reads(db)).toEqual(expected);
+    await db.close();
+  });
+
+  it('keeps reading correctly while the worker consolidates between write calls', async () => {
+    const all = events(900);
+    const expected = await unconsolidated(all);
+    const db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
+    try {
+      const plain = await EventDB.open({ path: join(dir, 'plain2'), ...OPTIONS }, { ...SMALL, consolidation: 'off' });
+      for (let i = 0; i < all.length; i += 37) {
+        await db.ingestBatch(all.slice(i, i + 37));
+        await plain.ingestBatch(all.slice(i, i + 37));
+        // Reads while a consolidation may be in progress: each sees one committed snapshot.
+        expect(reads(db)).toEqual(reads(plain));
+      }
+      await plain.close();
+      await db.consolidated();
+      expect(reads(db)).toEqual(expected);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('rebuild rewrites the generations and starts the consolidation over; verify names a state that differs', async () => {
+    const all = events(500);
+    const expected = await unconsolidated(all);
+    let db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
+    for (let i = 0; i < all.length; i += 50) await db.ingestBatch(all.slice(i, i + 50));
+    await db.consolidated();
+    await db.close();
+    expect(stored(dir).consolidated).toBe(7);
+
+    // Damage one state behind the store's back: a profileId's state replaced by another's.
+    const root = open({ path: dir, maxDbs: 32 });
+    const states = root.openDB<Buffer, string>({ name: 'states', encoding: 'binary' });
+    const profileState = states.getBinary('1p3')!;
+    await states.put('1p3', states.getBinary('1p4')!);
+    await root.close();
+
+    db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
+    const report = await db.verify();
+    expect(report.differences).toContainEqual({ kind: 'projection', message: 'state [1,"p3"] differs from the log' });
+    const rebuilt = await db.rebuild();
+    expect(rebuilt.repaired).toBe(true);
+    expect(stored(dir)).toMatchObject({ consolidated: 0, states: 0 });
+    expect(reads(db)).toEqual(expected);
+    await db.close();
+
+    db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
+    await db.consolidated();
+    expect(stored(dir).consolidated).toBe(7);
+    expect(reads(db)).toEqual(expected);
+    expect((await db.verify()).differences).toEqual([]);
+    await db.close();
+    const again = open({ path: dir, maxDbs: 32, readOnly: true });
+    expect(again.openDB<Buffer, string>({ name: 'states', encoding: 'binary' }).getBinary('1p3')).toEqual(profileState);
+    await again.close();
+  });
+});
