@@ -211,9 +211,7 @@ export class EventDB {
       { path, mapSizeBytes: resolved.mapSizeBytes, noSync: resolved.inMemory, computed: resolved.computed },
       internal.consolidationRandom,
     );
-    const writer = new BatchWriter(storage, dedupe, quarantine, counters, resolved, projector, new CatalogApplier(catalogStore), refold, () =>
-      consolidator.kick(),
-    );
+    const writer = new BatchWriter(storage, dedupe, quarantine, counters, resolved, projector, new CatalogApplier(catalogStore), refold, consolidator);
     // An upgraded format-1 store writes the postings it rebuilt from its log and its dedupe run at once, and
     // drops the old dedupe entries in the same transaction.
     if (fromFormat1) await writer.checkpoint(() => storage.clearLegacyDedupe());

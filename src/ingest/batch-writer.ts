@@ -52,8 +52,8 @@ export class BatchWriter {
     private readonly catalog: CatalogApplier,
     /** Rebuilds the in-memory projections from what is committed: the checkpoint in LMDB and the log after it. */
     private readonly refold: () => void,
-    /** A checkpoint committed (it may have closed a generation: the consolidation hears of it). */
-    private readonly onCheckpoint: () => void = () => undefined,
+    /** Hears when a call starts and ends its transaction (the consolidation writes while the writer is idle). */
+    private readonly activity: WriterActivity = { staging: () => undefined, settled: () => undefined },
   ) {
     this.nextSeq = storage.lastSeq() + 1;
     this.stagedPosition = this.nextSeq - 1;
@@ -157,11 +157,13 @@ export class BatchWriter {
     if (this.queued.length > 0) this.flushQueued();
     if (this.failure !== undefined) throw eventdbErrors.writeFailed(this.failure);
     let staged: Staged | undefined;
+    this.activity.staging();
     try {
       this.storage.transact(() => {
         staged = this.stage(inputs, validate, extra);
       }, durability === 'durable');
     } catch (err) {
+      this.activity.settled(false);
       this.failure = err as Error;
       // The stage folded the call into memory in place: reads must not see what did not commit.
       try {
@@ -177,6 +179,7 @@ export class BatchWriter {
     }
     this.storage.appendedThrough(this.nextSeq - 1);
     this.settle(staged!);
+    this.activity.settled(staged!.checkpointed !== undefined);
     // The call resolves in a later turn of the event loop, as when the commit was asynchronous: a loop of awaited
     // write calls leaves room for timers, I/O and readers between them.
     await nextTurn();
@@ -230,7 +233,6 @@ export class BatchWriter {
       this.storage.index.pruneCheckpointed(checkpointed);
       this.dedupe.pruneCheckpointed(checkpointed);
       this.checkpoints.landed();
-      this.onCheckpoint();
     }
   }
 
@@ -335,6 +337,13 @@ export class BatchWriter {
   private mergeProduct(record: NormalizedRecord): void {
     this.catalog.apply(record);
   }
+}
+
+/** Told when a write call starts its transaction and when it has settled (or failed). */
+export interface WriterActivity {
+  staging(): void;
+  /** `checkpointed`: the call carried a checkpoint, which may have closed a generation. */
+  settled(checkpointed: boolean): void;
 }
 
 /** What one write call's stage issued, to settle once its transaction commits. */

@@ -3,14 +3,32 @@
 
 import { positionalPartials } from '../projections/partial-codec.js';
 import { Storage } from '../storage/storage.js';
-import { consolidateStep, type ConsolidationTask } from './consolidation.js';
+import { BUSY_BACKLOG, Flag, IDLE_MS, consolidateStep, consolidationBacklog, type ConsolidationTask } from './consolidation.js';
 
 /** Piscina calls the default export once per task. */
 export default async function consolidate(task: ConsolidationTask): Promise<void> {
+  const { flags } = task;
   const storage = new Storage({ path: task.path, mapSizeBytes: task.mapSizeBytes, noSync: task.noSync, partialCodec: positionalPartials });
   try {
-    while (Atomics.load(task.stop, 0) === 0 && consolidateStep(storage, task.computed));
+    while (Atomics.load(flags, Flag.stop) === 0) {
+      if (!mayWrite(storage, flags)) continue;
+      if (!consolidateStep(storage, task.computed)) return;
+    }
   } finally {
     await storage.close();
   }
+}
+
+/**
+ * Whether to write a chunk now: when asked to hurry, when the writer has let `BUSY_BACKLOG` closed generations
+ * pile up, or when it was idle for `IDLE_MS` (no call in its transaction, none settled). Otherwise it waits
+ * `IDLE_MS` first (woken at once by a stop) and says no.
+ */
+function mayWrite(storage: Storage, flags: Int32Array): boolean {
+  if (Atomics.load(flags, Flag.hurry) === 1) return true;
+  storage.refreshSnapshot();
+  if (consolidationBacklog(storage) >= BUSY_BACKLOG) return true;
+  const calls = Atomics.load(flags, Flag.calls);
+  Atomics.wait(flags, Flag.stop, 0, IDLE_MS);
+  return Atomics.load(flags, Flag.busy) === 0 && Atomics.load(flags, Flag.calls) === calls && Atomics.load(flags, Flag.stop) === 0;
 }

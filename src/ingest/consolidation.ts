@@ -7,13 +7,14 @@ import { mergedPartial } from '../projections/partials.js';
 import type { ConsolidatedPartial } from '../storage/derived-store.js';
 import type { Storage } from '../storage/storage.js';
 import { workerScript } from './bulk/worker-pool.js';
+import type { WriterActivity } from './batch-writer.js';
 
 /** Partials moved per transaction: about 10 ms of the write lock, which the writer waits for when it wants it. */
 export const CONSOLIDATION_CHUNK = 2_000;
 
 /** Whether a closed generation is waiting to be consolidated, as the current snapshot says. */
 function hasClosedGeneration(storage: Storage): boolean {
-  return storage.consolidatedGenerations() < storage.generationOf(storage.checkpointPosition() + 1);
+  return consolidationBacklog(storage) > 0;
 }
 
 /**
@@ -55,39 +56,71 @@ export function consolidateStep(storage: Storage, computed: readonly CompiledCom
 /** Where the consolidation runs: a worker thread (the default), the calling thread after each commit (tests), or nowhere. */
 export type ConsolidationMode = 'worker' | 'inline' | 'off';
 
-/** What the consolidation worker is given: where the store is and how to merge, and a flag that asks it to stop. */
+/** Slots of the flags the writer and the worker share. */
+export const Flag = {
+  /** 1: stop after the chunk in progress (close, a repair). */
+  stop: 0,
+  /** 1 while a write call is in its transaction. */
+  busy: 1,
+  /** Write calls settled so far (the worker tells an idle writer by this not moving). */
+  calls: 2,
+  /** 1: consolidate without waiting for the writer to be idle (`idle()` waits for the worker). */
+  hurry: 3,
+} as const;
+
+/**
+ * How long the writer must have been idle (no call in its transaction, none settled) before the worker writes a
+ * chunk: the worker's transactions wait for the writer's, and the writer's for the worker's.
+ */
+export const IDLE_MS = 100;
+
+/**
+ * Closed generations waiting past which the worker consolidates even while the writer is busy: reads then take
+ * at most this many partials per key besides its state and the current generation's, however long the ingest
+ * runs. Below it, a busy writer keeps the write lock to itself (a chunk costs it about 10 ms of waiting).
+ */
+export const BUSY_BACKLOG = 4;
+
+/** Closed generations not yet consolidated, as the current snapshot says. */
+export function consolidationBacklog(storage: Storage): number {
+  return storage.generationOf(storage.checkpointPosition() + 1) - storage.consolidatedGenerations();
+}
+
+/** What the consolidation worker is given: where the store is and how to merge, and the flags it shares with the writer. */
 export interface ConsolidationTask {
   path: string;
   mapSizeBytes: number;
   noSync: boolean;
   computed: readonly CompiledComputed[];
-  /** Set to 1 by the writer: the worker stops after the chunk in progress. */
-  stop: Int32Array;
+  /** See `Flag`. */
+  flags: Int32Array;
 }
 
-/**
- * Runs the consolidation of one writer. `kick()` after a checkpoint commits (and at open) starts it when it is not
- * running; `pause()` waits until no chunk is in progress and none will start until `resume()`; `close()` ends it.
- * In `worker` mode a worker thread opens the same LMDB environment (lmdb-js shares it between the threads of a
- * process) and moves chunks until nothing closed is left, between the writer's transactions; the thread is
- * piscina's, which loads TypeScript sources under tsx and vitest as the bulk ingest's workers do. `inline` runs on
- * the calling thread, a random number of small chunks per kick (the property tests consolidate at random points).
- */
-export class Consolidator {
+export class Consolidator implements WriterActivity {
   private pool: Piscina<ConsolidationTask, void> | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private paused = false;
-  private readonly stop = new Int32Array(new SharedArrayBuffer(4));
+  private readonly flags = new Int32Array(new SharedArrayBuffer(4 * 4));
   /** The last failure of the worker (reads stay correct without consolidation; tests look at it). */
   failure: string | undefined;
 
   constructor(
     private readonly mode: ConsolidationMode,
     private readonly storage: Storage,
-    private readonly store: Omit<ConsolidationTask, 'stop'>,
+    private readonly store: Omit<ConsolidationTask, 'flags'>,
     private readonly random: () => number = Math.random,
   ) {}
+
+  staging(): void {
+    Atomics.store(this.flags, Flag.busy, 1);
+  }
+
+  settled(checkpointed: boolean): void {
+    Atomics.store(this.flags, Flag.busy, 0);
+    Atomics.add(this.flags, Flag.calls, 1);
+    if (checkpointed) this.kick();
+  }
 
   kick(): void {
     if (this.paused || this.mode === 'off') return;
@@ -101,23 +134,29 @@ export class Consolidator {
       return;
     }
     // The thread starts only when a generation is waiting: most stores never close one (2^18 records each).
-    if (!hasClosedGeneration(this.storage)) return;
+    if (consolidationBacklog(this.storage) <= 0) return;
     this.running = this.runWorker();
   }
 
-  /** Resolves once nothing closed is left to consolidate (benchmarks wait for it before timing reads). */
+  /** Resolves once nothing closed is left to consolidate, the worker not waiting for the writer to be idle. */
   async idle(): Promise<void> {
     if (this.mode === 'inline') while (consolidateStep(this.storage, this.store.computed));
-    this.kick();
-    while (this.running !== undefined) await this.running;
+    Atomics.store(this.flags, Flag.hurry, 1);
+    try {
+      this.kick();
+      while (this.running !== undefined) await this.running;
+    } finally {
+      Atomics.store(this.flags, Flag.hurry, 0);
+    }
   }
 
   /** Waits for the chunk in progress; none starts until `resume()` (a repair rewrites what the worker writes). */
   async pause(): Promise<void> {
     this.paused = true;
-    Atomics.store(this.stop, 0, 1);
+    Atomics.store(this.flags, Flag.stop, 1);
+    Atomics.notify(this.flags, Flag.stop);
     while (this.running !== undefined) await this.running;
-    Atomics.store(this.stop, 0, 0);
+    Atomics.store(this.flags, Flag.stop, 0);
   }
 
   resume(): void {
@@ -136,7 +175,7 @@ export class Consolidator {
     try {
       do {
         this.again = false;
-        await this.ensurePool().run({ ...this.store, stop: this.stop });
+        await this.ensurePool().run({ ...this.store, flags: this.flags });
       } while (this.again && !this.paused);
     } catch (err) {
       this.failure = (err as Error).message;
