@@ -114,8 +114,9 @@ server's own parsing and part writes on the same 2 cores. The ratio is to the sc
 hashes the eventId, looks it up in the writer's in-memory tail and then in each dedupe run whose Bloom filter
 says maybe (a range read of one block and a binary search in it), reads the record from the log to confirm
 the eventId, and decodes it; the raw LMDB row reads by sequence number and so skips the eventId lookup.
-\`getProfile\` merges the partial states of a unified profile (each of its identifiers, in every generation
-of 2^18 records it has events in; from LMDB up to the checkpoint, from the writer's memory after it); the SQLite row
+\`getProfile\` merges, for each identifier of a unified profile, its consolidated state and its partial state
+in each generation of 2^18 records not yet consolidated (from LMDB up to the checkpoint, from the writer's memory
+after it); the reads run once the background consolidation has merged the closed generations; the SQLite row
 reads one precomputed profiles row (count, first and last seen, last event name, userId), a much smaller
 answer. \`events()\` reads, for each identifier of the unified profile, its postings chunks with one range
 scan and merges them with the postings in memory by time, then reads and decodes each record from the log;

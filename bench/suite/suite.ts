@@ -226,6 +226,8 @@ async function reads(config: SuiteConfig, rec: Recorder, stores: ReadStores): Pr
   sqliteWriter.db.close();
   const db = await openStore(stores.eventdb);
   for (let i = 0; i < heavy.length; i += DEFAULT_BATCH) await db.ingestBatch(heavy.slice(i, i + DEFAULT_BATCH));
+  // The reads run on a settled store, as SQLite's run after its WAL checkpoint: the closed generations merged.
+  await db.consolidated();
   const sqlite = sqliteReads(stores.sqlite);
   const raw = rawLmdbReads(stores.raw);
   const rnd = mulberry32(3);
