@@ -47,22 +47,26 @@ export function identityOfUser(reader: IdentityReader, userId: string): UnifiedI
   return { id: userId, userId, profileIds: reader.membersOf(userId).sort() };
 }
 
-/** The unified profile a profileId belongs to: its user's, or its own when never linked. */
-export function identityOfProfile(reader: IdentityReader, profileId: string): UnifiedIdentity {
+/**
+ * The unified profile a known profileId belongs to (its user's, or its own when never linked), or undefined for an
+ * unknown one. A linked profileId is known (its link was written with
+ * its registration), so the link is read first: one read fewer for the usual lookup.
+ */
+function identityOfKnownProfile(reader: IdentityReader, profileId: string): UnifiedIdentity | undefined {
   const link = reader.getLink(profileId);
-  return link === undefined ? { id: profileId, userId: undefined, profileIds: [profileId] } : identityOfUser(reader, link.u);
+  if (link !== undefined) return identityOfUser(reader, link.u);
+  return reader.hasProfile(profileId) ? { id: profileId, userId: undefined, profileIds: [profileId] } : undefined;
 }
 
 /** Resolves a lookup key: `{ userId }`, `{ profileId }`, or any identifier (a userId first, then a profileId). */
 export function resolveIdentity(reader: IdentityReader, target: string | { userId?: string; profileId?: string }): UnifiedIdentity | undefined {
   if (typeof target !== 'string') {
     if (target.userId !== undefined) return reader.hasUser(target.userId) ? identityOfUser(reader, target.userId) : undefined;
-    if (target.profileId !== undefined) return reader.hasProfile(target.profileId) ? identityOfProfile(reader, target.profileId) : undefined;
+    if (target.profileId !== undefined) return identityOfKnownProfile(reader, target.profileId);
     return undefined;
   }
   if (reader.hasUser(target)) return identityOfUser(reader, target);
-  if (reader.hasProfile(target)) return identityOfProfile(reader, target);
-  return undefined;
+  return identityOfKnownProfile(reader, target);
 }
 
 /** The owners whose partials and events make up a unified profile. */

@@ -39,8 +39,8 @@ export function consolidateStep(storage: Storage, computed: readonly CompiledCom
     id,
     state: storage.derived.encodeState(kind, mergedPartial(kind, storage.derived.getState(kind, id), value, computed)),
   }));
-  // Not flushed on its own: a crash can lose it whole (the partials are then still there), and the writer's next
-  // durable commit flushes it.
+  // Flushed like a durable write call (a throw-away store never flushes): LMDB then never holds a consolidation
+  // step it cannot read back after a power loss, whatever the writer's own durability.
   storage.transact(() => {
     const progress = storage.consolidation();
     if (progress.generations !== gen) return;
@@ -49,7 +49,7 @@ export function consolidateStep(storage: Storage, computed: readonly CompiledCom
       if (!progress.started) storage.putConsolidation(gen, true);
       storage.derived.moveToStates(moved);
     }
-  }, false);
+  });
   return true;
 }
 
