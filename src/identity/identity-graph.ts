@@ -49,8 +49,8 @@ export function identityOfUser(reader: IdentityReader, userId: string): UnifiedI
 
 /**
  * The unified profile a known profileId belongs to (its user's, or its own when never linked), or undefined for an
- * unknown one. A linked profileId is known (its link was written with
- * its registration), so the link is read first: one read fewer for the usual lookup.
+ * unknown one. A linked profileId is known (its link was written with its registration), so the link is read
+ * first: one read fewer for the usual lookup.
  */
 function identityOfKnownProfile(reader: IdentityReader, profileId: string): UnifiedIdentity | undefined {
   const link = reader.getLink(profileId);
