@@ -31,6 +31,11 @@ export class ReadModel implements ViewSource, IdentityReader {
   private begin(): void {
     this.position = this.storage.lastSeq();
     this.follow?.(this.position);
+  }
+
+  /** Starts a read of states and partials (profiles, accounts, sessions): pins the consolidation's progress too. */
+  private beginView(): void {
+    this.begin();
     this.consolidated = this.storage.consolidation();
   }
 
@@ -77,20 +82,20 @@ export class ReadModel implements ViewSource, IdentityReader {
 
   profile(lookup: ProfileLookup): Profile | undefined {
     const target = checkLookup(lookup);
-    this.begin();
+    this.beginView();
     const identity = resolveIdentity(this, target);
     return identity === undefined ? undefined : buildProfile(this, identity, this.computed);
   }
 
   account(accountId: string): Account | undefined {
     const id = checkId(accountId, 'accountId');
-    this.begin();
+    this.beginView();
     return buildAccount(this, id);
   }
 
   session(sessionId: string): Session | undefined {
     const id = checkId(sessionId, 'sessionId');
-    this.begin();
+    this.beginView();
     return buildSession(this, id);
   }
 
