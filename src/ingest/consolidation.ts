@@ -10,12 +10,7 @@ import { workerScript } from './bulk/worker-pool.js';
 import type { WriterActivity } from './batch-writer.js';
 
 /** Partials moved per transaction: about 10 ms of the write lock, which the writer waits for when it wants it. */
-export const CONSOLIDATION_CHUNK = 2_000;
-
-/** Whether a closed generation is waiting to be consolidated, as the current snapshot says. */
-function hasClosedGeneration(storage: Storage): boolean {
-  return consolidationBacklog(storage) > 0;
-}
+const CONSOLIDATION_CHUNK = 2_000;
 
 /**
  * Moves the next chunk of the oldest closed generation not yet consolidated into `states` and returns true, or
@@ -30,8 +25,8 @@ function hasClosedGeneration(storage: Storage): boolean {
  */
 export function consolidateStep(storage: Storage, computed: readonly CompiledComputed[], chunk: number = CONSOLIDATION_CHUNK): boolean {
   storage.refreshSnapshot();
-  if (!hasClosedGeneration(storage)) return false;
   const gen = storage.consolidatedGenerations();
+  if (gen >= storage.generationOf(storage.checkpointPosition() + 1)) return false;
   const partials = storage.derived.closedPartials(gen, chunk);
   const moved: ConsolidatedPartial[] = partials.map(({ kind, id, value }) => ({
     gen,

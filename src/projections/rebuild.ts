@@ -59,11 +59,11 @@ export function compareProjections(
   // Generations before `consolidated` are in the states; the one at it may be in part (a chunk moves some keys).
   const consolidated = consolidation.generations;
   const seenPartials = new Set<string>();
-  const storedAtEdge = new Map<string, unknown>();
+  const storedAtEdge = new Map<string, { kind: PartialKindCode; id: string; value: unknown }>();
   for (const { key, value } of storage.allPartials()) {
     const text = projectionKeyText(key);
     if (key[0] === consolidated) {
-      storedAtEdge.set(projectionKeyText([key[1], key[2]]), value);
+      storedAtEdge.set(projectionKeyText([key[1], key[2]]), { kind: key[1], id: key[2], value });
       continue;
     }
     const want = key[0] < consolidated ? undefined : expected.partials.get(text);
@@ -97,10 +97,18 @@ export function compareProjections(
     keys.set(keyText, [kind, id]);
     states.set(keyText, value);
   }
-  for (const keyText of storedAtEdge.keys()) if (!keys.has(keyText)) keys.set(keyText, splitKey(keyText));
+  for (const [keyText, { kind, id }] of storedAtEdge) if (!keys.has(keyText)) keys.set(keyText, [kind, id]);
   // States are rewritten by a repair's rewrite (which starts the consolidation over), so they carry no fix.
   for (const [keyText, [kind, id]] of keys) {
-    compareState(kind, id, { state: states.get(keyText), edge: storedAtEdge.get(keyText) }, below.get(keyText), atEdge.get(keyText), consolidation, note);
+    compareState(
+      kind,
+      id,
+      { state: states.get(keyText), edge: storedAtEdge.get(keyText)?.value },
+      below.get(keyText),
+      atEdge.get(keyText),
+      consolidation,
+      note,
+    );
   }
   compareLinks(storage, expected, note);
   const members = [...storage.allMembers()].map(([userId, profileId]) => projectionKeyText([userId, profileId]));
@@ -148,11 +156,6 @@ function compareSets(what: string, stored: string[], expected: ReadonlySet<strin
   const show = (key: string): string => JSON.stringify(key.split('\u0000'));
   for (const key of storedSet) if (!expected.has(key)) note('projection', `${what} ${show(key)} is stored but the log implies none`, () => write(key, false));
   for (const key of expected) if (!storedSet.has(key)) note('projection', `${what} ${show(key)} is missing`, () => write(key, true));
-}
-
-function splitKey(keyText: string): [PartialKindCode, string] {
-  const at = keyText.indexOf('\u0000');
-  return [Number(keyText.slice(0, at)) as PartialKindCode, keyText.slice(at + 1)];
 }
 
 /**

@@ -210,9 +210,9 @@ export class DerivedStore implements ProjectionStore {
 
   /** Every stored state (verify). */
   *allStates(): Iterable<{ kind: PartialKindCode; id: string; value: unknown }> {
-    for (const key of this.states.getKeys()) {
+    for (const { key, value } of this.states.getRange()) {
       const kind = Number(key[0]) as PartialKindCode;
-      yield { kind, id: key.slice(1), value: this.getState(kind, key.slice(1)) };
+      yield { kind, id: key.slice(1), value: this.codec.decode(kind, value) };
     }
   }
 

@@ -71,10 +71,14 @@ function stored(path: string): { consolidated: number; partials: number; states:
   }
 }
 
+async function ingestAll(db: EventDB, all: Record<string, unknown>[], batch: number): Promise<void> {
+  for (let i = 0; i < all.length; i += batch) await db.ingestBatch(all.slice(i, i + batch));
+}
+
 async function unconsolidated(all: Record<string, unknown>[]): Promise<unknown> {
   const db = await EventDB.open({ path: join(dir, 'plain'), ...OPTIONS }, { ...SMALL, consolidation: 'off' });
   try {
-    for (let i = 0; i < all.length; i += 37) await db.ingestBatch(all.slice(i, i + 37));
+    await ingestAll(db, all, 37);
     return reads(db);
   } finally {
     await db.close();
@@ -86,7 +90,7 @@ describe('consolidation', () => {
     const all = events(700);
     const expected = await unconsolidated(all);
     let db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
-    for (let i = 0; i < all.length; i += 37) await db.ingestBatch(all.slice(i, i + 37));
+    await ingestAll(db, all, 37);
     await db.consolidated();
     // 700 records in calls of 37, checkpoints every 50 or more: the last, at 666, closes generations 0–9 (records 1–639).
     const after = stored(dir);
@@ -125,7 +129,7 @@ describe('consolidation', () => {
     const all = events(500);
     const expected = await unconsolidated(all);
     let db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
-    for (let i = 0; i < all.length; i += 50) await db.ingestBatch(all.slice(i, i + 50));
+    await ingestAll(db, all, 50);
     await db.consolidated();
     await db.close();
     expect(stored(dir).consolidated).toBe(7);
