@@ -1,8 +1,9 @@
 // The secondary indexes: per (kind, value), posting lists of (time, seq) — in memory after the last checkpoint,
-// in LMDB as one sorted chunk per checkpoint before it.
+// in LMDB as one sorted run of every key's chunk per checkpoint before it (posting-runs.ts).
 
 import type { Database, RootDatabase } from 'lmdb';
 import { issued } from './issued.js';
+import { PostingRuns, type RunEntry } from './posting-runs.js';
 import { TailLayers } from './tail-layers.js';
 import { IndexKind, type IndexKey } from './keys.js';
 
@@ -19,20 +20,10 @@ interface Posting {
 }
 
 /**
- * Chunk key: [kind u8][value utf8][0x00][checkpoint position u48]. Values never contain NUL (validation rejects
- * it), so all chunks of one (kind, value) are adjacent and one range scan reads them.
+ * The prefix of a chunk's key `[kind u8][value utf8][0x00][checkpoint position u48]` (chunks were written by format
+ * 4 and older). Values never contain NUL (validation rejects it), so all chunks of one (kind, value) are adjacent
+ * and one range scan reads them.
  */
-function chunkKey(kind: number, value: string, position: number): Buffer {
-  const length = Buffer.byteLength(value);
-  const key = Buffer.allocUnsafe(1 + length + 1 + 6);
-  key[0] = kind;
-  key.write(value, 1);
-  key[1 + length] = 0;
-  key.writeUInt16BE(Math.floor(position / TWO_32), 2 + length);
-  key.writeUInt32BE(position >>> 0, 4 + length);
-  return key;
-}
-
 function prefixOf(kind: number, value: string): Buffer {
   const length = Buffer.byteLength(value);
   const prefix = Buffer.allocUnsafe(1 + length + 1);
@@ -175,12 +166,16 @@ export class PostingScan {
 /**
  * The index of one store. The writer adds postings as it appends records; a posting of seq s is visible to a
  * snapshot that holds the log up to P exactly when s ≤ P, so no version bookkeeping is needed. A checkpoint moves
- * the in-memory postings aside and writes them as chunks with the projections; until that checkpoint is visible
- * to a reader (its snapshot's `meta.checkpoint` reaches the chunks' position), the reader still reads them from
+ * the in-memory postings aside and writes them as one run with the projections; until that checkpoint is visible
+ * to a reader (its snapshot's `meta.checkpoint` reaches the run's position), the reader still reads them from
  * memory, never from both.
  */
 export class EventIndex {
+  /** Chunks written by checkpoints before runs (store format 4 and older): read, never written. */
   private readonly chunks: Database<Buffer, Buffer>;
+  /** Whether `chunks` held anything at open: a store created since runs reads no chunk range. */
+  private hasChunks: boolean;
+  private readonly runs: PostingRuns;
   /**
    * By kind (index: the kind code), value → postings since the last checkpoint, and those of checkpoints still
    * committing: one map per kind, so no key string is built per posting.
@@ -189,6 +184,8 @@ export class EventIndex {
 
   constructor(root: RootDatabase) {
     this.chunks = root.openDB({ name: 'postings', keyEncoding: 'binary', encoding: 'binary' });
+    this.hasChunks = this.chunks.getKeysCount({ limit: 1 }) > 0;
+    this.runs = new PostingRuns(root);
   }
 
   /** Adds one posting (the writer, as it appends a record; the replay of the tail). */
@@ -214,9 +211,12 @@ export class EventIndex {
   scan(keys: readonly [number, string][], from: number, to: number, reverse: boolean, position: number, checkpoint: number): PostingScan {
     const runs: PostingRun[] = [];
     for (const [kind, value] of keys) {
-      const prefix = prefixOf(kind, value);
-      const end = Buffer.concat([prefix.subarray(0, prefix.length - 1), Buffer.from([1])]);
-      for (const { value: chunk } of this.chunks.getRange({ start: prefix, end })) runs.push(PostingRun.ofChunk(chunk).bound(from, to, reverse));
+      if (this.hasChunks) {
+        const prefix = prefixOf(kind, value);
+        const end = Buffer.concat([prefix.subarray(0, prefix.length - 1), Buffer.from([1])]);
+        for (const { value: chunk } of this.chunks.getRange({ start: prefix, end })) runs.push(PostingRun.ofChunk(chunk).bound(from, to, reverse));
+      }
+      for (const chunk of this.runs.find(kind, value, checkpoint)) runs.push(PostingRun.ofChunk(chunk).bound(from, to, reverse));
       for (const layer of this.postings[kind]!.layers(checkpoint)) {
         const posting = layer.get(value);
         if (posting === undefined) continue;
@@ -230,15 +230,19 @@ export class EventIndex {
     );
   }
 
-  /** Issues the in-memory postings as one chunk per key at `position`, with the transaction being staged. */
+  /** Issues the in-memory postings as one run at `position`, with the transaction being staged. */
   writeCheckpoint(position: number): void {
+    const entries: RunEntry[] = [];
     this.postings.forEach((layers, kind) => {
       for (const [value, posting] of layers.current) {
         const { times, seqs } = sortedPairs(posting, Number.POSITIVE_INFINITY);
-        issued(this.chunks.put(chunkKey(kind, value, position), encodeChunk(times, seqs)));
+        entries.push({ kind, value, pairs: encodeChunk(times, seqs) });
       }
       layers.setAside(position);
     });
+    // The run's order (runKeyText's): kind, then value in JavaScript's string order.
+    entries.sort((a, b) => a.kind - b.kind || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    if (entries.length > 0) this.runs.write(position, entries);
   }
 
   /** The checkpoint at `position` is committed: its postings are read from LMDB from now on. */
@@ -246,12 +250,13 @@ export class EventIndex {
     for (const layers of this.postings) layers.landed(position);
   }
 
-  /** Drops the in-memory postings (a read-only follower whose writer checkpointed past what it folded). */
+  /** Drops the in-memory postings and reloads the runs (a read-only follower whose writer checkpointed past what it folded). */
   clearOverlay(): void {
     for (const layers of this.postings) layers.clear();
+    this.runs.load();
   }
 
-  /** Every stored posting (LMDB chunks, then memory), for verify: key text → sorted "time:seq" list. */
+  /** Every stored posting (chunks, runs, then memory), for verify: key text → sorted "time:seq" list. */
   allPostings(): Map<string, string[]> {
     const out = new Map<string, string[]>();
     const push = (kind: number, value: string, time: number, seq: number): void => {
@@ -260,10 +265,14 @@ export class EventIndex {
       if (list === undefined) out.set(text, (list = []));
       list.push(`${time}:${seq}`);
     };
+    const pushChunk = (kind: number, value: string, chunk: Buffer): void => {
+      for (let i = 0; i < chunk.length / POSTING_BYTES; i++) push(kind, value, chunkTime(chunk, i), chunkSeq(chunk, i));
+    };
     for (const { key, value: chunk } of this.chunks.getRange()) {
       const { kind, value } = parseChunkKey(key);
-      for (let i = 0; i < chunk.length / POSTING_BYTES; i++) push(kind, value, chunkTime(chunk, i), chunkSeq(chunk, i));
+      pushChunk(kind, value, chunk);
     }
+    for (const { kind, value, pairs } of this.runs.entries()) pushChunk(kind, value, pairs);
     this.postings.forEach((layers, kind) => {
       for (const layer of layers.layers()) {
         for (const [value, posting] of layer) {
@@ -275,9 +284,11 @@ export class EventIndex {
     return out;
   }
 
-  /** Removes every chunk (a repair rewrites them; an upgrade from per-entry keys builds them anew). */
+  /** Removes every chunk and run (a repair rewrites them; an upgrade from per-entry keys builds them anew). */
   clearStored(): void {
     for (const key of this.chunks.getKeys()) issued(this.chunks.remove(key));
+    this.hasChunks = false;
+    this.runs.clear();
   }
 }
 

@@ -34,13 +34,14 @@ export interface StorageOptions {
 }
 
 /**
- * The on-disk format: 4 merges closed generations' partial states into one state per key in the background
+ * The on-disk format: 5 writes the secondary indexes as one run per checkpoint (`posting-blocks`, `posting-runs`:
+ * an older version would read the chunks alone; a format-4 store's chunks stay readable beside the runs); 4 merges closed generations' partial states into one state per key in the background
  * (`states`, and `meta.consolidated`: an older version would read the generations alone and miss what moved); 3
  * writes partial states as positional arrays (a format-2 store's partials, msgpack records, stay readable beside
- * them); 2 keeps projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 and 3 open
- * as format 4 with nothing consolidated yet.
+ * them); 2 keeps projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 to 4 open as
+ * format 5 (2 and 3 with nothing consolidated yet).
  */
-const STORE_FORMAT = 4;
+const STORE_FORMAT = 5;
 const FORMAT_KEY = 'format';
 /** [generations merged into `states` whole, 1 once any state was written] (absent: nothing consolidated). */
 const CONSOLIDATED_KEY = 'consolidated';
@@ -98,7 +99,9 @@ function entryCount(db: { getStats(): unknown }): number {
  * - `dedupe-runs`, `dedupe-filters`, `dedupe-segments`: sorted runs of (xxhash64, seq), one per checkpoint, with
  *   their Bloom filters, and the closed segment filters over whole runs (DedupeRuns);
  * - `collisions`: eventId → seq, for the astronomically rare eventIds whose hash is taken;
- * - `postings`: [kind, value, checkpoint position] → sorted (time, seq) pairs, the secondary indexes (EventIndex);
+ * - `posting-blocks`, `posting-runs`: the secondary indexes (EventIndex): one sorted run of every key's (time, seq)
+ *   pairs per checkpoint, in blocks, with each run's filter and fences (PostingRuns); `postings` holds the chunks
+ *   (one per key and checkpoint) that format 4 and older wrote instead;
  * - `quarantine`: id → rejected input with its errors;
  * - `meta`: counters, the checkpoint's position and format markers (private: read and written through methods);
  * - `partials`, `states`, `links`, `members`, `identifiers`: the projections as of the last checkpoint (see
@@ -235,7 +238,7 @@ export class Storage {
         `it was written in store format ${format}, newer than this version of eventdb reads (${STORE_FORMAT}); open it with the version that wrote it`,
       );
     }
-    if (format === 2 || format === 3) {
+    if (format === 2 || format === 3 || format === 4) {
       this.root.transactionSync(() => this.meta.putSync(FORMAT_KEY, STORE_FORMAT));
       return { fromFormat1: false };
     }

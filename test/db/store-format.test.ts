@@ -1,5 +1,6 @@
-// Store formats: a format-2 store (partial states as msgpack records) opens in format 4 and reads the same, beside
-// the positional partials written after it; a store of a format newer than this version is refused.
+// Store formats: a format-2 store (partial states as msgpack records) opens in format 5 and reads the same, beside
+// the positional partials written after it; a format-4 store's index chunks are read beside the runs written after
+// them; a store of a format newer than this version is refused.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,8 @@ import { open } from 'lmdb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventDB, type EventDBOptions } from '../../src/index.js';
 import { positionalPartials } from '../../src/projections/partial-codec.js';
+import { loadHasher } from '../../src/storage/hash.js';
+import { PostingRuns } from '../../src/storage/posting-runs.js';
 import type { PartialKindCode } from '../../src/projections/projection-store.js';
 
 let dir: string;
@@ -100,6 +103,50 @@ async function downgradeToFormat2(path: string): Promise<number> {
   return rewritten;
 }
 
+/** What the indexes answer: every key's events, both directions, and a time window. */
+function indexReads(db: EventDB): unknown {
+  const ids = (query: Parameters<EventDB['events']>[0]): string[] =>
+    db
+      .events(query)
+      .toArray()
+      .map((e) => e.eventId);
+  return {
+    u1: ids({ userId: 'u1' }),
+    u1Reverse: ids({ userId: 'u1', reverse: true }),
+    p2: ids({ profileId: 'p2' }),
+    sessions: ['s1', 's2', 's3', 's4'].map((sessionId) => ids({ sessionId })),
+    acme: ids({ accountId: 'acme' }),
+    purchases: ids({ eventName: 'purchase' }),
+    window: ids({ eventName: 'page_view', from: at(1), to: at(6) }),
+  };
+}
+
+/**
+ * Rewrites the index runs as format 4 wrote the index — one chunk per key, `[kind][value][0][position u48]` → the
+ * key's pairs, in the `postings` tree — and marks the store format 4.
+ */
+async function downgradeToFormat4(path: string): Promise<number> {
+  await loadHasher();
+  const root = open({ path, maxDbs: 32 });
+  const chunks = root.openDB<Buffer, Buffer>({ name: 'postings', keyEncoding: 'binary', encoding: 'binary' });
+  const meta = root.openDB({ name: 'meta' });
+  const runs = new PostingRuns(root);
+  runs.load();
+  const position = Buffer.alloc(6);
+  position.writeUIntBE(meta.get('checkpoint') as number, 0, 6);
+  let rewritten = 0;
+  root.transactionSync(() => {
+    for (const { kind, value, pairs } of runs.entries()) {
+      void chunks.put(Buffer.concat([Buffer.from([kind]), Buffer.from(value), Buffer.from([0]), position]), Buffer.from(pairs));
+      rewritten++;
+    }
+    runs.clear();
+    void meta.put('format', 4);
+  });
+  await root.close();
+  return rewritten;
+}
+
 async function setFormat(path: string, format: number): Promise<void> {
   const root = open({ path, maxDbs: 32 });
   await root.openDB({ name: 'meta' }).put('format', format);
@@ -107,7 +154,7 @@ async function setFormat(path: string, format: number): Promise<void> {
 }
 
 describe('store formats', () => {
-  it('a format-2 store reads the same in format 4, and its record partials mix with the positional ones written after', async () => {
+  it('a format-2 store reads the same in format 5, and its record partials mix with the positional ones written after', async () => {
     let db = await EventDB.open({ path: dir, ...OPTIONS });
     await db.ingestBatch(FIRST);
     const before = reads(db);
@@ -130,6 +177,33 @@ describe('store formats', () => {
     db = await EventDB.open({ path: dir, ...OPTIONS });
     expect(reads(db)).toEqual(after);
     expect((await db.verify()).differences).toEqual([]);
+    await db.close();
+  });
+
+  it("a format-4 store's index chunks read the same in format 5, beside the runs written after them", async () => {
+    let db = await EventDB.open({ path: dir, ...OPTIONS });
+    await db.ingestBatch(FIRST);
+    const before = indexReads(db);
+    await db.close();
+    expect(await downgradeToFormat4(dir)).toBe(10); // owners p1, u1, p2; sessions s1–s3; acme; page_view, purchase, login
+
+    db = await EventDB.open({ path: dir, ...OPTIONS });
+    expect(indexReads(db)).toEqual(before);
+    expect((await db.verify()).differences).toEqual([]);
+    await db.ingestBatch(LATER);
+    await db.close(); // a checkpoint: a run beside the chunks
+
+    const fresh = await EventDB.open({ path: join(dir, 'fresh'), ...OPTIONS });
+    await fresh.ingestBatch([...FIRST, ...LATER]);
+    const expected = indexReads(fresh);
+    await fresh.close();
+
+    db = await EventDB.open({ path: dir, ...OPTIONS });
+    expect(indexReads(db)).toEqual(expected);
+    expect((await db.verify()).differences).toEqual([]);
+    const rebuilt = await db.rebuild(); // a repair writes the index as runs alone
+    expect(rebuilt.differenceCount).toBe(0);
+    expect(indexReads(db)).toEqual(expected);
     await db.close();
   });
 

@@ -49,7 +49,9 @@ interface Trees {
   dedupe: Database<Buffer, Buffer>;
   /** Dedupe run filters: run position → [entry count u32][Bloom bits]. */
   dedupeFilters: Database<Buffer, number>;
-  /** Index postings: [kind u8][value][0][checkpoint position u48] → (time+2^46 u64, seq u48) pairs. */
+  /** Index runs' blocks: [run position u48][block u32] → entries [kind u8][value length u16][value][pairs length u32][pairs]. */
+  runBlocks: Database<Buffer, Buffer>;
+  /** Index chunks (format 4 and older; still read): [kind u8][value][0][checkpoint position u48] → (time+2^46 u64, seq u48) pairs. */
   index: Database<Buffer, Buffer>;
   meta: Database;
   partials: Database<Buffer, string>;
@@ -68,6 +70,7 @@ async function tamper(path: string, edit: (trees: Trees) => Promise<void>): Prom
     log: root.openDB({ name: 'log', ...structures }),
     dedupe: root.openDB({ name: 'dedupe-runs', keyEncoding: 'binary', encoding: 'binary' }),
     dedupeFilters: root.openDB({ name: 'dedupe-filters', encoding: 'binary' }),
+    runBlocks: root.openDB({ name: 'posting-blocks', keyEncoding: 'binary', encoding: 'binary' }),
     index: root.openDB({ name: 'postings', keyEncoding: 'binary', encoding: 'binary' }),
     meta: root.openDB({ name: 'meta' }),
     partials: root.openDB({ name: 'partials', encoding: 'binary' }),
@@ -167,8 +170,8 @@ describe('verify names every kind of tampered state; rebuild repairs it', () => 
   it('a removed index entry', async () => {
     await seed(dir);
     const good = await readsOfSeed();
-    await tamper(dir, async ({ index }) => {
-      await index.remove(postingKeys(index, 5, 'purchase')[0]!);
+    await tamper(dir, async ({ runBlocks }) => {
+      await removeRunEntry(runBlocks, 5, 'purchase');
     });
     await expectRepaired(good, 'index', /index entries of eventName "purchase": 0 stored, the log implies 1/, (db) =>
       expect(db.events({ eventName: 'purchase' }).toArray()).toEqual([]),
@@ -278,9 +281,9 @@ describe('verify names every kind of tampered state; rebuild repairs it', () => 
   it('everything at once, in one LMDB transaction; the writer goes on from the repaired state', async () => {
     await seed(dir);
     const good = await readsOfSeed();
-    await tamper(dir, async ({ dedupe, index, meta, partials, links, members, identifiers, catalogEntries }) => {
+    await tamper(dir, async ({ dedupe, runBlocks, index, meta, partials, links, members, identifiers, catalogEntries }) => {
       await removeDedupeEntry(dedupe, 2);
-      await index.remove(postingKeys(index, 5, 'purchase')[0]!);
+      await removeRunEntry(runBlocks, 5, 'purchase');
       await putPosting(index, 5, 'ghost', 0, 1);
       const counters = meta.get('counters') as Record<string, number>;
       await meta.put('counters', { ...counters, events: counters['events']! + 5, productRemovals: 3 });
@@ -427,13 +430,31 @@ async function addDedupeEntry(dedupe: Database<Buffer, Buffer>, filters: Databas
   await filters.put(filter.key, counted);
 }
 
-/** The chunk keys of one (kind, value). */
-function postingKeys(index: Database<Buffer, Buffer>, kind: number, value: string): Buffer[] {
-  const prefix = Buffer.concat([Buffer.from([kind]), Buffer.from(value), Buffer.from([0])]);
-  return [...index.getKeys()].filter((key) => key.subarray(0, prefix.length).equals(prefix)).map((key) => Buffer.from(key));
+/**
+ * Removes one key's entry from the run block that holds it, as a bug rewriting the block without it would. A block:
+ * entry count u16, each entry's offset u16 after the table, then the entries.
+ */
+async function removeRunEntry(blocks: Database<Buffer, Buffer>, kind: number, value: string): Promise<void> {
+  for (const { key, value: block } of blocks.getRange()) {
+    const count = block.readUInt16BE(0);
+    const table = 2 + 2 * count;
+    const entries: Buffer[] = [];
+    for (let i = 0; i < count; i++) {
+      const at = table + block.readUInt16BE(2 + 2 * i);
+      const length = block.readUInt16BE(at + 1);
+      const end = at + 7 + length + block.readUInt32BE(at + 3 + length);
+      if (block[at] !== kind || block.toString('utf8', at + 3, at + 3 + length) !== value) entries.push(Buffer.from(block.subarray(at, end)));
+    }
+    if (entries.length === count) continue;
+    const header = Buffer.alloc(2 + 2 * entries.length);
+    header.writeUInt16BE(entries.length, 0);
+    for (let i = 0, offset = 0; i < entries.length; offset += entries[i]!.length, i++) header.writeUInt16BE(offset, 2 + 2 * i);
+    return blocks.put(Buffer.from(key), Buffer.concat([header, ...entries])).then(() => undefined);
+  }
+  throw new Error(`no run entry for [${kind}, ${value}]`);
 }
 
-/** Writes a chunk holding one posting. */
+/** Writes a format-4 chunk holding one posting (chunks are still read beside the runs). */
 async function putPosting(index: Database<Buffer, Buffer>, kind: number, value: string, time: number, seq: number): Promise<void> {
   const key = Buffer.concat([Buffer.from([kind]), Buffer.from(value), Buffer.from([0]), Buffer.alloc(6)]);
   const posting = Buffer.alloc(ENTRY);
