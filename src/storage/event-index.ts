@@ -247,6 +247,7 @@ export class EventIndex {
 
   /** The checkpoint at `position` is committed: its postings are read from LMDB from now on. */
   pruneCheckpointed(position: number): void {
+    this.runs.landed(position);
     for (const layers of this.postings) layers.landed(position);
   }
 

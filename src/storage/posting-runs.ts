@@ -10,10 +10,14 @@ import { issued } from './issued.js';
 const TWO_32 = 2 ** 32;
 /** Bytes a block is filled to: one 4 KiB overflow page. An entry larger than that is a block of its own. */
 const BLOCK_BYTES = 4000;
-/** Entry header: kind u8, value length u16, posting count u32. */
+/** Entry header: kind u8, value length u16, pairs length u32. */
 const ENTRY_HEADER = 7;
+/** One (time + bias u64, seq u48) pair, as event-index.ts writes them. */
+const PAIR_BYTES = 14;
 /** Filter bits per key: about 1% false positives with the filter's 7 probes. */
 const FILTER_BITS_PER_KEY = 10;
+/** A directory entry's counts: keys u32, entry bytes f64. */
+const DIRECTORY_HEADER = 12;
 
 /** One key's postings as a checkpoint writes them: `pairs` is the key's sorted chunk (see event-index.ts). */
 export interface RunEntry {
@@ -30,6 +34,9 @@ interface Run {
   position: number;
   filter: BloomFilter;
   fences: string[];
+  /** Keys, and bytes of its entries: a checkpoint merges the newest runs no larger than what it writes. */
+  keys: number;
+  bytes: number;
 }
 
 /**
@@ -49,14 +56,19 @@ function blockKey(position: number, block: number): Buffer {
 /** The filter's two hash halves for a key. */
 const keyHash = (text: string): [number, number] => hashHalves(hashEventId(text));
 
-/** A run's directory entry: filter length u32, the filter, fence count u32, then each fence (utf8 length u16, utf8). */
-function encodeDirectory(filter: BloomFilter, fences: readonly string[]): Buffer {
-  const bits = filter.toBuffer();
-  const texts = fences.map((fence) => Buffer.from(fence, 'utf8'));
-  const out = Buffer.allocUnsafe(8 + bits.length + texts.reduce((sum, text) => sum + 2 + text.length, 0));
-  out.writeUInt32BE(bits.length, 0);
-  bits.copy(out, 4);
-  let at = 4 + bits.length;
+/**
+ * A run's directory entry: keys u32, entry bytes f64, filter length u32, the filter, fence count u32, then each
+ * fence (utf8 length u16, utf8).
+ */
+function encodeDirectory(run: Run): Buffer {
+  const bits = run.filter.toBuffer();
+  const texts = run.fences.map((fence) => Buffer.from(fence, 'utf8'));
+  const out = Buffer.allocUnsafe(DIRECTORY_HEADER + 8 + bits.length + texts.reduce((sum, text) => sum + 2 + text.length, 0));
+  out.writeUInt32BE(run.keys, 0);
+  out.writeDoubleBE(run.bytes, 4);
+  out.writeUInt32BE(bits.length, DIRECTORY_HEADER);
+  bits.copy(out, DIRECTORY_HEADER + 4);
+  let at = DIRECTORY_HEADER + 4 + bits.length;
   out.writeUInt32BE(texts.length, at);
   at += 4;
   for (const text of texts) {
@@ -68,9 +80,9 @@ function encodeDirectory(filter: BloomFilter, fences: readonly string[]): Buffer
 }
 
 function decodeDirectory(position: number, bytes: Buffer): Run {
-  const filterBytes = bytes.readUInt32BE(0);
-  const filter = BloomFilter.fromBuffer(bytes.subarray(4, 4 + filterBytes));
-  let at = 4 + filterBytes;
+  const filterBytes = bytes.readUInt32BE(DIRECTORY_HEADER);
+  const filter = BloomFilter.fromBuffer(bytes.subarray(DIRECTORY_HEADER + 4, DIRECTORY_HEADER + 4 + filterBytes));
+  let at = DIRECTORY_HEADER + 4 + filterBytes;
   const count = bytes.readUInt32BE(at);
   at += 4;
   const fences: string[] = [];
@@ -79,7 +91,7 @@ function decodeDirectory(position: number, bytes: Buffer): Run {
     fences.push(bytes.toString('utf8', at + 2, at + 2 + length));
     at += 2 + length;
   }
-  return { position, filter, fences };
+  return { position, filter, fences, keys: bytes.readUInt32BE(0), bytes: bytes.readDoubleBE(4) };
 }
 
 /** The index of the block that holds `text` if any: the last whose first key is at or before it. */
@@ -97,15 +109,20 @@ function blockOf(fences: readonly string[], text: string): number {
 /**
  * The runs of one store. A checkpoint writes its postings as one run — a few hundred appended blocks instead of a
  * chunk per key upserted at random into one large tree — and a lookup asks each run's filter, then reads the one
- * block its fences point to. Runs are only ever added, except by a repair, which removes them all.
+ * block its fences point to. To keep lookups few, a checkpoint merges into its run the newest runs no larger than
+ * what it has gathered so far (a binary counter: about log2(checkpoints) runs, each posting rewritten as often).
  */
 export class PostingRuns {
-  /** `[position u48][block u32]` → entries `[kind u8][value length u16][value utf8][count u32][count × 14 bytes]`. */
+  /** `[position u48][block u32]` → a block (see `encodeBlock`). */
   private readonly blocks: Database<Buffer, Buffer>;
-  /** position → the run's filter and fences. */
+  /** position → the run's counts, filter and fences. */
   private readonly directory: Database<Buffer, number>;
-  /** Oldest first; read at first use (a consolidation worker's handle never reads the index). */
+  /** Oldest first, as committed; read at first use (a consolidation worker's handle never reads the index). */
   private loaded: Run[] | undefined;
+  /** The list a checkpoint staged: it replaces `loaded` once that checkpoint is committed. */
+  private staged: { position: number; runs: Run[] } | undefined;
+  /** A repair's `clear()` is being staged: the run written next starts the list anew. */
+  private cleared = false;
 
   constructor(root: RootDatabase) {
     this.blocks = root.openDB({ name: 'posting-blocks', keyEncoding: 'binary', encoding: 'binary' });
@@ -114,7 +131,7 @@ export class PostingRuns {
 
   /**
    * Reads the directory entries not loaded yet (a read-only handle whose writer checkpointed since); all of them
-   * when a run loaded before is gone (a repair).
+   * when a run loaded before is gone (merged, or removed by a repair).
    */
   load(): void {
     const runs = this.loaded ?? [];
@@ -130,35 +147,72 @@ export class PostingRuns {
   }
 
   /**
-   * Issues `entries` (sorted by `runKeyText`, one per key) as the run of the checkpoint at `position`, with the
-   * transaction being staged.
+   * Issues the run of the checkpoint at `position` with the transaction being staged: `entries` (sorted by
+   * `runKeyText`, one per key) merged with the newest runs no larger than what is gathered, which it replaces.
+   * Reads go on using the committed runs until `landed(position)`.
    */
   write(position: number, entries: readonly RunEntry[]): void {
-    const runs = this.runs; // loaded before this run's directory entry is issued (the transaction reads its own writes)
-    const filter = new BloomFilter(Math.min(22, Math.max(10, Math.ceil(Math.log2(Math.max(1, entries.length) * FILTER_BITS_PER_KEY)))));
-    const fences: string[] = [];
-    let block: { first: number; sizes: number[]; bytes: number } | undefined;
-    const flush = (end: number): void => {
-      issued(this.blocks.put(blockKey(position, fences.length - 1), encodeBlock(entries, block!.first, end, block!.sizes)));
-      block = undefined;
-    };
-    for (let i = 0; i < entries.length; i++) {
-      const { kind, value, pairs } = entries[i]!;
-      const text = runKeyText(kind, value);
-      const [hi, lo] = keyHash(text);
-      filter.add(hi, lo);
-      const size = ENTRY_HEADER + Buffer.byteLength(value) + pairs.length;
-      if (block !== undefined && block.bytes + 2 + size > BLOCK_BYTES) flush(i);
-      if (block === undefined) {
-        fences.push(text);
-        block = { first: i, sizes: [], bytes: 2 };
-      }
-      block.sizes.push(size);
-      block.bytes += 2 + size;
+    const runs = this.cleared ? [] : this.runs;
+    this.cleared = false;
+    let bytes = entries.reduce((sum, entry) => sum + entrySize(entry), 0);
+    let keys = entries.length;
+    let kept = runs.length;
+    while (kept > 0 && runs[kept - 1]!.bytes <= bytes) {
+      kept--;
+      bytes += runs[kept]!.bytes;
+      keys += runs[kept]!.keys;
     }
-    if (block !== undefined) flush(entries.length);
-    issued(this.directory.put(position, encodeDirectory(filter, fences)));
-    runs.push({ position, filter, fences });
+    const absorbed = runs.slice(kept);
+    const run: Run = { position, filter: new BloomFilter(filterBitsLog2(keys)), fences: [], keys: 0, bytes: 0 };
+    let block: RunEntry[] = [];
+    let blockBytes = 2;
+    const flush = (): void => {
+      issued(this.blocks.put(blockKey(position, run.fences.length - 1), encodeBlock(block)));
+      block = [];
+      blockBytes = 2;
+    };
+    for (const entry of mergeRuns([...absorbed.map((older) => this.entriesOf(older)), entries])) {
+      const text = runKeyText(entry.kind, entry.value);
+      const [hi, lo] = keyHash(text);
+      run.filter.add(hi, lo);
+      const size = entrySize(entry);
+      if (block.length > 0 && blockBytes + 2 + size > BLOCK_BYTES) flush();
+      if (block.length === 0) run.fences.push(text);
+      block.push(entry);
+      blockBytes += 2 + size;
+      run.keys++;
+      run.bytes += size;
+    }
+    if (block.length > 0) flush();
+    for (const older of absorbed) this.remove(older);
+    issued(this.directory.put(position, encodeDirectory(run)));
+    this.staged = { position, runs: [...runs.slice(0, kept), run] };
+  }
+
+  /** Runs a lookup may read. */
+  get size(): number {
+    return this.runs.length;
+  }
+
+  /** The checkpoint at `position` is committed: reads use the runs it staged. */
+  landed(position: number): void {
+    if (this.staged?.position !== position) return;
+    this.loaded = this.staged.runs;
+    this.staged = undefined;
+  }
+
+  /** A run's entries in order, read block by block (`get` copies each block: the entries are views into it). */
+  private *entriesOf(run: Run): Iterable<RunEntry> {
+    for (let index = 0; index < run.fences.length; index++) {
+      const block = this.blocks.get(blockKey(run.position, index));
+      if (block === undefined) throw new Error(`eventdb internal invariant broken: block ${index} of the index run at ${run.position} is missing`);
+      yield* blockEntries(block);
+    }
+  }
+
+  private remove(run: Run): void {
+    for (let index = 0; index < run.fences.length; index++) issued(this.blocks.remove(blockKey(run.position, index)));
+    issued(this.directory.remove(run.position));
   }
 
   /** The postings of `[kind, value]` in each run a snapshot whose checkpoint is at `checkpoint` holds (copies). */
@@ -182,44 +236,99 @@ export class PostingRuns {
 
   /** Every stored entry, run by run (verify). */
   *entries(): Iterable<RunEntry> {
-    for (const { value: block } of this.blocks.getRange()) {
-      const count = block.readUInt16BE(0);
-      for (let i = 0; i < count; i++) {
-        const at = entryOffset(block, i);
-        const valueBytes = block.readUInt16BE(at + 1);
-        yield { kind: block[at]!, value: block.toString('utf8', at + 3, at + 3 + valueBytes), pairs: pairsAt(block, at, valueBytes) };
-      }
-    }
+    for (const { value: block } of this.blocks.getRange()) yield* blockEntries(block);
   }
 
-  /** Issues the removal of every run (a repair rewrites them). */
+  /** Issues the removal of every run (a repair rewrites them, in the same stage). */
   clear(): void {
     for (const key of this.blocks.getKeys()) issued(this.blocks.remove(key));
     for (const key of this.directory.getKeys()) issued(this.directory.remove(key));
-    this.loaded = [];
+    this.cleared = true;
+  }
+}
+
+const filterBitsLog2 = (keys: number): number => Math.min(22, Math.max(10, Math.ceil(Math.log2(Math.max(1, keys) * FILTER_BITS_PER_KEY))));
+
+const entrySize = (entry: RunEntry): number => ENTRY_HEADER + Buffer.byteLength(entry.value) + entry.pairs.length;
+
+/**
+ * Runs' entries merged into one sorted stream, `sources` oldest first: a key in several runs becomes one entry whose
+ * pairs are merged in (time, seq) order.
+ */
+function* mergeRuns(sources: readonly Iterable<RunEntry>[]): Iterable<RunEntry> {
+  const cursors = sources.map((source) => source[Symbol.iterator]());
+  const heads = cursors.map((cursor) => cursor.next());
+  for (;;) {
+    let least: RunEntry | undefined;
+    for (const head of heads) {
+      if (head.done === true) continue;
+      if (least === undefined || compareEntries(head.value, least) < 0) least = head.value;
+    }
+    if (least === undefined) return;
+    let pairs: Buffer | undefined;
+    for (let i = 0; i < heads.length; i++) {
+      const head = heads[i]!;
+      if (head.done === true || compareEntries(head.value, least) !== 0) continue;
+      pairs = pairs === undefined ? head.value.pairs : mergePairs(pairs, head.value.pairs);
+      heads[i] = cursors[i]!.next();
+    }
+    yield { kind: least.kind, value: least.value, pairs: pairs! };
+  }
+}
+
+const compareEntries = (a: RunEntry, b: RunEntry): number => a.kind - b.kind || compareText(a.value, b.value);
+
+/** Two sorted pair lists (14-byte big-endian (time, seq) records, which sort as bytes) merged into one. */
+function mergePairs(a: Buffer, b: Buffer): Buffer {
+  if (a.length === 0 || a.compare(b, 0, PAIR_BYTES, a.length - PAIR_BYTES, a.length) < 0) return Buffer.concat([a, b]);
+  const out = Buffer.allocUnsafe(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let at = 0;
+  while (i < a.length && j < b.length) {
+    if (a.compare(b, j, j + PAIR_BYTES, i, i + PAIR_BYTES) <= 0) {
+      a.copy(out, at, i, i + PAIR_BYTES);
+      i += PAIR_BYTES;
+    } else {
+      b.copy(out, at, j, j + PAIR_BYTES);
+      j += PAIR_BYTES;
+    }
+    at += PAIR_BYTES;
+  }
+  a.copy(out, at, i);
+  b.copy(out, at + a.length - i, j);
+  return out;
+}
+
+function* blockEntries(block: Buffer): Iterable<RunEntry> {
+  const count = block.readUInt16BE(0);
+  for (let i = 0; i < count; i++) {
+    const at = entryOffset(block, i);
+    const valueBytes = block.readUInt16BE(at + 1);
+    yield { kind: block[at]!, value: block.toString('utf8', at + 3, at + 3 + valueBytes), pairs: pairsAt(block, at, valueBytes) };
   }
 }
 
 /**
- * Entries `first … end - 1` as one block: entry count u16, each entry's offset u16 (from the end of the table: a
+ * Entries as one block: entry count u16, each entry's offset u16 (from the end of the table: a
  * block of one entry may be any size), then the entries `[kind u8][value length u16][value utf8][pairs length
  * u32][pairs]`.
  */
-function encodeBlock(entries: readonly RunEntry[], first: number, end: number, sizes: readonly number[]): Buffer {
-  const count = end - first;
+function encodeBlock(entries: readonly RunEntry[]): Buffer {
+  const count = entries.length;
   const table = 2 + 2 * count;
-  const out = Buffer.allocUnsafe(table + sizes.reduce((sum, size) => sum + size, 0));
+  const out = Buffer.allocUnsafe(table + entries.reduce((sum, entry) => sum + entrySize(entry), 0));
   out.writeUInt16BE(count, 0);
   let at = table;
   for (let i = 0; i < count; i++) {
-    const { kind, value, pairs } = entries[first + i]!;
+    const { kind, value, pairs } = entries[i]!;
     out.writeUInt16BE(at - table, 2 + 2 * i);
     out[at] = kind;
     const valueBytes = out.write(value, at + 3, 'utf8');
     out.writeUInt16BE(valueBytes, at + 1);
     out.writeUInt32BE(pairs.length, at + 3 + valueBytes);
     pairs.copy(out, at + ENTRY_HEADER + valueBytes);
-    at += sizes[i]!;
+    at += ENTRY_HEADER + valueBytes + pairs.length;
   }
   return out;
 }

@@ -39,14 +39,20 @@ function runOf(next: () => number, keys: readonly [number, string][], seq: { nex
   }
   const entries = [...chosen.values()].map(([kind, value]) => {
     const postings = next() < 0.05 ? 300 + Math.floor(next() * 900) : 1 + Math.floor(next() * 5);
+    // Sorted (time, seq) pairs, times spread so that runs overlap in time and merging must interleave them.
     const pairs = Buffer.alloc(postings * 14);
-    for (let i = 0; i < postings; i++) pairs.writeUIntBE(seq.next++, i * 14 + 8, 6);
+    const times = Array.from({ length: postings }, () => Math.floor(next() * 1000)).sort((a, b) => a - b);
+    for (let i = 0; i < postings; i++) {
+      pairs.writeUInt32BE(times[i]!, i * 14 + 4);
+      pairs.writeUIntBE(seq.next++, i * 14 + 8, 6);
+    }
     return { kind, value, pairs };
   });
   return entries.sort((a, b) => a.kind - b.kind || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
 }
 
-const hex = (bytes: Buffer): string => bytes.toString('hex');
+/** A pair list's 14-byte records as hex strings (they sort as the records do). */
+const records = (pairs: Buffer): string[] => Array.from({ length: pairs.length / 14 }, (_, i) => pairs.toString('hex', i * 14, i * 14 + 14));
 
 describe('posting runs', () => {
   let dir: string;
@@ -57,7 +63,7 @@ describe('posting runs', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('find returns exactly the postings each run holds for a key, after reopening, reloading and up to a checkpoint', async () => {
+  it('find returns exactly the postings written for a key, as checkpoints merge runs, after reopening and reloading', async () => {
     dir = mkdtempSync(join(tmpdir(), 'eventdb-posting-runs-'));
     root = open({ path: dir, maxDbs: 8 });
     const next = random(7);
@@ -66,31 +72,48 @@ describe('posting runs', () => {
     keys.push([2, 'shared'], [3, 'shared'], [2, 'shared-longer'], [2, 'sharee']);
     const writer = new PostingRuns(root);
     const reader = new PostingRuns(root);
-    const runs: { position: number; entries: RunEntry[] }[] = [];
-    const seq = { next: 1 };
-    for (let r = 1; r <= 12; r++) {
-      const entries = runOf(next, keys, seq);
-      const position = r * 1000;
-      root.transactionSync(() => writer.write(position, entries));
-      runs.push({ position, entries });
-    }
-    const expected = (kind: number, value: string, checkpoint: number): string[] =>
-      runs.filter((run) => run.position <= checkpoint).flatMap((run) => run.entries.filter((e) => e.kind === kind && e.value === value).map((e) => hex(e.pairs)));
+    /** Every pair written per key, as hex records. */
+    const model = new Map<string, string[]>();
+    const expected = (kind: number, value: string): string[] => [...(model.get(`${kind}:${value}`) ?? [])].sort();
+    const found = (runs: PostingRuns, kind: number, value: string): string[] => runs.find(kind, value, Number.POSITIVE_INFINITY).flatMap(records).sort();
     const absent: [number, string][] = [
       [1, 'never-written'],
       [4, ''],
       [9, 'shared'],
     ];
-    reader.load(); // a reader that had loaded nothing: everything is new to it
-    const reopened = new PostingRuns(root);
-    reopened.load();
-    for (const [kind, value] of [...keys, ...absent]) {
-      for (const runsOf of [writer, reader, reopened]) {
-        expect(runsOf.find(kind, value, Number.POSITIVE_INFINITY).map(hex)).toEqual(expected(kind, value, Number.POSITIVE_INFINITY));
-        expect(runsOf.find(kind, value, 6500).map(hex)).toEqual(expected(kind, value, 6500));
+    const seq = { next: 1 };
+    for (let r = 1; r <= 12; r++) {
+      const entries = runOf(next, keys, seq);
+      const position = r * 1000;
+      root.transactionSync(() => writer.write(position, entries));
+      writer.landed(position);
+      for (const { kind, value, pairs } of entries) model.set(`${kind}:${value}`, [...(model.get(`${kind}:${value}`) ?? []), ...records(pairs)]);
+      // A checkpoint whose commit fails changes nothing a lookup sees.
+      expect(() =>
+        root.transactionSync(() => {
+          writer.write(position + 500, runOf(next, keys, { next: 10 ** 9 }));
+          throw new Error('the commit fails');
+        }),
+      ).toThrow('the commit fails');
+      reader.load(); // a read-only handle reloading after each checkpoint (some merged the runs it had loaded)
+      for (const [kind, value] of keys.filter((_, i) => i % 7 === r % 7)) {
+        expect(found(writer, kind, value)).toEqual(expected(kind, value));
+        expect(found(reader, kind, value)).toEqual(expected(kind, value));
       }
     }
-    expect([...writer.entries()].length).toBe(runs.reduce((sum, run) => sum + run.entries.length, 0));
+    // Merged as a binary counter by bytes: each run kept is larger than every newer one together, so twelve
+    // checkpoints leave at most five (and each key is in each run at most once).
+    expect(writer.size).toBeLessThanOrEqual(5);
+    const reopened = new PostingRuns(root);
+    for (const [kind, value] of [...keys, ...absent]) {
+      for (const runs of [writer, reader, reopened]) {
+        expect(found(runs, kind, value)).toEqual(expected(kind, value));
+        expect(runs.find(kind, value, Number.POSITIVE_INFINITY).length).toBeLessThanOrEqual(writer.size);
+      }
+    }
+    const stored = [...writer.entries()];
+    expect(new Set(stored.map((e) => `${e.kind}:${e.value}`)).size).toBe(model.size);
+    for (const { pairs } of stored) expect(records(pairs)).toEqual([...records(pairs)].sort()); // merged in (time, seq) order
 
     // A repair removes every run and writes one anew: a reader reloads all of it.
     const rewritten = runOf(next, keys, seq);
@@ -98,11 +121,12 @@ describe('posting runs', () => {
       writer.clear();
       writer.write(500, rewritten);
     });
+    writer.landed(500);
     reader.load();
     for (const [kind, value] of keys) {
-      const want = rewritten.filter((e) => e.kind === kind && e.value === value).map((e) => hex(e.pairs));
-      expect(reader.find(kind, value, Number.POSITIVE_INFINITY).map(hex)).toEqual(want);
-      expect(writer.find(kind, value, Number.POSITIVE_INFINITY).map(hex)).toEqual(want);
+      const want = rewritten.filter((e) => e.kind === kind && e.value === value).flatMap((e) => records(e.pairs));
+      expect(found(reader, kind, value)).toEqual(want.sort());
+      expect(found(writer, kind, value)).toEqual(want);
     }
   });
 });
