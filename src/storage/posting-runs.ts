@@ -3,8 +3,6 @@
 
 import type { Database, RootDatabase } from 'lmdb';
 import { BloomFilter } from './bloom.js';
-import { hashHalves } from './dedupe-runs.js';
-import { hashEventId } from './hash.js';
 import { issued } from './issued.js';
 
 const TWO_32 = 2 ** 32;
@@ -14,8 +12,15 @@ const BLOCK_BYTES = 4000;
 const ENTRY_HEADER = 7;
 /** One (time + bias u64, seq u48) pair, as event-index.ts writes them. */
 const PAIR_BYTES = 14;
-/** Filter bits per key: about 1% false positives with the filter's 7 probes. */
+/** Filter bits per key: about 1% false positives with the filter's 7 probes (up to 2 MiB of filter per run). */
 const FILTER_BITS_PER_KEY = 10;
+const FILTER_MAX_BITS_LOG2 = 24;
+/**
+ * Entry bytes a merged run may reach: past it, runs are left as they are. It bounds the work one checkpoint does
+ * (a merge of that size takes about a second on the writer's thread) at the cost of one more run per 64 MiB of
+ * postings for a lookup to ask (about one per 1.2M events).
+ */
+const MERGE_LIMIT_BYTES = 64 * 2 ** 20;
 /** A directory entry's counts: keys u32, entry bytes f64. */
 const DIRECTORY_HEADER = 12;
 
@@ -53,8 +58,29 @@ function blockKey(position: number, block: number): Buffer {
   return key;
 }
 
-/** The filter's two hash halves for a key. */
-const keyHash = (text: string): [number, number] => hashHalves(hashEventId(text));
+/**
+ * Two 32-bit hashes of a key for the run filters (FNV-1a and a multiply-xorshift, each finished with murmur3's
+ * mixer): computed in JavaScript, as every key of a run is hashed again each time a checkpoint merges the run.
+ */
+function keyHash(text: string): [number, number] {
+  let a = 0x811c9dc5;
+  let b = 0x9e3779b9;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  return [mix(a), mix(b)];
+}
+
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
 
 /**
  * A run's directory entry: keys u32, entry bytes f64, filter length u32, the filter, fence count u32, then each
@@ -110,7 +136,8 @@ function blockOf(fences: readonly string[], text: string): number {
  * The runs of one store. A checkpoint writes its postings as one run — a few hundred appended blocks instead of a
  * chunk per key upserted at random into one large tree — and a lookup asks each run's filter, then reads the one
  * block its fences point to. To keep lookups few, a checkpoint merges into its run the newest runs no larger than
- * what it has gathered so far (a binary counter: about log2(checkpoints) runs, each posting rewritten as often).
+ * what it has gathered so far (a binary counter: about log2(checkpoints) runs, each posting rewritten as often),
+ * up to `MERGE_LIMIT_BYTES` per run.
  */
 export class PostingRuns {
   /** `[position u48][block u32]` → a block (see `encodeBlock`). */
@@ -124,7 +151,11 @@ export class PostingRuns {
   /** A repair's `clear()` is being staged: the run written next starts the list anew. */
   private cleared = false;
 
-  constructor(root: RootDatabase) {
+  /** `mergeLimitBytes`: tests make runs reach the limit with a few small checkpoints. */
+  constructor(
+    root: RootDatabase,
+    private readonly mergeLimitBytes = MERGE_LIMIT_BYTES,
+  ) {
     this.blocks = root.openDB({ name: 'posting-blocks', keyEncoding: 'binary', encoding: 'binary' });
     this.directory = root.openDB({ name: 'posting-runs', encoding: 'binary' });
   }
@@ -157,7 +188,7 @@ export class PostingRuns {
     let bytes = entries.reduce((sum, entry) => sum + entrySize(entry), 0);
     let keys = entries.length;
     let kept = runs.length;
-    while (kept > 0 && runs[kept - 1]!.bytes <= bytes) {
+    while (kept > 0 && runs[kept - 1]!.bytes <= bytes && bytes + runs[kept - 1]!.bytes <= this.mergeLimitBytes) {
       kept--;
       bytes += runs[kept]!.bytes;
       keys += runs[kept]!.keys;
@@ -192,6 +223,11 @@ export class PostingRuns {
   /** Runs a lookup may read. */
   get size(): number {
     return this.runs.length;
+  }
+
+  /** Each run's entry bytes, oldest first (tests). */
+  get runBytes(): number[] {
+    return this.runs.map((run) => run.bytes);
   }
 
   /** The checkpoint at `position` is committed: reads use the runs it staged. */
@@ -247,7 +283,7 @@ export class PostingRuns {
   }
 }
 
-const filterBitsLog2 = (keys: number): number => Math.min(22, Math.max(10, Math.ceil(Math.log2(Math.max(1, keys) * FILTER_BITS_PER_KEY))));
+const filterBitsLog2 = (keys: number): number => Math.min(FILTER_MAX_BITS_LOG2, Math.max(10, Math.ceil(Math.log2(Math.max(1, keys) * FILTER_BITS_PER_KEY))));
 
 const entrySize = (entry: RunEntry): number => ENTRY_HEADER + Buffer.byteLength(entry.value) + entry.pairs.length;
 

@@ -129,4 +129,31 @@ describe('posting runs', () => {
       expect(found(writer, kind, value)).toEqual(want);
     }
   });
+
+  it('stops merging at the size limit: runs beyond it are kept, and every posting is still found', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'eventdb-posting-runs-'));
+    root = open({ path: dir, maxDbs: 8 });
+    const next = random(11);
+    const keys: [number, string][] = Array.from({ length: 300 }, () => [3, valueOf(next)]);
+    const limit = 60_000;
+    const writer = new PostingRuns(root, limit);
+    const model = new Map<string, string[]>();
+    const seq = { next: 1 };
+    let windows = 0;
+    for (let r = 1; r <= 24; r++) {
+      const entries = runOf(next, keys, seq);
+      const position = r * 1000;
+      root.transactionSync(() => writer.write(position, entries));
+      writer.landed(position);
+      windows += entries.reduce((sum, e) => sum + 7 + Buffer.byteLength(e.value) + e.pairs.length, 0) > limit ? 1 : 0;
+      for (const { kind, value, pairs } of entries) model.set(`${kind}:${value}`, [...(model.get(`${kind}:${value}`) ?? []), ...records(pairs)]);
+    }
+    // No merge made a run past the limit (a single window larger than it stays whole), and the limit left more runs
+    // than a binary counter over 24 checkpoints would (at most five).
+    expect(writer.runBytes.filter((bytes) => bytes > limit).length).toBeLessThanOrEqual(windows);
+    expect(writer.size).toBeGreaterThan(5);
+    for (const [kind, value] of keys) {
+      expect(writer.find(kind, value, Number.POSITIVE_INFINITY).flatMap(records).sort()).toEqual([...(model.get(`${kind}:${value}`) ?? [])].sort());
+    }
+  });
 });
