@@ -242,7 +242,8 @@ export class DerivedStore implements ProjectionStore {
   hasIdentifier(kind: PartialKindCode, id: string): boolean {
     const text = `${kind}${id}`;
     if (!this.readOnly && !this.identifierFilter.mightContain(text)) return false;
-    return orStored(this.identifierWindow.get(text), () => this.identifiers.get(text)) !== undefined;
+    // Whether LMDB holds the entry is all that matters: no decoding (a third of a `get` here).
+    return orStored(this.identifierWindow.get(text), () => this.identifiers.getBinaryFast(text)) !== undefined;
   }
 
   mayHaveIdentifier(kind: PartialKindCode, id: string): boolean {

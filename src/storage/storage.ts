@@ -35,11 +35,12 @@ export interface StorageOptions {
 
 /**
  * The on-disk format: 5 writes the secondary indexes as one run per checkpoint (`posting-blocks`, `posting-runs`:
- * an older version would read the chunks alone; a format-4 store's chunks stay readable beside the runs); 4 merges closed generations' partial states into one state per key in the background
- * (`states`, and `meta.consolidated`: an older version would read the generations alone and miss what moved); 3
- * writes partial states as positional arrays (a format-2 store's partials, msgpack records, stay readable beside
- * them); 2 keeps projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 to 4 open as
- * format 5 (2 and 3 with nothing consolidated yet).
+ * an older version would read the chunks alone; a format-4 store's chunks stay readable beside the runs); 4
+ * merges closed generations' partial states into one state per key in the background (`states`, and
+ * `meta.consolidated`: an older version would read the generations alone and miss what moved); 3 writes partial
+ * states as positional arrays (a format-2 store's partials, msgpack records, stay readable beside them); 2 keeps
+ * projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 to 4 open as format 5 (2
+ * and 3 with nothing consolidated yet).
  */
 const STORE_FORMAT = 5;
 const FORMAT_KEY = 'format';
