@@ -5,7 +5,6 @@ import type { Database, RootDatabase } from 'lmdb';
 import { BloomFilter } from './bloom.js';
 import { issued } from './issued.js';
 
-const TWO_32 = 2 ** 32;
 /** Bytes a block is filled to: one 4 KiB overflow page. An entry larger than that is a block of its own. */
 const BLOCK_BYTES = 4000;
 /** Entry header: kind u8, value length u16, pairs length u32. */
@@ -52,8 +51,7 @@ export const runKeyText = (kind: number, value: string): string => `${String.fro
 
 function blockKey(position: number, block: number): Buffer {
   const key = Buffer.allocUnsafe(10);
-  key.writeUInt16BE(Math.floor(position / TWO_32), 0);
-  key.writeUInt32BE(position >>> 0, 2);
+  key.writeUIntBE(position, 0, 6);
   key.writeUInt32BE(block, 6);
   return key;
 }
