@@ -1,5 +1,5 @@
 // The secondary indexes: per (kind, value), posting lists of (time, seq) — in memory after the last checkpoint,
-// in LMDB as one sorted run of every key's chunk per checkpoint before it (posting-runs.ts).
+// in LMDB before it as sorted runs of every key's chunk, which checkpoints write and merge (posting-runs.ts).
 
 import type { Database, RootDatabase } from 'lmdb';
 import { issued } from './issued.js';
