@@ -3,6 +3,7 @@
 
 import type { Database, RootDatabase } from 'lmdb';
 import { BlockedBloomFilter, BloomFilter, bloomBitsFor } from './bloom.js';
+import { lastAtOrBefore } from './fences.js';
 import { issued } from './issued.js';
 
 /** Entries per block: one block is one LMDB value of 7 KiB. */
@@ -190,19 +191,13 @@ export class DedupeRuns {
   private findInRun(run: Run, hash: bigint): number | undefined {
     // The block that can hold the hash: the last whose first hash is at most it.
     const { fences } = run;
-    let lo = 0;
-    let hi = fences.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (fences[mid]! <= hash) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo === 0) return undefined;
+    const index = lastAtOrBefore(fences, hash);
+    if (index < 0) return undefined;
     // Valid until the next read: searched at once, nothing kept.
-    const block = this.blocks.getBinaryFast(blockKey(run.position, fences[lo - 1]!));
+    const block = this.blocks.getBinaryFast(blockKey(run.position, fences[index]!));
     if (block === undefined) return undefined;
-    lo = 0;
-    hi = block.length / ENTRY_BYTES;
+    let lo = 0;
+    let hi = block.length / ENTRY_BYTES;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const at = block.readBigUInt64BE(mid * ENTRY_BYTES);

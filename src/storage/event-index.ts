@@ -3,7 +3,7 @@
 
 import type { Database, RootDatabase } from 'lmdb';
 import { issued } from './issued.js';
-import { PostingRuns, type RunEntry } from './posting-runs.js';
+import { compareEntries, PostingRuns, type RunEntry } from './posting-runs.js';
 import { TailLayers } from './tail-layers.js';
 import { IndexKind, type IndexKey } from './keys.js';
 
@@ -240,8 +240,7 @@ export class EventIndex {
       }
       layers.setAside(position);
     });
-    // The run's order (runKeyText's): kind, then value in JavaScript's string order.
-    entries.sort((a, b) => a.kind - b.kind || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    entries.sort(compareEntries);
     if (entries.length > 0) this.runs.write(position, entries);
   }
 

@@ -3,6 +3,7 @@
 
 import type { Database, RootDatabase } from 'lmdb';
 import { BloomFilter } from './bloom.js';
+import { lastAtOrBefore } from './fences.js';
 import { issued } from './issued.js';
 
 /** Bytes a block is filled to: one 4 KiB overflow page. An entry larger than that is a block of its own. */
@@ -47,7 +48,7 @@ interface Run {
  * The order of keys inside a run: the kind as one character, then the value. JavaScript's string order, so a
  * checkpoint sorts with the engine's own comparison and a lookup binary-searches the fences with `<`.
  */
-export const runKeyText = (kind: number, value: string): string => `${String.fromCharCode(kind)}${value}`;
+const runKeyText = (kind: number, value: string): string => `${String.fromCharCode(kind)}${value}`;
 
 function blockKey(position: number, block: number): Buffer {
   const key = Buffer.allocUnsafe(10);
@@ -119,16 +120,7 @@ function decodeDirectory(position: number, bytes: Buffer): Run {
 }
 
 /** The index of the block that holds `text` if any: the last whose first key is at or before it. */
-function blockOf(fences: readonly string[], text: string): number {
-  let lo = 0;
-  let hi = fences.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (fences[mid]! <= text) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo - 1;
-}
+const blockOf = (fences: readonly string[], text: string): number => lastAtOrBefore(fences, text);
 
 /**
  * The runs of one store. A checkpoint writes its postings as one run — a few hundred appended blocks instead of a
@@ -310,7 +302,8 @@ function* mergeRuns(sources: readonly Iterable<RunEntry>[]): Iterable<RunEntry> 
   }
 }
 
-const compareEntries = (a: RunEntry, b: RunEntry): number => a.kind - b.kind || compareText(a.value, b.value);
+/** The order of entries in a run (`runKeyText`'s): kind, then value. A checkpoint sorts its entries with it. */
+export const compareEntries = (a: RunEntry, b: RunEntry): number => a.kind - b.kind || compareText(a.value, b.value);
 
 /** Two sorted pair lists (14-byte big-endian (time, seq) records, which sort as bytes) merged into one. */
 function mergePairs(a: Buffer, b: Buffer): Buffer {
