@@ -487,6 +487,7 @@ export class EventDB {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.writer.stop();
     await Promise.allSettled(this.inFlight);
     await this.consolidator.close();
     // A clean close leaves nothing to replay at the next open.

@@ -41,6 +41,9 @@ export class BatchWriter {
   private queued: { input: unknown; resolve: (result: IngestResult) => void; reject: (err: unknown) => void }[] = [];
   private readonly validation: ValidationContext;
   private readonly checkpoints: CheckpointSchedule;
+  /** Fires `checkpoint.idleMs` after the last call: see `armIdleCheckpoint`. */
+  private idleTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     private readonly storage: Storage,
@@ -180,10 +183,36 @@ export class BatchWriter {
     this.storage.appendedThrough(this.nextSeq - 1);
     this.settle(staged!);
     this.activity.settled(staged!.checkpointed !== undefined);
+    this.armIdleCheckpoint();
     // The call resolves in a later turn of the event loop, as when the commit was asynchronous: a loop of awaited
     // write calls leaves room for timers, I/O and readers between them.
     await nextTurn();
     return staged!.results;
+  }
+
+  /**
+   * After a call, (re)starts the idle timer: when no call follows within `checkpoint.idleMs` and enough records
+   * wait, they are checkpointed, so a crash in a quiet period replays nothing and `close()` has little to write.
+   * The timer does not keep the process alive.
+   */
+  private armIdleCheckpoint(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    if (this.stopped || this.failure !== undefined || !this.checkpoints.idleDue()) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.stopped || this.failure !== undefined || this.queued.length > 0 || !this.checkpoints.idleDue()) return;
+      // A failed commit is kept as the writer's failure: the next write call reports it.
+      this.checkpoint().catch(() => undefined);
+    }, this.options.checkpoint.idleMs);
+    this.idleTimer.unref();
+  }
+
+  /** No more idle checkpoints (the store is closing). */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
   }
 
   /**

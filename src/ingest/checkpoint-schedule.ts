@@ -1,4 +1,5 @@
-// When the writer writes a checkpoint: after enough records, enough time, or enough entries held in memory.
+// When the writer writes a checkpoint: after enough records, enough time, or enough entries held in memory, and
+// once it has been idle with enough records to replay.
 
 import type { CheckpointPolicy } from '../options.js';
 
@@ -21,6 +22,14 @@ export class CheckpointSchedule {
     if (forced) return true;
     if (this.records === 0 || this.inFlight) return false;
     return this.records >= this.policy.records || entriesInMemory >= this.policy.maxEntries || this.clock() - this.lastAt >= this.policy.intervalMs;
+  }
+
+  /**
+   * Whether a writer that has been idle for `policy.idleMs` should write a checkpoint: at least 2% of `records`
+   * wait (by default 1,000: well under a tenth of a second to replay), and none is in flight.
+   */
+  idleDue(): boolean {
+    return !this.inFlight && this.policy.idleMs > 0 && this.records > 0 && this.records >= Math.ceil(this.policy.records / 50);
   }
 
   written(): void {

@@ -1,5 +1,10 @@
-// Checkpoints issued while an earlier one is still committing: nothing the earlier one holds may be missed.
+// Checkpoints issued while an earlier one is still committing: nothing the earlier one holds may be missed. And the
+// checkpoint a writer writes once it is idle.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventDB } from '../../src/index.js';
 
@@ -37,5 +42,38 @@ describe('checkpoints back to back', () => {
         .toArray(),
     ).toEqual(['a', 'b', 'c', 'd']);
     expect((await db.verify()).differences).toEqual([]);
+  });
+});
+
+describe('idle checkpoints', () => {
+  const checkpointOf = (store: EventDB): number => store['storage'].checkpointPosition();
+
+  it('checkpoint the records waiting once the writer is quiet, so a reopen after a crash replays none of them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eventdb-idle-'));
+    try {
+      // Closed without its final checkpoint, as a crash would leave it; 2 records are the idle floor (2% of 100).
+      db = await EventDB.open({ path: dir, checkpoint: { records: 100, idleMs: 40 } }, { checkpointAtClose: false });
+      await db.ingestBatch([event('a', 1), event('b', 2), event('c', 3)]);
+      expect(checkpointOf(db)).toBe(0);
+      for (let waited = 0; checkpointOf(db) === 0 && waited < 5_000; waited += 20) await sleep(20);
+      expect(checkpointOf(db)).toBe(3);
+      // One record is below the floor: it stays in the tail however long the writer idles.
+      await db.ingest(event('d', 4));
+      await sleep(200);
+      expect(checkpointOf(db)).toBe(3);
+      await db.close();
+      db = await EventDB.open({ path: dir, checkpoint: { idleMs: 0 } });
+      expect(checkpointOf(db)).toBe(3);
+      expect(db.getProfile({ profileId: 'p1' })?.eventCount).toBe(2);
+      expect((await db.verify()).differences).toEqual([]);
+      // idleMs 0: no checkpoint however long the writer idles.
+      await db.ingestBatch([event('e', 5), event('f', 6), event('g', 7)]);
+      await sleep(200);
+      expect(checkpointOf(db)).toBe(3);
+    } finally {
+      await db?.close();
+      db = undefined;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

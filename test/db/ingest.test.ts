@@ -288,6 +288,14 @@ describe('options', () => {
     await expect(EventDB.open({})).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
     await expect(EventDB.open({ inMemory: true, path: '/tmp/x' })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
     await expect(EventDB.open({ inMemory: true, durability: 'fast' as 'durable' })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    await expect(EventDB.open({ inMemory: true, checkpoint: { idleMs: -1 } })).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+      message: expect.stringContaining('checkpoint.idleMs') as unknown,
+    });
+    await expect(EventDB.open({ inMemory: true, checkpoint: { records: 0 } })).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+      message: expect.stringContaining('checkpoint.records') as unknown,
+    });
   });
 
   it('uses the configured placeholders and clock', async () => {
