@@ -1,18 +1,19 @@
 // The consolidation's worker (a piscina task): opens the writer's LMDB environment (lmdb-js shares it between the
-// threads of a process) and moves closed generations into states until none is left or the writer asks it to stop.
+// threads of a process), moves closed generations into states and merges index runs until nothing is left or the
+// writer asks it to stop.
 
 import { positionalPartials } from '../projections/partial-codec.js';
 import { Storage } from '../storage/storage.js';
-import { BUSY_BACKLOG, Flag, IDLE_MS, consolidateStep, consolidationBacklog, type ConsolidationTask } from './consolidation.js';
+import { BUSY_BACKLOG, BUSY_RUNS, Flag, IDLE_MS, consolidationBacklog, consolidationStep, type ConsolidationTask } from './consolidation.js';
 
 /** Piscina calls the default export once per task. */
 export default async function consolidate(task: ConsolidationTask): Promise<void> {
   const { flags } = task;
   const storage = new Storage({ path: task.path, mapSizeBytes: task.mapSizeBytes, noSync: task.noSync, partialCodec: positionalPartials });
   try {
-    while (Atomics.load(flags, Flag.stop) === 0) {
+    for (let step = 0; Atomics.load(flags, Flag.stop) === 0; step++) {
       if (!mayWrite(storage, flags)) continue;
-      if (!consolidateStep(storage, task.computed)) return;
+      if (!consolidationStep(storage, task.computed, step % 2 === 1)) return;
     }
   } finally {
     await storage.close();
@@ -20,14 +21,14 @@ export default async function consolidate(task: ConsolidationTask): Promise<void
 }
 
 /**
- * Whether to write a chunk now: when asked to hurry, when the writer has let `BUSY_BACKLOG` closed generations
- * pile up, or when it was idle for `IDLE_MS` (no call in its transaction, none settled). Otherwise it waits
- * `IDLE_MS` first (woken at once by a stop) and says no.
+ * Whether to write a step now: when asked to hurry, when the writer has let `BUSY_BACKLOG` closed generations or
+ * `BUSY_RUNS` index runs pile up, or when it was idle for `IDLE_MS` (no call in its transaction, none settled).
+ * Otherwise it waits `IDLE_MS` first (woken at once by a stop) and says no.
  */
 function mayWrite(storage: Storage, flags: Int32Array): boolean {
   if (Atomics.load(flags, Flag.hurry) === 1) return true;
   storage.refreshSnapshot();
-  if (consolidationBacklog(storage) >= BUSY_BACKLOG) return true;
+  if (consolidationBacklog(storage) >= BUSY_BACKLOG || storage.index.runCount >= BUSY_RUNS) return true;
   const calls = Atomics.load(flags, Flag.calls);
   Atomics.wait(flags, Flag.stop, 0, IDLE_MS);
   return Atomics.load(flags, Flag.busy) === 0 && Atomics.load(flags, Flag.calls) === calls && Atomics.load(flags, Flag.stop) === 0;

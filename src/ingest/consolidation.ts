@@ -1,5 +1,6 @@
-// The consolidation: closed generations' partial states merged into one state per key, in the background, so a
-// read takes one state and the partials of the generations not yet merged (the last one or two) per key.
+// The consolidation, in the background: closed generations' partial states merged into one state per key, so a
+// read takes one state and the partials of the generations not yet merged (the last one or two) per key; and the
+// index runs the checkpoints write merged, so a lookup asks a few of them.
 
 import { Piscina } from 'piscina';
 import type { CompiledComputed } from '../projections/computed.js';
@@ -48,6 +49,30 @@ export function consolidateStep(storage: Storage, computed: readonly CompiledCom
   return true;
 }
 
+/**
+ * Merges the index runs the current snapshot holds as a binary counter asks (see `PostingRuns`): computed from the
+ * snapshot outside the write lock, then written in one transaction (flushed, as a chunk is), which replaces the
+ * merged runs whole. Returns false when there is nothing to merge. Only the consolidation merges runs; a repair,
+ * which rewrites them, stops it first.
+ */
+export function mergeRunsStep(storage: Storage): boolean {
+  storage.refreshSnapshot();
+  const merge = storage.index.prepareRunMerge();
+  if (merge === undefined) return false;
+  storage.transact(() => {
+    storage.index.applyRunMerge(merge);
+  });
+  return true;
+}
+
+/**
+ * One step of either kind, `mergeFirst` saying which to try first (the worker alternates, so a long backlog of
+ * one kind does not starve the other); false when neither is due.
+ */
+export function consolidationStep(storage: Storage, computed: readonly CompiledComputed[], mergeFirst = false): boolean {
+  return mergeFirst ? mergeRunsStep(storage) || consolidateStep(storage, computed) : consolidateStep(storage, computed) || mergeRunsStep(storage);
+}
+
 /** Where the consolidation runs: a worker thread (the default), the calling thread after each commit (tests), or nowhere. */
 export type ConsolidationMode = 'worker' | 'inline' | 'off';
 
@@ -76,9 +101,20 @@ export const IDLE_MS = 100;
  */
 export const BUSY_BACKLOG = 4;
 
+/**
+ * Index runs past which the worker merges them even while the writer is busy: a long ingest adds one per
+ * checkpoint (20 at 1M events), and a lookup asks each. Below it, merges wait for the writer to be idle.
+ */
+export const BUSY_RUNS = 24;
+
 /** Closed generations not yet consolidated, as the current snapshot says. */
 export function consolidationBacklog(storage: Storage): number {
   return storage.generationOf(storage.checkpointPosition() + 1) - storage.consolidatedGenerations();
+}
+
+/** Whether anything waits for the consolidation in the current snapshot: a closed generation or a run merge. */
+export function consolidationDue(storage: Storage): boolean {
+  return consolidationBacklog(storage) > 0 || storage.index.runMergeDue();
 }
 
 /** What the consolidation worker is given: where the store is and how to merge, and the flags it shares with the writer. */
@@ -122,20 +158,21 @@ export class Consolidator implements WriterActivity {
     if (this.mode === 'inline') {
       const steps = Math.floor(this.random() * 4);
       for (let i = 0; i < steps; i++) if (!consolidateStep(this.storage, this.store.computed, 1 + Math.floor(this.random() * 8))) break;
+      if (this.random() < 0.5) mergeRunsStep(this.storage);
       return;
     }
     if (this.running !== undefined) {
       this.again = true;
       return;
     }
-    // The thread starts only when a generation is waiting: most stores never close one (2^18 records each).
-    if (consolidationBacklog(this.storage) <= 0) return;
+    // The thread starts only when something waits: a closed generation (2^18 records each) or a run merge.
+    if (!consolidationDue(this.storage)) return;
     this.running = this.runWorker();
   }
 
   /** Resolves once nothing closed is left to consolidate, the worker not waiting for the writer to be idle. */
   async idle(): Promise<void> {
-    if (this.mode === 'inline') while (consolidateStep(this.storage, this.store.computed));
+    if (this.mode === 'inline') while (consolidationStep(this.storage, this.store.computed));
     Atomics.store(this.flags, Flag.hurry, 1);
     try {
       this.kick();

@@ -1,9 +1,10 @@
 // The secondary indexes: per (kind, value), posting lists of (time, seq) — in memory after the last checkpoint,
-// in LMDB before it as sorted runs of every key's chunk, which checkpoints write and merge (posting-runs.ts).
+// in LMDB before it as sorted runs of every key's chunk, which checkpoints write and the consolidation merges
+// (posting-runs.ts).
 
 import type { Database, RootDatabase } from 'lmdb';
 import { issued } from './issued.js';
-import { compareEntries, PostingRuns, type RunEntry } from './posting-runs.js';
+import { compareEntries, PostingRuns, type PreparedMerge, type RunEntry } from './posting-runs.js';
 import { TailLayers } from './tail-layers.js';
 import { IndexKind, type IndexKey } from './keys.js';
 
@@ -246,14 +247,37 @@ export class EventIndex {
 
   /** The checkpoint at `position` is committed: its postings are read from LMDB from now on. */
   pruneCheckpointed(position: number): void {
-    this.runs.landed(position);
     for (const layers of this.postings) layers.landed(position);
   }
 
-  /** Drops the in-memory postings and reloads the runs (a read-only follower whose writer checkpointed past what it folded). */
+  /** Drops the in-memory postings (a read-only follower whose writer checkpointed past what it folded). */
   clearOverlay(): void {
     for (const layers of this.postings) layers.clear();
-    this.runs.load();
+  }
+
+  // Run merges, by the consolidation (ingest/consolidation.ts): computed from its snapshot, then issued in a
+  // transaction of their own.
+
+  runMergeDue(): boolean {
+    return this.runs.mergeDue();
+  }
+
+  /** Runs a lookup of the current snapshot asks. */
+  get runCount(): number {
+    return this.runs.size;
+  }
+
+  /** Run merges done so far (the crash loop's log). */
+  get runMerges(): number {
+    return this.runs.merges;
+  }
+
+  prepareRunMerge(): PreparedMerge | undefined {
+    return this.runs.prepareMerge();
+  }
+
+  applyRunMerge(merge: PreparedMerge): boolean {
+    return this.runs.applyMerge(merge);
   }
 
   /** Every stored posting (chunks, runs, then memory), for verify: key text → sorted "time:seq" list. */

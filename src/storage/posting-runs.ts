@@ -16,9 +16,10 @@ const PAIR_BYTES = 14;
 const FILTER_BITS_PER_KEY = 10;
 const FILTER_MAX_BITS_LOG2 = 24;
 /**
- * Entry bytes a merged run may reach: past it, runs are left as they are. It bounds the work one checkpoint does
- * (a merge of that size takes about a second on the writer's thread) at the cost of one more run per 64 MiB of
- * postings for a lookup to ask (about one per 1.2M events).
+ * Entry bytes a merged run may reach: past it, runs are left as they are. It bounds the work of one merge (about a
+ * second of the consolidation's thread, and the memory it holds the merged run in, and the time its transaction
+ * holds the write lock) at the cost of one more run per 64 MiB of postings for a lookup to ask (about one per 1.2M
+ * events).
  */
 const MERGE_LIMIT_BYTES = 64 * 2 ** 20;
 /** A directory entry's counts: keys u32, entry bytes f64. */
@@ -35,7 +36,7 @@ export interface RunEntry {
  * A run in memory: the checkpoint that wrote it, a filter over its keys, and the first key of each block (as
  * `runKeyText`), ascending, so a lookup reads its one block with one exact get.
  */
-interface Run {
+export interface Run {
   position: number;
   filter: BloomFilter;
   fences: string[];
@@ -122,24 +123,37 @@ function decodeDirectory(position: number, bytes: Buffer): Run {
 /** The index of the block that holds `text` if any: the last whose first key is at or before it. */
 const blockOf = (fences: readonly string[], text: string): number => lastAtOrBefore(fences, text);
 
+/** The directory's key 0 (no checkpoint is at position 0): `[appends u32][merges u32]`, see `PostingRuns.sync`. */
+const VERSION_KEY = 0;
+
+/** A merge the consolidation computed from its snapshot: the runs it replaces and the blocks of the one it writes. */
+export interface PreparedMerge {
+  /** Positions of the runs merged, oldest first; the merged run takes the newest one's position. */
+  positions: number[];
+  merges: number;
+  run: Run;
+  blocks: Buffer[];
+}
+
 /**
  * The runs of one store. A checkpoint writes its postings as one run — a few hundred appended blocks instead of a
  * chunk per key upserted at random into one large tree — and a lookup asks each run's filter, then reads the one
- * block its fences point to. To keep lookups few, a checkpoint merges into its run the newest runs no larger than
- * what it has gathered so far (a binary counter: about log2(checkpoints) runs, each posting rewritten as often),
- * up to `MERGE_LIMIT_BYTES` per run.
+ * block its fences point to. The consolidation (a worker thread, while the writer is idle) merges the newest runs
+ * no larger than what it has gathered (a binary counter: about log2(checkpoints) runs, each posting rewritten as
+ * often), up to `MERGE_LIMIT_BYTES` per run, so lookups stay few without the writer doing the merging.
+ *
+ * Every reader follows its own snapshot: the directory's version entry counts the runs appended and the merges
+ * (and repairs) done, and a lookup compares it with what it loaded, in the same snapshot as the blocks it reads.
  */
 export class PostingRuns {
   /** `[position u48][block u32]` → a block (see `encodeBlock`). */
   private readonly blocks: Database<Buffer, Buffer>;
-  /** position → the run's counts, filter and fences. */
+  /** position → the run's counts, filter and fences; position 0 → the version. */
   private readonly directory: Database<Buffer, number>;
-  /** Oldest first, as committed; read at first use (a consolidation worker's handle never reads the index). */
-  private loaded: Run[] | undefined;
-  /** The list a checkpoint staged: it replaces `loaded` once that checkpoint is committed. */
-  private staged: { position: number; runs: Run[] } | undefined;
-  /** A repair's `clear()` is being staged: the run written next starts the list anew. */
-  private cleared = false;
+  /** Oldest first, as the snapshot of the last `sync` holds them. */
+  private loaded: Run[] = [];
+  /** The version `loaded` was read at (undefined: never loaded). */
+  private loadedVersion: { appends: number; merges: number } | undefined;
 
   /** `mergeLimitBytes`: tests make runs reach the limit with a few small checkpoints. */
   constructor(
@@ -150,81 +164,147 @@ export class PostingRuns {
     this.directory = root.openDB({ name: 'posting-runs', encoding: 'binary' });
   }
 
+  /** The version entry as the current snapshot (or the transaction being staged) holds it. */
+  private version(): { appends: number; merges: number } {
+    const bytes = this.directory.getBinaryFast(VERSION_KEY);
+    return bytes === undefined ? { appends: 0, merges: 0 } : { appends: bytes.readUInt32BE(0), merges: bytes.readUInt32BE(4) };
+  }
+
+  private putVersion(version: { appends: number; merges: number }): void {
+    const bytes = Buffer.allocUnsafe(8);
+    bytes.writeUInt32BE(version.appends >>> 0, 0);
+    bytes.writeUInt32BE(version.merges >>> 0, 4);
+    issued(this.directory.put(VERSION_KEY, bytes));
+  }
+
   /**
-   * Reads the directory entries not loaded yet (a read-only handle whose writer checkpointed since); all of them
-   * when a run loaded before is gone (merged, or removed by a repair).
+   * Brings the loaded runs to the current snapshot: nothing when its version is the one loaded; the runs after
+   * the last one loaded when only appends happened since; all of them after a merge or a repair.
    */
-  load(): void {
-    const runs = this.loaded ?? [];
-    const stored = new Set(this.directory.getKeys());
-    if (runs.some((run) => !stored.has(run.position))) runs.length = 0;
-    for (const { key, value } of this.directory.getRange({ start: (runs.at(-1)?.position ?? 0) + 1 })) runs.push(decodeDirectory(key, value));
+  private sync(): Run[] {
+    const version = this.version();
+    const known = this.loadedVersion;
+    if (known !== undefined && known.appends === version.appends && known.merges === version.merges) return this.loaded;
+    const runs = known !== undefined && known.merges === version.merges ? this.loaded.slice() : [];
+    for (const { key, value } of this.directory.getRange({ start: Math.max(1, (runs.at(-1)?.position ?? 0) + 1) })) runs.push(decodeDirectory(key, value));
     this.loaded = runs;
-  }
-
-  private get runs(): Run[] {
-    if (this.loaded === undefined) this.load();
-    return this.loaded!;
+    this.loadedVersion = version;
+    return runs;
   }
 
   /**
-   * Issues the run of the checkpoint at `position` with the transaction being staged: `entries` (sorted by
-   * `runKeyText`, one per key) merged with the newest runs no larger than what is gathered, which it replaces.
-   * Reads go on using the committed runs until `landed(position)`.
+   * Issues the run of the checkpoint at `position` with the transaction being staged: `entries` sorted by
+   * `runKeyText`, one per key. Readers see it once their snapshot holds the commit.
    */
   write(position: number, entries: readonly RunEntry[]): void {
-    const runs = this.cleared ? [] : this.runs;
-    this.cleared = false;
-    let bytes = entries.reduce((sum, entry) => sum + entrySize(entry), 0);
-    let keys = entries.length;
-    let kept = runs.length;
-    while (kept > 0 && runs[kept - 1]!.bytes <= bytes && bytes + runs[kept - 1]!.bytes <= this.mergeLimitBytes) {
-      kept--;
-      bytes += runs[kept]!.bytes;
-      keys += runs[kept]!.keys;
-    }
-    const absorbed = runs.slice(kept);
-    const run: Run = { position, filter: new BloomFilter(filterBitsLog2(keys)), fences: [], keys: 0, bytes: 0 };
+    const run = this.emptyRun(position, entries.length);
+    const blocks = this.pack(entries, run);
+    blocks.forEach((block, index) => issued(this.blocks.put(blockKey(position, index), block)));
+    issued(this.directory.put(position, encodeDirectory(run)));
+    const version = this.version();
+    this.putVersion({ appends: version.appends + 1, merges: version.merges });
+  }
+
+  private emptyRun(position: number, keys: number): Run {
+    return { position, filter: new BloomFilter(filterBitsLog2(keys)), fences: [], keys: 0, bytes: 0 };
+  }
+
+  /** Packs sorted entries into blocks of `run` (filling its filter, fences and counts). */
+  private pack(entries: Iterable<RunEntry>, run: Run): Buffer[] {
+    const blocks: Buffer[] = [];
     let block: RunEntry[] = [];
     let blockBytes = 2;
-    const flush = (): void => {
-      issued(this.blocks.put(blockKey(position, run.fences.length - 1), encodeBlock(block)));
-      block = [];
-      blockBytes = 2;
-    };
-    for (const entry of mergeRuns([...absorbed.map((older) => this.entriesOf(older)), entries])) {
+    for (const entry of entries) {
       const text = runKeyText(entry.kind, entry.value);
       const [hi, lo] = keyHash(text);
       run.filter.add(hi, lo);
       const size = entrySize(entry);
-      if (block.length > 0 && blockBytes + 2 + size > BLOCK_BYTES) flush();
+      if (block.length > 0 && blockBytes + 2 + size > BLOCK_BYTES) {
+        blocks.push(encodeBlock(block));
+        block = [];
+        blockBytes = 2;
+      }
       if (block.length === 0) run.fences.push(text);
       block.push(entry);
       blockBytes += 2 + size;
       run.keys++;
       run.bytes += size;
     }
-    if (block.length > 0) flush();
-    for (const older of absorbed) this.remove(older);
-    issued(this.directory.put(position, encodeDirectory(run)));
-    this.staged = { position, runs: [...runs.slice(0, kept), run] };
+    if (block.length > 0) blocks.push(encodeBlock(block));
+    return blocks;
   }
 
-  /** Runs a lookup may read. */
+  /**
+   * The runs the next merge takes, oldest first: the newest runs each no larger than the newer ones together,
+   * up to `mergeLimitBytes`; empty when there is nothing to merge.
+   */
+  private mergeGroup(runs: readonly Run[]): Run[] {
+    if (runs.length < 2) return [];
+    let first = runs.length - 1;
+    let bytes = runs[first]!.bytes;
+    while (first > 0 && runs[first - 1]!.bytes <= bytes && bytes + runs[first - 1]!.bytes <= this.mergeLimitBytes) {
+      first--;
+      bytes += runs[first]!.bytes;
+    }
+    return runs.length - first >= 2 ? runs.slice(first) : [];
+  }
+
+  /** Whether the current snapshot's runs have a merge to do. */
+  mergeDue(): boolean {
+    return this.mergeGroup(this.sync()).length > 0;
+  }
+
+  /**
+   * Computes the next merge from the current snapshot, outside any write transaction (the consolidation): the
+   * group's entries merged into one run, in memory. Undefined when there is nothing to merge.
+   */
+  prepareMerge(): PreparedMerge | undefined {
+    const runs = this.sync();
+    const group = this.mergeGroup(runs);
+    if (group.length === 0) return undefined;
+    const position = group.at(-1)!.position;
+    const run = this.emptyRun(
+      position,
+      group.reduce((sum, older) => sum + older.keys, 0),
+    );
+    const blocks = this.pack(mergeRuns(group.map((older) => this.entriesOf(older))), run);
+    return { positions: group.map((older) => older.position), merges: this.loadedVersion!.merges, run, blocks };
+  }
+
+  /**
+   * Issues a prepared merge with the transaction being staged, unless a merge or a repair has changed the runs
+   * since it was prepared (then false, nothing issued): the merged runs' blocks and entries go, the merged run
+   * takes the newest one's position.
+   */
+  applyMerge(merge: PreparedMerge): boolean {
+    const version = this.version();
+    if (version.merges !== merge.merges) return false;
+    const stored: Run[] = [];
+    for (const position of merge.positions) {
+      const bytes = this.directory.get(position);
+      if (bytes === undefined) return false;
+      stored.push(decodeDirectory(position, bytes));
+    }
+    for (const older of stored) this.remove(older);
+    merge.blocks.forEach((block, index) => issued(this.blocks.put(blockKey(merge.run.position, index), block)));
+    issued(this.directory.put(merge.run.position, encodeDirectory(merge.run)));
+    this.putVersion({ appends: version.appends, merges: version.merges + 1 });
+    return true;
+  }
+
+  /** Merges (and repairs) done so far, as the current snapshot holds them (tests, the crash loop's log). */
+  get merges(): number {
+    return this.version().merges;
+  }
+
+  /** Runs a lookup may read (the current snapshot's). */
   get size(): number {
-    return this.runs.length;
+    return this.sync().length;
   }
 
   /** Each run's entry bytes, oldest first (tests). */
   get runBytes(): number[] {
-    return this.runs.map((run) => run.bytes);
-  }
-
-  /** The checkpoint at `position` is committed: reads use the runs it staged. */
-  landed(position: number): void {
-    if (this.staged?.position !== position) return;
-    this.loaded = this.staged.runs;
-    this.staged = undefined;
+    return this.sync().map((run) => run.bytes);
   }
 
   /** A run's entries in order, read block by block (`get` copies each block: the entries are views into it). */
@@ -246,7 +326,7 @@ export class PostingRuns {
     const out: Buffer[] = [];
     const text = runKeyText(kind, value);
     let hash: [number, number] | undefined;
-    for (const run of this.runs) {
+    for (const run of this.sync()) {
       if (run.position > checkpoint) break;
       hash ??= keyHash(text);
       if (!run.filter.mightContain(hash[0], hash[1])) continue;
@@ -265,11 +345,12 @@ export class PostingRuns {
     for (const { value: block } of this.blocks.getRange()) yield* blockEntries(block);
   }
 
-  /** Issues the removal of every run (a repair rewrites them, in the same stage). */
+  /** Issues the removal of every run (a repair rewrites them, in the same stage); readers reload all of them. */
   clear(): void {
+    const version = this.version();
     for (const key of this.blocks.getKeys()) issued(this.blocks.remove(key));
     for (const key of this.directory.getKeys()) issued(this.directory.remove(key));
-    this.cleared = true;
+    this.putVersion({ appends: version.appends, merges: version.merges + 1 });
   }
 }
 

@@ -34,15 +34,16 @@ export interface StorageOptions {
 }
 
 /**
- * The on-disk format: 5 writes the secondary indexes as one run per checkpoint (`posting-blocks`, `posting-runs`:
+ * The on-disk format: 6 merges index runs in the consolidation and keeps a version entry in `posting-runs` (key 0)
+ * that readers follow (an older version would read it as a run); 5 writes the secondary indexes as one run per checkpoint (`posting-blocks`, `posting-runs`:
  * an older version would read the chunks alone; a format-4 store's chunks stay readable beside the runs); 4
  * merges closed generations' partial states into one state per key in the background (`states`, and
  * `meta.consolidated`: an older version would read the generations alone and miss what moved); 3 writes partial
  * states as positional arrays (a format-2 store's partials, msgpack records, stay readable beside them); 2 keeps
- * projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 to 4 open as format 5 (2
+ * projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 to 5 open as format 6 (2
  * and 3 with nothing consolidated yet).
  */
-const STORE_FORMAT = 5;
+const STORE_FORMAT = 6;
 const FORMAT_KEY = 'format';
 /** [generations merged into `states` whole, 1 once any state was written] (absent: nothing consolidated). */
 const CONSOLIDATED_KEY = 'consolidated';
@@ -239,7 +240,7 @@ export class Storage {
         `it was written in store format ${format}, newer than this version of eventdb reads (${STORE_FORMAT}); open it with the version that wrote it`,
       );
     }
-    if (format === 2 || format === 3 || format === 4) {
+    if (format === 2 || format === 3 || format === 4 || format === 5) {
       this.root.transactionSync(() => this.meta.putSync(FORMAT_KEY, STORE_FORMAT));
       return { fromFormat1: false };
     }

@@ -65,9 +65,9 @@ export async function crashLoop(dir: string, rounds: number, seed: number, log: 
       assert.equal(db.stats().records, expectedRecords, `seed ${seed}, round ${round}: records in the log`);
       const report = await db.verify();
       assert.deepEqual(report.differences, [], `seed ${seed}, round ${round}: verify`);
-      const consolidated = (db as unknown as { storage: { consolidatedGenerations(): number } }).storage.consolidatedGenerations();
+      const { storage } = db as unknown as { storage: { consolidatedGenerations(): number; index: { runCount: number; runMerges: number } } };
       log(
-        `round ${round}: killed ${delay} ms after the first ack, checkpoints every ${checkpointRecords} records, last ack ${lastAck}, ${expectedRecords} records, ${consolidated} generations consolidated, verify clean`,
+        `round ${round}: killed ${delay} ms after the first ack, checkpoints every ${checkpointRecords} records, last ack ${lastAck}, ${expectedRecords} records, ${storage.consolidatedGenerations()} generations consolidated, ${storage.index.runMerges} index run merges (${storage.index.runCount} runs), verify clean`,
       );
     } finally {
       await db.close();

@@ -1,5 +1,6 @@
-// The consolidation: closed generations' partial states move into one state per key on a worker thread; reads,
-// verify, rebuild and reopening see the same profiles, accounts and sessions as a store that never consolidates.
+// The consolidation: closed generations' partial states move into one state per key on a worker thread, and the
+// index runs are merged there; reads, verify, rebuild and reopening see the same profiles, accounts, sessions and
+// events as a store that never consolidates.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,7 +54,24 @@ function reads(db: EventDB): unknown {
     users: Array.from({ length: USERS }, (_, i) => db.getProfile({ userId: `u${i}` })),
     sessions: Array.from({ length: SESSIONS }, (_, i) => db.getSession(`s${i}`)),
     accounts: Array.from({ length: ACCOUNTS }, (_, i) => db.getAccount(`a${i}`)),
+    events: [
+      ...Array.from({ length: 5 }, (_, i) => ({ sessionId: `s${i}` })),
+      ...Array.from({ length: 4 }, (_, i) => ({ profileId: `p${i}` })),
+      { accountId: 'a1' },
+      { eventName: 'purchase' },
+    ].map((query) =>
+      db
+        .events(query)
+        .map((e) => e.eventId)
+        .toArray(),
+    ),
   };
+}
+
+/** The index runs a lookup asks, and the merges the consolidation has done. */
+function runs(db: EventDB): { count: number; merges: number } {
+  const { index } = (db as unknown as { storage: { index: { runCount: number; runMerges: number } } }).storage;
+  return { count: index.runCount, merges: index.runMerges };
 }
 
 /** The store's consolidation marker and how many partials and states it holds, read beside the handle. */
@@ -96,6 +114,9 @@ describe('consolidation', () => {
     const after = stored(dir);
     expect(after.consolidated).toBe(10);
     expect(after.states).toBeGreaterThan(0);
+    // 14 checkpoints each appended an index run; the worker merged them as a binary counter.
+    expect(runs(db).merges).toBeGreaterThan(0);
+    expect(runs(db).count).toBeLessThanOrEqual(4);
     expect(reads(db)).toEqual(expected);
     expect((await db.verify()).differences).toEqual([]);
     await db.close();

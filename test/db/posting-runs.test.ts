@@ -1,6 +1,7 @@
-// The index's posting runs (one sorted run of every key's postings per checkpoint, in blocks): a lookup finds
-// exactly the postings each run holds for a key — whatever the key's characters, length or posting count —
-// across reopens, a reader's incremental reloads, a snapshot's checkpoint and a repair that removes them.
+// The index's posting runs (one sorted run of every key's postings per checkpoint, in blocks, merged by the
+// consolidation): a lookup finds exactly the postings each run holds for a key — whatever the key's characters,
+// length or posting count — across merges, reopens, readers that follow their snapshot, and a repair that removes
+// them.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,7 +64,7 @@ describe('posting runs', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('find returns exactly the postings written for a key, as checkpoints merge runs, after reopening and reloading', async () => {
+  it('find returns exactly the postings written for a key, as runs are appended and merged, after reopening', async () => {
     dir = mkdtempSync(join(tmpdir(), 'eventdb-posting-runs-'));
     root = open({ path: dir, maxDbs: 8 });
     const next = random(7);
@@ -72,6 +73,7 @@ describe('posting runs', () => {
     keys.push([2, 'shared'], [3, 'shared'], [2, 'shared-longer'], [2, 'sharee']);
     const writer = new PostingRuns(root);
     const reader = new PostingRuns(root);
+    const merger = new PostingRuns(root);
     /** Every pair written per key, as hex records. */
     const model = new Map<string, string[]>();
     const expected = (kind: number, value: string): string[] => [...(model.get(`${kind}:${value}`) ?? [])].sort();
@@ -82,11 +84,13 @@ describe('posting runs', () => {
       [9, 'shared'],
     ];
     const seq = { next: 1 };
+    let merges = 0;
     for (let r = 1; r <= 12; r++) {
       const entries = runOf(next, keys, seq);
       const position = r * 1000;
+      // The reader loads the runs before this checkpoint: it must see the new run (and, below, the merges) by itself.
+      expect(found(reader, keys[0]![0], keys[0]![1])).toEqual(expected(keys[0]![0], keys[0]![1]));
       root.transactionSync(() => writer.write(position, entries));
-      writer.landed(position);
       for (const { kind, value, pairs } of entries) model.set(`${kind}:${value}`, [...(model.get(`${kind}:${value}`) ?? []), ...records(pairs)]);
       // A checkpoint whose commit fails changes nothing a lookup sees.
       expect(() =>
@@ -95,11 +99,26 @@ describe('posting runs', () => {
           throw new Error('the commit fails');
         }),
       ).toThrow('the commit fails');
-      reader.load(); // a read-only handle reloading after each checkpoint (some merged the runs it had loaded)
+      // The consolidation merges at random points, each merge prepared from the snapshot, then applied; a merge
+      // prepared before another one lands is refused.
+      if (next() < 0.7) {
+        const merge = merger.prepareMerge();
+        const stale = next() < 0.3 ? merger.prepareMerge() : undefined;
+        if (merge !== undefined) {
+          expect(root.transactionSync(() => merger.applyMerge(merge))).toBe(true);
+          merges++;
+          if (stale !== undefined) expect(root.transactionSync(() => merger.applyMerge(stale))).toBe(false);
+        }
+      }
       for (const [kind, value] of keys.filter((_, i) => i % 7 === r % 7)) {
         expect(found(writer, kind, value)).toEqual(expected(kind, value));
         expect(found(reader, kind, value)).toEqual(expected(kind, value));
       }
+    }
+    expect(merges).toBeGreaterThan(2);
+    while (merger.mergeDue()) {
+      const merge = merger.prepareMerge()!;
+      root.transactionSync(() => merger.applyMerge(merge));
     }
     // Merged as a binary counter by bytes: each run kept is larger than every newer one together, so twelve
     // checkpoints leave at most five (and each key is in each run at most once).
@@ -115,14 +134,18 @@ describe('posting runs', () => {
     expect(new Set(stored.map((e) => `${e.kind}:${e.value}`)).size).toBe(model.size);
     for (const { pairs } of stored) expect(records(pairs)).toEqual([...records(pairs)].sort()); // merged in (time, seq) order
 
-    // A repair removes every run and writes one anew: a reader reloads all of it.
+    // A repair removes every run and writes one anew: a reader reloads all of it, and a merge prepared before it is refused.
     const rewritten = runOf(next, keys, seq);
+    const extra = runOf(next, keys, seq);
+    root.transactionSync(() => writer.write(99_000, extra));
+    root.transactionSync(() => writer.write(99_500, extra)); // as large as the run before it: a merge is due
+    const before = merger.prepareMerge()!;
+    expect(before).toBeDefined();
     root.transactionSync(() => {
       writer.clear();
       writer.write(500, rewritten);
     });
-    writer.landed(500);
-    reader.load();
+    expect(root.transactionSync(() => merger.applyMerge(before))).toBe(false);
     for (const [kind, value] of keys) {
       const want = rewritten.filter((e) => e.kind === kind && e.value === value).flatMap((e) => records(e.pairs));
       expect(found(reader, kind, value)).toEqual(want.sort());
@@ -144,7 +167,7 @@ describe('posting runs', () => {
       const entries = runOf(next, keys, seq);
       const position = r * 1000;
       root.transactionSync(() => writer.write(position, entries));
-      writer.landed(position);
+      for (let merge = writer.prepareMerge(); merge !== undefined; merge = writer.prepareMerge()) root.transactionSync(() => writer.applyMerge(merge));
       windows += entries.reduce((sum, e) => sum + 7 + Buffer.byteLength(e.value) + e.pairs.length, 0) > limit ? 1 : 0;
       for (const { kind, value, pairs } of entries) model.set(`${kind}:${value}`, [...(model.get(`${kind}:${value}`) ?? []), ...records(pairs)]);
     }

@@ -131,7 +131,6 @@ async function downgradeToFormat4(path: string): Promise<number> {
   const chunks = root.openDB<Buffer, Buffer>({ name: 'postings', keyEncoding: 'binary', encoding: 'binary' });
   const meta = root.openDB({ name: 'meta' });
   const runs = new PostingRuns(root);
-  runs.load();
   const position = Buffer.alloc(6);
   position.writeUIntBE(meta.get('checkpoint') as number, 0, 6);
   let rewritten = 0;
@@ -145,6 +144,14 @@ async function downgradeToFormat4(path: string): Promise<number> {
   });
   await root.close();
   return rewritten;
+}
+
+/** Removes the index runs' version entry (format 6) and marks the store format 5, as that format wrote it. */
+async function downgradeToFormat5(path: string): Promise<void> {
+  const root = open({ path, maxDbs: 32 });
+  await root.openDB({ name: 'posting-runs', encoding: 'binary' }).remove(0);
+  await root.openDB({ name: 'meta' }).put('format', 5);
+  await root.close();
 }
 
 async function setFormat(path: string, format: number): Promise<void> {
@@ -205,6 +212,29 @@ describe('store formats', () => {
     expect(rebuilt.differenceCount).toBe(0);
     expect(indexReads(db)).toEqual(expected);
     await db.close();
+  });
+
+  it('a format-5 store (index runs without a version entry) reads the same, and its runs are merged with later ones', async () => {
+    let db = await EventDB.open({ path: dir, ...OPTIONS }, { consolidation: 'off' });
+    await db.ingestBatch(FIRST);
+    await db.close();
+    await downgradeToFormat5(dir);
+    const fresh = await EventDB.open({ path: join(dir, 'fresh'), ...OPTIONS });
+    await fresh.ingestBatch([...FIRST, ...LATER]);
+    const expected = indexReads(fresh);
+    await fresh.close();
+
+    db = await EventDB.open({ path: dir, ...OPTIONS });
+    await db.ingestBatch(LATER);
+    await db.close(); // a second run, which the next open merges with the first when it is at least as large
+    db = await EventDB.open({ path: dir, ...OPTIONS });
+    await db.consolidated();
+    expect(indexReads(db)).toEqual(expected);
+    expect((await db.verify()).differences).toEqual([]);
+    await db.close();
+    const root = open({ path: dir, maxDbs: 32, readOnly: true });
+    expect(root.openDB({ name: 'meta' }).get('format')).toBe(6);
+    await root.close();
   });
 
   it('refuses a store written in a newer format, and leaves it as it was', async () => {
