@@ -26,6 +26,18 @@ export function emptyRecord<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
 }
 
+/**
+ * The one empty record that every state without attributes (or accumulators) holds, frozen: most partial states
+ * have none, and a window holds hundreds of thousands of them, each of whose objects the garbage collector marks.
+ * A write first gives the state its own record (`ownRecord`); a missed one throws.
+ */
+export const NO_ENTRIES: Readonly<Record<string, never>> = Object.freeze(emptyRecord<never>());
+
+/** `record`, or a fresh one in place of the shared empty one. */
+export function ownRecord<T>(record: Record<string, T>): Record<string, T> {
+  return record === NO_ENTRIES ? {} : record;
+}
+
 /** Sets an own property, even one named `__proto__`, without touching any prototype. */
 export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
   if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
@@ -38,6 +50,8 @@ function own<T>(target: Record<string, T>, key: string): T | undefined {
 
 /** Folds one update into `state` (mutated: callers pass their own working copy). */
 export function applyUpdate(state: AttributeState, update: AttributeUpdate, time: number, eventId: string, source: string): void {
+  if (update.set !== undefined || update.unset !== undefined) state.latest = ownRecord(state.latest);
+  if (update.setOnce !== undefined) state.once = ownRecord(state.once);
   for (const [key, value] of Object.entries(update.set ?? {})) keepLatest(state.latest, key, { v: value, t: time, e: eventId, s: source });
   for (const key of update.unset ?? []) keepLatest(state.latest, key, { u: true, t: time, e: eventId, s: source });
   for (const [key, value] of Object.entries(update.setOnce ?? {})) keepEarliest(state.once, key, { v: value, t: time, e: eventId, s: source });
@@ -55,6 +69,8 @@ function keepEarliest(registers: Record<string, AttributeRegister>, key: string,
 
 /** Merges `from` into `into` (mutated). Associative and commutative. */
 export function mergeAttributes(into: AttributeState, from: AttributeState): void {
+  if (from.latest !== NO_ENTRIES) into.latest = ownRecord(into.latest);
+  if (from.once !== NO_ENTRIES) into.once = ownRecord(into.once);
   for (const key of Object.keys(from.latest)) keepLatest(into.latest, key, from.latest[key]!);
   for (const key of Object.keys(from.once)) keepEarliest(into.once, key, from.once[key]!);
 }

@@ -5,7 +5,7 @@ import type { PartialCodec } from '../storage/projection-state.js';
 import type { PartialKindCode } from './projection-store.js';
 import { PartialKind } from './projection-store.js';
 import type { AccountPartial, IdentifierPartial, SessionPartial } from './partials.js';
-import { setOwn, type AttributeRegister } from './attributes.js';
+import { NO_ENTRIES, setOwn, type AttributeRegister } from './attributes.js';
 import type { Owner } from '../identity/identity-graph.js';
 
 /**
@@ -35,6 +35,11 @@ function registerRow(register: AttributeRegister): RegisterRow {
   return register.u === true ? [register.t, register.e, register.s] : [register.t, register.e, register.s, register.v];
 }
 
+/** A record that the fold and merges replace before writing to (accumulators, registers): the shared empty one when empty. */
+function fromFlatShared<T>(flat: readonly unknown[], each?: (value: unknown) => T): Record<string, T> {
+  return flat.length === 0 ? NO_ENTRIES : fromFlat(flat, each);
+}
+
 function fromRegisterRow(value: unknown): AttributeRegister {
   const row = value as RegisterRow;
   return row.length === 3 ? { u: true, t: row[0], e: row[1], s: row[2] } : { v: row[3] as AttributeRegister['v'], t: row[0], e: row[1], s: row[2] };
@@ -62,9 +67,9 @@ function fromIdentifierRow(row: unknown[]): IdentifierPartial {
     names: fromFlat(row[3] as unknown[]),
     sessions: row[4] as string[],
     accounts: row[5] as string[],
-    computed: fromFlat(row[6] as unknown[]),
-    latest: fromFlat(row[7] as unknown[], fromRegisterRow),
-    once: fromFlat(row[8] as unknown[], fromRegisterRow),
+    computed: fromFlatShared(row[6] as unknown[]),
+    latest: fromFlatShared(row[7] as unknown[], fromRegisterRow),
+    once: fromFlatShared(row[8] as unknown[], fromRegisterRow),
   };
 }
 
@@ -95,8 +100,8 @@ function fromAccountRow(row: unknown[]): AccountPartial {
     last: row[1] as number | null,
     count: row[2] as number,
     members: row[3] as Owner[],
-    latest: fromFlat(row[4] as unknown[], fromRegisterRow),
-    once: fromFlat(row[5] as unknown[], fromRegisterRow),
+    latest: fromFlatShared(row[4] as unknown[], fromRegisterRow),
+    once: fromFlatShared(row[5] as unknown[], fromRegisterRow),
   };
 }
 

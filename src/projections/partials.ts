@@ -3,7 +3,7 @@
 import type { JsonObject } from '../schema/json-value.js';
 import type { AttributeUpdate } from '../schema/record.js';
 import { isLater } from '../schema/event-order.js';
-import { applyUpdate, mergeAttributes, setOwn, type AttributeState } from './attributes.js';
+import { applyUpdate, mergeAttributes, NO_ENTRIES, ownRecord, setOwn, type AttributeState } from './attributes.js';
 import { accumulate, mergeAccumulators, type Accumulator, type CompiledComputed } from './computed.js';
 import type { Owner } from '../identity/identity-graph.js';
 import { insertSorted, unionSorted } from './sorted-set.js';
@@ -38,10 +38,11 @@ export interface AccountPartial extends Activity, AttributeState {
   members: Owner[];
 }
 
-// Literals with every field, in one order: objects of one shape keep property access fast.
+// Literals with every field, in one order: objects of one shape keep property access fast. Accumulators and
+// attribute registers start as the shared empty record (attributes.ts, `NO_ENTRIES`).
 
 export function emptyIdentifier(): IdentifierPartial {
-  return { first: null, last: null, count: 0, names: {}, sessions: [], accounts: [], computed: {}, latest: {}, once: {} };
+  return { first: null, last: null, count: 0, names: {}, sessions: [], accounts: [], computed: NO_ENTRIES, latest: NO_ENTRIES, once: NO_ENTRIES };
 }
 
 export function emptySession(): SessionPartial {
@@ -49,7 +50,7 @@ export function emptySession(): SessionPartial {
 }
 
 export function emptyAccount(): AccountPartial {
-  return { first: null, last: null, count: 0, members: [], latest: {}, once: {} };
+  return { first: null, last: null, count: 0, members: [], latest: NO_ENTRIES, once: NO_ENTRIES };
 }
 
 function touch(activity: Activity, time: number): void {
@@ -78,6 +79,7 @@ export function addEventToIdentifier(partial: IdentifierPartial, event: Projecte
     if (def.eventName !== event.eventName) continue;
     const acc = accumulate(def, event.data, event.time, event.eventId);
     if (acc === undefined) continue;
+    partial.computed = ownRecord(partial.computed);
     const current = Object.hasOwn(partial.computed, def.name) ? partial.computed[def.name] : undefined;
     setOwn(partial.computed, def.name, current === undefined ? acc : mergeAccumulators(def.op, current, acc));
   }
@@ -120,7 +122,9 @@ export function mergeIdentifierInto(into: IdentifierPartial, from: IdentifierPar
   for (const def of computed) {
     const x = Object.hasOwn(into.computed, def.name) ? into.computed[def.name] : undefined;
     const y = Object.hasOwn(from.computed, def.name) ? from.computed[def.name] : undefined;
-    if (y !== undefined) setOwn(into.computed, def.name, x === undefined ? y : mergeAccumulators(def.op, x, y));
+    if (y === undefined) continue;
+    into.computed = ownRecord(into.computed);
+    setOwn(into.computed, def.name, x === undefined ? y : mergeAccumulators(def.op, x, y));
   }
   mergeAttributes(into, from);
 }

@@ -66,7 +66,8 @@ export interface ViewSource extends IdentityReader {
   getPartial(key: PartialKey): unknown;
   /**
    * A key's state: its consolidated generations (those before `firstGeneration()`), and its partial of the one
-   * at it when a chunk already moved it; undefined without a read while nothing was ever consolidated.
+   * at it when a chunk already moved it; undefined without a read while nothing was ever consolidated. Decoded
+   * for this read: the caller may keep and change it.
    */
   getState(kind: PartialKindCode, id: string): unknown;
   /** The first generation whose partials are read one by one: the ones before it are in the states. */
@@ -78,31 +79,40 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 
 /**
  * Folds a key's state over the consolidated generations, then its partial of each later generation, into `into`
- * (a fresh state); false when there is none.
+ * (undefined: none yet) and returns it; undefined when there is none. The first state found becomes the result
+ * itself (it is decoded for this read) instead of being copied into an empty one; a partial may be the writer's
+ * own, in its window, and is only ever merged from.
  */
-function gather<T>(source: ViewSource, kind: PartialKindCode, id: string, mergeInto: (into: T, from: T) => void, into: T): boolean {
-  let found = false;
+function gather<T>(
+  source: ViewSource,
+  kind: PartialKindCode,
+  id: string,
+  mergeInto: (into: T, from: T) => void,
+  empty: () => T,
+  into: T | undefined,
+): T | undefined {
   const state = source.getState(kind, id) as T | undefined;
   if (state !== undefined) {
-    mergeInto(into, state);
-    found = true;
+    if (into === undefined) into = state;
+    else mergeInto(into, state);
   }
   for (let gen = source.firstGeneration(); gen <= source.lastGeneration(); gen++) {
     const partial = source.getPartial([gen, kind, id]) as T | undefined;
     if (partial === undefined) continue;
+    into ??= empty();
     mergeInto(into, partial);
-    found = true;
   }
-  return found;
+  return into;
 }
 
 export function buildProfile(source: ViewSource, identity: UnifiedIdentity, computed: readonly CompiledComputed[]): Profile {
-  const state = emptyIdentifier();
   const mergeInto = (into: IdentifierPartial, from: IdentifierPartial): void => mergeIdentifierInto(into, from, computed);
+  let gathered: IdentifierPartial | undefined;
   for (const owner of ownersOf(identity)) {
     const kind = owner.startsWith('u:') ? PartialKind.userId : PartialKind.profileId;
-    gather(source, kind, owner.slice(2), mergeInto, state);
+    gathered = gather(source, kind, owner.slice(2), mergeInto, emptyIdentifier, gathered);
   }
+  const state = gathered ?? emptyIdentifier();
   const computedOut = emptyRecord<JsonValue>();
   for (const def of computed) {
     const acc = Object.hasOwn(state.computed, def.name) ? state.computed[def.name] : undefined;
@@ -125,8 +135,8 @@ export function buildProfile(source: ViewSource, identity: UnifiedIdentity, comp
 }
 
 export function buildAccount(source: ViewSource, accountId: string): Account | undefined {
-  const state = emptyAccount();
-  if (!gather<AccountPartial>(source, PartialKind.account, accountId, mergeAccountInto, state)) return undefined;
+  const state = gather<AccountPartial>(source, PartialKind.account, accountId, mergeAccountInto, emptyAccount, undefined);
+  if (state === undefined) return undefined;
   return {
     accountId,
     firstSeen: iso(state.first),
@@ -138,8 +148,8 @@ export function buildAccount(source: ViewSource, accountId: string): Account | u
 }
 
 export function buildSession(source: ViewSource, sessionId: string): Session | undefined {
-  const state = emptySession();
-  if (!gather<SessionPartial>(source, PartialKind.session, sessionId, mergeSessionInto, state)) return undefined;
+  const state = gather<SessionPartial>(source, PartialKind.session, sessionId, mergeSessionInto, emptySession, undefined);
+  if (state === undefined) return undefined;
   const owner = state.firstEvent?.o ?? '';
   return {
     sessionId,
