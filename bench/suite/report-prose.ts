@@ -61,24 +61,25 @@ memory of bulk and feed imports. The real-data section reads the full UCI Online
 set was skipped.`;
 
 const whatDominates = `**What dominates.** The log is not the cost: raw LMDB writes the same records many times faster.
-In format 2 a batch's transaction writes only the log records (plus counters, and quarantine, collisions and
-catalog entries when there are any); what eventdb adds per event is work on the main thread — validation,
-hashing the eventId and looking it up (the in-memory tail, then one Bloom filter per dedupe run), adding
-its postings and dedupe entry to memory, folding it into the overlays of its owner, session and account,
-and msgpack-encoding the log record — and, every 50,000 records, a checkpoint that writes every
-projection key touched since the last one (one upsert each), one postings chunk per index key and one
-dedupe run with its filter. The CPU profile in this report (when the run took one) shows where the main thread's time goes.
+A batch's transaction writes only the log records (plus counters, and quarantine, collisions and catalog entries
+when there are any); what eventdb adds per event is work on the main thread — validation, hashing the eventId and
+looking it up (the in-memory tail, then the dedupe segments' filters), adding its postings and dedupe entry to
+memory, folding it into the in-memory partial states of its owner, session and account (reading each one's stored
+partial the first time a checkpoint window touches it), and msgpack-encoding the log record — and, every 50,000
+records, a checkpoint that writes every projection key touched since the last one (one upsert each), one index run
+and one dedupe run with its filter. A worker thread merges closed generations into one state per key and merges
+the index runs, while the writer is idle. The CPU profile in this report (when the run took one) shows where the
+main thread's time goes.
 
 The workload is the hard case for checkpoints on purpose: uniform over 500k sessions, 100k profiles and 50k
 users, so most sessions touched between two checkpoints are touched by one event only, and a checkpoint
 writes nearly one session key per event besides the owners' keys: folding in memory saves few writes here. Real data is kinder — the
 UCI invoices share sessions (invoices) and customers — which the real-data section shows.
 
-**What is not done yet** (\`docs/storage-v2.md\`, steps 4 and 5): chunks and runs are never consolidated,
-so a key read touches one postings chunk per checkpoint the key appeared in and a new eventId is checked
-against one filter per run; projections are still upserted key by key at a checkpoint rather than written as
-sorted runs; the fold still builds objects per event; and \`getProfile\` still merges partial states over
-generations.`;
+**What is not done yet** (\`docs/storage-v2.md\`, step 5): projections are still upserted key by key at a
+checkpoint rather than written as sorted runs; the fold still builds objects per event and runs on the main
+thread; dedupe runs are never merged; and \`getProfile\` still merges, for each identifier of a unified profile,
+its consolidated state and its partial of the generation not yet consolidated.`;
 
 export const PROSE: ReportProse = {
   intro,
