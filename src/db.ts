@@ -498,8 +498,8 @@ export class EventDB {
   }
 
   /**
-   * @internal Resolves once every closed generation is consolidated (the benchmark's reads wait for it, as its
-   * SQLite baseline checkpoints its WAL before its reads).
+   * @internal Resolves once every closed generation is consolidated and the index runs are merged (the
+   * benchmark's reads wait for it, as its SQLite baseline checkpoints its WAL before its reads).
    */
   async consolidated(): Promise<void> {
     this.ensureOpen();

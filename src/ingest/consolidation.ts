@@ -170,7 +170,10 @@ export class Consolidator implements WriterActivity {
     this.running = this.runWorker();
   }
 
-  /** Resolves once nothing closed is left to consolidate, the worker not waiting for the writer to be idle. */
+  /**
+   * Resolves once nothing closed is left to consolidate and no run merge is due, the worker not waiting for the
+   * writer to be idle.
+   */
   async idle(): Promise<void> {
     if (this.mode === 'inline') while (consolidationStep(this.storage, this.store.computed));
     Atomics.store(this.flags, Flag.hurry, 1);
