@@ -128,8 +128,8 @@ const VERSION_KEY = 0;
 
 /** A merge the consolidation computed from its snapshot: the runs it replaces and the blocks of the one it writes. */
 export interface PreparedMerge {
-  /** Positions of the runs merged, oldest first; the merged run takes the newest one's position. */
-  positions: number[];
+  /** The runs merged, oldest first, as the snapshot held them; the merged run takes the newest one's position. */
+  group: Run[];
   merges: number;
   run: Run;
   blocks: Buffer[];
@@ -268,7 +268,7 @@ export class PostingRuns {
       group.reduce((sum, older) => sum + older.keys, 0),
     );
     const blocks = this.pack(mergeRuns(group.map((older) => this.entriesOf(older))), run);
-    return { positions: group.map((older) => older.position), merges: this.loadedVersion!.merges, run, blocks };
+    return { group, merges: this.loadedVersion!.merges, run, blocks };
   }
 
   /**
@@ -277,15 +277,11 @@ export class PostingRuns {
    * takes the newest one's position.
    */
   applyMerge(merge: PreparedMerge): boolean {
+    // Only merges and repairs replace runs, and both count in `merges`: with it unchanged, the group's runs are
+    // stored as prepared (their presence is checked besides, without decoding their filters).
     const version = this.version();
-    if (version.merges !== merge.merges) return false;
-    const stored: Run[] = [];
-    for (const position of merge.positions) {
-      const bytes = this.directory.get(position);
-      if (bytes === undefined) return false;
-      stored.push(decodeDirectory(position, bytes));
-    }
-    for (const older of stored) this.remove(older);
+    if (version.merges !== merge.merges || merge.group.some((older) => this.directory.getBinaryFast(older.position) === undefined)) return false;
+    for (const older of merge.group) this.remove(older);
     merge.blocks.forEach((block, index) => issued(this.blocks.put(blockKey(merge.run.position, index), block)));
     issued(this.directory.put(merge.run.position, encodeDirectory(merge.run)));
     this.putVersion({ appends: version.appends, merges: version.merges + 1 });
