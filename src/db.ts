@@ -75,8 +75,8 @@ export interface InternalOptions {
   projections?: boolean;
   /** `false` closes without the final checkpoint, leaving the tail to replay as after a crash (tests). */
   checkpointAtClose?: boolean;
-  /** Entries of the first dedupe segment: small in tests, so segments close and are stored within a small store. */
-  dedupeSegmentEntries?: number;
+  /** Entries a merged dedupe run may reach: small in tests, so merges reach the limit within a small store. */
+  dedupeMergeEntries?: number;
   /** Records per generation of a new store, as a power of two (default 18): small in tests, so generations close. */
   generationBits?: number;
   /** Where closed generations are consolidated (default `worker`); `inline` takes `consolidationRandom` for its slices. */
@@ -154,7 +154,7 @@ export class EventDB {
       mapSizeBytes: resolved.mapSizeBytes,
       noSync: resolved.inMemory,
       readOnly: resolved.readOnly,
-      dedupeSegmentEntries: internal.dedupeSegmentEntries,
+      dedupeMergeEntries: internal.dedupeMergeEntries,
       partialCodec: positionalPartials,
       generationBits: internal.generationBits,
     });
@@ -208,7 +208,7 @@ export class EventDB {
     const consolidator = new Consolidator(
       resolved.readOnly ? 'off' : (internal.consolidation ?? 'worker'),
       storage,
-      { path, mapSizeBytes: resolved.mapSizeBytes, noSync: resolved.inMemory, computed: resolved.computed },
+      { path, mapSizeBytes: resolved.mapSizeBytes, noSync: resolved.inMemory, computed: resolved.computed, dedupeMergeEntries: internal.dedupeMergeEntries },
       internal.consolidationRandom,
     );
     const writer = new BatchWriter(storage, dedupe, quarantine, counters, resolved, projector, new CatalogApplier(catalogStore), refold, consolidator);
@@ -329,7 +329,7 @@ export class EventDB {
     this.ensureOpen();
     if (typeof eventId !== 'string') throw errors.invalidArgument('eventId', 'must be a string');
     const position = this.reads.pin();
-    const found = this.dedupe.findCommitted(eventId, position, this.storage.checkpointPosition());
+    const found = this.dedupe.findCommitted(eventId, position, () => this.storage.checkpointPosition());
     return found === undefined ? undefined : publicRecord(fromTuple(found.seq, found.tuple));
   }
 

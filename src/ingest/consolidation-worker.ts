@@ -1,19 +1,36 @@
 // The consolidation's worker (a piscina task): opens the writer's LMDB environment (lmdb-js shares it between the
-// threads of a process), moves closed generations into states and merges index runs until nothing is left or the
+// threads of a process), moves closed generations into states and merges index and dedupe runs until nothing is left or the
 // writer asks it to stop.
 
 import { positionalPartials } from '../projections/partial-codec.js';
 import { Storage } from '../storage/storage.js';
-import { BUSY_BACKLOG, BUSY_RUNS, Flag, IDLE_MS, consolidationBacklog, consolidationStep, type ConsolidationTask } from './consolidation.js';
+import {
+  BUSY_BACKLOG,
+  BUSY_DEDUPE_RUNS,
+  BUSY_RUNS,
+  Flag,
+  IDLE_MS,
+  consolidationBacklog,
+  consolidationStep,
+  mergeDedupeStep,
+  type ConsolidationTask,
+} from './consolidation.js';
 
 /** Piscina calls the default export once per task. */
 export default async function consolidate(task: ConsolidationTask): Promise<void> {
   const { flags } = task;
-  const storage = new Storage({ path: task.path, mapSizeBytes: task.mapSizeBytes, noSync: task.noSync, partialCodec: positionalPartials });
+  const storage = new Storage({
+    path: task.path,
+    mapSizeBytes: task.mapSizeBytes,
+    noSync: task.noSync,
+    partialCodec: positionalPartials,
+    dedupeMergeEntries: task.dedupeMergeEntries,
+  });
   try {
     for (let step = 0; Atomics.load(flags, Flag.stop) === 0; step++) {
-      if (!mayWrite(storage, flags)) continue;
-      if (!consolidationStep(storage, task.computed, step % 2 === 1)) return;
+      const what = mayWrite(storage, flags);
+      if (what === 'dedupe') mergeDedupeStep(storage);
+      else if (what === 'all' && !consolidationStep(storage, task.computed, step % 2 === 1)) return;
     }
   } finally {
     await storage.close();
@@ -21,15 +38,18 @@ export default async function consolidate(task: ConsolidationTask): Promise<void
 }
 
 /**
- * Whether to write a step now: when asked to hurry, when the writer has let `BUSY_BACKLOG` closed generations or
- * `BUSY_RUNS` index runs pile up, or when it was idle for `IDLE_MS` (no call in its transaction, none settled).
- * Otherwise it waits `IDLE_MS` first (woken at once by a stop) and says no.
+ * What to write now: everything due when asked to hurry, when the writer has let `BUSY_BACKLOG` closed generations
+ * or `BUSY_RUNS` index runs pile up, or when it was idle for `IDLE_MS` (no call in its transaction, none settled);
+ * only a dedupe merge when the writer is busy but `BUSY_DEDUPE_RUNS` dedupe runs have piled up with one due.
+ * Otherwise it waits `IDLE_MS` first (woken at once by a stop) and says nothing.
  */
-function mayWrite(storage: Storage, flags: Int32Array): boolean {
-  if (Atomics.load(flags, Flag.hurry) === 1) return true;
+function mayWrite(storage: Storage, flags: Int32Array): 'all' | 'dedupe' | undefined {
+  if (Atomics.load(flags, Flag.hurry) === 1) return 'all';
   storage.refreshSnapshot();
-  if (consolidationBacklog(storage) >= BUSY_BACKLOG || storage.index.runCount >= BUSY_RUNS) return true;
+  if (consolidationBacklog(storage) >= BUSY_BACKLOG || storage.index.runCount >= BUSY_RUNS) return 'all';
+  if (storage.dedupeRuns.runCount >= BUSY_DEDUPE_RUNS && storage.dedupeRuns.mergeDue()) return 'dedupe';
   const calls = Atomics.load(flags, Flag.calls);
   Atomics.wait(flags, Flag.stop, 0, IDLE_MS);
-  return Atomics.load(flags, Flag.busy) === 0 && Atomics.load(flags, Flag.calls) === calls && Atomics.load(flags, Flag.stop) === 0;
+  const idle = Atomics.load(flags, Flag.busy) === 0 && Atomics.load(flags, Flag.calls) === calls && Atomics.load(flags, Flag.stop) === 0;
+  return idle ? 'all' : undefined;
 }

@@ -1,6 +1,6 @@
 // The consolidation, in the background: closed generations' partial states merged into one state per key, so a
 // read takes one state and the partials of the generations not yet merged (the last one or two) per key; and the
-// index runs the checkpoints write merged, so a lookup asks a few of them.
+// index and dedupe runs the checkpoints write merged, so a lookup asks a few of them.
 
 import { Piscina } from 'piscina';
 import type { CompiledComputed } from '../projections/computed.js';
@@ -50,17 +50,28 @@ export function consolidateStep(storage: Storage, computed: readonly CompiledCom
 }
 
 /**
- * Merges the index runs the current snapshot holds as a binary counter asks (see `PostingRuns`): computed from the
- * snapshot outside the write lock, then written in one transaction (flushed, as a chunk is), which replaces the
- * merged runs whole. Returns false when there is nothing to merge. Only the consolidation merges runs; a repair,
- * which rewrites them, stops it first.
+ * Merges the index runs, else the dedupe runs, the current snapshot holds as a binary counter asks (see
+ * `PostingRuns`, `DedupeRuns`): computed from the snapshot outside the write lock, then written in one transaction
+ * (flushed, as a chunk is), which replaces the merged runs whole. Returns false when there is nothing to merge.
+ * Only the consolidation merges runs; a repair, which rewrites them, stops it first.
  */
 export function mergeRunsStep(storage: Storage): boolean {
   storage.refreshSnapshot();
   const merge = storage.index.prepareRunMerge();
-  if (merge === undefined) return false;
+  if (merge === undefined) return mergeDedupeStep(storage);
   storage.transact(() => {
     storage.index.applyRunMerge(merge);
+  });
+  return true;
+}
+
+/** Merges the dedupe runs alone (what the worker does while the writer is busy and only they have piled up). */
+export function mergeDedupeStep(storage: Storage): boolean {
+  storage.refreshSnapshot();
+  const merge = storage.dedupeRuns.prepareMerge();
+  if (merge === undefined) return false;
+  storage.transact(() => {
+    storage.dedupeRuns.applyMerge(merge);
   });
   return true;
 }
@@ -107,6 +118,13 @@ export const BUSY_BACKLOG = 4;
  */
 export const BUSY_RUNS = 24;
 
+/**
+ * Dedupe runs past which the worker merges them even while the writer is busy (and only them, unless the other
+ * limits are passed too): every new eventId asks each run's filter, so they are kept fewer than the index runs
+ * (merging a few small runs costs the writer little waiting).
+ */
+export const BUSY_DEDUPE_RUNS = 8;
+
 /** Closed generations not yet consolidated, as the current snapshot says. */
 export function consolidationBacklog(storage: Storage): number {
   return storage.generationOf(storage.checkpointPosition() + 1) - storage.consolidatedGenerations();
@@ -114,7 +132,7 @@ export function consolidationBacklog(storage: Storage): number {
 
 /** Whether anything waits for the consolidation in the current snapshot: a closed generation or a run merge. */
 export function consolidationDue(storage: Storage): boolean {
-  return consolidationBacklog(storage) > 0 || storage.index.runMergeDue();
+  return consolidationBacklog(storage) > 0 || storage.index.runMergeDue() || storage.dedupeRuns.mergeDue();
 }
 
 /** What the consolidation worker is given: where the store is and how to merge, and the flags it shares with the writer. */
@@ -123,6 +141,8 @@ export interface ConsolidationTask {
   mapSizeBytes: number;
   noSync: boolean;
   computed: readonly CompiledComputed[];
+  /** Entries a merged dedupe run may reach (tests; see `DedupeRuns`). */
+  dedupeMergeEntries?: number | undefined;
   /** See `Flag`. */
   flags: Int32Array;
 }

@@ -101,7 +101,7 @@ export function verifyStore(input: VerifyInput): VerifyResult {
     const { eventId } = record;
     lastSeq = seq;
     if (input.repair === true) dedupePlan.push({ seq, eventId, hash: dedupe.probe(eventId).hash });
-    const found = dedupe.findCommitted(eventId, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY)?.seq;
+    const found = dedupe.findCommitted(eventId, Number.POSITIVE_INFINITY, () => Number.POSITIVE_INFINITY)?.seq;
     if (found !== seq) note('dedupe', `eventId ${eventId} at seq ${seq} resolves to ${String(found)}`);
     for (const key of indexKeysOf(toNormalized(record), seq, placeholders)) {
       const text = postingKeyText(key[1], key[2]);

@@ -1,9 +1,9 @@
 // The dedupe set as written by checkpoints: one sorted run of (xxhash64, seq) per checkpoint, in blocks, each run
-// with its Bloom filter stored beside it so an open needs no scan.
+// with its Bloom filter stored beside it so an open needs no scan; the consolidation merges runs, so a lookup asks
+// a few of them however many checkpoints the store has seen.
 
 import type { Database, RootDatabase } from 'lmdb';
-import { BlockedBloomFilter, BloomFilter, bloomBitsFor } from './bloom.js';
-import { lastAtOrBefore } from './fences.js';
+import { BlockedBloomFilter, BloomFilter } from './bloom.js';
 import { issued } from './issued.js';
 
 /** Entries per block: one block is one LMDB value of 7 KiB. */
@@ -11,32 +11,47 @@ const BLOCK = 512;
 /** One entry: hash u64, seq u48. */
 const ENTRY_BYTES = 14;
 const TWO_32 = 2 ** 32;
+/**
+ * Entries a merged run may reach (56 MiB of blocks and an 8 MiB filter): past it runs are left as they are. It bounds
+ * one merge's work, memory and write-lock time, at the cost of one more run per 4M events for a lookup to ask.
+ */
+const MERGE_LIMIT_ENTRIES = 2 ** 22;
+/** A filter entry's count has this bit set when its filter is blocked and a serial follows (format 7). */
+const BLOCKED = 0x80000000;
+/** The filter tree's key 0 (no run is at position 0): `[appends u32][merges u32]`, as in PostingRuns. */
+const VERSION_KEY = 0;
+
+interface Filter {
+  add(hi: number, lo: number): void;
+  mightContain(hi: number, lo: number): boolean;
+  toBuffer(): Buffer;
+}
 
 /**
- * A run in memory: its position (the checkpoint that wrote it), its filter, how many entries it holds, and the
- * first hash of each block (ascending), so a lookup reads its block with one exact get.
+ * A run in memory: its position (the checkpoint that wrote it, or the newest of those merged into it), its filter,
+ * how many entries it holds, and the first hash of each block (ascending), so a lookup reads its block with one
+ * exact get. `serial` tells a run from another written later at the same position (a merge's); 0 for a run of a
+ * format-6 store (plain filter), which is only ever replaced by a merge.
  */
 interface Run {
   position: number;
-  filter: BloomFilter;
+  filter: Filter;
   count: number;
-  fences: BigUint64Array;
+  serial: number;
+  /** Each block's first hash as its two unsigned halves: searched as numbers, no BigInt per step. */
+  fenceHi: Uint32Array;
+  fenceLo: Uint32Array;
 }
 
-/**
- * A filter over the entries of consecutive whole runs, the newest at `position`. Closed segments are stored
- * (`dedupe-segments`, key: `position`) and never change; the open one is memory only, rebuilt at open from the
- * blocks of the runs after the newest closed segment.
- */
-interface Segment {
+/** A merge computed from the consolidation's snapshot: the runs it replaces and the blocks of the one it writes. */
+export interface PreparedDedupeMerge {
+  group: Run[];
+  merges: number;
   position: number;
-  filter: BlockedBloomFilter;
-  capacity: number;
   count: number;
+  filter: BlockedBloomFilter;
+  blocks: Buffer[];
 }
-
-/** Entries of the first segment; each later one holds at least twice as many as the one before. */
-const FIRST_SEGMENT_ENTRIES = 2 ** 18;
 
 /** One (hash, seq) entry being written. */
 export interface DedupeEntry {
@@ -52,158 +67,163 @@ function blockKey(position: number, hash: bigint): Buffer {
   return key;
 }
 
+/** The key of a run's block whose first hash has the halves `hi`, `lo`, written into `key` (a lookup reuses one). */
+function blockKeyOf(key: Buffer, position: number, hi: number, lo: number): Buffer {
+  key.writeUInt16BE(Math.floor(position / TWO_32), 0);
+  key.writeUInt32BE(position >>> 0, 2);
+  key.writeUInt32BE(hi, 6);
+  key.writeUInt32BE(lo, 10);
+  return key;
+}
+
+/** The index of the last fence at or before the hash (hi, lo), -1 when it is before the first. */
+function lastFenceAtOrBefore(fenceHi: Uint32Array, fenceLo: Uint32Array, hi: number, lo: number): number {
+  let low = 0;
+  let high = fenceHi.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    const h = fenceHi[mid]!;
+    if (h < hi || (h === hi && fenceLo[mid]! <= lo)) low = mid + 1;
+    else high = mid;
+  }
+  return low - 1;
+}
+
 const halves = (hash: bigint): [number, number] => [Number(hash >> 32n), Number(hash & 0xffffffffn)];
 
 /**
- * The runs of one store. A lookup first asks the segments: filters over whole runs, of doubling size (a scalable
- * Bloom filter, Almeida et al. 2007), six at 10M events where there are 200 runs. A new eventId — the common
- * case — is answered there, so its cost stays nearly flat as runs accumulate. A maybe asks each run's own filter,
- * and a run's maybe costs one range read of one block.
+ * The runs of one store. A lookup asks each run's filter, newest first, and a run's maybe costs one exact get of
+ * one block. The consolidation (a worker thread) merges the newest runs no larger than the newer ones together (a
+ * binary counter: about log2(checkpoints) runs, each entry rewritten as often), up to `mergeLimit` entries per run.
+ *
+ * Every reader follows its own snapshot: the filter tree's version entry counts the runs appended and the merges
+ * (and repairs) done, and a lookup compares it with what it loaded, in the same snapshot as the blocks it reads.
  */
 export class DedupeRuns {
   private readonly blocks: Database<Buffer, Buffer>;
+  /** position → `[count u32 | BLOCKED][serial u32][filter]` (format 6: `[count u32][plain filter]`); 0 → the version. */
   private readonly filters: Database<Buffer, number>;
+  /** Format 6's filters over whole runs; emptied by the upgrade to format 7 (see `dropSegments`). */
   private readonly segmentTree: Database<Buffer, number>;
-  /** Newest first. */
+  /** Newest first, as the snapshot of the last `sync` holds them. */
   private runs: Run[] = [];
-  /** Closed segments, oldest first, then the open one (if any): together they cover every run. */
-  private segments: Segment[] = [];
-  private open: Segment | undefined;
+  private loadedVersion: { appends: number; merges: number } | undefined;
+  /** The block key a lookup writes (lmdb-js copies a key before it reads). */
+  private readonly lookupKey = Buffer.allocUnsafe(14);
 
-  /** `firstSegmentEntries`: tests make segments close after a few small runs. */
+  /** `mergeLimit`: tests make runs reach the limit with a few small checkpoints. */
   constructor(
     root: RootDatabase,
-    private readonly firstSegmentEntries: number = FIRST_SEGMENT_ENTRIES,
+    private readonly mergeLimit: number = MERGE_LIMIT_ENTRIES,
   ) {
     this.blocks = root.openDB({ name: 'dedupe-runs', keyEncoding: 'binary', encoding: 'binary' });
     this.filters = root.openDB({ name: 'dedupe-filters', encoding: 'binary' });
     this.segmentTree = root.openDB({ name: 'dedupe-segments', encoding: 'binary' });
   }
 
-  /**
-   * Reads every run's filter and the segments, and folds the runs no stored segment covers into the open one (at
-   * open, and when a read-only handle sees new runs: then only what changed is read).
-   */
+  /** The version entry as the current snapshot (or the transaction being staged) holds it. */
+  private version(): { appends: number; merges: number } {
+    const bytes = this.filters.getBinaryFast(VERSION_KEY);
+    return bytes === undefined ? { appends: 0, merges: 0 } : { appends: bytes.readUInt32BE(0), merges: bytes.readUInt32BE(4) };
+  }
+
+  private putVersion(version: { appends: number; merges: number }): void {
+    const bytes = Buffer.allocUnsafe(8);
+    bytes.writeUInt32BE(version.appends >>> 0, 0);
+    bytes.writeUInt32BE(version.merges >>> 0, 4);
+    issued(this.filters.put(VERSION_KEY, bytes));
+  }
+
+  /** Reads the runs of the current snapshot (at open; every lookup follows the snapshot by itself). */
   load(): void {
+    this.sync();
+  }
+
+  /**
+   * Brings the loaded runs to the current snapshot: nothing when its version is the one loaded; otherwise the runs
+   * it holds, keeping those loaded already (same position and serial) and reading the others' filters and fences.
+   */
+  private sync(): Run[] {
+    const version = this.version();
+    const known = this.loadedVersion;
+    if (known !== undefined && known.appends === version.appends && known.merges === version.merges) return this.runs;
+    const loaded = new Map(this.runs.map((run) => [run.position, run]));
     const runs: Run[] = [];
-    for (const { key, value } of this.filters.getRange())
-      runs.push({ position: key, filter: BloomFilter.fromBuffer(value.subarray(4)), count: value.readUInt32BE(0), fences: this.readFences(key) });
-    const positions = new Set(runs.map((run) => run.position));
-    // Runs are only ever added, except by a repair, which rewrites them all (and removes the segments).
-    if (this.segments.some((segment) => !positions.has(segment.position)) || (this.open !== undefined && !positions.has(this.open.position))) {
-      this.segments = [];
-      this.open = undefined;
-    }
-    const closedBefore = this.segments.length;
-    for (const { key, value } of this.segmentTree.getRange({ start: (this.segments.at(-1)?.position ?? 0) + 1 })) {
-      this.segments.push({
-        position: key,
-        filter: BlockedBloomFilter.fromBuffer(value.subarray(8)),
-        capacity: value.readUInt32BE(4),
-        count: value.readUInt32BE(0),
-      });
-    }
-    if (this.segments.length > closedBefore) this.open = undefined;
-    // The runs no closed segment covers go into one open segment, never closed here: a writer stores a segment
-    // only when it closes one, so a segment closed at load would be missing from the store at the next open.
-    const uncovered = runs.filter((run) => run.position > (this.segments.at(-1)?.position ?? 0));
-    const entries = (list: readonly Run[]): number => list.reduce((sum, run) => sum + run.count, 0);
-    const open = this.open;
-    const added = uncovered.filter((run) => run.position > (open?.position ?? 0));
-    if (open !== undefined && open.count + entries(added) <= open.capacity) {
-      for (const run of added) this.foldStored(run, open);
-    } else if (uncovered.length > 0) {
-      const segment = this.openSegment(entries(uncovered));
-      for (const run of uncovered) this.foldStored(run, segment);
+    for (const position of [...this.filters.getKeys({ start: VERSION_KEY + 1 })]) {
+      // Valid until the next read: the header is read, the filter copied, before the fences are read.
+      const bytes = this.filters.getBinaryFast(position)!;
+      const header = bytes.readUInt32BE(0);
+      const blocked = (header & BLOCKED) !== 0;
+      const serial = blocked ? bytes.readUInt32BE(4) : 0;
+      const count = blocked ? header - BLOCKED : header;
+      const known = loaded.get(position);
+      if (known !== undefined && known.serial === serial && known.count === count) {
+        runs.push(known);
+        continue;
+      }
+      const filter = blocked ? BlockedBloomFilter.fromBuffer(bytes.subarray(8)) : BloomFilter.fromBuffer(bytes.subarray(4));
+      runs.push({ position, filter, count, serial, ...this.readFences(position) });
     }
     this.runs = runs.reverse();
+    this.loadedVersion = version;
+    return this.runs;
   }
 
   /** The first hash of each of a stored run's blocks, from their keys. */
-  private readFences(position: number): BigUint64Array {
-    const hashes: bigint[] = [];
-    for (const key of this.blocks.getKeys({ start: blockKey(position, 0n), end: blockKey(position + 1, 0n) })) hashes.push(key.readBigUInt64BE(6));
-    return BigUint64Array.from(hashes);
-  }
-
-  /** Adds a stored run to `segment`, reading its blocks in order (a hash's halves are its first 8 bytes). */
-  private foldStored(run: Run, segment: Segment): void {
-    for (const { value: block } of this.blocks.getRange({ start: blockKey(run.position, 0n), end: blockKey(run.position + 1, 0n) })) {
-      for (let at = 0; at < block.length; at += ENTRY_BYTES) segment.filter.add(block.readUInt32BE(at), block.readUInt32BE(at + 4));
+  private readFences(position: number): { fenceHi: Uint32Array; fenceLo: Uint32Array } {
+    const hi: number[] = [];
+    const lo: number[] = [];
+    for (const key of this.blocks.getKeys({ start: blockKey(position, 0n), end: blockKey(position + 1, 0n) })) {
+      hi.push(key.readUInt32BE(6));
+      lo.push(key.readUInt32BE(10));
     }
-    segment.count += run.count;
-    segment.position = run.position;
-  }
-
-  /**
-   * The open segment, with room for `entries` more (a run being written): when they would not fit, the open one is
-   * closed — issued to the segment tree with the transaction being staged — and a new one opened.
-   */
-  private segmentFor(entries: number): Segment {
-    const open = this.open;
-    if (open !== undefined && open.count > 0 && open.count + entries > open.capacity) {
-      const header = Buffer.allocUnsafe(8);
-      header.writeUInt32BE(open.count, 0);
-      header.writeUInt32BE(open.capacity, 4);
-      issued(this.segmentTree.put(open.position, Buffer.concat([header, open.filter.toBuffer()])));
-      this.segments.push(open);
-      this.open = undefined;
-    }
-    return this.open ?? this.openSegment(entries);
-  }
-
-  /** Opens an empty segment with room for `entries`, and at least twice the last closed one's. */
-  private openSegment(entries: number): Segment {
-    const capacity = Math.max(entries, 2 * (this.segments.at(-1)?.capacity ?? this.firstSegmentEntries / 2));
-    this.open = { position: 0, filter: new BlockedBloomFilter(BlockedBloomFilter.bitsLog2For(capacity)), capacity, count: 0 };
-    return this.open;
-  }
-
-  /** False when no run can hold the hash. */
-  private inSegments(hi: number, lo: number): boolean {
-    if (this.open?.filter.mightContain(hi, lo) === true) return true;
-    for (const segment of this.segments) if (segment.filter.mightContain(hi, lo)) return true;
-    return false;
+    return { fenceHi: Uint32Array.from(hi), fenceLo: Uint32Array.from(lo) };
   }
 
   /** Entries in every run. */
   get size(): number {
     let count = 0;
-    for (const run of this.runs) count += run.count;
+    for (const run of this.sync()) count += run.count;
     return count;
   }
 
-  get newestPosition(): number {
-    return this.runs[0]?.position ?? 0;
+  /** Runs a lookup may ask (the current snapshot's). */
+  get runCount(): number {
+    return this.sync().length;
+  }
+
+  /** Merges (and repairs) done so far, as the current snapshot holds them (tests, the crash loop's log). */
+  get merges(): number {
+    return this.version().merges;
   }
 
   /** The seq stored under `hash` in any run, or undefined. `hi`/`lo` are the hash's halves (for the filters). */
-  find(hash: bigint, hi: number, lo: number, checkFilters: boolean): number | undefined {
-    if (checkFilters && !this.inSegments(hi, lo)) return undefined;
-    for (const run of this.runs) {
-      if (checkFilters && !run.filter.mightContain(hi, lo)) continue;
-      const seq = this.findInRun(run, hash);
+  find(hi: number, lo: number): number | undefined {
+    for (const run of this.sync()) {
+      if (!run.filter.mightContain(hi, lo)) continue;
+      const seq = this.findInRun(run, hi, lo);
       if (seq !== undefined) return seq;
     }
     return undefined;
   }
 
-  private findInRun(run: Run, hash: bigint): number | undefined {
+  private findInRun(run: Run, hi: number, lo: number): number | undefined {
     // The block that can hold the hash: the last whose first hash is at most it.
-    const { fences } = run;
-    const index = lastAtOrBefore(fences, hash);
+    const index = lastFenceAtOrBefore(run.fenceHi, run.fenceLo, hi, lo);
     if (index < 0) return undefined;
-    // Valid until the next read: searched at once, nothing kept.
-    const block = this.blocks.getBinaryFast(blockKey(run.position, fences[index]!));
+    // Valid until the next read: searched at once, nothing kept. Hashes compare as two unsigned halves (no BigInt).
+    const block = this.blocks.getBinaryFast(blockKeyOf(this.lookupKey, run.position, run.fenceHi[index]!, run.fenceLo[index]!));
     if (block === undefined) return undefined;
-    let lo = 0;
-    let hi = block.length / ENTRY_BYTES;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const at = block.readBigUInt64BE(mid * ENTRY_BYTES);
-      if (at === hash) return block.readUInt16BE(mid * ENTRY_BYTES + 8) * TWO_32 + block.readUInt32BE(mid * ENTRY_BYTES + 10);
-      if (at < hash) lo = mid + 1;
-      else hi = mid;
+    let low = 0;
+    let high = block.length / ENTRY_BYTES;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      const at = mid * ENTRY_BYTES;
+      const h = block.readUInt32BE(at);
+      const order = h !== hi ? h - hi : block.readUInt32BE(at + 4) - lo;
+      if (order === 0) return block.readUInt16BE(at + 8) * TWO_32 + block.readUInt32BE(at + 10);
+      if (order < 0) low = mid + 1;
+      else high = mid;
     }
     return undefined;
   }
@@ -212,9 +232,7 @@ export class DedupeRuns {
   write(position: number, entries: DedupeEntry[]): void {
     if (entries.length === 0) return;
     entries.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
-    const filter = new BloomFilter(bloomBitsFor(entries.length));
-    const segment = this.segmentFor(entries.length);
-    const fences = new BigUint64Array(Math.ceil(entries.length / BLOCK));
+    const filter = new BlockedBloomFilter(BlockedBloomFilter.bitsLog2For(entries.length));
     for (let start = 0; start < entries.length; start += BLOCK) {
       const end = Math.min(entries.length, start + BLOCK);
       const block = Buffer.allocUnsafe((end - start) * ENTRY_BYTES);
@@ -223,19 +241,97 @@ export class DedupeRuns {
         block.writeBigUInt64BE(hash, at);
         block.writeUInt16BE(Math.floor(seq / TWO_32), at + 8);
         block.writeUInt32BE(seq >>> 0, at + 10);
-        const [hi, lo] = halves(hash);
-        filter.add(hi, lo);
-        segment.filter.add(hi, lo);
+        filter.add(block.readUInt32BE(at), block.readUInt32BE(at + 4));
       }
-      fences[start / BLOCK] = entries[start]!.hash;
       issued(this.blocks.put(blockKey(position, entries[start]!.hash), block));
     }
-    const header = Buffer.allocUnsafe(4);
-    header.writeUInt32BE(entries.length, 0);
+    const version = this.version();
+    const next = { appends: version.appends + 1, merges: version.merges };
+    this.putFilter(position, entries.length, next, filter);
+    this.putVersion(next);
+  }
+
+  /** A run's filter entry; its serial is the version it is written at, which no other run shares. */
+  private putFilter(position: number, count: number, version: { appends: number; merges: number }, filter: BlockedBloomFilter): void {
+    const header = Buffer.allocUnsafe(8);
+    header.writeUInt32BE((count | BLOCKED) >>> 0, 0);
+    header.writeUInt32BE((version.appends + version.merges) >>> 0, 4);
     issued(this.filters.put(position, Buffer.concat([header, filter.toBuffer()])));
-    this.runs.unshift({ position, filter, count: entries.length, fences });
-    segment.count += entries.length;
-    segment.position = position;
+  }
+
+  /**
+   * The runs the next merge takes, oldest first: the newest runs each no larger than the newer ones together, up
+   * to `mergeLimit` entries; empty when there is nothing to merge.
+   */
+  private mergeGroup(runs: readonly Run[]): Run[] {
+    // `runs` is newest first.
+    if (runs.length < 2) return [];
+    let last = 0;
+    let count = runs[0]!.count;
+    while (last + 1 < runs.length && runs[last + 1]!.count <= count && count + runs[last + 1]!.count <= this.mergeLimit) {
+      last++;
+      count += runs[last]!.count;
+    }
+    return last >= 1 ? runs.slice(0, last + 1).reverse() : [];
+  }
+
+  /** Whether the current snapshot's runs have a merge to do. */
+  mergeDue(): boolean {
+    return this.mergeGroup(this.sync()).length > 0;
+  }
+
+  /**
+   * Computes the next merge from the current snapshot, outside any write transaction (the consolidation): the
+   * group's entries merged in hash order into blocks, in memory. Undefined when there is nothing to merge.
+   */
+  prepareMerge(): PreparedDedupeMerge | undefined {
+    const group = this.mergeGroup(this.sync());
+    if (group.length === 0) return undefined;
+    const count = group.reduce((sum, run) => sum + run.count, 0);
+    const filter = new BlockedBloomFilter(BlockedBloomFilter.bitsLog2For(count));
+    const blocks: Buffer[] = [];
+    let block = Buffer.allocUnsafe(Math.min(BLOCK, count) * ENTRY_BYTES);
+    let at = 0;
+    let left = count;
+    for (const [source, offset] of mergedEntries(group.map((run) => this.blocksOf(run)))) {
+      source.copy(block, at, offset, offset + ENTRY_BYTES);
+      filter.add(source.readUInt32BE(offset), source.readUInt32BE(offset + 4));
+      at += ENTRY_BYTES;
+      left--;
+      if (at === block.length) {
+        blocks.push(block);
+        block = Buffer.allocUnsafe(Math.min(BLOCK, left) * ENTRY_BYTES);
+        at = 0;
+      }
+    }
+    if (left !== 0 || at !== 0) throw new Error(`eventdb internal invariant broken: a dedupe merge read ${count - left} of ${count} entries`);
+    return { group, merges: this.loadedVersion!.merges, position: group.at(-1)!.position, count, filter, blocks };
+  }
+
+  /** A run's blocks in order, each copied (the merge holds several at once). */
+  private *blocksOf(run: Run): Iterable<Buffer> {
+    for (const { value } of this.blocks.getRange({ start: blockKey(run.position, 0n), end: blockKey(run.position + 1, 0n) })) yield value;
+  }
+
+  /**
+   * Issues a prepared merge with the transaction being staged, unless a merge or a repair has changed the runs
+   * since it was prepared (then false, nothing issued): the merged runs' blocks and filters go, the merged run
+   * takes the newest one's position.
+   */
+  applyMerge(merge: PreparedDedupeMerge): boolean {
+    const version = this.version();
+    if (version.merges !== merge.merges || merge.group.some((run) => this.filters.getBinaryFast(run.position) === undefined)) return false;
+    for (const run of merge.group) this.remove(run.position);
+    for (const block of merge.blocks) issued(this.blocks.put(blockKey(merge.position, block.readBigUInt64BE(0)), block));
+    const next = { appends: version.appends, merges: version.merges + 1 };
+    this.putFilter(merge.position, merge.count, next, merge.filter);
+    this.putVersion(next);
+    return true;
+  }
+
+  private remove(position: number): void {
+    for (const key of [...this.blocks.getKeys({ start: blockKey(position, 0n), end: blockKey(position + 1, 0n) })]) issued(this.blocks.remove(key));
+    issued(this.filters.remove(position));
   }
 
   /** Every (hash, seq) stored, for verify. */
@@ -247,14 +343,52 @@ export class DedupeRuns {
     }
   }
 
-  /** Removes every run (a repair writes the whole set as one run). */
+  /** Issues the removal of format 6's segment filters (the upgrade to format 7, in its transaction). */
+  dropSegments(): void {
+    for (const key of [...this.segmentTree.getKeys()]) issued(this.segmentTree.remove(key));
+  }
+
+  /** Removes every run (a repair writes the whole set as one run, in the same stage); readers reload them all. */
   clear(): void {
-    for (const key of this.blocks.getKeys()) issued(this.blocks.remove(key));
-    for (const key of this.filters.getKeys()) issued(this.filters.remove(key));
-    for (const key of this.segmentTree.getKeys()) issued(this.segmentTree.remove(key));
-    this.runs = [];
-    this.segments = [];
-    this.open = undefined;
+    const version = this.version();
+    for (const key of [...this.blocks.getKeys()]) issued(this.blocks.remove(key));
+    for (const key of [...this.filters.getKeys({ start: VERSION_KEY + 1 })]) issued(this.filters.remove(key));
+    this.dropSegments();
+    this.putVersion({ appends: version.appends, merges: version.merges + 1 });
+  }
+}
+
+/**
+ * Sorted runs' entries merged in hash order, as (block, offset) of each entry: `sources` are each run's blocks in
+ * order, oldest run first (an equal hash, which only a format-1 store could hold twice, keeps the older first).
+ */
+function* mergedEntries(sources: readonly Iterable<Buffer>[]): Generator<[Buffer, number]> {
+  const cursors = sources.map((source) => source[Symbol.iterator]());
+  const blocks: (Buffer | undefined)[] = cursors.map((cursor) => cursor.next().value as Buffer | undefined);
+  const offsets = blocks.map(() => 0);
+  // Each source's current hash as two unsigned halves, compared as numbers (no BigInt, no native call).
+  const his = blocks.map((block) => (block === undefined ? 0 : block.readUInt32BE(0)));
+  const los = blocks.map((block) => (block === undefined ? 0 : block.readUInt32BE(4)));
+  for (;;) {
+    let least = -1;
+    for (let i = 0; i < blocks.length; i++) {
+      if (blocks[i] === undefined) continue;
+      if (least < 0 || his[i]! < his[least]! || (his[i] === his[least] && los[i]! < los[least]!)) least = i;
+    }
+    if (least < 0) return;
+    let block = blocks[least]!;
+    yield [block, offsets[least]!];
+    let offset = offsets[least]! + ENTRY_BYTES;
+    if (offset >= block.length) {
+      const next = cursors[least]!.next().value as Buffer | undefined;
+      blocks[least] = next;
+      if (next === undefined) continue;
+      block = next;
+      offset = 0;
+    }
+    offsets[least] = offset;
+    his[least] = block.readUInt32BE(offset);
+    los[least] = block.readUInt32BE(offset + 4);
   }
 }
 

@@ -97,12 +97,12 @@ export class DedupeSet {
   }
 
   /**
-   * The committed record with this eventId, as a snapshot holding the log up to `position` and the checkpoint at
-   * `checkpoint` sees it.
+   * The committed record with this eventId, as a snapshot holding the log up to `position` and the checkpoint
+   * `checkpoint()` returns sees it (asked only while a checkpoint is in flight).
    */
-  findCommitted(eventId: string, position: number, checkpoint: number): { seq: number; tuple: RecordTuple } | undefined {
+  findCommitted(eventId: string, position: number, checkpoint: () => number): { seq: number; tuple: RecordTuple } | undefined {
     const probe = this.probe(eventId);
-    for (const entries of this.tail.layers(checkpoint)) {
+    for (const entries of this.tail.layersAt(checkpoint)) {
       const found = this.findInTail(entries, probe, position);
       if (found === undefined) continue;
       const tuple = this.storage.getRecord(found.seq);
@@ -123,7 +123,7 @@ export class DedupeSet {
 
   /** The stored record in the runs (or the collisions tree), setting `probe.taken` when another eventId holds the hash. */
   private findInRuns(probe: Probe): { seq: number; tuple: RecordTuple } | undefined {
-    const seq = this.storage.dedupeRuns.find(probe.hash, probe.hi, probe.lo, true);
+    const seq = this.storage.dedupeRuns.find(probe.hi, probe.lo);
     if (seq === undefined) return probe.taken ? this.findCollision(probe) : undefined;
     const tuple = this.storage.getRecord(seq);
     if (tuple !== undefined && tupleEventId(tuple) === probe.eventId) return { seq, tuple };

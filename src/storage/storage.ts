@@ -22,8 +22,8 @@ export interface StorageOptions {
   noSync: boolean;
   /** Opened beside a writer: LMDB read-only, and no in-memory filter may answer "absent" (the writer adds behind it). */
   readOnly?: boolean;
-  /** Entries of the first dedupe segment (tests make segments close within a small store). */
-  dedupeSegmentEntries?: number;
+  /** Entries a merged dedupe run may reach (tests make merges stop at the limit within a small store). */
+  dedupeMergeEntries?: number;
   /** How partial states are written (the projections layer knows their shape). */
   partialCodec: PartialCodec;
   /**
@@ -34,16 +34,18 @@ export interface StorageOptions {
 }
 
 /**
- * The on-disk format: 6 merges index runs in the consolidation and keeps a version entry in `posting-runs` (key 0)
+ * The on-disk format: 7 merges dedupe runs in the consolidation, with blocked filters and a version entry in
+ * `dedupe-filters` (key 0) that readers follow, and drops the segment filters (an older version would read the
+ * version entry as a run); 6 merges index runs in the consolidation and keeps a version entry in `posting-runs` (key 0)
  * that readers follow (an older version would read it as a run); 5 writes the secondary indexes as one run per checkpoint (`posting-blocks`, `posting-runs`:
  * an older version would read the chunks alone; a format-4 store's chunks stay readable beside the runs); 4
  * merges closed generations' partial states into one state per key in the background (`states`, and
  * `meta.consolidated`: an older version would read the generations alone and miss what moved); 3 writes partial
  * states as positional arrays (a format-2 store's partials, msgpack records, stay readable beside them); 2 keeps
- * projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 to 5 open as format 6 (2
- * and 3 with nothing consolidated yet).
+ * projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 to 6 open as format 7 (2
+ * and 3 with nothing consolidated yet; 6's segment filters removed).
  */
-const STORE_FORMAT = 6;
+const STORE_FORMAT = 7;
 const FORMAT_KEY = 'format';
 /** [generations merged into `states` whole, 1 once any state was written] (absent: nothing consolidated). */
 const CONSOLIDATED_KEY = 'consolidated';
@@ -98,8 +100,9 @@ function entryCount(db: { getStats(): unknown }): number {
 /**
  * The databases of one store:
  * - `log`: seq → record tuple (msgpack, shared structures), append-only;
- * - `dedupe-runs`, `dedupe-filters`, `dedupe-segments`: sorted runs of (xxhash64, seq), one per checkpoint, with
- *   their Bloom filters, and the closed segment filters over whole runs (DedupeRuns);
+ * - `dedupe-runs`, `dedupe-filters`: sorted runs of (xxhash64, seq), one per checkpoint until the consolidation
+ *   merges them, with their Bloom filters and a version entry (DedupeRuns); `dedupe-segments` held format 6's
+ *   filters over whole runs;
  * - `collisions`: eventId → seq, for the astronomically rare eventIds whose hash is taken;
  * - `posting-blocks`, `posting-runs`: the secondary indexes (EventIndex): one sorted run of every key's (time, seq)
  *   pairs per checkpoint, in blocks, with each run's filter and fences (PostingRuns); `postings` holds the chunks
@@ -145,7 +148,7 @@ export class Storage {
     this.readOnly = options.readOnly === true;
     this.log = this.root.openDB({ name: 'log', sharedStructuresKey: Symbol.for('structures') });
     this.legacyDedupe = this.root.openDB({ name: 'dedupe', keyEncoding: 'binary' });
-    this.dedupeRuns = new DedupeRuns(this.root, options.dedupeSegmentEntries);
+    this.dedupeRuns = new DedupeRuns(this.root, options.dedupeMergeEntries);
     this.collisions = this.root.openDB({ name: 'collisions' });
     this.legacyIndex = this.root.openDB({ name: 'index', encoding: 'binary', keyEncoder: indexKeyEncoder } as { name: string });
     this.index = new EventIndex(this.root);
@@ -240,8 +243,11 @@ export class Storage {
         `it was written in store format ${format}, newer than this version of eventdb reads (${STORE_FORMAT}); open it with the version that wrote it`,
       );
     }
-    if (format === 2 || format === 3 || format === 4 || format === 5) {
-      this.root.transactionSync(() => this.meta.putSync(FORMAT_KEY, STORE_FORMAT));
+    if (format === 2 || format === 3 || format === 4 || format === 5 || format === 6) {
+      this.root.transactionSync(() => {
+        this.dedupeRuns.dropSegments();
+        this.meta.putSync(FORMAT_KEY, STORE_FORMAT);
+      });
       return { fromFormat1: false };
     }
     const lastSeq = this.lastSeq();

@@ -34,6 +34,11 @@ export class TailLayers<K, V> {
     return [this.current, ...this.inFlight.filter((layer) => layer.position > checkpoint).map((layer) => layer.map)];
   }
 
+  /** `layers`, asking for the snapshot's checkpoint only when a checkpoint is in flight (reading it costs a get). */
+  layersAt(checkpoint: () => number): readonly Map<K, V>[] {
+    return this.inFlight.length === 0 ? this.all : this.layers(checkpoint());
+  }
+
   private refresh(): void {
     this.all = [this.current, ...this.inFlight.map((layer) => layer.map)];
   }

@@ -65,9 +65,11 @@ export async function crashLoop(dir: string, rounds: number, seed: number, log: 
       assert.equal(db.stats().records, expectedRecords, `seed ${seed}, round ${round}: records in the log`);
       const report = await db.verify();
       assert.deepEqual(report.differences, [], `seed ${seed}, round ${round}: verify`);
-      const { storage } = db as unknown as { storage: { consolidatedGenerations(): number; index: { runCount: number; runMerges: number } } };
+      const { storage } = db as unknown as {
+        storage: { consolidatedGenerations(): number; index: { runCount: number; runMerges: number }; dedupeRuns: { runCount: number; merges: number } };
+      };
       log(
-        `round ${round}: killed ${delay} ms after the first ack, checkpoints every ${checkpointRecords} records, last ack ${lastAck}, ${expectedRecords} records, ${storage.consolidatedGenerations()} generations consolidated, ${storage.index.runMerges} index run merges (${storage.index.runCount} runs), verify clean`,
+        `round ${round}: killed ${delay} ms after the first ack, checkpoints every ${checkpointRecords} records, last ack ${lastAck}, ${expectedRecords} records, ${storage.consolidatedGenerations()} generations consolidated, ${storage.index.runMerges} index run merges (${storage.index.runCount} runs), ${storage.dedupeRuns.merges} dedupe run merges (${storage.dedupeRuns.runCount} runs), verify clean`,
       );
     } finally {
       await db.close();

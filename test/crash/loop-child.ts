@@ -6,10 +6,10 @@ import { runStep } from './crash-steps.js';
 
 const [dir, roundText, checkpointText] = process.argv.slice(2);
 const round = Number(roundText);
-// Dedupe segments of 64 entries and up: they close, and are stored, many times over the loop. Generations of 512
+// Merged dedupe runs of at most 2,048 entries: merges reach the limit many times over the loop. Generations of 512
 // records (kept by the store from its first open): they close every few steps, and the worker thread consolidates
 // them while the child writes, so kills land in consolidations too.
-const db = await EventDB.open({ path: dir!, checkpoint: { records: Number(checkpointText ?? 200_000) } }, { dedupeSegmentEntries: 64, generationBits: 9 });
+const db = await EventDB.open({ path: dir!, checkpoint: { records: Number(checkpointText ?? 200_000) } }, { dedupeMergeEntries: 2_048, generationBits: 9 });
 process.stdout.write('open\n');
 for (let step = 0; ; step++) {
   await runStep(db, round, step);

@@ -1,6 +1,7 @@
 // Store formats: a format-2 store (partial states as msgpack records) opens in format 5 and reads the same, beside
 // the positional partials written after it; a format-4 store's index chunks are read beside the runs written after
-// them; a store of a format newer than this version is refused.
+// them; a format-6 store's dedupe runs (plain filters, segments) are read, and merged, beside the runs written
+// after them; a store of a format newer than this version is refused.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventDB, type EventDBOptions } from '../../src/index.js';
 import { positionalPartials } from '../../src/projections/partial-codec.js';
 import { loadHasher } from '../../src/storage/hash.js';
+import { BloomFilter, bloomBitsFor } from '../../src/storage/bloom.js';
 import { PostingRuns } from '../../src/storage/posting-runs.js';
 import type { PartialKindCode } from '../../src/projections/projection-store.js';
 
@@ -147,7 +149,41 @@ async function downgradeToFormat4(path: string): Promise<number> {
 }
 
 /** Removes the index runs' version entry (format 6) and marks the store format 5, as that format wrote it. */
+/**
+ * Rewrites the dedupe runs as format 6 kept them: each run's filter entry `[count u32][plain Bloom filter]`, no
+ * version entry, and a segment filter stored (its content does not matter: format 7 drops it). Returns the runs.
+ */
+async function downgradeToFormat6(path: string): Promise<number> {
+  const root = open({ path, maxDbs: 32 });
+  const blocks = root.openDB<Buffer, Buffer>({ name: 'dedupe-runs', keyEncoding: 'binary', encoding: 'binary' });
+  const filters = root.openDB<Buffer, number>({ name: 'dedupe-filters', encoding: 'binary' });
+  const segments = root.openDB<Buffer, number>({ name: 'dedupe-segments', encoding: 'binary' });
+  const positions = [...filters.getKeys({ start: 1 })];
+  root.transactionSync(() => {
+    for (const position of positions) {
+      const start = Buffer.alloc(14);
+      start.writeUIntBE(position, 0, 6);
+      const end = Buffer.alloc(14);
+      end.writeUIntBE(position + 1, 0, 6);
+      const hashes: [number, number][] = [];
+      for (const { value } of blocks.getRange({ start, end }))
+        for (let at = 0; at < value.length; at += 14) hashes.push([value.readUInt32BE(at), value.readUInt32BE(at + 4)]);
+      const filter = new BloomFilter(bloomBitsFor(hashes.length));
+      for (const [hi, lo] of hashes) filter.add(hi, lo);
+      const header = Buffer.alloc(4);
+      header.writeUInt32BE(hashes.length);
+      filters.putSync(position, Buffer.concat([header, filter.toBuffer()]));
+    }
+    filters.removeSync(0);
+    segments.putSync(positions.at(-1)!, Buffer.alloc(8 + 128));
+    root.openDB({ name: 'meta' }).putSync('format', 6);
+  });
+  await root.close();
+  return positions.length;
+}
+
 async function downgradeToFormat5(path: string): Promise<void> {
+  await downgradeToFormat6(path);
   const root = open({ path, maxDbs: 32 });
   await root.openDB({ name: 'posting-runs', encoding: 'binary' }).remove(0);
   await root.openDB({ name: 'meta' }).put('format', 5);
@@ -233,7 +269,36 @@ describe('store formats', () => {
     expect((await db.verify()).differences).toEqual([]);
     await db.close();
     const root = open({ path: dir, maxDbs: 32, readOnly: true });
-    expect(root.openDB({ name: 'meta' }).get('format')).toBe(6);
+    expect(root.openDB({ name: 'meta' }).get('format')).toBe(7);
+    await root.close();
+  });
+
+  it("a format-6 store's dedupe runs (plain filters, segments) find every event, and merge with the runs written after", async () => {
+    let db = await EventDB.open({ path: dir, ...OPTIONS }, { consolidation: 'off' });
+    await db.ingestBatch(FIRST.slice(0, 1));
+    await db.close();
+    db = await EventDB.open({ path: dir, ...OPTIONS }, { consolidation: 'off' });
+    await db.ingestBatch(FIRST.slice(1, 2));
+    await db.close();
+    expect(await downgradeToFormat6(dir)).toBe(2);
+
+    db = await EventDB.open({ path: dir, ...OPTIONS });
+    for (const event of FIRST.slice(0, 2)) expect(db.getEvent(event.eventId)?.eventName).toBe(event.eventName);
+    expect(await db.ingestBatch(FIRST)).toMatchObject({ accepted: 3, duplicates: 2 });
+    await db.ingestBatch(LATER);
+    await db.close(); // a third run, written in format 7, at least as large as the two before: the three merge
+    db = await EventDB.open({ path: dir, ...OPTIONS });
+    await db.consolidated();
+    const { storage } = db as unknown as { storage: { dedupeRuns: { runCount: number; merges: number } } };
+    expect(storage.dedupeRuns.merges).toBeGreaterThan(0);
+    expect(storage.dedupeRuns.runCount).toBe(1);
+    for (const event of [...FIRST, ...LATER]) expect(db.getEvent(event.eventId)?.eventName).toBe(event.eventName);
+    expect(await db.ingestBatch([...FIRST, ...LATER])).toMatchObject({ accepted: 0, duplicates: FIRST.length + LATER.length });
+    expect((await db.verify()).differences).toEqual([]);
+    await db.close();
+    const root = open({ path: dir, maxDbs: 32, readOnly: true });
+    expect(root.openDB({ name: 'meta' }).get('format')).toBe(7);
+    expect(root.openDB({ name: 'dedupe-segments', encoding: 'binary' }).getKeysCount()).toBe(0);
     await root.close();
   });
 

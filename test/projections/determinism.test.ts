@@ -102,8 +102,8 @@ function snapshot(db: EventDB): unknown {
 /** Checkpoints at random points: after 1–40 records (the default is far larger than these stores). */
 const randomCheckpoints = (rnd: () => number): { checkpoint: { records: number } } => ({ checkpoint: { records: 1 + Math.floor(rnd() * 40) } });
 
-/** Dedupe segments of 1–16 entries and up: they close (and are stored) at random points too. */
-const smallSegments = (rnd: () => number): number => 1 + Math.floor(rnd() * 16);
+/** Merged dedupe runs of at most 1–64 entries: merges stop at the limit at random points too. */
+const smallMerges = (rnd: () => number): number => 1 + Math.floor(rnd() * 64);
 
 /**
  * Generations of 4–32 records, so they close within these stores, consolidated on the calling thread in slices of
@@ -116,7 +116,7 @@ const consolidation = (rnd: () => number): InternalOptions => ({
 });
 
 async function inMemory(ops: readonly Op[], rnd: () => number): Promise<unknown> {
-  const db = await EventDB.open({ inMemory: true, ...OPTIONS, ...randomCheckpoints(rnd) }, { dedupeSegmentEntries: smallSegments(rnd), ...consolidation(rnd) });
+  const db = await EventDB.open({ inMemory: true, ...OPTIONS, ...randomCheckpoints(rnd) }, { dedupeMergeEntries: smallMerges(rnd), ...consolidation(rnd) });
   try {
     await send(db, ops, rnd);
     expect((await db.verify()).differences).toEqual([]);
@@ -133,14 +133,11 @@ async function acrossReopen(ops: readonly Op[], rnd: () => number): Promise<unkn
     // Half the time the first handle closes as a crash would: no checkpoint at close, so the second replays the tail.
     const first = await EventDB.open(
       { path: dir, ...OPTIONS, ...randomCheckpoints(rnd) },
-      { checkpointAtClose: rnd() < 0.5, dedupeSegmentEntries: smallSegments(rnd), ...consolidation(rnd) },
+      { checkpointAtClose: rnd() < 0.5, dedupeMergeEntries: smallMerges(rnd), ...consolidation(rnd) },
     );
     await send(first, ops.slice(0, half), rnd);
     await first.close();
-    const second = await EventDB.open(
-      { path: dir, ...OPTIONS, ...randomCheckpoints(rnd) },
-      { dedupeSegmentEntries: smallSegments(rnd), ...consolidation(rnd) },
-    );
+    const second = await EventDB.open({ path: dir, ...OPTIONS, ...randomCheckpoints(rnd) }, { dedupeMergeEntries: smallMerges(rnd), ...consolidation(rnd) });
     await send(second, ops.slice(half), rnd);
     expect((await second.verify()).differences).toEqual([]);
     const result = snapshot(second);
