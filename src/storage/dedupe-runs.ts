@@ -5,6 +5,7 @@
 import type { Database, RootDatabase } from 'lmdb';
 import { BlockedBloomFilter, BloomFilter } from './bloom.js';
 import { issued } from './issued.js';
+import { putRunVersion, readRunVersion, sameRunVersion, VERSION_KEY, type RunVersion } from './run-version.js';
 
 /** Entries per block: one block is one LMDB value of 7 KiB. */
 const BLOCK = 512;
@@ -18,8 +19,6 @@ const TWO_32 = 2 ** 32;
 const MERGE_LIMIT_ENTRIES = 2 ** 22;
 /** A filter entry's count has this bit set when its filter is blocked and a serial follows (format 7). */
 const BLOCKED = 0x80000000;
-/** The filter tree's key 0 (no run is at position 0): `[appends u32][merges u32]`, as in PostingRuns. */
-const VERSION_KEY = 0;
 
 interface Filter {
   add(hi: number, lo: number): void;
@@ -107,7 +106,7 @@ export class DedupeRuns {
   private readonly segmentTree: Database<Buffer, number>;
   /** Newest first, as the snapshot of the last `sync` holds them. */
   private runs: Run[] = [];
-  private loadedVersion: { appends: number; merges: number } | undefined;
+  private loadedVersion: RunVersion | undefined;
   /** The block key a lookup writes (lmdb-js copies a key before it reads). */
   private readonly lookupKey = Buffer.allocUnsafe(14);
 
@@ -121,17 +120,12 @@ export class DedupeRuns {
     this.segmentTree = root.openDB({ name: 'dedupe-segments', encoding: 'binary' });
   }
 
-  /** The version entry as the current snapshot (or the transaction being staged) holds it. */
-  private version(): { appends: number; merges: number } {
-    const bytes = this.filters.getBinaryFast(VERSION_KEY);
-    return bytes === undefined ? { appends: 0, merges: 0 } : { appends: bytes.readUInt32BE(0), merges: bytes.readUInt32BE(4) };
+  private version(): RunVersion {
+    return readRunVersion(this.filters);
   }
 
-  private putVersion(version: { appends: number; merges: number }): void {
-    const bytes = Buffer.allocUnsafe(8);
-    bytes.writeUInt32BE(version.appends >>> 0, 0);
-    bytes.writeUInt32BE(version.merges >>> 0, 4);
-    issued(this.filters.put(VERSION_KEY, bytes));
+  private putVersion(version: RunVersion): void {
+    putRunVersion(this.filters, version);
   }
 
   /** Reads the runs of the current snapshot (at open; every lookup follows the snapshot by itself). */
@@ -146,7 +140,7 @@ export class DedupeRuns {
   private sync(): Run[] {
     const version = this.version();
     const known = this.loadedVersion;
-    if (known !== undefined && known.appends === version.appends && known.merges === version.merges) return this.runs;
+    if (sameRunVersion(known, version)) return this.runs;
     const loaded = new Map(this.runs.map((run) => [run.position, run]));
     const runs: Run[] = [];
     for (const position of [...this.filters.getKeys({ start: VERSION_KEY + 1 })]) {
@@ -252,7 +246,7 @@ export class DedupeRuns {
   }
 
   /** A run's filter entry; its serial is the version it is written at, which no other run shares. */
-  private putFilter(position: number, count: number, version: { appends: number; merges: number }, filter: BlockedBloomFilter): void {
+  private putFilter(position: number, count: number, version: RunVersion, filter: BlockedBloomFilter): void {
     const header = Buffer.allocUnsafe(8);
     header.writeUInt32BE((count | BLOCKED) >>> 0, 0);
     header.writeUInt32BE((version.appends + version.merges) >>> 0, 4);

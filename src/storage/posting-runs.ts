@@ -5,6 +5,7 @@ import type { Database, RootDatabase } from 'lmdb';
 import { BloomFilter } from './bloom.js';
 import { lastAtOrBefore } from './fences.js';
 import { issued } from './issued.js';
+import { putRunVersion, readRunVersion, sameRunVersion, type RunVersion } from './run-version.js';
 
 /** Bytes a block is filled to: one 4 KiB overflow page. An entry larger than that is a block of its own. */
 const BLOCK_BYTES = 4000;
@@ -123,9 +124,6 @@ function decodeDirectory(position: number, bytes: Buffer): Run {
 /** The index of the block that holds `text` if any: the last whose first key is at or before it. */
 const blockOf = (fences: readonly string[], text: string): number => lastAtOrBefore(fences, text);
 
-/** The directory's key 0 (no checkpoint is at position 0): `[appends u32][merges u32]`, see `PostingRuns.sync`. */
-const VERSION_KEY = 0;
-
 /** A merge the consolidation computed from its snapshot: the runs it replaces and the blocks of the one it writes. */
 export interface PreparedMerge {
   /** The runs merged, oldest first, as the snapshot held them; the merged run takes the newest one's position. */
@@ -153,7 +151,7 @@ export class PostingRuns {
   /** Oldest first, as the snapshot of the last `sync` holds them. */
   private loaded: Run[] = [];
   /** The version `loaded` was read at (undefined: never loaded). */
-  private loadedVersion: { appends: number; merges: number } | undefined;
+  private loadedVersion: RunVersion | undefined;
 
   /** `mergeLimitBytes`: tests make runs reach the limit with a few small checkpoints. */
   constructor(
@@ -164,17 +162,12 @@ export class PostingRuns {
     this.directory = root.openDB({ name: 'posting-runs', encoding: 'binary' });
   }
 
-  /** The version entry as the current snapshot (or the transaction being staged) holds it. */
-  private version(): { appends: number; merges: number } {
-    const bytes = this.directory.getBinaryFast(VERSION_KEY);
-    return bytes === undefined ? { appends: 0, merges: 0 } : { appends: bytes.readUInt32BE(0), merges: bytes.readUInt32BE(4) };
+  private version(): RunVersion {
+    return readRunVersion(this.directory);
   }
 
-  private putVersion(version: { appends: number; merges: number }): void {
-    const bytes = Buffer.allocUnsafe(8);
-    bytes.writeUInt32BE(version.appends >>> 0, 0);
-    bytes.writeUInt32BE(version.merges >>> 0, 4);
-    issued(this.directory.put(VERSION_KEY, bytes));
+  private putVersion(version: RunVersion): void {
+    putRunVersion(this.directory, version);
   }
 
   /**
@@ -184,7 +177,7 @@ export class PostingRuns {
   private sync(): Run[] {
     const version = this.version();
     const known = this.loadedVersion;
-    if (known !== undefined && known.appends === version.appends && known.merges === version.merges) return this.loaded;
+    if (sameRunVersion(known, version)) return this.loaded;
     const runs = known !== undefined && known.merges === version.merges ? this.loaded.slice() : [];
     for (const { key, value } of this.directory.getRange({ start: Math.max(1, (runs.at(-1)?.position ?? 0) + 1) })) runs.push(decodeDirectory(key, value));
     this.loaded = runs;

@@ -6,19 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../src/demo/dataset.js';
 import { BloomFilter, bloomBitsFor } from '../../src/storage/bloom.js';
 import { DedupeRuns, hashHalves, type DedupeEntry } from '../../src/storage/dedupe-runs.js';
-
-/** A deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Deterministic 64-bit hashes (an LCG; distinct for the counts used here). */
 function hashes(seed: bigint): () => bigint {
@@ -58,7 +48,7 @@ describe('dedupe runs', () => {
   it('find every stored entry and no other through random appends and merges, in the writer and in readers loaded before each change', async () => {
     dir = mkdtempSync(join(tmpdir(), 'eventdb-dedupe-runs-'));
     root = open({ path: dir, maxDbs: 10, noSync: true });
-    const rnd = random(5);
+    const rnd = mulberry32(5);
     const next = hashes(7n);
     const absent = hashes(99n);
     const limit = 3_000;
