@@ -112,6 +112,7 @@ function* runPlan(storage: Storage, position: number, plan: Plan): Iterator<Stor
   if (plan.limit === 0 || plan.from > plan.to) return;
   const keys = plan.ranges.map(([field, value]): [number, string] => [IndexKind[field], value]);
   const postings = storage.index.scan(keys, plan.from, plan.to, plan.reverse, position, storage.checkpointPosition());
+  const records = storage.recordReader(position);
   // Records of one time are collected, then ordered by eventId, so ties do not depend on arrival order.
   const group: StoredRecord[] = [];
   let groupTime = Number.NaN;
@@ -129,7 +130,7 @@ function* runPlan(storage: Storage, position: number, plan: Plan): Iterator<Stor
       groupTime = postings.time;
     }
     const seq = postings.seq;
-    const tuple = storage.getRecord(seq);
+    const tuple = records.get(seq);
     if (tuple === undefined) continue;
     const record = fromTuple(seq, tuple);
     if (matches(record, plan.filters)) group.push(record);

@@ -285,6 +285,11 @@ export class Storage {
     return this.log.get(seq);
   }
 
+  /** A reader of records up to `position` for one scan, which reads ahead by ranges once the scan goes seq by seq. */
+  recordReader(position: number): RecordReader {
+    return new RecordReader(this.log, position);
+  }
+
   getCollision(eventId: string): number | undefined {
     return this.collisions.get(eventId);
   }
@@ -407,3 +412,47 @@ export class Storage {
 
 /** How long `close` waits for lmdb-js to settle the writes of an environment whose commit failed. */
 const ABANDON_AFTER_MS = 1_000;
+
+/** Records read ahead at first, once a scan asks for consecutive seqs; doubled while it keeps doing so. */
+const READ_AHEAD_MIN = 16;
+const READ_AHEAD_MAX = 512;
+/** Seqs in a row (each the one after the last) before reading ahead: a pair of neighbours happens by chance. */
+const READ_AHEAD_STREAK = 2;
+
+/**
+ * Reads records for one scan (`events()`). A profile whose events were written together asks for consecutive seqs;
+ * one cursor over a range costs about a quarter less per record than a get each, so after three consecutive seqs it
+ * reads the next ones ahead in a range (16, doubling up to 512 while the scan keeps asking in order), and falls back
+ * to single gets on the first seq out of order. Records up to `position` never change, so what it read ahead stays
+ * valid for the whole scan, whatever the snapshot of a later read.
+ */
+export class RecordReader {
+  private ahead: (RecordTuple | undefined)[] = [];
+  private aheadFrom = 0;
+  private last = -1;
+  /** Consecutive seqs asked in a row, ending at `last`. */
+  private streak = 0;
+  private span = 0;
+
+  constructor(
+    private readonly log: Database<RecordTuple, number>,
+    private readonly position: number,
+  ) {}
+
+  get(seq: number): RecordTuple | undefined {
+    const index = seq - this.aheadFrom;
+    this.streak = seq === this.last + 1 ? this.streak + 1 : 0;
+    this.last = seq;
+    if (index >= 0 && index < this.ahead.length) return this.ahead[index];
+    if (this.streak < READ_AHEAD_STREAK || seq > this.position) {
+      this.span = 0;
+      return this.log.get(seq);
+    }
+    this.span = Math.min(READ_AHEAD_MAX, Math.max(READ_AHEAD_MIN, this.span * 2));
+    const end = Math.min(this.position, seq + this.span - 1);
+    this.ahead = new Array<RecordTuple | undefined>(end - seq + 1);
+    this.aheadFrom = seq;
+    for (const { key, value } of this.log.getRange({ start: seq, end: end + 1 })) this.ahead[key - seq] = value;
+    return this.ahead[0];
+  }
+}

@@ -149,3 +149,30 @@ describe('generations', () => {
     expect((await db.verify()).ok).toBe(true);
   });
 });
+
+describe('events() over consecutive records (read ahead by ranges)', () => {
+  it('returns every record of a profile written in runs, interleaved with others, in any direction and limit', async () => {
+    // p-run's events come in runs of consecutive seqs (1 to 700 long) between other profiles' events, so scans
+    // switch between ranges read ahead and single gets; the later half's times go backwards, so its seq order is
+    // the reverse of time order (a reverse scan reads it in seq order).
+    const events: Record<string, unknown>[] = [];
+    let n = 0;
+    for (let run = 0; run < 12; run++) {
+      const length = [1, 2, 3, 17, 40, 700][run % 6]!;
+      for (let i = 0; i < length; i++, n++)
+        events.push(event({ eventId: `r${n}`, profileId: 'p-run', eventName: 'view', timestamp: at(run < 6 ? n : 5000 - n) }));
+      events.push(event({ eventId: `o${run}`, profileId: `other-${run}`, eventName: 'view', timestamp: at(run) }));
+    }
+    for (let i = 0; i < events.length; i += 500) await db.ingestBatch(events.slice(i, i + 500));
+    const expected = events
+      .filter((e) => e['profileId'] === 'p-run')
+      .map((e) => ({ eventId: e['eventId'] as string, time: Date.parse(e['timestamp'] as string) }))
+      .sort((a, b) => a.time - b.time || (a.eventId < b.eventId ? -1 : 1))
+      .map((e) => e.eventId);
+    const scanned = [...db.events({ profileId: 'p-run' })];
+    expect(scanned.map((r) => r.eventId)).toEqual(expected);
+    for (const record of scanned.slice(0, 50)) expect(record).toEqual(db.getEvent(record.eventId));
+    expect(ids(db.events({ profileId: 'p-run', reverse: true }))).toEqual([...expected].reverse());
+    expect(ids(db.events({ profileId: 'p-run', limit: 33 }))).toEqual(expected.slice(0, 33));
+  });
+});
