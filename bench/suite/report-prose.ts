@@ -63,12 +63,12 @@ set was skipped.`;
 const whatDominates = `**What dominates.** The log is not the cost: raw LMDB writes the same records many times faster.
 A batch's transaction writes only the log records (plus counters, and quarantine, collisions and catalog entries
 when there are any); what eventdb adds per event is work on the main thread — validation, hashing the eventId and
-looking it up (the in-memory tail, then the dedupe segments' filters), adding its postings and dedupe entry to
+looking it up (the in-memory tail, then each dedupe run's filter), adding its postings and dedupe entry to
 memory, folding it into the in-memory partial states of its owner, session and account (reading each one's stored
 partial the first time a checkpoint window touches it), and msgpack-encoding the log record — and, every 50,000
 records, a checkpoint that writes every projection key touched since the last one (one upsert each), one index run
 and one dedupe run with its filter. A worker thread merges closed generations into one state per key and merges
-the index runs, while the writer is idle. The CPU profile in this report (when the run took one) shows where the
+the index and dedupe runs, while the writer is idle (and, past a few of them, while it is busy). The CPU profile in this report (when the run took one) shows where the
 main thread's time goes.
 
 The workload is the hard case for checkpoints on purpose: uniform over 500k sessions, 100k profiles and 50k
@@ -78,7 +78,7 @@ UCI invoices share sessions (invoices) and customers — which the real-data sec
 
 **What is not done yet** (\`docs/storage-v2.md\`, step 5): projections are still upserted key by key at a
 checkpoint rather than written as sorted runs; the fold still builds objects per event and runs on the main
-thread; dedupe runs are never merged; and \`getProfile\` still merges, for each identifier of a unified profile,
+thread; and \`getProfile\` still merges, for each identifier of a unified profile,
 its consolidated state and its partial of the generation not yet consolidated.`;
 
 export const PROSE: ReportProse = {
@@ -113,14 +113,15 @@ server's own parsing and part writes on the same 2 cores. The ratio is to the sc
 [scale-out.md](scale-out.md)).`,
     read: `Reads use tinybench per call (median and p99 latency of single calls on a warm store). \`getEvent\`
 hashes the eventId, looks it up in the writer's in-memory tail and then in each dedupe run whose Bloom filter
-says maybe (a range read of one block and a binary search in it), reads the record from the log to confirm
+says maybe (a few runs: the consolidation merges them; one exact get of a block and a binary search in it), reads the record from the log to confirm
 the eventId, and decodes it; the raw LMDB row reads by sequence number and so skips the eventId lookup.
 \`getProfile\` merges, for each identifier of a unified profile, its consolidated state and its partial state
 in each generation of 2^18 records not yet consolidated (from LMDB up to the checkpoint, from the writer's memory
 after it); the reads run once the background consolidation has merged the closed generations; the SQLite row
 reads one precomputed profiles row (count, first and last seen, last event name, userId), a much smaller
-answer. \`events()\` reads, for each identifier of the unified profile, its postings chunks with one range
-scan and merges them with the postings in memory by time, then reads and decodes each record from the log;
+answer. \`events()\` reads, for each identifier of the unified profile, its postings from each index run (one
+block each) and merges them with the postings in memory by time, then reads and decodes each record from the log
+(by ranges read ahead once the scan asks for consecutive records, as the 100k-event profile does);
 the SQLite comparison reads rows of its \`profile\` key (a userId or a profileId, never merged) through its
 (profile, time) index and parses their JSON bodies. Both sides iterate to the end and count, keeping no
 record (eventdb builds each record object, SQLite parses each body). For the two \`events()\`
