@@ -5,7 +5,7 @@
 import type { Database, RootDatabase } from 'lmdb';
 import { BlockedBloomFilter, BloomFilter } from './bloom.js';
 import { issued } from './issued.js';
-import { putRunVersion, readRunVersion, sameRunVersion, VERSION_KEY, type RunVersion } from './run-version.js';
+import { mergeGroupOf, putRunVersion, readRunVersion, sameRunVersion, VERSION_KEY, type RunVersion } from './run-version.js';
 
 /** Entries per block: one block is one LMDB value of 7 KiB. */
 const BLOCK = 512;
@@ -258,15 +258,8 @@ export class DedupeRuns {
    * to `mergeLimit` entries; empty when there is nothing to merge.
    */
   private mergeGroup(runs: readonly Run[]): Run[] {
-    // `runs` is newest first.
-    if (runs.length < 2) return [];
-    let last = 0;
-    let count = runs[0]!.count;
-    while (last + 1 < runs.length && runs[last + 1]!.count <= count && count + runs[last + 1]!.count <= this.mergeLimit) {
-      last++;
-      count += runs[last]!.count;
-    }
-    return last >= 1 ? runs.slice(0, last + 1).reverse() : [];
+    // `runs` is newest first; the policy reads them oldest first.
+    return mergeGroupOf([...runs].reverse(), (run) => run.count, this.mergeLimit);
   }
 
   /** Whether the current snapshot's runs have a merge to do. */

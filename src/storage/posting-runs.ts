@@ -5,7 +5,7 @@ import type { Database, RootDatabase } from 'lmdb';
 import { BloomFilter } from './bloom.js';
 import { lastAtOrBefore } from './fences.js';
 import { issued } from './issued.js';
-import { putRunVersion, readRunVersion, sameRunVersion, type RunVersion } from './run-version.js';
+import { mergeGroupOf, putRunVersion, readRunVersion, sameRunVersion, type RunVersion } from './run-version.js';
 
 /** Bytes a block is filled to: one 4 KiB overflow page. An entry larger than that is a block of its own. */
 const BLOCK_BYTES = 4000;
@@ -232,14 +232,7 @@ export class PostingRuns {
    * up to `mergeLimitBytes`; empty when there is nothing to merge.
    */
   private mergeGroup(runs: readonly Run[]): Run[] {
-    if (runs.length < 2) return [];
-    let first = runs.length - 1;
-    let bytes = runs[first]!.bytes;
-    while (first > 0 && runs[first - 1]!.bytes <= bytes && bytes + runs[first - 1]!.bytes <= this.mergeLimitBytes) {
-      first--;
-      bytes += runs[first]!.bytes;
-    }
-    return runs.length - first >= 2 ? runs.slice(first) : [];
+    return mergeGroupOf(runs, (run) => run.bytes, this.mergeLimitBytes);
   }
 
   /** Whether the current snapshot's runs have a merge to do. */

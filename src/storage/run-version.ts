@@ -1,5 +1,6 @@
-// The version entry of a set of runs (index runs, dedupe runs): how many runs were appended and how many merges
-// (and repairs) replaced runs. Every lookup reads it in its own snapshot and reloads what changed.
+// What the index runs and the dedupe runs share: the version entry (how many runs were appended and how many merges,
+// and repairs, replaced runs; every lookup reads it in its own snapshot and reloads what changed), and the merge
+// policy.
 
 import type { Database } from 'lmdb';
 import { issued } from './issued.js';
@@ -28,3 +29,19 @@ export function putRunVersion(directory: Database<Buffer, number>, version: RunV
 
 /** Whether two versions are the same (nothing appended or merged between them). */
 export const sameRunVersion = (a: RunVersion | undefined, b: RunVersion): boolean => a !== undefined && a.appends === b.appends && a.merges === b.merges;
+
+/**
+ * The runs the next merge takes, oldest first, from `runs` oldest first: the newest runs each no larger than the
+ * newer ones together, up to `limit` in all (a binary counter: about log2(checkpoints) runs, each entry rewritten
+ * as often); empty when there is nothing to merge.
+ */
+export function mergeGroupOf<R>(runs: readonly R[], size: (run: R) => number, limit: number): R[] {
+  if (runs.length < 2) return [];
+  let first = runs.length - 1;
+  let total = size(runs[first]!);
+  while (first > 0 && size(runs[first - 1]!) <= total && total + size(runs[first - 1]!) <= limit) {
+    first--;
+    total += size(runs[first]!);
+  }
+  return runs.length - first >= 2 ? runs.slice(first) : [];
+}
