@@ -7,6 +7,7 @@ import { PartialKind } from './projection-store.js';
 import type { AccountPartial, IdentifierPartial, SessionPartial } from './partials.js';
 import { NO_ENTRIES, setOwn, type AttributeRegister } from './attributes.js';
 import type { Owner } from '../identity/identity-graph.js';
+import { storedNameCounts } from './name-counts.js';
 
 /**
  * Plain msgpack, no record structures: a partial's fields are known by position, and its maps (event-name counts,
@@ -50,7 +51,7 @@ function identifierRow(p: IdentifierPartial): unknown[] {
     p.first,
     p.last,
     p.count,
-    flatRecord(p.names),
+    p.names,
     p.sessions,
     p.accounts,
     flatRecord(p.computed),
@@ -64,7 +65,7 @@ function fromIdentifierRow(row: unknown[]): IdentifierPartial {
     first: row[0] as number | null,
     last: row[1] as number | null,
     count: row[2] as number,
-    names: fromFlat(row[3] as unknown[]),
+    names: storedNameCounts(row[3]),
     sessions: row[4] as string[],
     accounts: row[5] as string[],
     computed: fromFlatShared(row[6] as unknown[]),
@@ -125,5 +126,10 @@ export const positionalPartials: PartialCodec = {
     if (kind === PartialKind.session) return fromSessionRow(row);
     if (kind === PartialKind.account) return fromAccountRow(row);
     return fromIdentifierRow(row);
+  },
+  fromRecord(kind: PartialKindCode, record: unknown): unknown {
+    if (kind === PartialKind.session || kind === PartialKind.account) return record;
+    const partial = record as IdentifierPartial;
+    return { ...partial, names: storedNameCounts(partial.names) };
   },
 };

@@ -6,6 +6,7 @@ import { isLater } from '../schema/event-order.js';
 import { applyUpdate, mergeAttributes, NO_ENTRIES, ownRecord, setOwn, type AttributeState } from './attributes.js';
 import { accumulate, mergeAccumulators, type Accumulator, type CompiledComputed } from './computed.js';
 import type { Owner } from '../identity/identity-graph.js';
+import { addNameCount, mergedNameCounts, type NameCounts } from './name-counts.js';
 import { insertSorted, unionSorted } from './sorted-set.js';
 import { PartialKind, type PartialKindCode } from './projection-store.js';
 
@@ -18,7 +19,8 @@ interface Activity {
 
 /** What one identifier (a profileId or a userId) accumulates. */
 export interface IdentifierPartial extends Activity, AttributeState {
-  names: Record<string, number>;
+  /** Behavioural events per eventName (name-counts.ts). */
+  names: NameCounts;
   sessions: string[];
   accounts: string[];
   computed: Record<string, Accumulator>;
@@ -42,7 +44,7 @@ export interface AccountPartial extends Activity, AttributeState {
 // attribute registers start as the shared empty record (attributes.ts, `NO_ENTRIES`).
 
 export function emptyIdentifier(): IdentifierPartial {
-  return { first: null, last: null, count: 0, names: {}, sessions: [], accounts: [], computed: NO_ENTRIES, latest: NO_ENTRIES, once: NO_ENTRIES };
+  return { first: null, last: null, count: 0, names: [], sessions: [], accounts: [], computed: NO_ENTRIES, latest: NO_ENTRIES, once: NO_ENTRIES };
 }
 
 export function emptySession(): SessionPartial {
@@ -72,7 +74,7 @@ export interface ProjectedEvent {
 /** Folds a behavioural event into its owner's partial (mutated). */
 export function addEventToIdentifier(partial: IdentifierPartial, event: ProjectedEvent, computed: readonly CompiledComputed[]): void {
   touch(partial, event.time);
-  setOwn(partial.names, event.eventName, (Object.hasOwn(partial.names, event.eventName) ? partial.names[event.eventName]! : 0) + 1);
+  addNameCount(partial.names, event.eventName, 1);
   insertSorted(partial.sessions, event.sessionId);
   if (event.accountId !== undefined) insertSorted(partial.accounts, event.accountId);
   for (const def of computed) {
@@ -116,7 +118,7 @@ function mergeActivity(into: Activity, from: Activity): void {
 /** Folds `from` into `into` (mutated). Associative and commutative. */
 export function mergeIdentifierInto(into: IdentifierPartial, from: IdentifierPartial, computed: readonly CompiledComputed[]): void {
   mergeActivity(into, from);
-  for (const name of Object.keys(from.names)) setOwn(into.names, name, (Object.hasOwn(into.names, name) ? into.names[name]! : 0) + from.names[name]!);
+  into.names = mergedNameCounts(into.names, from.names);
   into.sessions = unionSorted(into.sessions, from.sessions);
   into.accounts = unionSorted(into.accounts, from.accounts);
   for (const def of computed) {

@@ -15,6 +15,7 @@ import {
   type IdentifierPartial,
   type SessionPartial,
 } from './partials.js';
+import { nameCountsRecord } from './name-counts.js';
 import { PartialKind, type PartialKey, type PartialKindCode } from './projection-store.js';
 
 /** A unified profile: one userId with its profileIds, or a lone profileId. */
@@ -126,7 +127,7 @@ export function buildProfile(source: ViewSource, identity: UnifiedIdentity, comp
     eventCount: state.count,
     sessionCount: state.sessions.length,
     accounts: state.accounts,
-    eventCounts: Object.assign({}, state.names),
+    eventCounts: nameCountsRecord(state.names),
     attributes: resolveAttributes(state),
     computed: computedOut,
   };

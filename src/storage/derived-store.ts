@@ -170,7 +170,8 @@ export class DerivedStore implements ProjectionStore {
   private storedPartial(text: string): unknown {
     const bytes = this.partials.getBinaryFast(text);
     if (bytes === undefined) return undefined;
-    return isArrayValue(bytes[0]!) ? this.codec.decode(kindOfText(text), bytes) : this.recordPartials.get(text);
+    const kind = kindOfText(text);
+    return isArrayValue(bytes[0]!) ? this.codec.decode(kind, bytes) : this.codec.fromRecord(kind, this.recordPartials.get(text));
   }
 
   putPartial(key: PartialKey, value: unknown): void {

@@ -16,6 +16,8 @@ export interface PartialCodec {
   /** The bytes are valid until the next `encode`: write them at once (a put inside a synchronous transaction copies them). */
   encode(kind: PartialKindCode, value: unknown): Buffer;
   decode(kind: PartialKindCode, bytes: Uint8Array): unknown;
+  /** A partial as a msgpack record held it (format 2), in the shape `decode` returns. */
+  fromRecord(kind: PartialKindCode, record: unknown): unknown;
 }
 
 /** The earliest link of a profileId to a userId. */

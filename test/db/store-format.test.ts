@@ -8,12 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EventDB, type EventDBOptions } from '../../src/index.js';
+import { EventDB, type EventDBOptions, type Profile } from '../../src/index.js';
 import { positionalPartials } from '../../src/projections/partial-codec.js';
 import { loadHasher } from '../../src/storage/hash.js';
 import { BloomFilter, bloomBitsFor } from '../../src/storage/bloom.js';
 import { PostingRuns } from '../../src/storage/posting-runs.js';
 import type { PartialKindCode } from '../../src/projections/projection-store.js';
+import type { NameCounts } from '../../src/projections/name-counts.js';
+import type { IdentifierPartial } from '../../src/projections/partials.js';
 
 let dir: string;
 beforeEach(() => {
@@ -85,6 +87,35 @@ function reads(db: EventDB): unknown {
   };
 }
 
+/** `[name, count, …]` as pairs. */
+function namePairs(counts: NameCounts): [string, number][] {
+  return Array.from({ length: counts.length / 2 }, (_, i) => [counts[i * 2] as string, counts[i * 2 + 1] as number]);
+}
+
+/**
+ * Rewrites every identifier's counts per eventName, in its partials and states, as formats 3 to 7 wrote them: a flat
+ * list in the order the names were first counted (here the reverse of sorted). Returns how many lists had two or more.
+ */
+async function unsortNameCounts(path: string): Promise<number> {
+  const root = open({ path, maxDbs: 32 });
+  let reordered = 0;
+  await root.transaction(() => {
+    for (const name of ['partials', 'states']) {
+      const tree = root.openDB<Buffer, string>({ name, encoding: 'binary' });
+      for (const { key, value } of tree.getRange()) {
+        const kind = Number(name === 'partials' ? key[4] : key[0]) as PartialKindCode;
+        if (kind > 2) continue;
+        const partial = positionalPartials.decode(kind, value) as IdentifierPartial;
+        if (partial.names.length >= 4) reordered++;
+        partial.names = namePairs(partial.names).reverse().flat();
+        void tree.put(key, Buffer.from(positionalPartials.encode(kind, partial)));
+      }
+    }
+  });
+  await root.close();
+  return reordered;
+}
+
 /** Rewrites every stored partial as format 2 wrote it (msgpack records, shared structures) and marks the store format 2. */
 async function downgradeToFormat2(path: string): Promise<number> {
   const root = open({ path, maxDbs: 32 });
@@ -94,7 +125,10 @@ async function downgradeToFormat2(path: string): Promise<number> {
   let rewritten = 0;
   await root.transaction(() => {
     for (const { key, value } of bytes.getRange()) {
-      const partial = positionalPartials.decode(Number(key[4]) as PartialKindCode, value);
+      const kind = Number(key[4]) as PartialKindCode;
+      const partial = positionalPartials.decode(kind, value) as { names?: unknown };
+      // Format 2 kept an identifier's counts per eventName as a record, its keys in the order they were added.
+      if (kind <= 2) partial.names = Object.fromEntries(namePairs(partial.names as NameCounts).reverse());
       void records.put(key, partial);
       rewritten++;
     }
@@ -221,6 +255,31 @@ describe('store formats', () => {
     expect(reads(db)).toEqual(after);
     expect((await db.verify()).differences).toEqual([]);
     await db.close();
+  });
+
+  it('counts per eventName stored in the order they were first counted (formats 3 to 7) read, merge and verify as sorted ones', async () => {
+    let db = await EventDB.open({ path: dir, ...OPTIONS }, { consolidation: 'off' });
+    await db.ingestBatch(FIRST);
+    await db.close();
+    db = await EventDB.open({ path: dir, ...OPTIONS });
+    await db.consolidated(); // the first generation's partials move into states
+    await db.ingestBatch(LATER.slice(0, 1));
+    const before = reads(db);
+    await db.close();
+    expect(await unsortNameCounts(dir)).toBeGreaterThan(0);
+
+    db = await EventDB.open({ path: dir, ...OPTIONS });
+    expect(reads(db)).toEqual(before);
+    expect(Object.keys((reads(db) as { u1: Profile }).u1.eventCounts)).toEqual(Object.keys((before as { u1: Profile }).u1.eventCounts).sort());
+    expect((await db.verify()).differences).toEqual([]);
+    await db.ingestBatch(LATER);
+    await db.consolidated();
+    const after = reads(db);
+    await db.close();
+    const fresh = await EventDB.open({ path: join(dir, 'fresh'), ...OPTIONS });
+    await fresh.ingestBatch([...FIRST, ...LATER]);
+    expect(after).toEqual(reads(fresh));
+    await fresh.close();
   });
 
   it("a format-4 store's index chunks read the same in format 5, beside the runs written after them", async () => {

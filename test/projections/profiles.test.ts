@@ -219,7 +219,7 @@ describe('verify and rebuild', () => {
     expect(await db.verify()).toMatchObject({ ok: true, differences: [] });
     // Tampered in the writer's memory (the state after the last checkpoint).
     const derived = (db as unknown as { storage: { derived: DerivedStore } }).storage.derived;
-    derived.putPartial([0, 2, 'u'], { first: 0, last: 0, count: 99, names: {}, sessions: [], accounts: [], computed: {}, latest: {}, once: {} });
+    derived.putPartial([0, 2, 'u'], { first: 0, last: 0, count: 99, names: [], sessions: [], accounts: [], computed: {}, latest: {}, once: {} });
     derived.removeLink('dev');
     const broken = await db.verify();
     expect(broken.ok).toBe(false);
