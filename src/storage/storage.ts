@@ -34,7 +34,8 @@ export interface StorageOptions {
 }
 
 /**
- * The on-disk format: 7 merges dedupe runs in the consolidation, with blocked filters and a version entry in
+ * The on-disk format: 8 keeps a user's profileIds in one entry (`user-members`, the pairs of `members` moved there
+ * at the first writer open: an older version would find no members); 7 merges dedupe runs in the consolidation, with blocked filters and a version entry in
  * `dedupe-filters` (key 0) that readers follow, and drops the segment filters (an older version would read the
  * version entry as a run); 6 merges index runs in the consolidation and keeps a version entry in `posting-runs` (key 0)
  * that readers follow (an older version would read it as a run); 5 writes the secondary indexes as one run per checkpoint (`posting-blocks`, `posting-runs`:
@@ -42,10 +43,10 @@ export interface StorageOptions {
  * merges closed generations' partial states into one state per key in the background (`states`, and
  * `meta.consolidated`: an older version would read the generations alone and miss what moved); 3 writes partial
  * states as positional arrays (a format-2 store's partials, msgpack records, stay readable beside them); 2 keeps
- * projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 to 6 open as format 7 (2
- * and 3 with nothing consolidated yet; 6's segment filters removed).
+ * projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 to 7 open as format 8 (2
+ * and 3 with nothing consolidated yet; 6's segment filters removed; the members moved).
  */
-const STORE_FORMAT = 7;
+const STORE_FORMAT = 8;
 const FORMAT_KEY = 'format';
 /** [generations merged into `states` whole, 1 once any state was written] (absent: nothing consolidated). */
 const CONSOLIDATED_KEY = 'consolidated';
@@ -109,7 +110,7 @@ function entryCount(db: { getStats(): unknown }): number {
  *   (one per key and checkpoint) that format 4 and older wrote instead;
  * - `quarantine`: id → rejected input with its errors;
  * - `meta`: counters, the checkpoint's position and format markers (private: read and written through methods);
- * - `partials`, `states`, `links`, `members`, `identifiers`: the projections as of the last checkpoint (see
+ * - `partials`, `states`, `links`, `user-members`, `identifiers`: the projections as of the last checkpoint (see
  *   DerivedStore); `meta.consolidated` says how many generations of `partials` were merged into `states`;
  * - the catalog's trees, opened by CatalogStore through `openTree`.
  */
@@ -243,9 +244,10 @@ export class Storage {
         `it was written in store format ${format}, newer than this version of eventdb reads (${STORE_FORMAT}); open it with the version that wrote it`,
       );
     }
-    if (format === 2 || format === 3 || format === 4 || format === 5 || format === 6) {
+    if (format !== undefined && format >= 2) {
       this.root.transactionSync(() => {
-        this.dedupeRuns.dropSegments();
+        if (format <= 6) this.dedupeRuns.dropSegments();
+        this.derived.upgradeMembers();
         this.meta.putSync(FORMAT_KEY, STORE_FORMAT);
       });
       return { fromFormat1: false };
@@ -254,6 +256,7 @@ export class Storage {
     this.root.transactionSync(() => {
       if (this.meta.get(CHECKPOINT_KEY) === undefined) this.meta.putSync(CHECKPOINT_KEY, lastSeq);
       if (lastSeq === 0 && this.generationBits !== DEFAULT_GENERATION_BITS) this.meta.putSync(GENERATION_BITS_KEY, this.generationBits);
+      this.derived.upgradeMembers();
       this.meta.putSync(FORMAT_KEY, STORE_FORMAT);
     });
     // Format 1 kept one index entry per event and key: the chunks are built from the log instead (the caller

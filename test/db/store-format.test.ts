@@ -116,8 +116,32 @@ async function unsortNameCounts(path: string): Promise<number> {
   return reordered;
 }
 
+/**
+ * Moves each user's profileIds back to one `members` entry per pair, as formats 1 to 7 kept them, and marks the
+ * store format 7. Returns the pairs.
+ */
+async function downgradeToFormat7(path: string): Promise<number> {
+  const root = open({ path, maxDbs: 32 });
+  const users = root.openDB<string, string>({ name: 'user-members', encoding: 'string' });
+  const pairs = root.openDB<Buffer, [string, string]>({ name: 'members', encoding: 'binary' });
+  let count = 0;
+  root.transactionSync(() => {
+    for (const { key, value } of users.getRange()) {
+      for (const profileId of value.split('\u0000')) {
+        pairs.putSync([key, profileId], Buffer.alloc(0));
+        count++;
+      }
+    }
+    users.clearSync();
+    root.openDB({ name: 'meta' }).putSync('format', 7);
+  });
+  await root.close();
+  return count;
+}
+
 /** Rewrites every stored partial as format 2 wrote it (msgpack records, shared structures) and marks the store format 2. */
 async function downgradeToFormat2(path: string): Promise<number> {
+  await downgradeToFormat7(path);
   const root = open({ path, maxDbs: 32 });
   const bytes = root.openDB<Buffer, string>({ name: 'partials', encoding: 'binary' });
   const records = root.openDB<unknown, string>({ name: 'partials', sharedStructuresKey: Symbol.for('structures') });
@@ -162,6 +186,7 @@ function indexReads(db: EventDB): unknown {
  * key's pairs, in the `postings` tree — and marks the store format 4.
  */
 async function downgradeToFormat4(path: string): Promise<number> {
+  await downgradeToFormat7(path);
   await loadHasher();
   const root = open({ path, maxDbs: 32 });
   const chunks = root.openDB<Buffer, Buffer>({ name: 'postings', keyEncoding: 'binary', encoding: 'binary' });
@@ -188,6 +213,7 @@ async function downgradeToFormat4(path: string): Promise<number> {
  * version entry, and a segment filter stored (its content does not matter: format 7 drops it). Returns the runs.
  */
 async function downgradeToFormat6(path: string): Promise<number> {
+  await downgradeToFormat7(path);
   const root = open({ path, maxDbs: 32 });
   const blocks = root.openDB<Buffer, Buffer>({ name: 'dedupe-runs', keyEncoding: 'binary', encoding: 'binary' });
   const filters = root.openDB<Buffer, number>({ name: 'dedupe-filters', encoding: 'binary' });
@@ -328,7 +354,7 @@ describe('store formats', () => {
     expect((await db.verify()).differences).toEqual([]);
     await db.close();
     const root = open({ path: dir, maxDbs: 32, readOnly: true });
-    expect(root.openDB({ name: 'meta' }).get('format')).toBe(7);
+    expect(root.openDB({ name: 'meta' }).get('format')).toBe(8);
     await root.close();
   });
 
@@ -356,8 +382,33 @@ describe('store formats', () => {
     expect((await db.verify()).differences).toEqual([]);
     await db.close();
     const root = open({ path: dir, maxDbs: 32, readOnly: true });
-    expect(root.openDB({ name: 'meta' }).get('format')).toBe(7);
+    expect(root.openDB({ name: 'meta' }).get('format')).toBe(8);
     expect(root.openDB({ name: 'dedupe-segments', encoding: 'binary' }).getKeysCount()).toBe(0);
+    await root.close();
+  });
+
+  it("a format-7 store's member pairs move to one entry per user at the first writer open (a reader before it reads the pairs)", async () => {
+    let db = await EventDB.open({ path: dir, ...OPTIONS });
+    await db.ingestBatch(FIRST);
+    await db.ingestBatch(LATER);
+    const before = reads(db);
+    await db.close();
+    expect(await downgradeToFormat7(dir)).toBe(2); // p1 homed at u1, p2 at u2
+
+    const reader = await EventDB.open({ path: dir, ...OPTIONS, readOnly: true });
+    expect(reads(reader)).toEqual(before);
+    await reader.close();
+    db = await EventDB.open({ path: dir, ...OPTIONS });
+    expect(reads(db)).toEqual(before);
+    expect((await db.verify()).differences).toEqual([]);
+    await db.ingestBatch([{ eventId: 'e-late', profileId: 'p9', userId: 'u1', sessionId: 's9', eventName: 'login', timestamp: at(30) }]);
+    expect(db.getProfile({ userId: 'u1' })?.profileIds).toEqual(['p1', 'p9']);
+    expect(db.getProfile({ profileId: 'p2' })?.id).toBe('u2');
+    await db.close();
+    const root = open({ path: dir, maxDbs: 32, readOnly: true });
+    expect(root.openDB({ name: 'meta' }).get('format')).toBe(8);
+    expect(root.openDB({ name: 'members', encoding: 'binary' }).getKeysCount()).toBe(0);
+    expect(root.openDB<string, string>({ name: 'user-members', encoding: 'string' }).get('u1')).toBe('p1\u0000p9');
     await root.close();
   });
 
