@@ -87,6 +87,15 @@ function reads(db: EventDB): unknown {
   };
 }
 
+/** The same events (FIRST, then LATER) into a new store: what an upgraded one must read. */
+async function readsOfFresh(): Promise<unknown> {
+  const fresh = await EventDB.open({ path: join(dir, 'fresh'), ...OPTIONS });
+  await fresh.ingestBatch([...FIRST, ...LATER]);
+  const out = reads(fresh);
+  await fresh.close();
+  return out;
+}
+
 /** `[name, count, …]` as pairs. */
 function namePairs(counts: NameCounts): [string, number][] {
   return Array.from({ length: counts.length / 2 }, (_, i) => [counts[i * 2] as string, counts[i * 2 + 1] as number]);
@@ -271,11 +280,7 @@ describe('store formats', () => {
     const after = reads(db);
     await db.close();
 
-    // The same events into a new store: what the upgraded one must read.
-    const fresh = await EventDB.open({ path: join(dir, 'fresh'), ...OPTIONS });
-    await fresh.ingestBatch([...FIRST, ...LATER]);
-    expect(after).toEqual(reads(fresh));
-    await fresh.close();
+    expect(after).toEqual(await readsOfFresh());
 
     db = await EventDB.open({ path: dir, ...OPTIONS });
     expect(reads(db)).toEqual(after);
@@ -302,10 +307,7 @@ describe('store formats', () => {
     await db.consolidated();
     const after = reads(db);
     await db.close();
-    const fresh = await EventDB.open({ path: join(dir, 'fresh'), ...OPTIONS });
-    await fresh.ingestBatch([...FIRST, ...LATER]);
-    expect(after).toEqual(reads(fresh));
-    await fresh.close();
+    expect(after).toEqual(await readsOfFresh());
   });
 
   it("a format-4 store's index chunks read the same in format 5, beside the runs written after them", async () => {
