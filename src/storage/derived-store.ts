@@ -441,7 +441,9 @@ export class DerivedStore implements ProjectionStore {
     const byUser = new Map<string, string[]>();
     for (const key of state.members) {
       const [userId, profileId] = key.split(MEMBER_SEPARATOR) as [string, string];
-      byUser.set(userId, [...(byUser.get(userId) ?? []), profileId]);
+      let profileIds = byUser.get(userId);
+      if (profileIds === undefined) byUser.set(userId, (profileIds = []));
+      profileIds.push(profileId);
     }
     for (const [userId, profileIds] of byUser) issued(this.userMembers.put(userId, profileIds.sort().join(MEMBER_SEPARATOR)));
     for (const key of state.identifiers) {
