@@ -4,7 +4,8 @@
 
 import { Piscina } from 'piscina';
 import type { CompiledComputed } from '../projections/computed.js';
-import { mergedPartial } from '../projections/partials.js';
+import { emptyIdentifier, mergedPartial, mergeIdentifierInto, type IdentifierPartial } from '../projections/partials.js';
+import { PartialKind, type PartialKindCode } from '../projections/projection-store.js';
 import type { ConsolidatedPartial } from '../storage/derived-store.js';
 import type { Storage } from '../storage/storage.js';
 import { workerScript } from './bulk/worker-pool.js';
@@ -29,12 +30,13 @@ export function consolidateStep(storage: Storage, computed: readonly CompiledCom
   const gen = storage.consolidatedGenerations();
   if (gen >= storage.generationOf(storage.checkpointPosition() + 1)) return false;
   const partials = storage.derived.closedPartials(gen, chunk);
-  const moved: ConsolidatedPartial[] = partials.map(({ kind, id, value }) => ({
-    gen,
-    kind,
-    id,
-    state: storage.derived.encodeState(kind, mergedPartial(kind, storage.derived.getState(kind, id), value, computed)),
-  }));
+  const states = new Map<string, unknown>();
+  const moved: ConsolidatedPartial[] = partials.map(({ kind, id, value }) => {
+    const state = mergedPartial(kind, storage.derived.getState(kind, id), value, computed);
+    states.set(`${kind}${id}`, state);
+    return { gen, kind, id, state: storage.derived.encodeState(kind, state) };
+  });
+  const userStates = mergedUserStates(storage, partials, states, computed);
   // Flushed like a durable write call (a throw-away store never flushes): LMDB then never holds a consolidation
   // step it cannot read back after a power loss, whatever the writer's own durability.
   storage.transact(() => {
@@ -43,10 +45,45 @@ export function consolidateStep(storage: Storage, computed: readonly CompiledCom
     if (moved.length === 0) storage.putConsolidation(gen + 1, true);
     else {
       if (!progress.started) storage.putConsolidation(gen, true);
-      storage.derived.moveToStates(moved);
+      storage.derived.moveToStates(moved, userStates);
     }
   });
   return true;
+}
+
+/**
+ * The user states to write with a chunk: for each user an identifier of the chunk belongs to (its userId, or the
+ * user its profileId is linked to), the merge of the states of the user and of its members, as LMDB holds them
+ * with the chunk's states (`states`, by `<kind><id>`) in place, encoded with those members.
+ */
+function mergedUserStates(
+  storage: Storage,
+  partials: readonly { kind: PartialKindCode; id: string }[],
+  states: ReadonlyMap<string, unknown>,
+  computed: readonly CompiledComputed[],
+): Map<string, Buffer> {
+  const users = new Set<string>();
+  for (const { kind, id } of partials) {
+    const userId = kind === PartialKind.userId ? id : kind === PartialKind.profileId ? storage.derived.storedUserOf(id) : undefined;
+    if (userId !== undefined) users.add(userId);
+  }
+  const out = new Map<string, Buffer>();
+  const stateOf = (kind: PartialKindCode, id: string): unknown => {
+    const text = `${kind}${id}`;
+    return states.has(text) ? states.get(text) : storage.derived.getState(kind, id);
+  };
+  for (const userId of users) {
+    const members = storage.derived.storedMembersText(userId);
+    const merged = emptyIdentifier();
+    const owners: [PartialKindCode, string][] = [[PartialKind.userId, userId]];
+    if (members !== '') for (const profileId of members.split('\u0000')) owners.push([PartialKind.profileId, profileId]);
+    for (const [kind, id] of owners) {
+      const state = stateOf(kind, id) as IdentifierPartial | undefined;
+      if (state !== undefined) mergeIdentifierInto(merged, state, computed);
+    }
+    out.set(userId, storage.derived.encodeUserState(members, merged));
+  }
+  return out;
 }
 
 /**

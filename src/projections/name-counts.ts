@@ -1,6 +1,6 @@
 // Behavioural events per eventName, kept as one flat array sorted by name: [name, count, name, count, …].
 
-import { setOwn } from './attributes.js';
+import { emptyRecord, setOwn } from './attributes.js';
 
 /**
  * Counts per eventName as `[name, count, …]`, names in code-unit order. It is how the codec writes them, so a
@@ -75,7 +75,7 @@ function sortedPairs(flat: NameCounts): NameCounts {
 
 /** The counts as a plain object, names in order (what `Profile.eventCounts` shows). */
 export function nameCountsRecord(counts: NameCounts): Record<string, number> {
-  const out: Record<string, number> = {};
+  const out = emptyRecord<number>();
   for (let i = 0; i < counts.length; i += 2) setOwn(out, counts[i] as string, counts[i + 1] as number);
   return out;
 }

@@ -56,6 +56,10 @@ export class ReadModel implements ViewSource, IdentityReader {
     return this.consolidated.started ? this.storage.derived.getState(kind, id) : undefined;
   }
 
+  getUserState(userId: string, members: string): unknown {
+    return this.consolidated.started ? this.storage.derived.userState(userId, members) : undefined;
+  }
+
   firstGeneration(): number {
     return this.consolidated.generations;
   }

@@ -5,9 +5,9 @@ import { canonicalJson } from '../schema/json-value.js';
 import type { NormalizedRecord } from '../schema/record.js';
 import type { DerivedStore } from '../storage/derived-store.js';
 import type { CompiledComputed } from './computed.js';
-import { MemoryProjectionStore, projectionKeyText, type PartialKindCode } from './projection-store.js';
+import { MemoryProjectionStore, PartialKind, projectionKeyText, type PartialKindCode } from './projection-store.js';
 import { Projector, type ProjectionBatch } from './projector.js';
-import { mergedPartial } from './partials.js';
+import { emptyIdentifier, mergedPartial, mergeIdentifierInto, type IdentifierPartial } from './partials.js';
 
 /** Records per scratch batch: the same fold-then-merge path the writer takes. */
 const CHUNK = 10_000;
@@ -111,7 +111,9 @@ export function compareProjections(
     );
   }
   compareLinks(storage, expected, note);
-  const members = [...storage.allMembers()].map(([userId, profileId]) => projectionKeyText([userId, profileId]));
+  const pairs = [...storage.allMembers()];
+  compareUserStates(storage, states, pairs, consolidation.computed, note);
+  const members = pairs.map(([userId, profileId]) => projectionKeyText([userId, profileId]));
   compareSets('member', members, expected.members, note, (key, add) => {
     const [userId, profileId] = key.split('\u0000') as [string, string];
     if (add) storage.addMember(userId, profileId);
@@ -132,6 +134,39 @@ export function compareProjections(
         counters[name] = want;
       });
     }
+  }
+}
+
+/**
+ * Each user state a read would take (merged for the user's members now) against the merge of the stored states of
+ * the user and its members (themselves checked against the log). One merged for other members is never read.
+ */
+function compareUserStates(
+  storage: DerivedStore,
+  states: ReadonlyMap<string, unknown>,
+  pairs: readonly [string, string][],
+  computed: readonly CompiledComputed[],
+  note: Note,
+): void {
+  const membersOf = new Map<string, string[]>();
+  for (const [userId, profileId] of pairs) {
+    let list = membersOf.get(userId);
+    if (list === undefined) membersOf.set(userId, (list = []));
+    list.push(profileId);
+  }
+  for (const { userId, members, state } of storage.allUserStates()) {
+    const profileIds = (membersOf.get(userId) ?? []).sort();
+    if (profileIds.join('\u0000') !== members) continue;
+    const want = emptyIdentifier();
+    const owners: [PartialKindCode, string][] = [
+      [PartialKind.userId, userId],
+      ...profileIds.map((id): [PartialKindCode, string] => [PartialKind.profileId, id]),
+    ];
+    for (const [kind, id] of owners) {
+      const owned = states.get(projectionKeyText([kind, id])) as IdentifierPartial | undefined;
+      if (owned !== undefined) mergeIdentifierInto(want, owned, computed);
+    }
+    if (canonicalJson(want) !== canonicalJson(state)) note('projection', `user state of userId ${userId} differs from its owners' states`, () => undefined);
   }
 }
 

@@ -74,6 +74,11 @@ export interface ViewSource extends IdentityReader {
   /** The first generation whose partials are read one by one: the ones before it are in the states. */
   firstGeneration(): number;
   lastGeneration(): number;
+  /**
+   * The merge of the states (as `getState` reads them) of a user and of its profileIds, when the consolidation
+   * stored one for exactly these `members` (sorted, NUL-joined); else undefined. Decoded for this read.
+   */
+  getUserState(userId: string, members: string): unknown;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -97,6 +102,18 @@ function gather<T>(
     if (into === undefined) into = state;
     else mergeInto(into, state);
   }
+  return gatherPartials(source, kind, id, mergeInto, empty, into);
+}
+
+/** `gather` without the state: the key's partials of the generations not consolidated. */
+function gatherPartials<T>(
+  source: ViewSource,
+  kind: PartialKindCode,
+  id: string,
+  mergeInto: (into: T, from: T) => void,
+  empty: () => T,
+  into: T | undefined,
+): T | undefined {
   for (let gen = source.firstGeneration(); gen <= source.lastGeneration(); gen++) {
     const partial = source.getPartial([gen, kind, id]) as T | undefined;
     if (partial === undefined) continue;
@@ -108,10 +125,13 @@ function gather<T>(
 
 export function buildProfile(source: ViewSource, identity: UnifiedIdentity, computed: readonly CompiledComputed[]): Profile {
   const mergeInto = (into: IdentifierPartial, from: IdentifierPartial): void => mergeIdentifierInto(into, from, computed);
-  let gathered: IdentifierPartial | undefined;
+  // A user's consolidated states come merged in one read while the consolidation's merge is for its members now.
+  let gathered =
+    identity.userId === undefined ? undefined : (source.getUserState(identity.userId, identity.profileIds.join('\u0000')) as IdentifierPartial | undefined);
+  const take = gathered === undefined ? gather : gatherPartials;
   for (const owner of ownersOf(identity)) {
     const kind = owner.startsWith('u:') ? PartialKind.userId : PartialKind.profileId;
-    gathered = gather(source, kind, owner.slice(2), mergeInto, emptyIdentifier, gathered);
+    gathered = take(source, kind, owner.slice(2), mergeInto, emptyIdentifier, gathered);
   }
   const state = gathered ?? emptyIdentifier();
   const computedOut = emptyRecord<JsonValue>();

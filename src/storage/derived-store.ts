@@ -4,7 +4,7 @@ import type { Database, RootDatabase } from 'lmdb';
 import { IdentifierFilter } from './identifier-filter.js';
 import { issued } from './issued.js';
 import { KeyWindow, REMOVED } from './key-window.js';
-import type { Link, PartialCodec, PartialKey, PartialKindCode, ProjectionStore } from './projection-state.js';
+import { PartialKind, type Link, type PartialCodec, type PartialKey, type PartialKindCode, type ProjectionStore } from './projection-state.js';
 
 const MEMBER_SEPARATOR = '\u0000';
 
@@ -95,6 +95,12 @@ export interface ConsolidatedPartial {
   state: Buffer;
 }
 
+/** A user's state as the consolidation merged it: its members then (sorted, NUL-joined) and the merge of their states. */
+export interface UserState {
+  members: string;
+  state: unknown;
+}
+
 /** Where the checkpoint's log position is kept, in the meta tree. */
 export const CHECKPOINT_KEY = 'checkpoint';
 
@@ -117,6 +123,13 @@ export class DerivedStore implements ProjectionStore {
    * by the consolidation (and emptied by a repair), never by the writer's checkpoints.
    */
   private readonly states: Database<Buffer, string>;
+  /**
+   * userId → the merge of the states of the user and of its profileIds, with the members it was merged for (a
+   * 4-byte length, the NUL-joined sorted profileIds, the codec's state): a unified profile's consolidated part in
+   * one read. Written by the consolidation with the states it merges; removed by a checkpoint that changes the
+   * user's members; used by a read only while its members are the user's (see `userState`).
+   */
+  private readonly userStates: Database<Buffer, string>;
   /** The same tree through msgpack records with shared structures: how partials were written before the codec. */
   private readonly recordPartials: Database<unknown, string>;
   private readonly links: Database<Link, string>;
@@ -149,6 +162,7 @@ export class DerivedStore implements ProjectionStore {
   ) {
     this.partials = root.openDB({ name: 'partials', encoding: 'binary' });
     this.states = root.openDB({ name: 'states', encoding: 'binary' });
+    this.userStates = root.openDB({ name: 'user-states', encoding: 'binary' });
     this.recordPartials = root.openDB({ name: 'partials', sharedStructuresKey: Symbol.for('structures') });
     this.links = root.openDB({ name: 'links', sharedStructuresKey: Symbol.for('structures') });
     this.userMembers = root.openDB({ name: 'user-members', encoding: 'string' });
@@ -193,6 +207,47 @@ export class DerivedStore implements ProjectionStore {
     return bytes === undefined ? undefined : this.codec.decode(kind, bytes);
   }
 
+  /**
+   * A user's merged state, when LMDB holds one merged for `members` (the user's sorted profileIds, NUL-joined, as
+   * the read sees them): then it is the merge of the states of exactly those owners, as this snapshot holds them.
+   * Why: only the consolidation writes states, and it rewrites the user state of every user whose owner's state it
+   * changes, with the members its snapshot holds; a checkpoint that changes a user's members removes the entry. So
+   * an entry whose members still match saw every state change of its owners since it was written.
+   */
+  userState(userId: string, members: string): unknown {
+    const bytes = this.userStates.getBinaryFast(userId);
+    if (bytes === undefined) return undefined;
+    const length = bytes.readUInt32BE(0);
+    if (length !== Buffer.byteLength(members) || bytes.toString('utf8', 4, 4 + length) !== members) return undefined;
+    return this.codec.decode(PartialKind.userId, bytes.subarray(4 + length));
+  }
+
+  /** A user state encoded for `moveToStates`. */
+  encodeUserState(members: string, state: unknown): Buffer {
+    const joined = Buffer.from(members);
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(joined.length, 0);
+    return Buffer.concat([header, joined, this.codec.encode(PartialKind.userId, state)]);
+  }
+
+  /** Every stored user state (verify). */
+  *allUserStates(): Iterable<{ userId: string; members: string; state: unknown }> {
+    for (const { key, value } of this.userStates.getRange()) {
+      const length = value.readUInt32BE(0);
+      yield { userId: key, members: value.toString('utf8', 4, 4 + length), state: this.codec.decode(PartialKind.userId, value.subarray(4 + length)) };
+    }
+  }
+
+  /** The userId a profileId is linked to in LMDB (the consolidation reads committed state only, never a window). */
+  storedUserOf(profileId: string): string | undefined {
+    return this.links.get(profileId)?.u;
+  }
+
+  /** A user's profileIds as LMDB holds them, sorted and NUL-joined. */
+  storedMembersText(userId: string): string {
+    return this.storedMembers(userId).sort().join(MEMBER_SEPARATOR);
+  }
+
   // The consolidation (ingest/consolidation.ts): closed generations move into `states`, one chunk per transaction.
 
   /** The first `limit` partials LMDB holds in generation `gen`, in key order (the consolidation's next chunk). */
@@ -210,12 +265,16 @@ export class DerivedStore implements ProjectionStore {
     return Buffer.from(this.codec.encode(kind, value));
   }
 
-  /** Writes each key's merged state and removes the generation's partial it took in, in the transaction being staged. */
-  moveToStates(moved: readonly ConsolidatedPartial[]): void {
+  /**
+   * Writes each key's merged state and removes the generation's partial it took in, and writes the user states
+   * merged with them (userId → `encodeUserState`), in the transaction being staged.
+   */
+  moveToStates(moved: readonly ConsolidatedPartial[], userStates: ReadonlyMap<string, Buffer>): void {
     for (const { gen, kind, id, state } of moved) {
       issued(this.states.put(`${kind}${id}`, state));
       issued(this.partials.remove(partialKeyText([gen, kind, id])));
     }
+    for (const [userId, bytes] of userStates) issued(this.userStates.put(userId, bytes));
   }
 
   /** Every stored state (verify). */
@@ -413,10 +472,12 @@ export class DerivedStore implements ProjectionStore {
       issued(value === REMOVED ? this.partials.remove(text) : this.partials.put(text, this.codec.encode(key[1], value)));
     }
     for (const [key, value] of this.linkWindow.take()) issued(value === REMOVED ? this.links.remove(key) : this.links.put(key, value));
-    // Each user whose members changed: its stored list (this transaction reads its own writes) with the changes.
+    // Each user whose members changed: its stored list (this transaction reads its own writes) with the changes,
+    // and no merged state (merged for other members: see `userState`).
     for (const userId of this.windowMembersByUser.keys()) {
       const members = this.membersOf(userId).sort();
       issued(members.length === 0 ? this.userMembers.remove(userId) : this.userMembers.put(userId, members.join(MEMBER_SEPARATOR)));
+      issued(this.userStates.remove(userId));
     }
     this.memberWindow.clear();
     this.windowMembersByUser = new Map();
@@ -431,6 +492,7 @@ export class DerivedStore implements ProjectionStore {
     for (const key of this.partials.getKeys()) issued(this.partials.remove(key));
     // Nothing is consolidated after a repair (the caller resets the count): the consolidation starts over.
     for (const key of this.states.getKeys()) issued(this.states.remove(key));
+    for (const key of this.userStates.getKeys()) issued(this.userStates.remove(key));
     for (const key of this.links.getKeys()) issued(this.links.remove(key));
     for (const key of this.userMembers.getKeys()) issued(this.userMembers.remove(key));
     for (const key of this.identifiers.getKeys()) issued(this.identifiers.remove(key));

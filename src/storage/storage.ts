@@ -34,7 +34,9 @@ export interface StorageOptions {
 }
 
 /**
- * The on-disk format: 8 keeps a user's profileIds in one entry (`user-members`, the pairs of `members` moved there
+ * The on-disk format: 9 keeps a user's merged state (`user-states`, written by the consolidation and removed by a
+ * checkpoint that changes the user's members: an older version would consolidate without rewriting them, and a
+ * read would take a stale one); 8 keeps a user's profileIds in one entry (`user-members`, the pairs of `members` moved there
  * at the first writer open: an older version would find no members); 7 merges dedupe runs in the consolidation, with blocked filters and a version entry in
  * `dedupe-filters` (key 0) that readers follow, and drops the segment filters (an older version would read the
  * version entry as a run); 6 merges index runs in the consolidation and keeps a version entry in `posting-runs` (key 0)
@@ -43,10 +45,11 @@ export interface StorageOptions {
  * merges closed generations' partial states into one state per key in the background (`states`, and
  * `meta.consolidated`: an older version would read the generations alone and miss what moved); 3 writes partial
  * states as positional arrays (a format-2 store's partials, msgpack records, stay readable beside them); 2 keeps
- * projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 to 7 open as format 8 (2
- * and 3 with nothing consolidated yet; 6's segment filters removed; the members moved).
+ * projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 to 8 open as format 9 (2
+ * and 3 with nothing consolidated yet; 6's segment filters removed; the members moved; no user states until the
+ * consolidation writes them).
  */
-const STORE_FORMAT = 8;
+const STORE_FORMAT = 9;
 const FORMAT_KEY = 'format';
 /** [generations merged into `states` whole, 1 once any state was written] (absent: nothing consolidated). */
 const CONSOLIDATED_KEY = 'consolidated';

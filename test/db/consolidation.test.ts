@@ -182,3 +182,89 @@ describe('consolidation', () => {
     await again.close();
   });
 });
+
+describe("a user's merged state", () => {
+  const at = (minute: number): string => new Date(Date.UTC(2026, 0, 1, 10, minute)).toISOString();
+  let made = 0;
+  const event = (profileId: string, minute: number, userId?: string): Record<string, unknown> => ({
+    eventId: `m${made++}`,
+    profileId,
+    ...(userId === undefined ? {} : { userId }),
+    sessionId: `s-${profileId}-${made}`,
+    eventName: 'purchase',
+    timestamp: at(minute),
+    data: { amount: made, item: `item${made}` },
+  });
+  /** Events of other profiles: enough to close the generation and checkpoint past it. */
+  const filler = (): Record<string, unknown>[] => Array.from({ length: 140 }, (_, i) => event(`f${i % 5}`, 30 + (i % 20)));
+  const userReads = (db: EventDB): unknown =>
+    ['u1', 'u2'].map((userId) => db.getProfile({ userId })).concat(['p1', 'p2'].map((profileId) => db.getProfile({ profileId })));
+
+  it('is read only while its members are the ones it was merged for: a profileId re-homed away and back', async () => {
+    const db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
+    const plain = await EventDB.open({ path: join(dir, 'plain'), ...OPTIONS }, { ...SMALL, consolidation: 'off' });
+    const both = async (batch: Record<string, unknown>[]): Promise<void> => {
+      await db.ingestBatch(batch);
+      await plain.ingestBatch(batch);
+      expect(userReads(db)).toEqual(userReads(plain));
+    };
+    const settle = async (): Promise<void> => {
+      await both(filler());
+      await db.consolidated();
+      expect(userReads(db)).toEqual(userReads(plain));
+    };
+    try {
+      // u1 with p1 and p2, merged by the consolidation.
+      await both([event('p1', 10, 'u1'), event('p2', 11, 'u1'), event('p1', 12), event('p1', 13)]);
+      await settle();
+      expect(storedUserStates(dir)).toContain('u1');
+      // An earlier link moves p1 to u2: read before and after the checkpoint, with p1's state consolidated again.
+      await both([event('p1', 5, 'u2')]);
+      await both([event('p1', 14), event('p1', 15)]);
+      await settle();
+      // A still earlier link brings p1 back: u1 has the members it was first merged for, p1 a later state.
+      await both([event('p1', 1, 'u1')]);
+      await settle();
+      expect((await db.verify()).differences).toEqual([]);
+    } finally {
+      await plain.close();
+      await db.close();
+    }
+  });
+
+  it('is checked by verify against its owners’ states and cleared by rebuild', async () => {
+    const all = events(500);
+    const expected = await unconsolidated(all);
+    let db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
+    await ingestAll(db, all, 50);
+    await db.consolidated();
+    await db.close();
+
+    // u1's merged state replaced by u2's own state, for u1's members.
+    const root = open({ path: dir, maxDbs: 32 });
+    const userStates = root.openDB<Buffer, string>({ name: 'user-states', encoding: 'binary' });
+    const stored = userStates.getBinary('u1')!;
+    const headerLength = 4 + stored.readUInt32BE(0);
+    const other = root.openDB<Buffer, string>({ name: 'states', encoding: 'binary' }).getBinary('2u2')!;
+    await userStates.put('u1', Buffer.concat([stored.subarray(0, headerLength), other]));
+    await root.close();
+
+    db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
+    expect(reads(db)).not.toEqual(expected);
+    expect((await db.verify()).differences).toContainEqual({ kind: 'projection', message: "user state of userId u1 differs from its owners' states" });
+    expect((await db.rebuild()).repaired).toBe(true);
+    expect(storedUserStates(dir)).toEqual([]);
+    expect(reads(db)).toEqual(expected);
+    await db.close();
+  });
+});
+
+/** The userIds with a merged state in the store. */
+function storedUserStates(path: string): string[] {
+  const root = open({ path, maxDbs: 32, readOnly: true });
+  try {
+    return [...root.openDB<Buffer, string>({ name: 'user-states', encoding: 'binary' }).getKeys()];
+  } finally {
+    void root.close();
+  }
+}

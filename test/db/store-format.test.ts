@@ -23,6 +23,9 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The format this version writes (src/storage/storage.ts). */
+const STORE_FORMAT = 9;
+
 const OPTIONS: Omit<EventDBOptions, 'path'> = {
   clock: () => Date.UTC(2026, 5, 1),
   computed: {
@@ -356,7 +359,7 @@ describe('store formats', () => {
     expect((await db.verify()).differences).toEqual([]);
     await db.close();
     const root = open({ path: dir, maxDbs: 32, readOnly: true });
-    expect(root.openDB({ name: 'meta' }).get('format')).toBe(8);
+    expect(root.openDB({ name: 'meta' }).get('format')).toBe(STORE_FORMAT);
     await root.close();
   });
 
@@ -384,7 +387,7 @@ describe('store formats', () => {
     expect((await db.verify()).differences).toEqual([]);
     await db.close();
     const root = open({ path: dir, maxDbs: 32, readOnly: true });
-    expect(root.openDB({ name: 'meta' }).get('format')).toBe(8);
+    expect(root.openDB({ name: 'meta' }).get('format')).toBe(STORE_FORMAT);
     expect(root.openDB({ name: 'dedupe-segments', encoding: 'binary' }).getKeysCount()).toBe(0);
     await root.close();
   });
@@ -408,7 +411,7 @@ describe('store formats', () => {
     expect(db.getProfile({ profileId: 'p2' })?.id).toBe('u2');
     await db.close();
     const root = open({ path: dir, maxDbs: 32, readOnly: true });
-    expect(root.openDB({ name: 'meta' }).get('format')).toBe(8);
+    expect(root.openDB({ name: 'meta' }).get('format')).toBe(STORE_FORMAT);
     expect(root.openDB({ name: 'members', encoding: 'binary' }).getKeysCount()).toBe(0);
     expect(root.openDB<string, string>({ name: 'user-members', encoding: 'string' }).get('u1')).toBe('p1\u0000p9');
     await root.close();
