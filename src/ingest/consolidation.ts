@@ -6,7 +6,7 @@ import { Piscina } from 'piscina';
 import type { CompiledComputed } from '../projections/computed.js';
 import { emptyIdentifier, mergedPartial, mergeIdentifierInto, type IdentifierPartial } from '../projections/partials.js';
 import { PartialKind, type PartialKindCode } from '../projections/projection-store.js';
-import type { ConsolidatedPartial } from '../storage/derived-store.js';
+import type { ClosedPartial, ConsolidatedPartial } from '../storage/derived-store.js';
 import type { Storage } from '../storage/storage.js';
 import { workerScript } from './bulk/worker-pool.js';
 import type { WriterActivity } from './batch-writer.js';
@@ -53,33 +53,42 @@ export function consolidateStep(storage: Storage, computed: readonly CompiledCom
 
 /**
  * The user states to write with a chunk: for each user an identifier of the chunk belongs to (its userId, or the
- * user its profileId is linked to), the merge of the states of the user and of its members, as LMDB holds them
- * with the chunk's states (`states`, by `<kind><id>`) in place, encoded with those members.
+ * user its profileId is linked to), the merge of the states of the user and of its members as LMDB will hold them
+ * with the chunk's states, encoded with those members. A user state stored for the same members is that merge
+ * before the chunk, so the chunk's partials of the user's identifiers are merged into it; without one, the
+ * user's states are read and merged (`states` holds the chunk's, by `<kind><id>`).
  */
 function mergedUserStates(
   storage: Storage,
-  partials: readonly { kind: PartialKindCode; id: string }[],
+  partials: readonly ClosedPartial[],
   states: ReadonlyMap<string, unknown>,
   computed: readonly CompiledComputed[],
 ): Map<string, Buffer> {
-  const users = new Set<string>();
-  for (const { kind, id } of partials) {
+  const byUser = new Map<string, IdentifierPartial[]>();
+  for (const { kind, id, value } of partials) {
     const userId = kind === PartialKind.userId ? id : kind === PartialKind.profileId ? storage.derived.storedUserOf(id) : undefined;
-    if (userId !== undefined) users.add(userId);
+    if (userId === undefined) continue;
+    let moved = byUser.get(userId);
+    if (moved === undefined) byUser.set(userId, (moved = []));
+    moved.push(value as IdentifierPartial);
   }
   const out = new Map<string, Buffer>();
-  const stateOf = (kind: PartialKindCode, id: string): unknown => {
-    const text = `${kind}${id}`;
-    return states.has(text) ? states.get(text) : storage.derived.getState(kind, id);
-  };
-  for (const userId of users) {
+  for (const [userId, moved] of byUser) {
     const members = storage.derived.storedMembersText(userId);
-    const merged = emptyIdentifier();
-    const owners: [PartialKindCode, string][] = [[PartialKind.userId, userId]];
-    if (members !== '') for (const profileId of members.split('\u0000')) owners.push([PartialKind.profileId, profileId]);
-    for (const [kind, id] of owners) {
-      const state = stateOf(kind, id) as IdentifierPartial | undefined;
-      if (state !== undefined) mergeIdentifierInto(merged, state, computed);
+    const before = storage.derived.userState(userId, members) as IdentifierPartial | undefined;
+    let merged: IdentifierPartial;
+    if (before !== undefined) {
+      merged = before;
+      for (const partial of moved) mergeIdentifierInto(merged, partial, computed);
+    } else {
+      merged = emptyIdentifier();
+      const owners: [PartialKindCode, string][] = [[PartialKind.userId, userId]];
+      if (members !== '') for (const profileId of members.split('\u0000')) owners.push([PartialKind.profileId, profileId]);
+      for (const [kind, id] of owners) {
+        const text = `${kind}${id}`;
+        const state = (states.has(text) ? states.get(text) : storage.derived.getState(kind, id)) as IdentifierPartial | undefined;
+        if (state !== undefined) mergeIdentifierInto(merged, state, computed);
+      }
     }
     out.set(userId, storage.derived.encodeUserState(members, merged));
   }
