@@ -84,10 +84,10 @@ export interface ViewSource extends IdentityReader {
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /**
- * Folds a key's state over the consolidated generations, then its partial of each later generation, into `into`
- * (undefined: none yet) and returns it; undefined when there is none. The first state found becomes the result
- * itself (it is decoded for this read) instead of being copied into an empty one; a partial may be the writer's
- * own, in its window, and is only ever merged from.
+ * Folds a key's state over the consolidated generations (unless `withState` is false: the caller has it merged
+ * already), then its partial of each later generation, into `into` (undefined: none yet) and returns it; undefined
+ * when there is none. The first state found becomes the result itself (it is decoded for this read) instead of
+ * being copied into an empty one; a partial may be the writer's own, in its window, and is only ever merged from.
  */
 function gather<T>(
   source: ViewSource,
@@ -96,24 +96,13 @@ function gather<T>(
   mergeInto: (into: T, from: T) => void,
   empty: () => T,
   into: T | undefined,
+  withState = true,
 ): T | undefined {
-  const state = source.getState(kind, id) as T | undefined;
+  const state = withState ? (source.getState(kind, id) as T | undefined) : undefined;
   if (state !== undefined) {
     if (into === undefined) into = state;
     else mergeInto(into, state);
   }
-  return gatherPartials(source, kind, id, mergeInto, empty, into);
-}
-
-/** `gather` without the state: the key's partials of the generations not consolidated. */
-function gatherPartials<T>(
-  source: ViewSource,
-  kind: PartialKindCode,
-  id: string,
-  mergeInto: (into: T, from: T) => void,
-  empty: () => T,
-  into: T | undefined,
-): T | undefined {
   for (let gen = source.firstGeneration(); gen <= source.lastGeneration(); gen++) {
     const partial = source.getPartial([gen, kind, id]) as T | undefined;
     if (partial === undefined) continue;
@@ -128,10 +117,10 @@ export function buildProfile(source: ViewSource, identity: UnifiedIdentity, comp
   // A user's consolidated states come merged in one read while the consolidation's merge is for its members now.
   let gathered =
     identity.userId === undefined ? undefined : (source.getUserState(identity.userId, identity.profileIds.join('\u0000')) as IdentifierPartial | undefined);
-  const take = gathered === undefined ? gather : gatherPartials;
+  const withStates = gathered === undefined;
   for (const owner of ownersOf(identity)) {
     const kind = owner.startsWith('u:') ? PartialKind.userId : PartialKind.profileId;
-    gathered = take(source, kind, owner.slice(2), mergeInto, emptyIdentifier, gathered);
+    gathered = gather(source, kind, owner.slice(2), mergeInto, emptyIdentifier, gathered, withStates);
   }
   const state = gathered ?? emptyIdentifier();
   const computedOut = emptyRecord<JsonValue>();

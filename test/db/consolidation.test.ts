@@ -93,6 +93,14 @@ async function ingestAll(db: EventDB, all: Record<string, unknown>[], batch: num
   for (let i = 0; i < all.length; i += batch) await db.ingestBatch(all.slice(i, i + batch));
 }
 
+/** Writes `all` in calls of 50 to a store at `dir` and waits for the consolidation before closing it. */
+async function consolidatedStore(all: Record<string, unknown>[]): Promise<void> {
+  const db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
+  await ingestAll(db, all, 50);
+  await db.consolidated();
+  await db.close();
+}
+
 async function unconsolidated(all: Record<string, unknown>[]): Promise<unknown> {
   const db = await EventDB.open({ path: join(dir, 'plain'), ...OPTIONS }, { ...SMALL, consolidation: 'off' });
   try {
@@ -149,10 +157,7 @@ describe('consolidation', () => {
   it('rebuild rewrites the generations and starts the consolidation over; verify names a state that differs', async () => {
     const all = events(500);
     const expected = await unconsolidated(all);
-    let db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
-    await ingestAll(db, all, 50);
-    await db.consolidated();
-    await db.close();
+    await consolidatedStore(all);
     expect(stored(dir).consolidated).toBe(7);
 
     // Damage one state behind the store's back: a profileId's state replaced by another's.
@@ -162,7 +167,7 @@ describe('consolidation', () => {
     await states.put('1p3', states.getBinary('1p4')!);
     await root.close();
 
-    db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
+    let db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
     const report = await db.verify();
     expect(report.differences).toContainEqual({ kind: 'projection', message: 'state [1,"p3"] differs from the log' });
     const rebuilt = await db.rebuild();
@@ -235,10 +240,7 @@ describe("a user's merged state", () => {
   it('is checked by verify against its owners’ states and cleared by rebuild', async () => {
     const all = events(500);
     const expected = await unconsolidated(all);
-    let db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
-    await ingestAll(db, all, 50);
-    await db.consolidated();
-    await db.close();
+    await consolidatedStore(all);
 
     // u1's merged state replaced by u2's own state, for u1's members.
     const root = open({ path: dir, maxDbs: 32 });
@@ -249,7 +251,7 @@ describe("a user's merged state", () => {
     await userStates.put('u1', Buffer.concat([stored.subarray(0, headerLength), other]));
     await root.close();
 
-    db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
+    const db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
     expect(reads(db)).not.toEqual(expected);
     expect((await db.verify()).differences).toContainEqual({ kind: 'projection', message: "user state of userId u1 differs from its owners' states" });
     expect((await db.rebuild()).repaired).toBe(true);
