@@ -180,7 +180,7 @@ export function targets({ rows, growth, disk: diskPoints, recovery }: Pick<Bench
     profileMedian / sqliteProfileMedian,
     `${profileMedian} µs vs ${sqliteProfileMedian} µs`,
     profileMedian <= sqliteProfileMedian,
-    "getProfile merges, for each of the profile's identifiers, its consolidated state and its partials in the generations not yet consolidated (about 2 + 2 × identifiers LMDB reads besides identity), into a whole profile; the SQLite row is one precomputed row read by primary key",
+    "getProfile reads a user's consolidated states merged in one entry and, for each of the profile's identifiers, its partial in each generation not yet consolidated (about 3 + identifiers LMDB reads: the link, the members, the user's state, the partials), then builds a whole profile; the SQLite row is one precomputed row read by primary key",
     storeSize,
   );
   const p99 = profile?.latencyUs?.p99 ?? Number.NaN;

@@ -78,8 +78,8 @@ UCI invoices share sessions (invoices) and customers — which the real-data sec
 
 **What is not done yet** (\`docs/storage-v2.md\`, step 5): projections are still upserted key by key at a
 checkpoint rather than written as sorted runs; the fold still builds objects per event and runs on the main
-thread; and \`getProfile\` still merges, for each identifier of a unified profile,
-its consolidated state and its partial of the generation not yet consolidated.`;
+thread; and \`getProfile\` still merges, for each identifier of a unified profile, its partial of the
+generation not yet consolidated (a user's consolidated states come merged in one read).`;
 
 export const PROSE: ReportProse = {
   intro,
@@ -115,9 +115,10 @@ server's own parsing and part writes on the same 2 cores. The ratio is to the sc
 hashes the eventId, looks it up in the writer's in-memory tail and then in each dedupe run whose Bloom filter
 says maybe (a few runs: the consolidation merges them; one exact get of a block and a binary search in it), reads the record from the log to confirm
 the eventId, and decodes it; the raw LMDB row reads by sequence number and so skips the eventId lookup.
-\`getProfile\` merges, for each identifier of a unified profile, its consolidated state and its partial state
-in each generation of 2^18 records not yet consolidated (from LMDB up to the checkpoint, from the writer's memory
-after it); the reads run once the background consolidation has merged the closed generations; the SQLite row
+\`getProfile\` takes a user's consolidated states merged in one read (\`user-states\`, kept by the consolidation;
+a lone profileId's state, or a user's whose members changed since, is read identifier by identifier), and merges in,
+for each identifier of the unified profile, its partial state in each generation of 2^18 records not yet
+consolidated (from LMDB up to the checkpoint, from the writer's memory after it); the reads run once the background consolidation has merged the closed generations; the SQLite row
 reads one precomputed profiles row (count, first and last seen, last event name, userId), a much smaller
 answer. \`events()\` reads, for each identifier of the unified profile, its postings from each index run (one
 block each) and merges them with the postings in memory by time, then reads and decodes each record from the log
