@@ -4,7 +4,7 @@
 
 import { Piscina } from 'piscina';
 import type { CompiledComputed } from '../projections/computed.js';
-import { emptyIdentifier, mergedPartial, mergeIdentifierInto, type IdentifierPartial } from '../projections/partials.js';
+import { mergedPartial, mergedUserState, mergeIdentifierInto, type IdentifierPartial } from '../projections/partials.js';
 import { PartialKind, type PartialKindCode } from '../projections/projection-store.js';
 import type { ClosedPartial, ConsolidatedPartial } from '../storage/derived-store.js';
 import type { Storage } from '../storage/storage.js';
@@ -81,14 +81,11 @@ function mergedUserStates(
       merged = before;
       for (const partial of moved) mergeIdentifierInto(merged, partial, computed);
     } else {
-      merged = emptyIdentifier();
-      const owners: [PartialKindCode, string][] = [[PartialKind.userId, userId]];
-      if (members !== '') for (const profileId of members.split('\u0000')) owners.push([PartialKind.profileId, profileId]);
-      for (const [kind, id] of owners) {
+      const stateOf = (kind: PartialKindCode, id: string): unknown => {
         const text = `${kind}${id}`;
-        const state = (states.has(text) ? states.get(text) : storage.derived.getState(kind, id)) as IdentifierPartial | undefined;
-        if (state !== undefined) mergeIdentifierInto(merged, state, computed);
-      }
+        return states.has(text) ? states.get(text) : storage.derived.getState(kind, id);
+      };
+      merged = mergedUserState(userId, members === '' ? [] : members.split('\u0000'), stateOf, computed);
     }
     out.set(userId, storage.derived.encodeUserState(members, merged));
   }

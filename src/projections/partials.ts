@@ -147,6 +147,24 @@ export function mergeAccountInto(into: AccountPartial, from: AccountPartial): vo
 }
 
 /**
+ * A user state: the merge of the states of a user and of its profileIds (`profileIds` sorted, as stored), each
+ * taken from `stateOf` (undefined: none).
+ */
+export function mergedUserState(
+  userId: string,
+  profileIds: readonly string[],
+  stateOf: (kind: PartialKindCode, id: string) => unknown,
+  computed: readonly CompiledComputed[],
+): IdentifierPartial {
+  const merged = emptyIdentifier();
+  const owners: [PartialKindCode, string][] = [[PartialKind.userId, userId], ...profileIds.map((id): [PartialKindCode, string] => [PartialKind.profileId, id])];
+  for (const [kind, id] of owners) {
+    const state = stateOf(kind, id) as IdentifierPartial | undefined;
+    if (state !== undefined) mergeIdentifierInto(merged, state, computed);
+  }
+  return merged;
+}
+/**
  * A fresh state of `kind` holding `state` (the merge so far, if any) and `from`: how the consolidation folds a
  * closed generation's partial into a key's state, and how verify computes the states it expects.
  */

@@ -5,9 +5,9 @@ import { canonicalJson } from '../schema/json-value.js';
 import type { NormalizedRecord } from '../schema/record.js';
 import type { DerivedStore } from '../storage/derived-store.js';
 import type { CompiledComputed } from './computed.js';
-import { MemoryProjectionStore, PartialKind, projectionKeyText, type PartialKindCode } from './projection-store.js';
+import { MemoryProjectionStore, projectionKeyText, type PartialKindCode } from './projection-store.js';
 import { Projector, type ProjectionBatch } from './projector.js';
-import { emptyIdentifier, mergedPartial, mergeIdentifierInto, type IdentifierPartial } from './partials.js';
+import { mergedPartial, mergedUserState } from './partials.js';
 
 /** Records per scratch batch: the same fold-then-merge path the writer takes. */
 const CHUNK = 10_000;
@@ -157,15 +157,7 @@ function compareUserStates(
   for (const { userId, members, state } of storage.allUserStates()) {
     const profileIds = (membersOf.get(userId) ?? []).sort();
     if (profileIds.join('\u0000') !== members) continue;
-    const want = emptyIdentifier();
-    const owners: [PartialKindCode, string][] = [
-      [PartialKind.userId, userId],
-      ...profileIds.map((id): [PartialKindCode, string] => [PartialKind.profileId, id]),
-    ];
-    for (const [kind, id] of owners) {
-      const owned = states.get(projectionKeyText([kind, id])) as IdentifierPartial | undefined;
-      if (owned !== undefined) mergeIdentifierInto(want, owned, computed);
-    }
+    const want = mergedUserState(userId, profileIds, (kind, id) => states.get(projectionKeyText([kind, id])), computed);
     if (canonicalJson(want) !== canonicalJson(state)) note('projection', `user state of userId ${userId} differs from its owners' states`, () => undefined);
   }
 }

@@ -95,12 +95,6 @@ export interface ConsolidatedPartial {
   state: Buffer;
 }
 
-/** A user's state as the consolidation merged it: its members then (sorted, NUL-joined) and the merge of their states. */
-export interface UserState {
-  members: string;
-  state: unknown;
-}
-
 /** Where the checkpoint's log position is kept, in the meta tree. */
 export const CHECKPOINT_KEY = 'checkpoint';
 
@@ -217,9 +211,8 @@ export class DerivedStore implements ProjectionStore {
   userState(userId: string, members: string): unknown {
     const bytes = this.userStates.getBinaryFast(userId);
     if (bytes === undefined) return undefined;
-    const length = bytes.readUInt32BE(0);
-    if (length !== Buffer.byteLength(members) || bytes.toString('utf8', 4, 4 + length) !== members) return undefined;
-    return this.codec.decode(PartialKind.userId, bytes.subarray(4 + length));
+    const stored = splitUserState(bytes);
+    return stored.members === members ? this.codec.decode(PartialKind.userId, stored.state) : undefined;
   }
 
   /** A user state encoded for `moveToStates`. */
@@ -233,8 +226,8 @@ export class DerivedStore implements ProjectionStore {
   /** Every stored user state (verify). */
   *allUserStates(): Iterable<{ userId: string; members: string; state: unknown }> {
     for (const { key, value } of this.userStates.getRange()) {
-      const length = value.readUInt32BE(0);
-      yield { userId: key, members: value.toString('utf8', 4, 4 + length), state: this.codec.decode(PartialKind.userId, value.subarray(4 + length)) };
+      const { members, state } = splitUserState(value);
+      yield { userId: key, members, state: this.codec.decode(PartialKind.userId, state) };
     }
   }
 
@@ -524,6 +517,12 @@ export class DerivedStore implements ProjectionStore {
     for (const window of [this.linkWindow, this.memberWindow, this.identifierWindow]) window.clear();
     this.windowMembersByUser = new Map();
   }
+}
+
+/** A stored user state's parts (see `encodeUserState`): the members it was merged for, and the state's bytes. */
+function splitUserState(bytes: Buffer): { members: string; state: Buffer } {
+  const length = bytes.readUInt32BE(0);
+  return { members: bytes.toString('utf8', 4, 4 + length), state: bytes.subarray(4 + length) };
 }
 
 /** The kind digit of a partial key's text (after the four generation digits). */
