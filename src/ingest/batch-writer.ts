@@ -16,7 +16,7 @@ import { fromTuple, toNormalized, toTuple } from '../storage/record-codec.js';
 import type { Storage } from '../storage/storage.js';
 import type { CatalogApplier } from '../catalog/catalog-applier.js';
 import { isCatalogRecord, reassertedEventId } from '../catalog/catalog-records.js';
-import { indexKeysOf } from './index-keys.js';
+import { visitIndexKeys } from './index-keys.js';
 import { CheckpointSchedule } from './checkpoint-schedule.js';
 
 /**
@@ -305,7 +305,7 @@ export class BatchWriter {
     const tuple = toTuple(record);
     this.storage.putRecord(seq, tuple);
     this.dedupe.add(probe, seq, tuple, batch);
-    for (const key of indexKeysOf(record, seq, this.options.placeholderIds)) this.storage.index.add(key);
+    visitIndexKeys(record, seq, this.options.placeholderIds, this.storage.index.add);
     return seq;
   }
 

@@ -2,7 +2,7 @@
 // open (recovery), and in a read-only handle, which follows its writer's log itself.
 
 import { emptyCounters } from '../schema/results.js';
-import { indexKeysOf } from './index-keys.js';
+import { visitIndexKeys } from './index-keys.js';
 import { fromTuple, toNormalized } from '../storage/record-codec.js';
 import type { Storage } from '../storage/storage.js';
 import type { DedupeSet } from '../storage/dedupe-set.js';
@@ -42,7 +42,7 @@ export function replayTail(storage: Storage, options: ReplayOptions, after: numb
   for (const { key: seq, value } of storage.records(after + 1)) {
     if (seq > upTo) break;
     const record = toNormalized(fromTuple(seq, value));
-    if (options.index) for (const key of indexKeysOf(record, seq, options.placeholders)) storage.index.add(key);
+    if (options.index) visitIndexKeys(record, seq, options.placeholders, storage.index.add);
     options.dedupe?.addReplayed(record.eventId, seq);
     projector.apply(batch, record, seq);
     if (++folded % CHUNK === 0) {

@@ -8,7 +8,10 @@ export function insertSorted(list: string[], value: string): void {
     if (list[mid]! < value) lo = mid + 1;
     else hi = mid;
   }
-  if (list[lo] !== value) list.splice(lo, 0, value);
+  if (list[lo] === value) return;
+  // Shifted by hand: `splice` allocates the array of removed elements on every call.
+  for (let i = list.length; i > lo; i--) list[i] = list[i - 1]!;
+  list[lo] = value;
 }
 
 export function unionSorted(a: readonly string[], b: readonly string[]): string[] {

@@ -214,7 +214,7 @@ function rewriteDerived(
     const kind = text.charCodeAt(0) - 48;
     for (const entry of list) {
       const [time, seq] = entry.split(':').map(Number) as [number, number];
-      storage.index.add([0, kind, text.slice(1), time, seq]);
+      storage.index.add(kind, text.slice(1), time, seq);
     }
   }
   storage.index.writeCheckpoint(lastSeq);

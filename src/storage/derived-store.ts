@@ -58,12 +58,14 @@ class PartialWindow {
     return entriesOf(this.generations);
   }
 
-  /** Every entry, for a checkpoint being staged; the window starts anew. */
-  take(): Generator<[PartialKey, unknown]> {
+  /** Hands every entry to `visit` (no tuple per entry: a checkpoint writes about one per event), then starts anew. */
+  takeEach(visit: (gen: number, kind: PartialKindCode, id: string, value: unknown) => void): void {
     const taken = this.generations;
     this.generations = new Map();
     this.count = 0;
-    return entriesOf(taken);
+    for (const [gen, kinds] of taken) {
+      for (let kind = 1 as PartialKindCode; kind <= 4; kind++) kinds[kind]!.forEach((value, id) => visit(gen, kind, id, value));
+    }
   }
 
   clear(): void {
@@ -460,10 +462,10 @@ export class DerivedStore implements ProjectionStore {
     header.writeUInt32BE(inLast, 6);
     header.writeUInt32BE(count, 10);
     issued(this.storedFilter.put(0, header));
-    for (const [key, value] of this.partialWindow.take()) {
-      const text = partialKeyText(key);
-      issued(value === REMOVED ? this.partials.remove(text) : this.partials.put(text, this.codec.encode(key[1], value)));
-    }
+    this.partialWindow.takeEach((gen, kind, id, value) => {
+      const text = `${generationPrefix(gen)}${kind}${id}`;
+      issued(value === REMOVED ? this.partials.remove(text) : this.partials.put(text, this.codec.encode(kind, value)));
+    });
     for (const [key, value] of this.linkWindow.take()) issued(value === REMOVED ? this.links.remove(key) : this.links.put(key, value));
     // Each user whose members changed: its stored list (this transaction reads its own writes) with the changes,
     // and no merged state (merged for other members: see `userState`).

@@ -6,7 +6,7 @@ import type { Database, RootDatabase } from 'lmdb';
 import { issued } from './issued.js';
 import { compareEntries, PostingRuns, type PreparedMerge, type RunEntry } from './posting-runs.js';
 import { TailLayers } from './tail-layers.js';
-import { IndexKind, type IndexKey } from './keys.js';
+import { IndexKind } from './keys.js';
 
 /** Event times are stored biased by 2^46 ms (years 0000–9999 with room to spare), so they sort unsigned. */
 const TIME_BIAS = 2 ** 46;
@@ -14,11 +14,11 @@ const TWO_32 = 2 ** 32;
 /** One posting in a chunk: time + bias (u64), seq (u48). */
 const POSTING_BYTES = 14;
 
-/** A key's postings since the last checkpoint, in arrival order (mostly time order: sorted when read or written). */
-interface Posting {
-  times: number[];
-  seqs: number[];
-}
+/**
+ * A key's postings since the last checkpoint as one flat list `[time, seq, time, seq, …]`, in arrival order (mostly
+ * time order: sorted when read or written). One array per key, of doubles: no object or pair per posting.
+ */
+type Posting = number[];
 
 /**
  * The prefix of a chunk's key `[kind u8][value utf8][0x00][checkpoint position u48]` (chunks were written by format
@@ -44,28 +44,39 @@ const overlayKey = (kind: number, value: string): string => `${String.fromCharCo
 /** One slot per kind code (they are small integers). */
 const KIND_SLOTS = Math.max(...Object.values(IndexKind)) + 1;
 
-/** Sorts a posting's pairs by (time, seq) into two parallel arrays. */
-function sortedPairs(posting: Posting, maxSeq: number): { times: number[]; seqs: number[] } {
-  const order: number[] = [];
-  for (let i = 0; i < posting.seqs.length; i++) if (posting.seqs[i]! <= maxSeq) order.push(i);
-  let sorted = true;
-  for (let i = 1; i < order.length && sorted; i++) {
-    const a = order[i - 1]!;
-    const b = order[i]!;
-    sorted = posting.times[a]! < posting.times[b]! || (posting.times[a] === posting.times[b] && posting.seqs[a]! < posting.seqs[b]!);
+/** Whether a posting's pairs are in (time, seq) order already (the usual case: records arrive in time order). */
+function inOrder(posting: Posting): boolean {
+  for (let i = 2; i < posting.length; i += 2) {
+    const before = posting[i - 2]!;
+    const time = posting[i]!;
+    if (time < before || (time === before && posting[i + 1]! < posting[i - 1]!)) return false;
   }
-  if (!sorted) order.sort((a, b) => posting.times[a]! - posting.times[b]! || posting.seqs[a]! - posting.seqs[b]!);
-  return { times: order.map((i) => posting.times[i]!), seqs: order.map((i) => posting.seqs[i]!) };
+  return true;
 }
 
-function encodeChunk(times: readonly number[], seqs: readonly number[]): Buffer {
-  const out = Buffer.allocUnsafe(times.length * POSTING_BYTES);
-  for (let i = 0, at = 0; i < times.length; i++, at += POSTING_BYTES) {
-    const time = times[i]! + TIME_BIAS;
+/** A posting's pairs with seq ≤ `maxSeq`, sorted by (time, seq), as two parallel arrays. */
+function sortedPairs(posting: Posting, maxSeq: number): { times: number[]; seqs: number[] } {
+  const order: number[] = [];
+  for (let i = 0; i < posting.length; i += 2) if (posting[i + 1]! <= maxSeq) order.push(i);
+  if (!inOrder(posting)) order.sort((a, b) => posting[a]! - posting[b]! || posting[a + 1]! - posting[b + 1]!);
+  return { times: order.map((i) => posting[i]!), seqs: order.map((i) => posting[i + 1]!) };
+}
+
+/** A posting as a stored chunk: `[time + bias u64][seq u48]` per pair, in (time, seq) order. */
+function encodeChunk(posting: Posting): Buffer {
+  let pairs = posting;
+  if (!inOrder(posting)) {
+    const { times, seqs } = sortedPairs(posting, Number.POSITIVE_INFINITY);
+    pairs = times.flatMap((time, i) => [time, seqs[i]!]);
+  }
+  const out = Buffer.allocUnsafe((pairs.length / 2) * POSTING_BYTES);
+  for (let i = 0, at = 0; i < pairs.length; i += 2, at += POSTING_BYTES) {
+    const time = pairs[i]! + TIME_BIAS;
+    const seq = pairs[i + 1]!;
     out.writeUInt32BE(Math.floor(time / TWO_32), at);
     out.writeUInt32BE(time >>> 0, at + 4);
-    out.writeUInt16BE(Math.floor(seqs[i]! / TWO_32), at + 8);
-    out.writeUInt32BE(seqs[i]! >>> 0, at + 10);
+    out.writeUInt16BE(Math.floor(seq / TWO_32), at + 8);
+    out.writeUInt32BE(seq >>> 0, at + 10);
   }
   return out;
 }
@@ -189,14 +200,16 @@ export class EventIndex {
     this.runs = new PostingRuns(root);
   }
 
-  /** Adds one posting (the writer, as it appends a record; the replay of the tail). */
-  add(key: IndexKey): void {
-    const current = this.postings[key[1]]!.current;
-    let posting = current.get(key[2]);
-    if (posting === undefined) current.set(key[2], (posting = { times: [], seqs: [] }));
-    posting.times.push(key[3]);
-    posting.seqs.push(key[4]);
-  }
+  /**
+   * Adds one posting (the writer, as it appends a record; the replay of the tail): an arrow, so it can be handed
+   * to `visitIndexKeys` as it is.
+   */
+  readonly add = (kind: number, value: string, time: number, seq: number): void => {
+    const current = this.postings[kind]!.current;
+    const posting = current.get(value);
+    if (posting === undefined) current.set(value, [time, seq]);
+    else posting.push(time, seq);
+  };
 
   /** Postings held in memory, for the checkpoint policy's memory cap. */
   get overlaySize(): number {
@@ -236,8 +249,7 @@ export class EventIndex {
     const entries: RunEntry[] = [];
     this.postings.forEach((layers, kind) => {
       for (const [value, posting] of layers.current) {
-        const { times, seqs } = sortedPairs(posting, Number.POSITIVE_INFINITY);
-        entries.push({ kind, value, pairs: encodeChunk(times, seqs) });
+        entries.push({ kind, value, pairs: encodeChunk(posting) });
       }
       layers.setAside(position);
     });
@@ -300,7 +312,7 @@ export class EventIndex {
     this.postings.forEach((layers, kind) => {
       for (const layer of layers.layers()) {
         for (const [value, posting] of layer) {
-          for (let i = 0; i < posting.seqs.length; i++) push(kind, value, posting.times[i]!, posting.seqs[i]!);
+          for (let i = 0; i < posting.length; i += 2) push(kind, value, posting[i]!, posting[i + 1]!);
         }
       }
     });

@@ -71,10 +71,6 @@ export const indexKeyEncoder = {
   },
 };
 
-export function indexKey(gen: number, field: IndexField, value: string, time: number, seq: number): IndexKey {
-  return [gen, IndexKind[field], value, time, seq];
-}
-
 /** Bytes of a dedupe key: 2 for the generation, 8 for xxhash64(eventId). */
 export const DEDUPE_KEY_BYTES = 10;
 
