@@ -11,10 +11,10 @@ const MEMBER_SEPARATOR = '\u0000';
 /** A generation in 4 base-36 digits: the first part of its partials' keys, so they group by generation. */
 const generationPrefix = (gen: number): string => gen.toString(36).padStart(4, '0');
 
-/** `[gen, kind, id]` as text: the generation's prefix, the kind digit, the id. */
-function partialKeyText(key: PartialKey): string {
-  return `${generationPrefix(key[0])}${key[1]}${key[2]}`;
-}
+/** A partial's key as text: the generation's prefix, the kind digit, the id. */
+const partialText = (gen: number, kind: PartialKindCode, id: string): string => `${generationPrefix(gen)}${kind}${id}`;
+
+const partialKeyText = (key: PartialKey): string => partialText(key[0], key[1], key[2]);
 
 function parsePartialKey(text: string): PartialKey {
   return [Number.parseInt(text.slice(0, 4), 36), Number(text[4]) as PartialKindCode, text.slice(5)];
@@ -463,7 +463,7 @@ export class DerivedStore implements ProjectionStore {
     header.writeUInt32BE(count, 10);
     issued(this.storedFilter.put(0, header));
     this.partialWindow.takeEach((gen, kind, id, value) => {
-      const text = `${generationPrefix(gen)}${kind}${id}`;
+      const text = partialText(gen, kind, id);
       issued(value === REMOVED ? this.partials.remove(text) : this.partials.put(text, this.codec.encode(kind, value)));
     });
     for (const [key, value] of this.linkWindow.take()) issued(value === REMOVED ? this.links.remove(key) : this.links.put(key, value));
