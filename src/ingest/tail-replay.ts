@@ -36,14 +36,16 @@ export function replayTail(storage: Storage, options: ReplayOptions, after: numb
     emptyCounters(),
     (seq) => storage.generationOf(seq),
     options.projections,
+    true,
   );
+  const collided = options.dedupe === undefined ? new Set<number>() : collidedSeqs(storage, after, upTo);
   let batch = projector.begin();
   let folded = 0;
   for (const { key: seq, value } of storage.records(after + 1)) {
     if (seq > upTo) break;
     const record = toNormalized(fromTuple(seq, value));
     if (options.index) visitIndexKeys(record, seq, options.placeholders, storage.index.add);
-    options.dedupe?.addReplayed(record.eventId, seq);
+    options.dedupe?.addReplayed(record.eventId, seq, collided.has(seq));
     projector.apply(batch, record, seq);
     if (++folded % CHUNK === 0) {
       projector.flush(batch);
@@ -51,6 +53,13 @@ export function replayTail(storage: Storage, options: ReplayOptions, after: numb
     }
   }
   projector.flush(batch);
+}
+
+/** The records `after + 1 … upTo` whose eventId shares its hash with another's: the collisions tree (rarely any) holds them. */
+function collidedSeqs(storage: Storage, after: number, upTo: number): Set<number> {
+  const seqs = new Set<number>();
+  for (const { value: seq } of storage.collisionEntries()) if (seq > after && seq <= upTo) seqs.add(seq);
+  return seqs;
 }
 
 /**

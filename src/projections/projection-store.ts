@@ -49,6 +49,12 @@ export class MemoryProjectionStore implements ProjectionStore {
   addIdentifier(kind: PartialKindCode, id: string): void {
     this.identifiers.add(keyText([kind, id]));
   }
+
+  noteIdentifier(kind: PartialKindCode, id: string): boolean {
+    const isNew = !this.hasIdentifier(kind, id);
+    this.addIdentifier(kind, id);
+    return isNew;
+  }
 }
 
 export { keyText as projectionKeyText };

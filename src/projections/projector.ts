@@ -55,6 +55,11 @@ export class Projector {
     /** The generation of a sequence number (the store's: see Storage.generationOf). */
     private readonly generationOf: (seq: number) => number,
     private readonly enabled = true,
+    /**
+     * The records are committed ones replayed (recovery, a read-only handle's follow): their ids were registered and
+     * counted when they were written, so they are noted without a lookup (`noteIdentifier`) and counted nowhere.
+     */
+    private readonly replaying = false,
   ) {}
 
   begin(): ProjectionBatch {
@@ -157,6 +162,10 @@ export class Projector {
   private register(batch: ProjectionBatch, kind: PartialKindCode, id: string): void {
     const registered = batch.registered[kind]!;
     if (registered.has(id)) return;
+    if (this.replaying) {
+      registered.set(id, this.store.noteIdentifier(kind, id));
+      return;
+    }
     const isNew = !this.store.hasIdentifier(kind, id);
     registered.set(id, isNew);
     if (!isNew) return;

@@ -147,11 +147,13 @@ export class DedupeSet {
     if (probe.taken) this.storage.putCollision(probe.eventId, seq);
   }
 
-  /** Adds a committed record replayed from the log after the checkpoint (recovery, a read-only follower). */
-  addReplayed(eventId: string, seq: number): void {
-    const probe = this.probe(eventId);
-    if (this.find(probe) !== undefined) return;
-    this.insert(eventId, probe.hash, seq, undefined, probe.taken);
+  /**
+   * Adds a committed record replayed from the log after the checkpoint (recovery, a read-only follower), without a
+   * lookup: its eventId is new there by construction, and `collided` (it is in the collisions tree) says whether
+   * another eventId held its hash when it was written.
+   */
+  addReplayed(eventId: string, seq: number, collided: boolean): void {
+    this.insert(eventId, this.hash(eventId), seq, undefined, collided);
   }
 
   /** Adds an entry of a format-1 store's dedupe tree (upgrade): its eventId is read from the log when needed. */

@@ -320,6 +320,19 @@ export class DerivedStore implements ProjectionStore {
     this.identifierWindow.set(text, 1);
   }
 
+  /**
+   * The filter tells a certainly new id (added to it); any other goes to the window without a read, so the next
+   * checkpoint rewrites it when LMDB holds it already (about one put per distinct id of the tail, once): a maybe
+   * may be a false positive of an id first registered in the lost tail, which LMDB does not hold.
+   */
+  noteIdentifier(kind: PartialKindCode, id: string): boolean {
+    const text = `${kind}${id}`;
+    const isNew = !this.mayHaveIdentifier(kind, id);
+    if (isNew) this.identifierFilter.add(text);
+    this.identifierWindow.set(text, 1);
+    return isNew;
+  }
+
   // Removals, for repairs.
 
   removePartial(key: PartialKey): void {

@@ -39,4 +39,10 @@ export interface ProjectionStore {
   /** False only when the id was certainly never registered (answered from memory, without a read). */
   mayHaveIdentifier(kind: PartialKindCode, id: string): boolean;
   addIdentifier(kind: PartialKindCode, id: string): void;
+  /**
+   * Registers an id met in a committed record being replayed, without reading LMDB (a replay after a crash asks
+   * this for every id of the tail, most of them stored long ago): true when it is certainly new. Either way the id
+   * is registered from here on, and a store that writes registrations writes it (again, when LMDB has it).
+   */
+  noteIdentifier(kind: PartialKindCode, id: string): boolean;
 }

@@ -28,6 +28,14 @@ const counts = (db: EventDB): { profiles: number; sessions: number; accounts: nu
 };
 let expected: ReturnType<typeof counts>;
 
+/** Sets every bit of the stored filters (not the header), read with lmdb directly while the store is closed: each id is then a maybe. */
+async function saturateStoredFilters(dir: string): Promise<void> {
+  const root = open({ path: dir, maxDbs: 32 });
+  const tree = root.openDB<Buffer, number>({ name: 'identifier-filter', encoding: 'binary' });
+  for (const { key, value } of tree.getRange({ start: 1 })) await tree.put(key, Buffer.alloc(value.length, 0xff));
+  await root.close();
+}
+
 /** The identifier-filter tree's entries (header and filters), read with lmdb directly while the store is closed. */
 async function storedFilterEntries(dir: string, remove = false): Promise<number> {
   const root = open({ path: dir, maxDbs: 32 });
@@ -80,5 +88,30 @@ describe('the stored identifier filter', () => {
     await db.close();
     db = undefined;
     await reopenAndRecount(4);
+  });
+
+  it('keeps an id first seen after the checkpoint known when the recovery replays it and the filter says maybe', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'eventdb-idfilter-'));
+    db = await EventDB.open({ path: dir });
+    await db.ingestBatch(events(0, 300));
+    await db.close();
+    // A tail with new ids, lost from memory as a crash would lose it: the recovery replays it from the log.
+    db = await EventDB.open({ path: dir, checkpoint: { idleMs: 0 } }, { checkpointAtClose: false });
+    await db.ingestBatch([{ ...events(1, 1)[0], profileId: 'fresh-p', userId: 'fresh-u', sessionId: 'fresh-s' }]);
+    const before = counts(db);
+    await db.close();
+    // Every stored filter full: each id of the tail is a maybe, as a false positive would make one.
+    await saturateStoredFilters(dir);
+    for (let round = 0; round < 2; round++) {
+      db = await EventDB.open({ path: dir });
+      expect(db.getProfile({ userId: 'fresh-u' })?.profileIds).toEqual(['fresh-p']);
+      expect(db.getProfile({ profileId: 'fresh-p' })?.id).toBe('fresh-u');
+      expect(db.getSession('fresh-s')?.eventCount).toBe(1);
+      expect(counts(db)).toEqual(before);
+      expect((await db.verify()).differences).toEqual([]);
+      // The second round reads what the first one's checkpoint at close wrote.
+      await db.close();
+      db = undefined;
+    }
   });
 });
