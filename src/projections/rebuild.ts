@@ -53,17 +53,22 @@ export function compareProjections(
   rebuilt: ProjectionRebuild,
   counters: Counters,
   note: Note,
-  consolidation: { generations: number; computed: readonly CompiledComputed[] },
+  consolidation: ConsolidationInVerify,
 ): void {
   const expected = rebuilt.store;
-  // Generations before `consolidated` are in the states; the one at it may be in part (a chunk moves some keys).
+  // Generations before `consolidated` are in the states; those of the group being merged (from it to `until`) may be
+  // in part: a chunk moves some keys, each with its partials in all of them. Their partials count as one, merged.
   const consolidated = consolidation.generations;
+  const atEdgeGen = (gen: number): boolean => gen >= consolidated && gen < consolidation.until;
+  const mergeAtEdge = (kind: PartialKindCode, into: unknown, value: unknown): unknown =>
+    into === undefined ? value : mergedPartial(kind, into, value, consolidation.computed);
   const seenPartials = new Set<string>();
   const storedAtEdge = new Map<string, { kind: PartialKindCode; id: string; value: unknown }>();
   for (const { key, value } of storage.allPartials()) {
     const text = projectionKeyText(key);
-    if (key[0] === consolidated) {
-      storedAtEdge.set(projectionKeyText([key[1], key[2]]), { kind: key[1], id: key[2], value });
+    if (atEdgeGen(key[0])) {
+      const keyText = projectionKeyText([key[1], key[2]]);
+      storedAtEdge.set(keyText, { kind: key[1], id: key[2], value: mergeAtEdge(key[1], storedAtEdge.get(keyText)?.value, value) });
       continue;
     }
     const want = key[0] < consolidated ? undefined : expected.partials.get(text);
@@ -84,9 +89,9 @@ export function compareProjections(
     if (gen < consolidated) {
       keys.set(keyText, [kind, id]);
       below.set(keyText, mergedPartial(kind, below.get(keyText), want.value, consolidation.computed));
-    } else if (gen === consolidated) {
+    } else if (atEdgeGen(gen)) {
       keys.set(keyText, [kind, id]);
-      atEdge.set(keyText, want.value);
+      atEdge.set(keyText, mergeAtEdge(kind, atEdge.get(keyText), want.value));
     } else if (!seenPartials.has(text)) {
       note('projection', `partial ${JSON.stringify(want.key)} is missing`, () => storage.putPartial(want.key, want.value));
     }
@@ -185,9 +190,16 @@ function compareSets(what: string, stored: string[], expected: ReadonlySet<strin
   for (const key of expected) if (!storedSet.has(key)) note('projection', `${what} ${show(key)} is missing`, () => write(key, true));
 }
 
+/** The consolidation's progress as verify reads it (see `Consolidation` in storage.ts), and the computed attributes to merge with. */
+export interface ConsolidationInVerify {
+  generations: number;
+  until: number;
+  computed: readonly CompiledComputed[];
+}
+
 /**
- * One key's state and its partial in the generation being consolidated, against the log: either the state holds
- * the generations before it and the partial is in place, or a chunk moved the partial and the state holds it too.
+ * One key's state and its partials in the group being consolidated (merged), against the log: either the state holds
+ * the generations before the group and the partials are in place, or a chunk moved them and the state holds them too.
  */
 function compareState(
   kind: PartialKindCode,
@@ -195,7 +207,7 @@ function compareState(
   stored: { state: unknown; edge: unknown },
   below: unknown,
   edge: unknown,
-  consolidation: { generations: number; computed: readonly CompiledComputed[] },
+  consolidation: ConsolidationInVerify,
   note: Note,
 ): void {
   const same = (a: unknown, b: unknown): boolean => (a === undefined ? b === undefined : b !== undefined && canonicalJson(a) === canonicalJson(b));

@@ -131,7 +131,8 @@ export function verifyStore(input: VerifyInput): VerifyResult {
     }
   }
   rebuilt.finish();
-  compareProjections(storage.derived, rebuilt, counters, note, { generations: storage.consolidatedGenerations(), computed: input.computed });
+  const { generations, until } = storage.consolidation();
+  compareProjections(storage.derived, rebuilt, counters, note, { generations, until, computed: input.computed });
   if (catalogStore !== undefined) catalog.compare(catalogStore, (message, fix) => note('catalog', message, fix));
   const rewrite = input.repair === true && derivedDiffers ? () => rewriteDerived(storage, rebuilt, expectedPostings, dedupePlan, lastSeq) : undefined;
   return { report, fixes: [...removals, ...writes], counters, rewrite };

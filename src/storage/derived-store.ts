@@ -82,16 +82,18 @@ function* entriesOf(generations: Map<number, Map<string, unknown>[]>): Generator
   }
 }
 
-/** A closed generation's partial state, read for the consolidation to merge into the key's state. */
-export interface ClosedPartial {
+/** A key's partial states in the closed generations being consolidated, read for the consolidation to merge into its state. */
+export interface ClosedKey {
   kind: PartialKindCode;
   id: string;
-  value: unknown;
+  /** The generations it has a partial in, oldest first, and those partials. */
+  gens: number[];
+  values: unknown[];
 }
 
-/** A partial moved by the consolidation: the key's state with it merged in, encoded. */
-export interface ConsolidatedPartial {
-  gen: number;
+/** A key moved by the consolidation: its state with its partials merged in, encoded, and the generations they were in. */
+export interface ConsolidatedKey {
+  gens: readonly number[];
   kind: PartialKindCode;
   id: string;
   state: Buffer;
@@ -245,14 +247,30 @@ export class DerivedStore implements ProjectionStore {
 
   // The consolidation (ingest/consolidation.ts): closed generations move into `states`, one chunk per transaction.
 
-  /** The first `limit` partials LMDB holds in generation `gen`, in key order (the consolidation's next chunk). */
-  closedPartials(gen: number, limit: number): ClosedPartial[] {
-    const out: ClosedPartial[] = [];
-    for (const key of this.partials.getKeys({ start: generationPrefix(gen), end: generationPrefix(gen + 1), limit })) {
-      const [, kind, id] = parsePartialKey(key);
-      out.push({ kind, id, value: this.storedPartial(key) });
+  /**
+   * The consolidation's next chunk: up to `limit` keys with a partial in generations `from … until - 1` (about the
+   * first in key order: the first `limit` of each generation are looked at), each with its partial in every one of
+   * them. Each key's partials are read by key, generation by generation, so none is left behind whatever the order.
+   */
+  closedKeys(from: number, until: number, limit: number): ClosedKey[] {
+    const texts = new Set<string>();
+    for (let gen = from; gen < until; gen++) {
+      for (const key of this.partials.getKeys({ start: generationPrefix(gen), end: generationPrefix(gen + 1), limit })) texts.add(key.slice(4));
     }
-    return out;
+    return [...texts]
+      .sort()
+      .slice(0, limit)
+      .map((text) => {
+        const [, kind, id] = parsePartialKey(`${generationPrefix(from)}${text}`);
+        const found: ClosedKey = { kind, id, gens: [], values: [] };
+        for (let gen = from; gen < until; gen++) {
+          const value = this.storedPartial(partialText(gen, kind, id));
+          if (value === undefined) continue;
+          found.gens.push(gen);
+          found.values.push(value);
+        }
+        return found;
+      });
   }
 
   /** A state encoded for `moveToStates` (a copy: the codec reuses its buffer). */
@@ -261,13 +279,13 @@ export class DerivedStore implements ProjectionStore {
   }
 
   /**
-   * Writes each key's merged state and removes the generation's partial it took in, and writes the user states
+   * Writes each key's merged state and removes the partials it took in, and writes the user states
    * merged with them (userId → `encodeUserState`), in the transaction being staged.
    */
-  moveToStates(moved: readonly ConsolidatedPartial[], userStates: ReadonlyMap<string, Buffer>): void {
-    for (const { gen, kind, id, state } of moved) {
+  moveToStates(moved: readonly ConsolidatedKey[], userStates: ReadonlyMap<string, Buffer>): void {
+    for (const { gens, kind, id, state } of moved) {
       issued(this.states.put(`${kind}${id}`, state));
-      issued(this.partials.remove(partialKeyText([gen, kind, id])));
+      for (const gen of gens) issued(this.partials.remove(partialText(gen, kind, id)));
     }
     for (const [userId, bytes] of userStates) issued(this.userStates.put(userId, bytes));
   }

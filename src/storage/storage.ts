@@ -15,6 +15,17 @@ import { CHECKPOINT_KEY, DerivedStore } from './derived-store.js';
 import { issued } from './issued.js';
 
 /** Storage options, passed explicitly where the environment is opened. */
+/**
+ * How far the consolidation is: the generations before `generations` are merged into the states whole, and those
+ * from it to `until` (exclusive; none when `until` is not past it) are being merged as one group, key by key (a key's
+ * partials in all of them move with its state in one transaction); `started` once any state was written.
+ */
+export interface Consolidation {
+  generations: number;
+  started: boolean;
+  until: number;
+}
+
 export interface StorageOptions {
   path: string;
   mapSizeBytes: number;
@@ -49,11 +60,14 @@ export interface StorageOptions {
  * and 3 with nothing consolidated yet; 6's segment filters removed; the members moved; no user states until the
  * consolidation writes them).
  */
-const STORE_FORMAT = 9;
+const STORE_FORMAT = 10;
 const FORMAT_KEY = 'format';
-/** [generations merged into `states` whole, 1 once any state was written] (absent: nothing consolidated). */
+/**
+ * [generations merged into `states` whole, 1 once any state was written, the end of the group being merged] (absent:
+ * nothing consolidated; without the third element, as format 9 wrote it, the group is the first generation alone).
+ */
 const CONSOLIDATED_KEY = 'consolidated';
-const NOT_CONSOLIDATED = { generations: 0, started: false };
+const NOT_CONSOLIDATED: Consolidation = { generations: 0, started: false, until: 0 };
 /** Records per generation as a power of two, when not the default. */
 const GENERATION_BITS_KEY = 'generationBits';
 /** 2^18 records per generation. */
@@ -179,18 +193,20 @@ export class Storage {
    * How far the consolidation is: `generations` are merged into `states` whole (reads skip their partials), and
    * `started` once any state was written (the next generation's partials may be in the states in part).
    */
-  consolidation(): { generations: number; started: boolean } {
-    const value = this.meta.get(CONSOLIDATED_KEY) as [number, number] | undefined;
-    return value === undefined ? NOT_CONSOLIDATED : { generations: value[0], started: value[1] === 1 };
+  consolidation(): Consolidation {
+    const value = this.meta.get(CONSOLIDATED_KEY) as [number, number, number?] | undefined;
+    if (value === undefined) return NOT_CONSOLIDATED;
+    const [generations, started, until] = value;
+    return { generations, started: started === 1, until: until ?? generations + 1 };
   }
 
   consolidatedGenerations(): number {
     return this.consolidation().generations;
   }
 
-  /** Issues the consolidation's progress with the transaction being staged. */
-  putConsolidation(generations: number, started: boolean): void {
-    issued(this.meta.put(CONSOLIDATED_KEY, [generations, started ? 1 : 0]));
+  /** Issues the consolidation's progress with the transaction being staged (`until`: the end of the group being merged, if any). */
+  putConsolidation(generations: number, started: boolean, until = generations): void {
+    issued(this.meta.put(CONSOLIDATED_KEY, [generations, started ? 1 : 0, until]));
   }
 
   /** Starts this thread's next read at the last committed transaction (the consolidation reads what the writer committed). */

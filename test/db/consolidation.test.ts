@@ -9,6 +9,10 @@ import { open } from 'lmdb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventDB, type EventDBOptions } from '../../src/index.js';
 import type { InternalOptions } from '../../src/db.js';
+import { consolidateStep, GROUP_GENERATIONS } from '../../src/ingest/consolidation.js';
+import { compileComputed } from '../../src/projections/computed.js';
+import { positionalPartials } from '../../src/projections/partial-codec.js';
+import { Storage } from '../../src/storage/storage.js';
 
 let dir: string;
 beforeEach(() => {
@@ -185,6 +189,88 @@ describe('consolidation', () => {
     const again = open({ path: dir, maxDbs: 32, readOnly: true });
     expect(again.openDB<Buffer, string>({ name: 'states', encoding: 'binary' }).getBinary('1p3')).toEqual(profileState);
     await again.close();
+  });
+});
+
+/** The meta entries the consolidation's progress lives in, read (and, with `set`, written) beside a closed store. */
+async function marker(path: string, set?: { consolidated: number[]; format: number }): Promise<unknown> {
+  const root = open({ path, maxDbs: 32 });
+  try {
+    const meta = root.openDB({ name: 'meta' });
+    if (set !== undefined) {
+      await meta.put('consolidated', set.consolidated);
+      await meta.put('format', set.format);
+    }
+    return meta.get('consolidated');
+  } finally {
+    await root.close();
+  }
+}
+
+/** One chunk of `keys` keys, moved the way the worker moves it, in a closed store. */
+async function oneChunk(path: string, keys: number): Promise<void> {
+  const storage = new Storage({ path, mapSizeBytes: 2 ** 30, noSync: false, partialCodec: positionalPartials });
+  try {
+    expect(consolidateStep(storage, compileComputed(OPTIONS.computed), keys)).toBe(true);
+  } finally {
+    await storage.close();
+  }
+}
+
+describe('consolidation groups', () => {
+  it('merge the closed generations waiting as one group, each key with all its partials in them; verify accepts it halfway', async () => {
+    const all = events(700);
+    const expected = await unconsolidated(all);
+    let db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
+    await ingestAll(db, all, 37);
+    await db.close();
+    // Generations 0–9 are closed: the first chunk starts a group of the first GROUP_GENERATIONS of them.
+    const before = stored(dir);
+    await oneChunk(dir, 3);
+    expect(await marker(dir)).toEqual([0, 1, GROUP_GENERATIONS]);
+    // Three keys moved, each with its partial in every generation of the group it has one in.
+    expect(stored(dir).states).toBe(3);
+    expect(stored(dir).partials).toBeLessThan(before.partials - 3);
+    db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
+    expect(reads(db)).toEqual(expected);
+    expect((await db.verify()).differences).toEqual([]);
+    await db.close();
+    db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
+    await db.consolidated();
+    expect(stored(dir).consolidated).toBe(10);
+    expect(reads(db)).toEqual(expected);
+    expect((await db.verify()).differences).toEqual([]);
+    await db.close();
+  });
+
+  it("finish a format-9 store's generation in progress (its marker has no group end) as a group of that generation alone", async () => {
+    const first = events(120);
+    const later = events(200, 120);
+    const expected = await unconsolidated([...later, ...first]);
+    let db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
+    await ingestAll(db, first, 50);
+    await db.close();
+    // The checkpoint at 100 closed generation 0 alone; format 9 wrote its progress as [generations, started].
+    await oneChunk(dir, 4);
+    expect(await marker(dir)).toEqual([0, 1, 1]);
+    await marker(dir, { consolidated: [0, 1], format: 9 });
+    db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
+    await ingestAll(db, later, 50);
+    await db.close();
+    // More generations are closed now; the keys moved before took generation 0's partials only, so it stays alone
+    // (the marker is left as format 9 wrote it: no group end means that generation).
+    await oneChunk(dir, 4);
+    expect(await marker(dir)).toEqual([0, 1]);
+    db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
+    expect(reads(db)).toEqual(expected);
+    expect((await db.verify()).differences).toEqual([]);
+    await db.close();
+    db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
+    await db.consolidated();
+    expect(stored(dir).consolidated).toBeGreaterThanOrEqual(3);
+    expect(reads(db)).toEqual(expected);
+    expect((await db.verify()).differences).toEqual([]);
+    await db.close();
   });
 });
 
