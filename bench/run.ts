@@ -229,7 +229,7 @@ export function targets({ rows, growth, disk: diskPoints, recovery }: Pick<Bench
     disk,
     `${disk} B at ${count(diskPoint?.events)} events`,
     disk <= 400,
-    'per event the log record (the event msgpack-encoded), a 14-byte entry in a dedupe run and its Bloom filter bits, three to four 14-byte postings (owner, session, event name, account when it has one) in chunks, its share of the partial states of its owner, session and account in each generation, identifiers and links, and the free pages LMDB keeps; this run does not break the size down by tree',
+    'per event the log record (the event msgpack-encoded, about 229 B), a 14-byte entry in a dedupe run and its Bloom filter bits, three to four postings in the index runs (about 67 B together), then the projections: the partials of the generations the consolidation has not merged yet when the ingest ends, and the states, whose user and account states hold every session id (the exact sessionCount) and members, so they grow with their history, sit in overflow pages and are rewritten whole at each consolidation; and the free pages LMDB keeps (docs/storage-v2.md breaks it down by tree)',
     { aim: AIM_SIZE.ingest, at: diskPoint?.events },
   );
 
@@ -244,7 +244,7 @@ export function targets({ rows, growth, disk: diskPoints, recovery }: Pick<Bench
     drift,
     `${drift}× (${slices})`,
     drift <= 1.5,
-    'each new eventId is checked against the Bloom filter of every dedupe run (one per checkpoint), a key read touches one postings chunk per checkpoint it appeared in, and checkpoints upsert projection keys into larger trees',
+    'each new eventId is checked against the Bloom filters of the dedupe runs (merged by the consolidation into a few), the fold reads stored partials from larger trees, and the consolidation, which merges the closed generations while the writer runs, shares the two cores with it',
     { aim: AIM_SIZE.grown, at: last?.events },
   );
 
@@ -256,7 +256,7 @@ export function targets({ rows, growth, disk: diskPoints, recovery }: Pick<Bench
     openMs,
     `${(openMs / 1000).toFixed(2)} s (${count(recovery?.replayed)} records replayed)`,
     openMs <= 2000,
-    'open reads the Bloom filter of every dedupe run and replays the records after the last checkpoint (up to 200,000 by default) through the projection fold, the postings and the dedupe tail',
+    'open replays the records after the last checkpoint (up to 50,000 by default) into the projection windows, the postings and the dedupe tail, without looking up their identifiers or eventIds; what is left is reading their stored partials and links from LMDB (random reads, slower with a cold page cache) and the garbage collection of the windows it builds',
     recoveredSize,
   );
   const rssMB = recovery === undefined ? Number.NaN : Math.round(recovery.writerRssAnonBytes / 1e6);

@@ -67,8 +67,10 @@ looking it up (the in-memory tail, then each dedupe run's filter), adding its po
 memory, folding it into the in-memory partial states of its owner, session and account (reading each one's stored
 partial the first time a checkpoint window touches it), and msgpack-encoding the log record — and, every 50,000
 records, a checkpoint that writes every projection key touched since the last one (one upsert each), one index run
-and one dedupe run with its filter. A worker thread merges closed generations into one state per key and merges
-the index and dedupe runs, while the writer is idle (and, past a few of them, while it is busy). The CPU profile in this report (when the run took one) shows where the
+and one dedupe run with its filter. A worker thread merges closed generations into one state per key (the ones
+waiting as one group, so a key active in all of them is rewritten once) and merges the index and dedupe runs,
+while the writer is idle (and, past a few of them, while it is busy: at 10M events it is then about 8 generations
+behind when the ingest ends, and the bytes on disk count their partials). The CPU profile in this report (when the run took one) shows where the
 main thread's time goes.
 
 The workload is the hard case for checkpoints on purpose: uniform over 500k sessions, 100k profiles and 50k
