@@ -11,13 +11,13 @@ import type { Storage } from '../storage/storage.js';
 import { workerScript } from './bulk/worker-pool.js';
 import type { WriterActivity } from './batch-writer.js';
 
-/** Keys moved per transaction: about 10 ms of the write lock, which the writer waits for when it wants it. */
+/** Partials moved per transaction: about 10 ms of the write lock, which the writer waits for when it wants it. */
 const CONSOLIDATION_CHUNK = 2_000;
 
 /**
  * Closed generations merged into the states together, at most. A profile active in every generation has its state
  * decoded, merged, encoded and written once per group rather than once per generation (with its user's state): at
- * 10M events a group of eight took 37 s, against 12 s for each generation alone (docs/storage-v2.md).
+ * 10M events a group of eight took 53 s, against 12 s for each generation alone (docs/storage-v2.md).
  */
 export const GROUP_GENERATIONS = 8;
 
@@ -42,7 +42,9 @@ export function consolidateStep(storage: Storage, computed: readonly CompiledCom
   if (gen >= closed) return false;
   // A group in progress keeps its end (verify tells a moved key by it); a new one takes what is closed now.
   const until = progress.until > gen ? progress.until : Math.min(closed, gen + GROUP_GENERATIONS);
-  const keys = storage.derived.closedKeys(gen, until, chunk);
+  // About `chunk` partials per transaction whatever the group's size: the pages a transaction dirties stay in
+  // LMDB's memory for reuse (outside the map), and each key may have a partial in every generation of the group.
+  const keys = storage.derived.closedKeys(gen, until, Math.ceil(chunk / (until - gen)));
   const states = new Map<string, unknown>();
   const moved: ConsolidatedKey[] = keys.map(({ kind, id, gens, values }) => {
     let state = storage.derived.getState(kind, id);

@@ -14,7 +14,6 @@ import { PendingWrites } from './pending-writes.js';
 import { CHECKPOINT_KEY, DerivedStore } from './derived-store.js';
 import { issued } from './issued.js';
 
-/** Storage options, passed explicitly where the environment is opened. */
 /**
  * How far the consolidation is: the generations before `generations` are merged into the states whole, and those
  * from it to `until` (exclusive; none when `until` is not past it) are being merged as one group, key by key (a key's
@@ -26,6 +25,7 @@ export interface Consolidation {
   until: number;
 }
 
+/** Storage options, passed explicitly where the environment is opened. */
 export interface StorageOptions {
   path: string;
   mapSizeBytes: number;
@@ -45,7 +45,9 @@ export interface StorageOptions {
 }
 
 /**
- * The on-disk format: 9 keeps a user's merged state (`user-states`, written by the consolidation and removed by a
+ * The on-disk format: 10 merges the closed generations waiting in groups and keeps a group's end in
+ * `meta.consolidated` (an older version would take a group's first generation alone as the one in progress, and its
+ * verify would name the keys moved with their later partials); 9 keeps a user's merged state (`user-states`, written by the consolidation and removed by a
  * checkpoint that changes the user's members: an older version would consolidate without rewriting them, and a
  * read would take a stale one); 8 keeps a user's profileIds in one entry (`user-members`, the pairs of `members` moved there
  * at the first writer open: an older version would find no members); 7 merges dedupe runs in the consolidation, with blocked filters and a version entry in
@@ -56,9 +58,9 @@ export interface StorageOptions {
  * merges closed generations' partial states into one state per key in the background (`states`, and
  * `meta.consolidated`: an older version would read the generations alone and miss what moved); 3 writes partial
  * states as positional arrays (a format-2 store's partials, msgpack records, stay readable beside them); 2 keeps
- * projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 to 8 open as format 9 (2
+ * projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 to 9 open as format 10 (2
  * and 3 with nothing consolidated yet; 6's segment filters removed; the members moved; no user states until the
- * consolidation writes them).
+ * consolidation writes them; 9's generation in progress finished alone).
  */
 const STORE_FORMAT = 10;
 const FORMAT_KEY = 'format';
@@ -190,8 +192,8 @@ export class Storage {
   }
 
   /**
-   * How far the consolidation is: `generations` are merged into `states` whole (reads skip their partials), and
-   * `started` once any state was written (the next generation's partials may be in the states in part).
+   * How far the consolidation is: `generations` are merged into `states` whole (reads skip their partials),
+   * `started` once any state was written (the group's partials may be in the states in part), and the group's end.
    */
   consolidation(): Consolidation {
     const value = this.meta.get(CONSOLIDATED_KEY) as [number, number, number?] | undefined;
