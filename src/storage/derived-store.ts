@@ -253,6 +253,7 @@ export class DerivedStore implements ProjectionStore {
    * them. Each key's partials are read by key, generation by generation, so none is left behind whatever the order.
    */
   closedKeys(from: number, until: number, limit: number): ClosedKey[] {
+    // Each key as its kind digit and id (a partial's key without the generation's prefix).
     const texts = new Set<string>();
     for (let gen = from; gen < until; gen++) {
       for (const key of this.partials.getKeys({ start: generationPrefix(gen), end: generationPrefix(gen + 1), limit })) texts.add(key.slice(4));
@@ -261,7 +262,8 @@ export class DerivedStore implements ProjectionStore {
       .sort()
       .slice(0, limit)
       .map((text) => {
-        const [, kind, id] = parsePartialKey(`${generationPrefix(from)}${text}`);
+        const kind = Number(text[0]) as PartialKindCode;
+        const id = text.slice(1);
         const found: ClosedKey = { kind, id, gens: [], values: [] };
         for (let gen = from; gen < until; gen++) {
           const value = this.storedPartial(partialText(gen, kind, id));
