@@ -157,6 +157,7 @@ export class EventDB {
       dedupeMergeEntries: internal.dedupeMergeEntries,
       partialCodec: positionalPartials,
       generationBits: internal.generationBits,
+      compressLog: resolved.compressLog,
     });
     const dedupe = new DedupeSet(storage, internal.hashEventId ?? hashEventId);
     const replay: ReplayOptions = {

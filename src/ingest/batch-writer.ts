@@ -240,6 +240,7 @@ export class BatchWriter {
       // snapshot holding P has": a reader never needs to know which commits have been announced.
       invariant(position >= this.stagedPosition, `positions go back: ${position} staged after ${this.stagedPosition}`);
       this.stagedPosition = position;
+      this.storage.sampleLogDictionary(position);
       const inMemory = this.storage.derived.windowSize + this.storage.index.overlaySize + this.dedupe.overlaySize;
       const checkpointed = this.checkpoints.due(this.nextSeq - firstSeq, inMemory, extra.checkpoint === true) ? this.writeCheckpoint(position) : undefined;
       const written = this.storage.pending.take();

