@@ -4,15 +4,10 @@
 
 import type { Database, RootDatabase } from 'lmdb';
 import { issued } from './issued.js';
+import { decodeChunk, encodeChunk } from './posting-chunk.js';
 import { compareEntries, PostingRuns, type PreparedMerge, type RunEntry } from './posting-runs.js';
 import { TailLayers } from './tail-layers.js';
 import { IndexKind } from './keys.js';
-
-/** Event times are stored biased by 2^46 ms (years 0000–9999 with room to spare), so they sort unsigned. */
-const TIME_BIAS = 2 ** 46;
-const TWO_32 = 2 ** 32;
-/** One posting in a chunk: time + bias (u64), seq (u48). */
-const POSTING_BYTES = 14;
 
 /**
  * A key's postings since the last checkpoint as one flat list `[time, seq, time, seq, …]`, in arrival order (mostly
@@ -62,27 +57,11 @@ function sortedPairs(posting: Posting, maxSeq: number): { times: number[]; seqs:
   return { times: order.map((i) => posting[i]!), seqs: order.map((i) => posting[i + 1]!) };
 }
 
-/** A posting as a stored chunk: `[time + bias u64][seq u48]` per pair, in (time, seq) order. */
-function encodeChunk(posting: Posting): Buffer {
-  let pairs = posting;
-  if (!inOrder(posting)) {
-    const { times, seqs } = sortedPairs(posting, Number.POSITIVE_INFINITY);
-    pairs = times.flatMap((time, i) => [time, seqs[i]!]);
-  }
-  const out = Buffer.allocUnsafe((pairs.length / 2) * POSTING_BYTES);
-  for (let i = 0, at = 0; i < pairs.length; i += 2, at += POSTING_BYTES) {
-    const time = pairs[i]! + TIME_BIAS;
-    const seq = pairs[i + 1]!;
-    out.writeUInt32BE(Math.floor(time / TWO_32), at);
-    out.writeUInt32BE(time >>> 0, at + 4);
-    out.writeUInt16BE(Math.floor(seq / TWO_32), at + 8);
-    out.writeUInt32BE(seq >>> 0, at + 10);
-  }
-  return out;
+/** A posting as a stored chunk (posting-chunk.ts), its pairs in (time, seq) order. */
+function postingChunk(posting: Posting): Buffer {
+  const { times, seqs } = sortedPairs(posting, Number.POSITIVE_INFINITY);
+  return encodeChunk(times, seqs);
 }
-
-const chunkTime = (chunk: Buffer, i: number): number => chunk.readUInt32BE(i * POSTING_BYTES) * TWO_32 + chunk.readUInt32BE(i * POSTING_BYTES + 4) - TIME_BIAS;
-const chunkSeq = (chunk: Buffer, i: number): number => chunk.readUInt16BE(i * POSTING_BYTES + 8) * TWO_32 + chunk.readUInt32BE(i * POSTING_BYTES + 10);
 
 /** The first index in [0, count) whose time is ≥ `time` (binary search over a sorted run). */
 function lowerBound(run: PostingRun, count: number, time: number): number {
@@ -97,8 +76,8 @@ function lowerBound(run: PostingRun, count: number, time: number): number {
 }
 
 /**
- * One sorted run of a key's postings — a stored chunk, or the sorted pairs held in memory — and the positions
- * `[start, end)` of those with from ≤ time ≤ to. One class for both, so a scan's calls stay monomorphic.
+ * One sorted run of a key's postings — a stored chunk, decoded, or the sorted pairs held in memory — and the
+ * positions `[start, end)` of those with from ≤ time ≤ to.
  */
 class PostingRun {
   start = 0;
@@ -107,30 +86,26 @@ class PostingRun {
   at = 0;
 
   constructor(
-    private readonly chunk: Buffer | undefined,
     private readonly times: readonly number[],
     private readonly seqs: readonly number[],
   ) {}
 
   static ofChunk(chunk: Buffer): PostingRun {
-    return new PostingRun(chunk, [], []);
-  }
-
-  static ofPairs(times: readonly number[], seqs: readonly number[]): PostingRun {
-    return new PostingRun(undefined, times, seqs);
+    const { times, seqs } = decodeChunk(chunk);
+    return new PostingRun(times, seqs);
   }
 
   time(i: number): number {
-    return this.chunk === undefined ? this.times[i]! : chunkTime(this.chunk, i);
+    return this.times[i]!;
   }
 
   seq(i: number): number {
-    return this.chunk === undefined ? this.seqs[i]! : chunkSeq(this.chunk, i);
+    return this.seqs[i]!;
   }
 
   /** Bounds the run to from ≤ time ≤ to and places the scan at its first posting in `reverse`'s direction. */
   bound(from: number, to: number, reverse: boolean): this {
-    const count = this.chunk === undefined ? this.seqs.length : this.chunk.length / POSTING_BYTES;
+    const count = this.seqs.length;
     this.start = lowerBound(this, count, from);
     this.end = lowerBound(this, count, to + 1);
     this.at = reverse ? this.end - 1 : this.start;
@@ -235,7 +210,7 @@ export class EventIndex {
         const posting = layer.get(value);
         if (posting === undefined) continue;
         const { times, seqs } = sortedPairs(posting, position);
-        runs.push(PostingRun.ofPairs(times, seqs).bound(from, to, reverse));
+        runs.push(new PostingRun(times, seqs).bound(from, to, reverse));
       }
     }
     return new PostingScan(
@@ -249,7 +224,7 @@ export class EventIndex {
     const entries: RunEntry[] = [];
     this.postings.forEach((layers, kind) => {
       for (const [value, posting] of layers.current) {
-        entries.push({ kind, value, pairs: encodeChunk(posting) });
+        entries.push({ kind, value, pairs: postingChunk(posting) });
       }
       layers.setAside(position);
     });
@@ -302,7 +277,8 @@ export class EventIndex {
       list.push(`${time}:${seq}`);
     };
     const pushChunk = (kind: number, value: string, chunk: Buffer): void => {
-      for (let i = 0; i < chunk.length / POSTING_BYTES; i++) push(kind, value, chunkTime(chunk, i), chunkSeq(chunk, i));
+      const { times, seqs } = decodeChunk(chunk);
+      for (let i = 0; i < seqs.length; i++) push(kind, value, times[i]!, seqs[i]!);
     };
     for (const { key, value: chunk } of this.chunks.getRange()) {
       const { kind, value } = parseChunkKey(key);

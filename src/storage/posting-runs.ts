@@ -5,14 +5,13 @@ import type { Database, RootDatabase } from 'lmdb';
 import { BloomFilter } from './bloom.js';
 import { lastAtOrBefore } from './fences.js';
 import { issued } from './issued.js';
+import { mergeChunks } from './posting-chunk.js';
 import { mergeGroupOf, putRunVersion, readRunVersion, sameRunVersion, type RunVersion } from './run-version.js';
 
 /** Bytes a block is filled to: one 4 KiB overflow page. An entry larger than that is a block of its own. */
 const BLOCK_BYTES = 4000;
 /** Entry header: kind u8, value length u16, pairs length u32. */
 const ENTRY_HEADER = 7;
-/** One (time + bias u64, seq u48) pair, as event-index.ts writes them. */
-const PAIR_BYTES = 14;
 /** Filter bits per key: about 1% false positives with the filter's 7 probes (up to 2 MiB of filter per run). */
 const FILTER_BITS_PER_KEY = 10;
 const FILTER_MAX_BITS_LOG2 = 24;
@@ -358,7 +357,7 @@ function* mergeRuns(sources: readonly Iterable<RunEntry>[]): Iterable<RunEntry> 
     for (let i = 0; i < heads.length; i++) {
       const head = heads[i]!;
       if (head.done === true || compareEntries(head.value, least) !== 0) continue;
-      pairs = pairs === undefined ? head.value.pairs : mergePairs(pairs, head.value.pairs);
+      pairs = pairs === undefined ? head.value.pairs : mergeChunks(pairs, head.value.pairs);
       heads[i] = cursors[i]!.next();
     }
     yield { kind: least.kind, value: least.value, pairs: pairs! };
@@ -367,28 +366,6 @@ function* mergeRuns(sources: readonly Iterable<RunEntry>[]): Iterable<RunEntry> 
 
 /** The order of entries in a run (`runKeyText`'s): kind, then value. A checkpoint sorts its entries with it. */
 export const compareEntries = (a: RunEntry, b: RunEntry): number => a.kind - b.kind || compareText(a.value, b.value);
-
-/** Two sorted pair lists (14-byte big-endian (time, seq) records, which sort as bytes) merged into one. */
-function mergePairs(a: Buffer, b: Buffer): Buffer {
-  if (a.length === 0 || a.compare(b, 0, PAIR_BYTES, a.length - PAIR_BYTES, a.length) < 0) return Buffer.concat([a, b]);
-  const out = Buffer.allocUnsafe(a.length + b.length);
-  let i = 0;
-  let j = 0;
-  let at = 0;
-  while (i < a.length && j < b.length) {
-    if (a.compare(b, j, j + PAIR_BYTES, i, i + PAIR_BYTES) <= 0) {
-      a.copy(out, at, i, i + PAIR_BYTES);
-      i += PAIR_BYTES;
-    } else {
-      b.copy(out, at, j, j + PAIR_BYTES);
-      j += PAIR_BYTES;
-    }
-    at += PAIR_BYTES;
-  }
-  a.copy(out, at, i);
-  b.copy(out, at + a.length - i, j);
-  return out;
-}
 
 function* blockEntries(block: Buffer): Iterable<RunEntry> {
   const count = block.readUInt16BE(0);

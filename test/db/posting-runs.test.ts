@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadHasher } from '../../src/storage/hash.js';
+import { decodeChunk } from '../../src/storage/posting-chunk.js';
 import { PostingRuns, type RunEntry } from '../../src/storage/posting-runs.js';
 
 /** A deterministic generator (mulberry32). */
@@ -52,8 +53,14 @@ function runOf(next: () => number, keys: readonly [number, string][], seq: { nex
   return entries.sort((a, b) => a.kind - b.kind || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
 }
 
-/** A pair list's 14-byte records as hex strings (they sort as the records do). */
-const records = (pairs: Buffer): string[] => Array.from({ length: pairs.length / 14 }, (_, i) => pairs.toString('hex', i * 14, i * 14 + 14));
+/**
+ * A chunk's pairs as fixed-width text that sorts as the pairs do. The runs written here use the fixed 14-byte layout
+ * of stores before format 11; merges write packed chunks (posting-chunk.ts): both decode the same.
+ */
+const records = (pairs: Buffer): string[] => {
+  const { times, seqs } = decodeChunk(pairs);
+  return seqs.map((seq, i) => `${String(times[i]! + 2 ** 46).padStart(16, '0')}:${String(seq).padStart(16, '0')}`);
+};
 
 describe('posting runs', () => {
   let dir: string;
