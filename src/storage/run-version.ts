@@ -31,17 +31,21 @@ export function putRunVersion(directory: Database<Buffer, number>, version: RunV
 export const sameRunVersion = (a: RunVersion | undefined, b: RunVersion): boolean => a !== undefined && a.appends === b.appends && a.merges === b.merges;
 
 /**
- * The runs the next merge takes, oldest first, from `runs` oldest first: the newest runs each no larger than the
- * newer ones together, up to `limit` in all (a binary counter: about log2(checkpoints) runs, each entry rewritten
- * as often); empty when there is nothing to merge.
+ * The runs the next merge takes, oldest first, from `runs` oldest first: from the newest run back, the first run
+ * that has an older neighbour no larger than it, with each older run no larger than the ones after it in the group
+ * together, up to `limit` in all (a binary counter: about log2(checkpoints) runs, each entry rewritten as often);
+ * empty when there is nothing to merge. A small newest run (a checkpoint at close, or an idle one) does not hold back
+ * the merge of the larger runs before it.
  */
 export function mergeGroupOf<R>(runs: readonly R[], size: (run: R) => number, limit: number): R[] {
-  if (runs.length < 2) return [];
-  let first = runs.length - 1;
-  let total = size(runs[first]!);
-  while (first > 0 && size(runs[first - 1]!) <= total && total + size(runs[first - 1]!) <= limit) {
-    first--;
-    total += size(runs[first]!);
+  for (let last = runs.length - 1; last > 0; last--) {
+    let first = last;
+    let total = size(runs[first]!);
+    while (first > 0 && size(runs[first - 1]!) <= total && total + size(runs[first - 1]!) <= limit) {
+      first--;
+      total += size(runs[first]!);
+    }
+    if (first < last) return runs.slice(first, last + 1);
   }
-  return runs.length - first >= 2 ? runs.slice(first) : [];
+  return [];
 }

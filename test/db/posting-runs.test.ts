@@ -10,6 +10,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadHasher } from '../../src/storage/hash.js';
 import { decodeChunk } from '../../src/storage/posting-chunk.js';
 import { PostingRuns, type RunEntry } from '../../src/storage/posting-runs.js';
+import { mergeGroupOf } from '../../src/storage/run-version.js';
 
 /** A deterministic generator (mulberry32). */
 function random(seed: number): () => number {
@@ -185,5 +186,26 @@ describe('posting runs', () => {
     for (const [kind, value] of keys) {
       expect(writer.find(kind, value, Number.POSITIVE_INFINITY).flatMap(records).sort()).toEqual([...(model.get(`${kind}:${value}`) ?? [])].sort());
     }
+  });
+});
+
+describe('the merge policy of runs', () => {
+  const group = (sizes: number[], limit = 1_000): number[] => mergeGroupOf(sizes, (size) => size, limit);
+
+  it('merges the newest runs no larger than the newer ones together, as a binary counter does', () => {
+    expect(group([8, 4, 2, 1, 1])).toEqual([8, 4, 2, 1, 1]);
+    expect(group([8, 4, 2, 1])).toEqual([]);
+    expect(group([8, 4, 2, 2])).toEqual([8, 4, 2, 2]);
+    expect(group([16, 4, 2, 2])).toEqual([4, 2, 2]);
+    expect(group([5])).toEqual([]);
+  });
+
+  it('does not let a small newest run (a checkpoint at close) hold back the merge of the runs before it', () => {
+    // Checkpoints of one size write runs a few bytes apart (packed chunks vary with the postings' spacing).
+    expect(group([3_000_020, 3_000_010, 2_999_990, 3_000_000, 1_070_000], 64 * 2 ** 20)).toEqual([3_000_020, 3_000_010, 2_999_990, 3_000_000]);
+  });
+
+  it('stops at the limit', () => {
+    expect(group([600, 300, 200, 200], 800)).toEqual([300, 200, 200]);
   });
 });
