@@ -25,7 +25,7 @@ const MERGE_LIMIT_BYTES = 64 * 2 ** 20;
 /** A directory entry's counts: keys u32, entry bytes f64. */
 const DIRECTORY_HEADER = 12;
 
-/** One key's postings as a checkpoint writes them: `pairs` is the key's sorted chunk (see event-index.ts). */
+/** One key's postings as a checkpoint writes them: `pairs` is the key's chunk (posting-chunk.ts: packed, or the fixed layout of stores before format 11). */
 export interface RunEntry {
   kind: number;
   value: string;

@@ -43,13 +43,14 @@ export interface StorageOptions {
    * kept in the store, and 18 for a store written before it was (see `generationBits`).
    */
   generationBits?: number;
-  /** Sample a compression dictionary for the log at a checkpoint when the store has none (see `compressLog`). */
+  /** Sample a compression dictionary for the log once it holds enough records, when the store has none (see `compressLog`). */
   compressLog?: boolean;
 }
 
 /**
  * The on-disk format: 11 may LZ4-compress log records with the store's dictionary (`meta.logDictionary`: a reader of
- * format 10 would take a compressed record for msgpack); 10 merges the closed generations waiting in groups and keeps a group's end in
+ * format 10 would take a compressed record for msgpack) and packs index chunks as varint steps (posting-chunk.ts: it
+ * would read them as fixed-size pairs); 10 merges the closed generations waiting in groups and keeps a group's end in
  * `meta.consolidated` (an older version would take a group's first generation alone as the one in progress, and its
  * verify would name the keys moved with their later partials); 9 keeps a user's merged state (`user-states`, written by the consolidation and removed by a
  * checkpoint that changes the user's members: an older version would consolidate without rewriting them, and a
@@ -64,10 +65,10 @@ export interface StorageOptions {
  * states as positional arrays (a format-2 store's partials, msgpack records, stay readable beside them); 2 keeps
  * projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 to 10 open as format 11 (2
  * and 3 with nothing consolidated yet; 6's segment filters removed; the members moved; no user states until the
- * consolidation writes them; 9's generation in progress finished alone; 10's log plain until a checkpoint samples a dictionary).
+ * consolidation writes them; 9's generation in progress finished alone; 10's log plain until a write call samples a dictionary; 10's index chunks of fixed-size pairs read beside the packed ones).
  */
 const STORE_FORMAT = 11;
-/** The log's compression dictionary (a Buffer): written once, by the checkpoint that samples it, and never changed. */
+/** The log's compression dictionary (a Buffer): written once, by the write call that samples it, and never changed. */
 const LOG_DICTIONARY_KEY = 'logDictionary';
 const FORMAT_KEY = 'format';
 /**
