@@ -1,5 +1,6 @@
 // A read-only handle in another process sees a writer's later commits (docs/guarantees.md), each batch whole:
-// never part of one, and stats, the index, the profile and lookups by eventId agree in every state it sees.
+// never part of one, and stats, the index, the profile and lookups by eventId agree in every state it sees; the
+// records written after the writer samples the log's dictionary (opened after the reader) read back too.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -33,6 +34,9 @@ function batch(b: number): Record<string, unknown>[] {
     sessionId: `s${b}`,
     eventName: 'view',
     timestamp: new Date(Date.UTC(2026, 0, 1) + b * SIZE + i).toISOString(),
+    // Records past 96 bytes: from the batch after the log reaches 1,000 records, they are written compressed with the
+    // dictionary the writer samples then, which the reader, opened before, has to find.
+    data: { url: `https://shop.example.com/products/${i}?ref=${b}-${i}`, sku: `sku-${i % 50}`, title: `Product ${i % 50} of batch ${b}, in stock` },
   }));
 }
 
