@@ -157,7 +157,7 @@ export class EventDB {
       dedupeMergeEntries: internal.dedupeMergeEntries,
       partialCodec: positionalPartials,
       generationBits: internal.generationBits,
-      compressLog: resolved.compressLog,
+      compression: resolved.compression,
     });
     const dedupe = new DedupeSet(storage, internal.hashEventId ?? hashEventId);
     const replay: ReplayOptions = {
@@ -209,7 +209,14 @@ export class EventDB {
     const consolidator = new Consolidator(
       resolved.readOnly ? 'off' : (internal.consolidation ?? 'worker'),
       storage,
-      { path, mapSizeBytes: resolved.mapSizeBytes, noSync: resolved.inMemory, computed: resolved.computed, dedupeMergeEntries: internal.dedupeMergeEntries },
+      {
+        path,
+        mapSizeBytes: resolved.mapSizeBytes,
+        noSync: resolved.inMemory,
+        computed: resolved.computed,
+        dedupeMergeEntries: internal.dedupeMergeEntries,
+        compression: resolved.compression,
+      },
       internal.consolidationRandom,
     );
     const writer = new BatchWriter(storage, dedupe, quarantine, counters, resolved, projector, new CatalogApplier(catalogStore), refold, consolidator);

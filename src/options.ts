@@ -48,13 +48,14 @@ export interface EventDBOptions {
    */
   checkpoint?: Partial<CheckpointPolicy>;
   /**
-   * Compress the log's records (default true): the first write call after 1,000 records samples a 1 KB dictionary
-   * from the store's latest records, kept in the store, and from then on every record of 96 bytes or more is written
-   * LZ4-compressed with it (the generated benchmark events: 229 → about 140 bytes each). Costs a few µs per record
-   * written and a fraction of one per record read. `false` leaves a store without a dictionary plain; a store that
-   * has one keeps compressing (its readers need the dictionary either way).
+   * Compress the log's records and the consolidated states (default true). The first write call after 1,000
+   * records samples a 1 KB dictionary from the store's latest records, kept in the store, and from then on every
+   * record of 96 bytes or more is written LZ4-compressed with it (the generated benchmark events: 229 → about 146
+   * bytes each); the consolidation's first chunk samples one from the closed partial states for the states it
+   * writes. Costs a few µs per record written and a fraction of one per value read. `false` leaves a store without
+   * dictionaries plain; a store that has one keeps compressing with it (its readers need it either way).
    */
-  compressLog?: boolean;
+  compression?: boolean;
 }
 
 /** When a checkpoint is written: whichever comes first. */
@@ -85,7 +86,7 @@ export interface ResolvedOptions {
   limits: Limits;
   readOnly: boolean;
   checkpoint: CheckpointPolicy;
-  compressLog: boolean;
+  compression: boolean;
 }
 
 /** Identifiers that SDKs send when they know nobody. */
@@ -120,9 +121,9 @@ export function resolveOptions(options: EventDBOptions): ResolvedOptions {
   if (readOnly && inMemory) throw errors.invalidOptions('readOnly', 'a throw-away inMemory store has nothing to read');
   const placeholderIds = resolvePlaceholders(options.placeholderIds);
   const checkpoint = resolveCheckpoint(options.checkpoint);
-  const compressLog = options.compressLog ?? true;
-  if (typeof compressLog !== 'boolean') throw errors.invalidOptions('compressLog', 'must be a boolean');
-  return { path, inMemory, clock, placeholderIds, durability, quarantine, mapSizeBytes, computed, limits, readOnly, checkpoint, compressLog };
+  const compression = options.compression ?? true;
+  if (typeof compression !== 'boolean') throw errors.invalidOptions('compression', 'must be a boolean');
+  return { path, inMemory, clock, placeholderIds, durability, quarantine, mapSizeBytes, computed, limits, readOnly, checkpoint, compression };
 }
 
 function resolveCheckpoint(given: Partial<CheckpointPolicy> | undefined): CheckpointPolicy {

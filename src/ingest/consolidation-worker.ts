@@ -25,6 +25,7 @@ export default async function consolidate(task: ConsolidationTask): Promise<void
     noSync: task.noSync,
     partialCodec: positionalPartials,
     dedupeMergeEntries: task.dedupeMergeEntries,
+    compression: task.compression,
   });
   try {
     for (let step = 0; Atomics.load(flags, Flag.stop) === 0; step++) {

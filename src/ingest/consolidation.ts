@@ -53,6 +53,9 @@ export function consolidateStep(storage: Storage, computed: readonly CompiledCom
     return { gens, kind, id, state: storage.derived.encodeState(kind, state) };
   });
   const userStates = mergedUserStates(storage, keys, states, computed);
+  // The first states ever written sample the states' dictionary: they are written plain with it, the next compressed.
+  const dictionary = moved.length > 0 ? storage.derived.sampleStatesDictionary(gen) : undefined;
+  let sampled = false;
   // Flushed like a durable write call (a throw-away store never flushes): LMDB then never holds a consolidation
   // step it cannot read back after a power loss, whatever the writer's own durability.
   storage.transact(() => {
@@ -61,9 +64,12 @@ export function consolidateStep(storage: Storage, computed: readonly CompiledCom
     if (moved.length === 0) storage.putConsolidation(until, true);
     else {
       if (!now.started || now.until !== until) storage.putConsolidation(gen, true, until);
+      if (dictionary !== undefined) storage.derived.putStatesDictionary(dictionary);
+      sampled = dictionary !== undefined;
       storage.derived.moveToStates(moved, userStates);
     }
   });
+  if (sampled) storage.derived.statesDictionaryCommitted(dictionary!);
   return true;
 }
 
@@ -202,6 +208,8 @@ export interface ConsolidationTask {
   computed: readonly CompiledComputed[];
   /** Entries a merged dedupe run may reach (tests; see `DedupeRuns`). */
   dedupeMergeEntries?: number | undefined;
+  /** Compress the states (see `EventDBOptions.compression`). */
+  compression: boolean;
   /** See `Flag`. */
   flags: Int32Array;
 }

@@ -2,6 +2,7 @@
 
 import type { Database, RootDatabase } from 'lmdb';
 import { IdentifierFilter } from './identifier-filter.js';
+import { COMPRESSED, COMPRESSION_THRESHOLD, DICTIONARY_BYTES, dictionaryOf } from './dictionary.js';
 import { issued } from './issued.js';
 import { KeyWindow, REMOVED } from './key-window.js';
 import { PartialKind, type Link, type PartialCodec, type PartialKey, type PartialKindCode, type ProjectionStore } from './projection-state.js';
@@ -99,6 +100,9 @@ export interface ConsolidatedKey {
   state: Buffer;
 }
 
+/** The states' compression dictionary (a Buffer), in the meta tree: written once, by the consolidation's first chunk. */
+const STATES_DICTIONARY_KEY = 'statesDictionary';
+
 /** Where the checkpoint's log position is kept, in the meta tree. */
 export const CHECKPOINT_KEY = 'checkpoint';
 
@@ -120,14 +124,23 @@ export class DerivedStore implements ProjectionStore {
    * One state per key (`<kind digit><id>`): the merge of its partials in every consolidated generation. Written only
    * by the consolidation (and emptied by a repair), never by the writer's checkpoints.
    */
-  private readonly states: Database<Buffer, string>;
+  private states: Database<Buffer, string>;
   /**
    * userId → the merge of the states of the user and of its profileIds, with the members it was merged for (a
    * 4-byte length, the NUL-joined sorted profileIds, the codec's state): a unified profile's consolidated part in
    * one read. Written by the consolidation with the states it merges; removed by a checkpoint that changes the
    * user's members; used by a read only while its members are the user's (see `userState`).
    */
-  private readonly userStates: Database<Buffer, string>;
+  private userStates: Database<Buffer, string>;
+  /**
+   * Whether `states` and `userStates` hold the store's states dictionary (`meta.statesDictionary`): then they
+   * compress what they write (a value of at least `COMPRESSION_THRESHOLD` bytes) and decompress what they read. A
+   * handle without it that reads a compressed value (its first byte is `COMPRESSED`, which starts no codec array
+   * and no user state's length) looks the dictionary up and reads again: nothing is looked up while no value is
+   * compressed.
+   */
+  private statesCompressed = false;
+  private readonly meta: Database<unknown, string>;
   /** The same tree through msgpack records with shared structures: how partials were written before the codec. */
   private readonly recordPartials: Database<unknown, string>;
   private readonly links: Database<Link, string>;
@@ -154,13 +167,17 @@ export class DerivedStore implements ProjectionStore {
   private readonly identifierFilter = new IdentifierFilter();
 
   constructor(
-    root: RootDatabase,
+    private readonly root: RootDatabase,
     private readonly readOnly: boolean,
     private readonly codec: PartialCodec,
+    /** Sample a dictionary for the states when the consolidation first writes them and the store has none. */
+    private readonly compress = true,
   ) {
     this.partials = root.openDB({ name: 'partials', encoding: 'binary' });
+    this.meta = root.openDB({ name: 'meta' });
     this.states = root.openDB({ name: 'states', encoding: 'binary' });
     this.userStates = root.openDB({ name: 'user-states', encoding: 'binary' });
+    this.syncStatesDictionary();
     this.recordPartials = root.openDB({ name: 'partials', sharedStructuresKey: Symbol.for('structures') });
     this.links = root.openDB({ name: 'links', sharedStructuresKey: Symbol.for('structures') });
     this.userMembers = root.openDB({ name: 'user-members', encoding: 'string' });
@@ -201,8 +218,62 @@ export class DerivedStore implements ProjectionStore {
 
   /** A key's state over the consolidated generations (decoded fresh), or undefined. */
   getState(kind: PartialKindCode, id: string): unknown {
-    const bytes = this.states.getBinaryFast(`${kind}${id}`);
+    const bytes = this.stateBytes(() => this.states, `${kind}${id}`);
     return bytes === undefined ? undefined : this.codec.decode(kind, bytes);
+  }
+
+  /** A value of `states` or `user-states` as stored, decompressed (valid until the next read). */
+  private stateBytes(tree: () => Database<Buffer, string>, key: string): Buffer | undefined {
+    const bytes = tree().getBinaryFast(key);
+    if (bytes === undefined || bytes[0] !== COMPRESSED || this.statesCompressed) return bytes;
+    this.syncStatesDictionary();
+    if (!this.statesCompressed) throw new Error(`eventdb internal invariant broken: a compressed state of ${key} without the states dictionary`);
+    return tree().getBinaryFast(key);
+  }
+
+  private syncStatesDictionary(): void {
+    const dictionary = this.meta.get(STATES_DICTIONARY_KEY) as Uint8Array | undefined;
+    if (dictionary !== undefined) this.useStatesDictionary(Buffer.from(dictionary));
+  }
+
+  private useStatesDictionary(dictionary: Buffer): void {
+    const compression = { threshold: COMPRESSION_THRESHOLD, dictionary };
+    this.states = this.root.openDB({ name: 'states', encoding: 'binary', compression });
+    this.userStates = this.root.openDB({ name: 'user-states', encoding: 'binary', compression });
+    this.statesCompressed = true;
+  }
+
+  /**
+   * A dictionary for the states, when the store has none yet and the consolidation is about to write its first
+   * ones: a kilobyte of the closed partials of generation `gen` (which the states merge), a quarter from each kind,
+   * so each kind's layout and ids are in it. Undefined when there is one, or compression is off.
+   */
+  sampleStatesDictionary(gen: number): Buffer | undefined {
+    if (this.statesCompressed || !this.compress) return undefined;
+    this.syncStatesDictionary();
+    if (this.statesCompressed) return undefined;
+    const samples: Buffer[] = [];
+    for (let kind = 1; kind <= 4; kind++) {
+      const prefix = `${generationPrefix(gen)}${kind}`;
+      const values: Buffer[] = [];
+      for (const { value } of this.partials.getRange({ start: prefix, end: `${prefix}\uffff`, limit: 16 })) values.push(Buffer.from(value));
+      const joined = Buffer.concat(values);
+      samples.push(joined.subarray(Math.max(0, joined.length - DICTIONARY_BYTES / 4)));
+    }
+    return dictionaryOf(samples);
+  }
+
+  /**
+   * Issues the states dictionary with the transaction being staged (the consolidation's first chunk, whose states
+   * are written plain); `useStatesDictionary` once it has committed.
+   */
+  putStatesDictionary(dictionary: Buffer): void {
+    issued(this.meta.put(STATES_DICTIONARY_KEY, dictionary));
+  }
+
+  /** From now on the states are written compressed with `dictionary` (committed by `putStatesDictionary`). */
+  statesDictionaryCommitted(dictionary: Buffer): void {
+    this.useStatesDictionary(dictionary);
   }
 
   /**
@@ -213,7 +284,7 @@ export class DerivedStore implements ProjectionStore {
    * an entry whose members still match saw every state change of its owners since it was written.
    */
   userState(userId: string, members: string): unknown {
-    const bytes = this.userStates.getBinaryFast(userId);
+    const bytes = this.stateBytes(() => this.userStates, userId);
     if (bytes === undefined) return undefined;
     const stored = splitUserState(bytes);
     return stored.members === members ? this.codec.decode(PartialKind.userId, stored.state) : undefined;
@@ -229,6 +300,7 @@ export class DerivedStore implements ProjectionStore {
 
   /** Every stored user state (verify). */
   *allUserStates(): Iterable<{ userId: string; members: string; state: unknown }> {
+    if (!this.statesCompressed) this.syncStatesDictionary();
     for (const { key, value } of this.userStates.getRange()) {
       const { members, state } = splitUserState(value);
       yield { userId: key, members, state: this.codec.decode(PartialKind.userId, state) };
@@ -294,6 +366,7 @@ export class DerivedStore implements ProjectionStore {
 
   /** Every stored state (verify). */
   *allStates(): Iterable<{ kind: PartialKindCode; id: string; value: unknown }> {
+    if (!this.statesCompressed) this.syncStatesDictionary();
     for (const { key, value } of this.states.getRange()) {
       const kind = Number(key[0]) as PartialKindCode;
       yield { kind, id: key.slice(1), value: this.codec.decode(kind, value) };

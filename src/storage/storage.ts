@@ -13,7 +13,7 @@ import { DedupeRuns } from './dedupe-runs.js';
 import { PendingWrites } from './pending-writes.js';
 import { CHECKPOINT_KEY, DerivedStore } from './derived-store.js';
 import { issued } from './issued.js';
-import { COMPRESSION_THRESHOLD, DICTIONARY_MIN_RECORDS, sampleDictionary } from './log-dictionary.js';
+import { COMPRESSION_THRESHOLD, DICTIONARY_MIN_RECORDS, sampleDictionary } from './dictionary.js';
 
 /**
  * How far the consolidation is: the generations before `generations` are merged into the states whole, and those
@@ -43,8 +43,11 @@ export interface StorageOptions {
    * kept in the store, and 18 for a store written before it was (see `generationBits`).
    */
   generationBits?: number;
-  /** Sample a compression dictionary for the log once it holds enough records, when the store has none (see `compressLog`). */
-  compressLog?: boolean;
+  /**
+   * Sample a compression dictionary for the log once it holds enough records, and one for the states when the
+   * consolidation first writes them, when the store has none (see `EventDBOptions.compression`; default true).
+   */
+  compression?: boolean;
 }
 
 /**
@@ -183,7 +186,7 @@ export class Storage {
       readOnly: options.readOnly === true,
     });
     this.readOnly = options.readOnly === true;
-    this.compressLog = options.compressLog !== false;
+    this.compressLog = options.compression !== false;
     this.meta = this.root.openDB({ name: 'meta' });
     this.log = this.openLog(undefined);
     this.syncLogDictionary();
@@ -193,7 +196,7 @@ export class Storage {
     this.legacyIndex = this.root.openDB({ name: 'index', encoding: 'binary', keyEncoder: indexKeyEncoder } as { name: string });
     this.index = new EventIndex(this.root);
     this.quarantine = this.root.openDB({ name: 'quarantine' });
-    this.derived = new DerivedStore(this.root, this.readOnly, options.partialCodec);
+    this.derived = new DerivedStore(this.root, this.readOnly, options.partialCodec, this.compressLog);
     const bits = this.meta.get(GENERATION_BITS_KEY);
     this.generationBits =
       typeof bits === 'number' ? bits : this.lastSeq() === 0 ? (options.generationBits ?? DEFAULT_GENERATION_BITS) : DEFAULT_GENERATION_BITS;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { open } from 'lmdb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventDB, type EventDBOptions } from '../../src/index.js';
+import type { InternalOptions } from '../../src/db.js';
 
 let dir: string;
 beforeEach(() => {
@@ -28,6 +29,7 @@ function records(from: number, count: number): Record<string, unknown>[] {
       profileId: `prof-${i % 37}`,
       ...(i % 2 === 0 ? { userId: `user-${i % 11}` } : {}),
       sessionId: `sess-${Math.floor(i / 9)}`,
+      ...(i % 5 === 0 ? { accountId: `acct-${i % 13}` } : {}),
       eventName: ['page_view', 'add_to_cart', 'purchase'][i % 3],
       timestamp: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
       data: { url: `https://shop.example.com/products/${i % 500}?ref=${i.toString(36)}`, price: (i % 90) + 0.5, tags: ['a', `t${i % 7}`] },
@@ -62,24 +64,25 @@ async function changes(db: EventDB): Promise<unknown[]> {
   return seen;
 }
 
-/** The first byte of each stored log value: 254 marks one LZ4 compressed (msgpack never starts a record with it). */
-async function storedFirstBytes(path: string): Promise<Map<number, number>> {
+/** The first byte of each stored value of a tree: 254 marks one LZ4 compressed (no record or state starts with it). */
+async function storedFirstBytes<K extends string | number = number>(path: string, tree = 'log'): Promise<Map<K, number>> {
   const root = open({ path, maxDbs: 32, readOnly: true });
-  const log = root.openDB<Buffer, number>({ name: 'log', encoding: 'binary' });
-  const first = new Map<number, number>();
-  for (const { key, value } of log.getRange()) if (typeof key === 'number') first.set(key, value[0]!);
+  const db = root.openDB<Buffer, K>({ name: tree, encoding: 'binary' });
+  const first = new Map<K, number>();
+  for (const { key, value } of db.getRange()) if (typeof key !== 'symbol') first.set(key, value[0]!);
   await root.close();
   return first;
 }
 
 const compressedSeqs = (first: Map<number, number>): number[] => [...first].filter(([, byte]) => byte === 254).map(([seq]) => seq);
+const compressedCount = (first: Map<string, number>): number => [...first.values()].filter((byte) => byte === 254).length;
 
 const OPTIONS: EventDBOptions = { clock: () => Date.UTC(2026, 5, 1) };
 
 describe('log compression', () => {
   it('compresses the records written after the first 1,000, and every read returns them as written', async () => {
     const plainDir = join(dir, 'plain');
-    const plain = await EventDB.open({ ...OPTIONS, path: plainDir, compressLog: false });
+    const plain = await EventDB.open({ ...OPTIONS, path: plainDir, compression: false });
     await write(plain, 0, 3_000);
     const expected = everything(plain);
     const expectedChanges = await changes(plain);
@@ -120,7 +123,7 @@ describe('log compression', () => {
 
   it('a store written plain is compressed from the first write call after it reopens with compression on', async () => {
     const path = join(dir, 'store');
-    const first = await EventDB.open({ ...OPTIONS, path, compressLog: false });
+    const first = await EventDB.open({ ...OPTIONS, path, compression: false });
     await write(first, 0, 1_600);
     await first.close();
     expect(compressedSeqs(await storedFirstBytes(path))).toEqual([]);
@@ -129,7 +132,7 @@ describe('log compression', () => {
     await write(db, 1_600, 1_400);
     const compressed = compressedSeqs(await storedFirstBytes(path));
     expect(Math.min(...compressed)).toBeGreaterThan(1_600);
-    const plainDb = await EventDB.open({ ...OPTIONS, path: join(dir, 'plain'), compressLog: false });
+    const plainDb = await EventDB.open({ ...OPTIONS, path: join(dir, 'plain'), compression: false });
     await write(plainDb, 0, 3_000);
     expect(everything(db)).toEqual(everything(plainDb));
     expect((await db.verify()).differences).toEqual([]);
@@ -137,13 +140,59 @@ describe('log compression', () => {
     await db.close();
 
     // A store with a dictionary keeps compressing whatever the option: its records need the dictionary anyway.
-    const again = await EventDB.open({ ...OPTIONS, path, compressLog: false });
+    const again = await EventDB.open({ ...OPTIONS, path, compression: false });
     await write(again, 3_000, 400);
     await again.close();
     expect(Math.max(...compressedSeqs(await storedFirstBytes(path)))).toBeGreaterThan(3_000);
   });
 
-  it('refuses a compressLog that is not a boolean', async () => {
-    await expect(EventDB.open({ inMemory: true, compressLog: 'yes' as unknown as boolean })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+  it('refuses a compression option that is not a boolean', async () => {
+    await expect(EventDB.open({ inMemory: true, compression: 'yes' as unknown as boolean })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+  });
+});
+
+describe('states compression', () => {
+  /** Generations of 64 records, so a few thousand records leave dozens of closed generations to consolidate. */
+  const SMALL: InternalOptions = { generationBits: 6 };
+  /** Checkpoints every 200 records: a generation is closed, and consolidated, once a checkpoint covers it. */
+  const STATES_OPTIONS: EventDBOptions = { ...OPTIONS, checkpoint: { records: 200 } };
+
+  /** Every profile, session and account of the records, as the store returns them. */
+  function views(db: EventDB): unknown {
+    return {
+      profiles: Array.from({ length: 37 }, (_, p) => db.getProfile({ profileId: `prof-${p}` })),
+      users: Array.from({ length: 11 }, (_, u) => db.getProfile({ userId: `user-${u}` })),
+      sessions: Array.from({ length: 340 }, (_, s) => db.getSession(`sess-${s}`)),
+      accounts: Array.from({ length: 13 }, (_, a) => db.getAccount(`acct-${a}`)),
+    };
+  }
+
+  it('the consolidation writes the states compressed after its first chunk, and every view reads as in a plain store', async () => {
+    const plain = await EventDB.open({ ...STATES_OPTIONS, path: join(dir, 'plain'), compression: false }, SMALL);
+    await write(plain, 0, 3_000);
+    await plain.consolidated();
+    const expected = views(plain);
+    await plain.close();
+    expect(compressedCount(await storedFirstBytes(join(dir, 'plain'), 'states'))).toBe(0);
+
+    const path = join(dir, 'compressed');
+    const writer = await EventDB.open({ ...STATES_OPTIONS, path }, SMALL);
+    await write(writer, 0, 300);
+    // A reader opened before any state, so before the states' dictionary.
+    const reader = await EventDB.open({ ...STATES_OPTIONS, path, readOnly: true });
+    await write(writer, 300, 2_700);
+    await writer.consolidated();
+    expect(views(writer)).toEqual(expected);
+    expect(views(reader)).toEqual(expected);
+    expect((await writer.verify()).differences).toEqual([]);
+    await reader.close();
+    await writer.close();
+
+    const states = await storedFirstBytes<string>(path, 'states');
+    expect(compressedCount(states)).toBeGreaterThan(states.size / 2);
+    expect(compressedCount(await storedFirstBytes<string>(path, 'user-states'))).toBeGreaterThan(0);
+    const reopened = await EventDB.open({ ...STATES_OPTIONS, path }, SMALL);
+    expect(views(reopened)).toEqual(expected);
+    await reopened.close();
   });
 });

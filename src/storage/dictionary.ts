@@ -1,4 +1,5 @@
-// The log's compression dictionary: a kilobyte of the store's own records, so LZ4 finds what records repeat.
+// Compression dictionaries: a kilobyte of the store's own values (log records, partial states), so LZ4 finds what
+// values repeat.
 
 /**
  * Bytes of a dictionary. LZ4 loads the dictionary for every record it compresses, so its cost per put grows with
@@ -10,8 +11,14 @@ export const DICTIONARY_BYTES = 1024;
 /** Records the log holds before the writer samples them for a dictionary. */
 export const DICTIONARY_MIN_RECORDS = 1_000;
 
-/** Only records at least this long are compressed: shorter ones gain little, and any record may stay plain. */
+/** Only values at least this long are compressed: shorter ones gain little, and any value may stay plain. */
 export const COMPRESSION_THRESHOLD = 96;
+
+/**
+ * The first byte of a value lmdb-js compressed (`[254][length u24][LZ4 block]`). No msgpack array, codec array or
+ * user state (a 4-byte length first) starts with it, so a plain value is never taken for a compressed one.
+ */
+export const COMPRESSED = 254;
 
 /**
  * A dictionary of `DICTIONARY_BYTES` from the encoded records of `seqs` (the most recent, in order): whole records
@@ -30,7 +37,11 @@ export function sampleDictionary(seqs: readonly number[], read: (seq: number) =>
     picked.push(record);
     bytes += record.length;
   }
-  if (bytes < DICTIONARY_BYTES) return undefined;
-  const joined = Buffer.concat(picked.reverse());
-  return Buffer.from(joined.subarray(joined.length - DICTIONARY_BYTES));
+  return dictionaryOf(picked.reverse());
+}
+
+/** `DICTIONARY_BYTES` of `samples` joined, the last ones last (undefined when they are shorter). */
+export function dictionaryOf(samples: readonly Buffer[]): Buffer | undefined {
+  const joined = Buffer.concat(samples);
+  return joined.length < DICTIONARY_BYTES ? undefined : Buffer.from(joined.subarray(joined.length - DICTIONARY_BYTES));
 }
