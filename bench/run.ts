@@ -190,7 +190,7 @@ export function targets({ rows, growth, disk: diskPoints, recovery }: Pick<Bench
     p99 / profileMedian,
     `${p99} µs (${Number((p99 / profileMedian).toFixed(1))}× the median)`,
     p99 < 5 * profileMedian,
-    'the work grows with the identifiers and generations a profile spans, so the slowest calls are the profiles with the most of them',
+    'the work grows with the identifiers and generations a profile spans and with its user state, read and decompressed whole (it holds every session id of the user and its profiles), so the slowest calls are the profiles with the most of them',
     storeSize,
   );
 
