@@ -69,7 +69,7 @@ export function consolidateStep(storage: Storage, computed: readonly CompiledCom
       storage.derived.moveToStates(moved, userStates);
     }
   });
-  if (sampled) storage.derived.statesDictionaryCommitted(dictionary!);
+  if (sampled) storage.derived.useStatesDictionary(dictionary!);
   return true;
 }
 

@@ -236,7 +236,11 @@ export class DerivedStore implements ProjectionStore {
     if (dictionary !== undefined) this.useStatesDictionary(Buffer.from(dictionary));
   }
 
-  private useStatesDictionary(dictionary: Buffer): void {
+  /**
+   * From now on the states are read, and written, compressed with `dictionary`: the one stored (at open, or when a
+   * compressed value is read), or the one `putStatesDictionary` issued, once it has committed.
+   */
+  useStatesDictionary(dictionary: Buffer): void {
     const compression = { threshold: COMPRESSION_THRESHOLD, dictionary };
     this.states = this.root.openDB({ name: 'states', encoding: 'binary', compression });
     this.userStates = this.root.openDB({ name: 'user-states', encoding: 'binary', compression });
@@ -269,11 +273,6 @@ export class DerivedStore implements ProjectionStore {
    */
   putStatesDictionary(dictionary: Buffer): void {
     issued(this.meta.put(STATES_DICTIONARY_KEY, dictionary));
-  }
-
-  /** From now on the states are written compressed with `dictionary` (committed by `putStatesDictionary`). */
-  statesDictionaryCommitted(dictionary: Buffer): void {
-    this.useStatesDictionary(dictionary);
   }
 
   /**

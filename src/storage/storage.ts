@@ -155,7 +155,7 @@ export class Storage {
   private log: Database<RecordTuple, number>;
   /** Whether `log` holds the store's dictionary (false: the store has none, as far as this handle has seen). */
   private logCompressed = false;
-  private readonly compressLog: boolean;
+  private readonly compression: boolean;
   /** The writer samples a dictionary once the log reaches this position (after a sample too small, again later). */
   private sampleFrom = DICTIONARY_MIN_RECORDS;
   /** Format 1's dedupe tree ([generation u16][xxhash64] → seq), kept only to be moved into a run by the upgrade. */
@@ -186,7 +186,7 @@ export class Storage {
       readOnly: options.readOnly === true,
     });
     this.readOnly = options.readOnly === true;
-    this.compressLog = options.compression !== false;
+    this.compression = options.compression !== false;
     this.meta = this.root.openDB({ name: 'meta' });
     this.log = this.openLog(undefined);
     this.syncLogDictionary();
@@ -196,7 +196,7 @@ export class Storage {
     this.legacyIndex = this.root.openDB({ name: 'index', encoding: 'binary', keyEncoder: indexKeyEncoder } as { name: string });
     this.index = new EventIndex(this.root);
     this.quarantine = this.root.openDB({ name: 'quarantine' });
-    this.derived = new DerivedStore(this.root, this.readOnly, options.partialCodec, this.compressLog);
+    this.derived = new DerivedStore(this.root, this.readOnly, options.partialCodec, this.compression);
     const bits = this.meta.get(GENERATION_BITS_KEY);
     this.generationBits =
       typeof bits === 'number' ? bits : this.lastSeq() === 0 ? (options.generationBits ?? DEFAULT_GENERATION_BITS) : DEFAULT_GENERATION_BITS;
@@ -350,7 +350,7 @@ export class Storage {
    * not at all, and a failed commit leaves the writer refusing writes until the store is reopened.
    */
   sampleLogDictionary(position: number): void {
-    if (this.logCompressed || !this.compressLog || position < this.sampleFrom) return;
+    if (this.logCompressed || !this.compression || position < this.sampleFrom) return;
     this.sampleFrom = position + DICTIONARY_MIN_RECORDS;
     const seqs: number[] = [];
     for (const key of this.log.getKeys({ start: Math.max(1, position - 4 * DICTIONARY_MIN_RECORDS + 1), end: position + 1 })) seqs.push(key);
