@@ -6,6 +6,8 @@ import { Piscina } from 'piscina';
 import type { CompiledComputed } from '../projections/computed.js';
 import { mergedPartial, mergedUserState, mergeIdentifierInto, type IdentifierPartial } from '../projections/partials.js';
 import { PartialKind, type PartialKindCode } from '../projections/projection-store.js';
+import { sessionsOf, type HiddenSessions } from '../projections/session-tally.js';
+import { stateSessionsKey, userSessionsKey } from '../storage/projection-state.js';
 import type { ClosedKey, ConsolidatedKey } from '../storage/derived-store.js';
 import type { Storage } from '../storage/storage.js';
 import { workerScript } from './bulk/worker-pool.js';
@@ -46,13 +48,19 @@ export function consolidateStep(storage: Storage, computed: readonly CompiledCom
   // LMDB's memory for reuse (outside the map), and each key may have a partial in every generation of the group.
   const keys = storage.derived.closedKeys(gen, until, Math.ceil(chunk / (until - gen)));
   const states = new Map<string, unknown>();
+  const sessionSets = new Map<string, readonly string[]>();
   const moved: ConsolidatedKey[] = keys.map(({ kind, id, gens, values }) => {
-    let state = storage.derived.getState(kind, id);
+    const stored = storage.derived.getState(kind, id);
+    let state = stored;
     for (const value of values) state = mergedPartial(kind, state, value, computed);
+    if (kind === PartialKind.profileId || kind === PartialKind.userId) {
+      const key = stateSessionsKey(kind, id);
+      hideSessions(state as IdentifierPartial, hiddenOf(key, stored as IdentifierPartial | undefined), storage, sessionSets, key);
+    }
     states.set(`${kind}${id}`, state);
     return { gens, kind, id, state: storage.derived.encodeState(kind, state) };
   });
-  const userStates = mergedUserStates(storage, keys, states, computed);
+  const userStates = mergedUserStates(storage, keys, states, sessionSets, computed);
   // The first states ever written sample the states' dictionary: they are written plain with it, the next compressed.
   const dictionary = moved.length > 0 ? storage.derived.sampleStatesDictionary(gen) : undefined;
   let sampled = false;
@@ -66,11 +74,34 @@ export function consolidateStep(storage: Storage, computed: readonly CompiledCom
       if (!now.started || now.until !== until) storage.putConsolidation(gen, true, until);
       if (dictionary !== undefined) storage.derived.putStatesDictionary(dictionary);
       sampled = dictionary !== undefined;
-      storage.derived.moveToStates(moved, userStates);
+      storage.derived.moveToStates(moved, userStates, sessionSets);
     }
   });
   if (sampled) storage.derived.useStatesDictionary(dictionary!);
   return true;
+}
+
+/** A state's hidden sessions (none when it has no state, or a format-11 state lists them). */
+function hiddenOf(key: string, state: IdentifierPartial | undefined): HiddenSessions[] {
+  return state === undefined || state.sessionCount === 0 ? [] : [{ key, count: state.sessionCount }];
+}
+
+/**
+ * Turns a merged identifier state into the form written: its sessions (those it lists, and those of the `hidden`
+ * sets of what it merged, read from the chunk's new sets first, then LMDB) go to its session set under `key`,
+ * added to `sessionSets`, and it keeps their count.
+ */
+function hideSessions(
+  state: IdentifierPartial,
+  hidden: readonly HiddenSessions[],
+  storage: Storage,
+  sessionSets: Map<string, readonly string[]>,
+  key: string,
+): void {
+  const sessions = sessionsOf(state.sessions, hidden, (at) => sessionSets.get(at) ?? storage.derived.sessionSet(at));
+  state.sessions = [];
+  state.sessionCount = sessions.length;
+  if (sessions.length > 0) sessionSets.set(key, sessions);
 }
 
 /**
@@ -84,6 +115,7 @@ function mergedUserStates(
   storage: Storage,
   keys: readonly ClosedKey[],
   states: ReadonlyMap<string, unknown>,
+  sessionSets: Map<string, readonly string[]>,
   computed: readonly CompiledComputed[],
 ): Map<string, Buffer> {
   const byUser = new Map<string, IdentifierPartial[]>();
@@ -99,16 +131,21 @@ function mergedUserStates(
     const members = storage.derived.storedMembersText(userId);
     const before = storage.derived.userState(userId, members) as IdentifierPartial | undefined;
     let merged: IdentifierPartial;
+    const hidden: HiddenSessions[] = [];
     if (before !== undefined) {
       merged = before;
+      hidden.push(...hiddenOf(userSessionsKey(userId), before));
       for (const partial of moved) mergeIdentifierInto(merged, partial, computed);
     } else {
       const stateOf = (kind: PartialKindCode, id: string): unknown => {
         const text = `${kind}${id}`;
-        return states.has(text) ? states.get(text) : storage.derived.getState(kind, id);
+        const state = (states.has(text) ? states.get(text) : storage.derived.getState(kind, id)) as IdentifierPartial | undefined;
+        hidden.push(...hiddenOf(stateSessionsKey(kind, id), state));
+        return state;
       };
       merged = mergedUserState(userId, members === '' ? [] : members.split('\u0000'), stateOf, computed);
     }
+    hideSessions(merged, hidden, storage, sessionSets, userSessionsKey(userId));
     out.set(userId, storage.derived.encodeUserState(members, merged));
   }
   return out;

@@ -46,8 +46,9 @@ function fromRegisterRow(value: unknown): AttributeRegister {
   return row.length === 3 ? { u: true, t: row[0], e: row[1], s: row[2] } : { v: row[3] as AttributeRegister['v'], t: row[0], e: row[1], s: row[2] };
 }
 
+/** A partial's row has nine fields; a state's, a tenth: the sessions it counts in its session set (when any). */
 function identifierRow(p: IdentifierPartial): unknown[] {
-  return [
+  const row = [
     p.first,
     p.last,
     p.count,
@@ -58,6 +59,8 @@ function identifierRow(p: IdentifierPartial): unknown[] {
     flatRecord(p.latest, registerRow),
     flatRecord(p.once, registerRow),
   ];
+  if (p.sessionCount > 0) row.push(p.sessionCount);
+  return row;
 }
 
 function fromIdentifierRow(row: unknown[]): IdentifierPartial {
@@ -67,6 +70,7 @@ function fromIdentifierRow(row: unknown[]): IdentifierPartial {
     count: row[2] as number,
     names: storedNameCounts(row[3]),
     sessions: row[4] as string[],
+    sessionCount: (row[9] as number | undefined) ?? 0,
     accounts: row[5] as string[],
     computed: fromFlatShared(row[6] as unknown[]),
     latest: fromFlatShared(row[7] as unknown[], fromRegisterRow),
@@ -130,6 +134,6 @@ export const positionalPartials: PartialCodec = {
   fromRecord(kind: PartialKindCode, record: unknown): unknown {
     if (kind === PartialKind.session || kind === PartialKind.account) return record;
     const partial = record as IdentifierPartial;
-    return { ...partial, names: storedNameCounts(partial.names) };
+    return { ...partial, names: storedNameCounts(partial.names), sessionCount: 0 };
   },
 };

@@ -21,7 +21,14 @@ interface Activity {
 export interface IdentifierPartial extends Activity, AttributeState {
   /** Behavioural events per eventName (name-counts.ts). */
   names: NameCounts;
+  /** Sessions listed here: all of them in a partial (one generation's), none in a state (see `sessionCount`). */
   sessions: string[];
+  /**
+   * Sessions counted but not listed: a state's are kept beside it (its session set, see storage/derived-store.ts),
+   * so its size does not grow with its sessions. 0 in a partial; merges leave it alone (two hidden sets may overlap):
+   * whoever merges states takes the sets in (`SessionTally`).
+   */
+  sessionCount: number;
   accounts: string[];
   computed: Record<string, Accumulator>;
 }
@@ -44,7 +51,18 @@ export interface AccountPartial extends Activity, AttributeState {
 // attribute registers start as the shared empty record (attributes.ts, `NO_ENTRIES`).
 
 export function emptyIdentifier(): IdentifierPartial {
-  return { first: null, last: null, count: 0, names: [], sessions: [], accounts: [], computed: NO_ENTRIES, latest: NO_ENTRIES, once: NO_ENTRIES };
+  return {
+    first: null,
+    last: null,
+    count: 0,
+    names: [],
+    sessions: [],
+    sessionCount: 0,
+    accounts: [],
+    computed: NO_ENTRIES,
+    latest: NO_ENTRIES,
+    once: NO_ENTRIES,
+  };
 }
 
 export function emptySession(): SessionPartial {

@@ -60,6 +60,10 @@ export class ReadModel implements ViewSource, IdentityReader {
     return this.consolidated.started ? this.storage.derived.userState(userId, members) : undefined;
   }
 
+  sessionSet(key: string): readonly string[] {
+    return this.storage.derived.sessionSet(key);
+  }
+
   firstGeneration(): number {
     return this.consolidated.generations;
   }

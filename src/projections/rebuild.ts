@@ -7,7 +7,10 @@ import type { DerivedStore } from '../storage/derived-store.js';
 import type { CompiledComputed } from './computed.js';
 import { MemoryProjectionStore, projectionKeyText, type PartialKindCode } from './projection-store.js';
 import { Projector, type ProjectionBatch } from './projector.js';
-import { mergedPartial, mergedUserState } from './partials.js';
+import { mergedPartial, mergedUserState, type IdentifierPartial } from './partials.js';
+import { PartialKind } from './projection-store.js';
+import { unionSorted } from './sorted-set.js';
+import { stateSessionsKey, userSessionsKey } from '../storage/projection-state.js';
 
 /** Records per scratch batch: the same fold-then-merge path the writer takes. */
 const CHUNK = 10_000;
@@ -100,7 +103,11 @@ export function compareProjections(
   for (const { kind, id, value } of storage.allStates()) {
     const keyText = projectionKeyText([kind, id]);
     keys.set(keyText, [kind, id]);
-    states.set(keyText, value);
+    const identifier = kind === PartialKind.profileId || kind === PartialKind.userId;
+    states.set(
+      keyText,
+      identifier ? listedForm(storage, stateSessionsKey(kind, id), value as IdentifierPartial, `state ${JSON.stringify([kind, id])}`, note) : value,
+    );
   }
   for (const [keyText, { kind, id }] of storedAtEdge) if (!keys.has(keyText)) keys.set(keyText, [kind, id]);
   // States are rewritten by a repair's rewrite (which starts the consolidation over), so they carry no fix.
@@ -159,12 +166,30 @@ function compareUserStates(
     if (list === undefined) membersOf.set(userId, (list = []));
     list.push(profileId);
   }
+  const userStates = new Set<string>();
   for (const { userId, members, state } of storage.allUserStates()) {
+    userStates.add(userId);
     const profileIds = (membersOf.get(userId) ?? []).sort();
     if (profileIds.join('\u0000') !== members) continue;
+    const stored = listedForm(storage, userSessionsKey(userId), state as IdentifierPartial, `user state of userId ${userId}`, note);
     const want = mergedUserState(userId, profileIds, (kind, id) => states.get(projectionKeyText([kind, id])), computed);
-    if (canonicalJson(want) !== canonicalJson(state)) note('projection', `user state of userId ${userId} differs from its owners' states`, () => undefined);
+    if (canonicalJson(want) !== canonicalJson(stored)) note('projection', `user state of userId ${userId} differs from its owners' states`, () => undefined);
   }
+  for (const key of storage.sessionSetKeys()) {
+    const owner = key.startsWith('u') ? userStates.has(key.slice(1)) : states.has(projectionKeyText([Number(key[0]), key.slice(1)]));
+    if (!owner) note('projection', `session set ${JSON.stringify(key)} is stored without its state`, () => undefined);
+  }
+}
+
+/**
+ * A stored identifier state as the log implies it: every session listed (its own and its session set's), none
+ * counted apart; reports a count that is not its set's size.
+ */
+function listedForm(storage: DerivedStore, key: string, state: IdentifierPartial, what: string, note: Note): IdentifierPartial {
+  const set = storage.sessionSet(key);
+  if (state.sessionCount !== set.length)
+    note('projection', `${what} counts ${state.sessionCount} sessions apart, its session set holds ${set.length}`, () => undefined);
+  return { ...state, sessions: unionSorted(state.sessions, set), sessionCount: 0 };
 }
 
 function compareLinks(storage: DerivedStore, expected: MemoryProjectionStore, note: Note): void {

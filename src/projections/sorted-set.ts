@@ -1,6 +1,7 @@
 // Small sets kept as sorted string arrays: compact in msgpack, and equal sets are equal arrays.
 
-export function insertSorted(list: string[], value: string): void {
+/** Where `value` is in `list`, or would be inserted. */
+function lowerBound(list: readonly string[], value: string): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
@@ -8,6 +9,15 @@ export function insertSorted(list: string[], value: string): void {
     if (list[mid]! < value) lo = mid + 1;
     else hi = mid;
   }
+  return lo;
+}
+
+export function hasSorted(list: readonly string[], value: string): boolean {
+  return list[lowerBound(list, value)] === value;
+}
+
+export function insertSorted(list: string[], value: string): void {
+  const lo = lowerBound(list, value);
   if (list[lo] === value) return;
   // Shifted by hand: `splice` allocates the array of removed elements on every call.
   for (let i = list.length; i > lo; i--) list[i] = list[i - 1]!;

@@ -17,6 +17,8 @@ import {
 } from './partials.js';
 import { nameCountsRecord } from './name-counts.js';
 import { PartialKind, type PartialKey, type PartialKindCode } from './projection-store.js';
+import { stateSessionsKey, userSessionsKey } from '../storage/projection-state.js';
+import { sessionCountOf, type HiddenSessions } from './session-tally.js';
 
 /** A unified profile: one userId with its profileIds, or a lone profileId. */
 export interface Profile {
@@ -79,15 +81,18 @@ export interface ViewSource extends IdentityReader {
    * stored one for exactly these `members` (sorted, NUL-joined); else undefined. Decoded for this read.
    */
   getUserState(userId: string, members: string): unknown;
+  /** A session set: the sessions a state counts without listing them (see `IdentifierPartial.sessionCount`). */
+  sessionSet(key: string): readonly string[];
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /**
- * Folds a key's state over the consolidated generations (unless `withState` is false: the caller has it merged
- * already), then its partial of each later generation, into `into` (undefined: none yet) and returns it; undefined
- * when there is none. The first state found becomes the result itself (it is decoded for this read) instead of
- * being copied into an empty one; a partial may be the writer's own, in its window, and is only ever merged from.
+ * Folds a key's state over the consolidated generations (`state`, as `getState` read it, or undefined: none, or the
+ * caller has it merged already), then its partial of each later generation, into `into` (undefined: none yet) and
+ * returns it; undefined when there is none. The first state found becomes the result itself (it is decoded for
+ * this read) instead of being copied into an empty one; a partial may be the writer's own, in its window, and is
+ * only ever merged from.
  */
 function gather<T>(
   source: ViewSource,
@@ -96,9 +101,8 @@ function gather<T>(
   mergeInto: (into: T, from: T) => void,
   empty: () => T,
   into: T | undefined,
-  withState = true,
+  state: T | undefined,
 ): T | undefined {
-  const state = withState ? (source.getState(kind, id) as T | undefined) : undefined;
   if (state !== undefined) {
     if (into === undefined) into = state;
     else mergeInto(into, state);
@@ -115,12 +119,18 @@ function gather<T>(
 export function buildProfile(source: ViewSource, identity: UnifiedIdentity, computed: readonly CompiledComputed[]): Profile {
   const mergeInto = (into: IdentifierPartial, from: IdentifierPartial): void => mergeIdentifierInto(into, from, computed);
   // A user's consolidated states come merged in one read while the consolidation's merge is for its members now.
-  let gathered =
+  const userState =
     identity.userId === undefined ? undefined : (source.getUserState(identity.userId, identity.profileIds.join('\u0000')) as IdentifierPartial | undefined);
-  const withStates = gathered === undefined;
+  // The sessions the states count without listing them: the gathered state lists only those of the partials.
+  const hidden: HiddenSessions[] = [];
+  if (userState !== undefined && userState.sessionCount > 0) hidden.push({ key: userSessionsKey(identity.userId!), count: userState.sessionCount });
+  let gathered = userState;
   for (const owner of ownersOf(identity)) {
     const kind = owner.startsWith('u:') ? PartialKind.userId : PartialKind.profileId;
-    gathered = gather(source, kind, owner.slice(2), mergeInto, emptyIdentifier, gathered, withStates);
+    const id = owner.slice(2);
+    const ownState = userState === undefined ? (source.getState(kind, id) as IdentifierPartial | undefined) : undefined;
+    if (ownState !== undefined && ownState.sessionCount > 0) hidden.push({ key: stateSessionsKey(kind, id), count: ownState.sessionCount });
+    gathered = gather(source, kind, id, mergeInto, emptyIdentifier, gathered, ownState);
   }
   const state = gathered ?? emptyIdentifier();
   const computedOut = emptyRecord<JsonValue>();
@@ -134,7 +144,7 @@ export function buildProfile(source: ViewSource, identity: UnifiedIdentity, comp
     firstSeen: iso(state.first),
     lastSeen: iso(state.last),
     eventCount: state.count,
-    sessionCount: state.sessions.length,
+    sessionCount: sessionCountOf(state.sessions, hidden, (key) => source.sessionSet(key)),
     accounts: state.accounts,
     eventCounts: nameCountsRecord(state.names),
     attributes: resolveAttributes(state),
@@ -145,7 +155,8 @@ export function buildProfile(source: ViewSource, identity: UnifiedIdentity, comp
 }
 
 export function buildAccount(source: ViewSource, accountId: string): Account | undefined {
-  const state = gather<AccountPartial>(source, PartialKind.account, accountId, mergeAccountInto, emptyAccount, undefined);
+  const stored = source.getState(PartialKind.account, accountId) as AccountPartial | undefined;
+  const state = gather(source, PartialKind.account, accountId, mergeAccountInto, emptyAccount, undefined, stored);
   if (state === undefined) return undefined;
   return {
     accountId,
@@ -158,7 +169,8 @@ export function buildAccount(source: ViewSource, accountId: string): Account | u
 }
 
 export function buildSession(source: ViewSource, sessionId: string): Session | undefined {
-  const state = gather<SessionPartial>(source, PartialKind.session, sessionId, mergeSessionInto, emptySession, undefined);
+  const stored = source.getState(PartialKind.session, sessionId) as SessionPartial | undefined;
+  const state = gather(source, PartialKind.session, sessionId, mergeSessionInto, emptySession, undefined, stored);
   if (state === undefined) return undefined;
   const owner = state.firstEvent?.o ?? '';
   return {

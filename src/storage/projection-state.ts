@@ -5,6 +5,13 @@
 export const PartialKind = { profileId: 1, userId: 2, session: 3, account: 4 } as const;
 export type PartialKindCode = (typeof PartialKind)[keyof typeof PartialKind];
 
+/**
+ * A session set's key (see DerivedStore): a state's is its key in `states` (`<kind digit><id>`), a user state's
+ * `u<userId>`.
+ */
+export const stateSessionsKey = (kind: PartialKindCode, id: string): string => `${kind}${id}`;
+export const userSessionsKey = (userId: string): string => `u${userId}`;
+
 /** [generation, kind, id] */
 export type PartialKey = [number, PartialKindCode, string];
 

@@ -51,7 +51,8 @@ export interface StorageOptions {
 }
 
 /**
- * The on-disk format: 11 may LZ4-compress log records with the store's dictionary (`meta.logDictionary`: a reader of
+ * The on-disk format: 12 keeps the sessions of a state and of a user state beside it (`session-sets`) and only their
+ * count in it (an older version would count none of them); 11 may LZ4-compress log records with the store's dictionary (`meta.logDictionary`: a reader of
  * format 10 would take a compressed record for msgpack) and packs index chunks as varint steps (posting-chunk.ts: it
  * would read them as fixed-size pairs); 10 merges the closed generations waiting in groups and keeps a group's end in
  * `meta.consolidated` (an older version would take a group's first generation alone as the one in progress, and its
@@ -66,11 +67,12 @@ export interface StorageOptions {
  * merges closed generations' partial states into one state per key in the background (`states`, and
  * `meta.consolidated`: an older version would read the generations alone and miss what moved); 3 writes partial
  * states as positional arrays (a format-2 store's partials, msgpack records, stay readable beside them); 2 keeps
- * projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 to 10 open as format 11 (2
+ * projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 to 11 open as format 12 (2
  * and 3 with nothing consolidated yet; 6's segment filters removed; the members moved; no user states until the
- * consolidation writes them; 9's generation in progress finished alone; 10's log plain until a write call samples a dictionary; 10's index chunks of fixed-size pairs read beside the packed ones).
+ * consolidation writes them; 9's generation in progress finished alone; 10's log plain until a write call samples a dictionary; 10's index chunks of fixed-size pairs read beside the packed ones; 11's states, which
+ * list their sessions, read as they are until the consolidation rewrites them).
  */
-const STORE_FORMAT = 11;
+const STORE_FORMAT = 12;
 /** The log's compression dictionary (a Buffer): written once, by the write call that samples it, and never changed. */
 const LOG_DICTIONARY_KEY = 'logDictionary';
 const FORMAT_KEY = 'format';

@@ -12,6 +12,7 @@ import type { InternalOptions } from '../../src/db.js';
 import { consolidateStep, GROUP_GENERATIONS } from '../../src/ingest/consolidation.js';
 import { compileComputed } from '../../src/projections/computed.js';
 import { positionalPartials } from '../../src/projections/partial-codec.js';
+import { decodeSessionSet, encodeSessionSet } from '../../src/storage/derived-store.js';
 import { Storage } from '../../src/storage/storage.js';
 
 let dir: string;
@@ -355,3 +356,127 @@ function storedUserStates(path: string): string[] {
     void root.close();
   }
 }
+
+describe('session sets', () => {
+  /** One user on two devices across many sessions, each event in a session of its own, and the usual mix around them. */
+  const heavy = (count: number): Record<string, unknown>[] =>
+    Array.from({ length: count }, (_, i) => ({
+      eventId: `h${i}`,
+      profileId: `hp${i % 2}`,
+      ...(i % 10 < 2 ? { userId: 'hu' } : {}),
+      sessionId: `hs${i}`,
+      eventName: 'page_view',
+      timestamp: new Date(Date.UTC(2026, 0, 2) + i * 60_000).toISOString(),
+    }));
+  const heavyReads = (db: EventDB): unknown => [db.getProfile({ userId: 'hu' }), db.getProfile({ profileId: 'hp0' }), db.getProfile({ profileId: 'hp1' })];
+
+  /** The raw trees of the store at `path` (closed), for a test to look at or rewrite. */
+  async function withTrees<T>(path: string, use: (tree: (name: string) => ReturnType<typeof openBinary>) => T | Promise<T>): Promise<T> {
+    const root = open({ path, maxDbs: 32 });
+    try {
+      return await use((name) => openBinary(root, name));
+    } finally {
+      await root.close();
+    }
+  }
+  const openBinary = (root: ReturnType<typeof open>, name: string) => root.openDB<Buffer, string>({ name, encoding: 'binary' });
+
+  it("keep a state's sessions beside it: its size stays flat as they grow, and counts match a store that never consolidates", async () => {
+    const all = [...heavy(600), ...events(300)];
+    const plain = await EventDB.open({ path: join(dir, 'plain'), ...OPTIONS, compression: false }, { ...SMALL, consolidation: 'off' });
+    await ingestAll(plain, all, 37);
+    const expected = [heavyReads(plain), reads(plain)];
+    await plain.close();
+    const db = await EventDB.open({ path: dir, ...OPTIONS, compression: false }, SMALL);
+    await ingestAll(db, all, 50);
+    await db.consolidated();
+    expect([heavyReads(db), reads(db)]).toEqual(expected);
+    expect((expected[0] as { sessionCount: number }[]).map((p) => p.sessionCount)).toEqual([600, 600, 600]);
+    expect((await db.verify()).differences).toEqual([]);
+    await db.close();
+    const sizes = await withTrees(dir, (tree) => ({
+      state: tree('states').getBinary('1hp0')!.length,
+      user: tree('user-states').getBinary('hu')!.length,
+      own: decodeSessionSet(tree('session-sets').getBinary('1hp0')!).length,
+      union: decodeSessionSet(tree('session-sets').getBinary('uhu')!).length,
+    }));
+    // Each of the 600 session ids would take 5 to 6 bytes in a state that listed them.
+    expect(sizes.state).toBeLessThan(200);
+    expect(sizes.user).toBeLessThan(200);
+    expect(sizes.own).toBeGreaterThan(200);
+    expect(sizes.union).toBeGreaterThan(550);
+  });
+
+  it("read a format-11 store's states, which list their sessions, and consolidate them into the new form", async () => {
+    const first = [...heavy(400), ...events(300)];
+    const later = events(200, 300);
+    const plain = await EventDB.open({ path: join(dir, 'plain'), ...OPTIONS, compression: false }, { ...SMALL, consolidation: 'off' });
+    await ingestAll(plain, first, 37);
+    const before = [heavyReads(plain), reads(plain)];
+    await ingestAll(plain, later, 37);
+    const after = [heavyReads(plain), reads(plain)];
+    await plain.close();
+    const db = await EventDB.open({ path: dir, ...OPTIONS, compression: false }, SMALL);
+    await ingestAll(db, first, 50);
+    await db.consolidated();
+    await db.close();
+    // As format 11 wrote them: each identifier state and user state lists its sessions, and no session set exists.
+    const rewritten = await withTrees(dir, async (tree) => {
+      const sets = tree('session-sets');
+      const listed = (bytes: Buffer, key: string): Buffer => {
+        const state = positionalPartials.decode(1, bytes) as { sessions: string[]; sessionCount: number };
+        const stored = sets.getBinary(key);
+        const set = stored === undefined ? [] : decodeSessionSet(stored);
+        return positionalPartials.encode(1, { ...state, sessions: [...new Set([...state.sessions, ...set])].sort(), sessionCount: 0 });
+      };
+      let count = 0;
+      const states = tree('states');
+      for (const { key, value } of [...states.getRange()]) {
+        if (key[0] !== '1' && key[0] !== '2') continue;
+        await states.put(key, Buffer.from(listed(value, key)));
+        count++;
+      }
+      const userStates = tree('user-states');
+      for (const { key, value } of [...userStates.getRange()]) {
+        const header = 4 + value.readUInt32BE(0);
+        await userStates.put(key, Buffer.concat([value.subarray(0, header), listed(value.subarray(header), `u${key}`)]));
+      }
+      for (const key of [...sets.getKeys()]) await sets.remove(key);
+      await tree('meta').put('format', Buffer.from([0x0b]));
+      return count;
+    });
+    expect(rewritten).toBeGreaterThan(10);
+    const old = await EventDB.open({ path: dir, ...OPTIONS, compression: false }, SMALL);
+    try {
+      expect([heavyReads(old), reads(old)]).toEqual(before);
+      expect((await old.verify()).differences).toEqual([]);
+      await ingestAll(old, later, 50);
+      await old.consolidated();
+      expect([heavyReads(old), reads(old)]).toEqual(after);
+      expect((await old.verify()).differences).toEqual([]);
+    } finally {
+      await old.close();
+    }
+    // The states the later events touched were written in the new form, with their session sets.
+    expect(await withTrees(dir, (tree) => [...tree('session-sets').getKeys()].length)).toBeGreaterThan(5);
+  });
+
+  it('are checked by verify: a count that is not its set’s size, and a set without its state', async () => {
+    await consolidatedStore([...heavy(300), ...events(200)]);
+    await withTrees(dir, async (tree) => {
+      const sets = tree('session-sets');
+      const own = decodeSessionSet(sets.getBinary('1hp0')!);
+      await sets.put('1hp0', encodeSessionSet(own.slice(1)));
+      await sets.put('1nobody', Buffer.from('s1'));
+    });
+    const db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
+    try {
+      const { differences } = await db.verify();
+      expect(differences).toContainEqual({ kind: 'projection', message: 'state [1,"hp0"] counts 120 sessions apart, its session set holds 119' });
+      expect(differences).toContainEqual({ kind: 'projection', message: 'state [1,"hp0"] differs from the log' });
+      expect(differences).toContainEqual({ kind: 'projection', message: 'session set "1nobody" is stored without its state' });
+    } finally {
+      await db.close();
+    }
+  });
+});
