@@ -74,11 +74,32 @@ export function consolidateStep(storage: Storage, computed: readonly CompiledCom
       if (!now.started || now.until !== until) storage.putConsolidation(gen, true, until);
       if (dictionary !== undefined) storage.derived.putStatesDictionary(dictionary);
       sampled = dictionary !== undefined;
-      storage.derived.moveToStates(moved, userStates, sessionSets);
+      storage.derived.moveToStates(moved, currentOnly(storage, userStates, sessionSets), sessionSets);
     }
   });
   if (sampled) storage.derived.useStatesDictionary(dictionary!);
   return true;
+}
+
+/** A user state merged by a chunk, for the members its snapshot holds. */
+interface MergedUserState {
+  members: string;
+  bytes: Buffer;
+}
+
+/**
+ * The user states to write in the chunk's transaction: those merged for the members LMDB holds now (a checkpoint
+ * may have changed a user's members since the chunk's snapshot, and removed its user state then). So every user
+ * state LMDB holds is merged for the user's stored members, and a read takes them from it. The others are left
+ * out with their session sets: a later chunk that touches the user merges it again.
+ */
+function currentOnly(storage: Storage, merged: ReadonlyMap<string, MergedUserState>, sessionSets: Map<string, readonly string[]>): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const [userId, { members, bytes }] of merged) {
+    if (storage.derived.storedMembersText(userId) === members) out.set(userId, bytes);
+    else sessionSets.delete(userSessionsKey(userId));
+  }
+  return out;
 }
 
 /** A state's hidden sessions (none when it has no state, or a format-11 state lists them). */
@@ -98,7 +119,7 @@ function hideSessions(
   sessionSets: Map<string, readonly string[]>,
   key: string,
 ): void {
-  const sessions = sessionsOf(state.sessions, hidden, (at) => sessionSets.get(at) ?? storage.derived.sessionSet(at));
+  const sessions = sessionsOf(state.sessions, hidden, { sessionSet: (at) => sessionSets.get(at) ?? storage.derived.sessionSet(at) });
   state.sessions = [];
   state.sessionCount = sessions.length;
   if (sessions.length > 0) sessionSets.set(key, sessions);
@@ -117,7 +138,7 @@ function mergedUserStates(
   states: ReadonlyMap<string, unknown>,
   sessionSets: Map<string, readonly string[]>,
   computed: readonly CompiledComputed[],
-): Map<string, Buffer> {
+): Map<string, MergedUserState> {
   const byUser = new Map<string, IdentifierPartial[]>();
   for (const { kind, id, values } of keys) {
     const userId = kind === PartialKind.userId ? id : kind === PartialKind.profileId ? storage.derived.storedUserOf(id) : undefined;
@@ -126,7 +147,7 @@ function mergedUserStates(
     if (moved === undefined) byUser.set(userId, (moved = []));
     for (const value of values) moved.push(value as IdentifierPartial);
   }
-  const out = new Map<string, Buffer>();
+  const out = new Map<string, MergedUserState>();
   for (const [userId, moved] of byUser) {
     const members = storage.derived.storedMembersText(userId);
     const before = storage.derived.userState(userId, members) as IdentifierPartial | undefined;
@@ -146,7 +167,7 @@ function mergedUserStates(
       merged = mergedUserState(userId, members === '' ? [] : members.split('\u0000'), stateOf, computed);
     }
     hideSessions(merged, hidden, storage, sessionSets, userSessionsKey(userId));
-    out.set(userId, storage.derived.encodeUserState(members, merged));
+    out.set(userId, { members, bytes: storage.derived.encodeUserState(members, merged) });
   }
   return out;
 }

@@ -18,6 +18,12 @@ export class ReadModel implements ViewSource, IdentityReader {
   private position = 0;
   /** How far the consolidation is in the current read's snapshot. */
   private consolidated = { generations: 0, started: false };
+  /**
+   * In a read of a view: the user state `membersOf` read with the user's members (see
+   * `DerivedStore.currentUserState`), which `getUserState` then takes without a second read.
+   */
+  private userRead: { userId: string; members: string; state: Buffer } | undefined;
+  private viewing = false;
 
   /** `follow` brings a read-only handle's in-memory state up to a position (it folds its writer's new records). */
   constructor(
@@ -29,6 +35,8 @@ export class ReadModel implements ViewSource, IdentityReader {
 
   /** Starts a read: pins the snapshot's log position. */
   private begin(): void {
+    this.viewing = false;
+    this.userRead = undefined;
     this.position = this.storage.lastSeq();
     this.follow?.(this.position);
   }
@@ -37,6 +45,7 @@ export class ReadModel implements ViewSource, IdentityReader {
   private beginView(): void {
     this.begin();
     this.consolidated = this.storage.consolidation();
+    this.viewing = true;
   }
 
   /** Pins a read's snapshot position for a reader outside the model (`events()`), and returns it. */
@@ -57,7 +66,10 @@ export class ReadModel implements ViewSource, IdentityReader {
   }
 
   getUserState(userId: string, members: string): unknown {
-    return this.consolidated.started ? this.storage.derived.userState(userId, members) : undefined;
+    if (!this.consolidated.started) return undefined;
+    const read = this.userRead;
+    if (read !== undefined && read.userId === userId && read.members === members) return this.storage.derived.decodeUserState(read.state);
+    return this.storage.derived.userState(userId, members);
   }
 
   sessionSet(key: string): readonly string[] {
@@ -76,8 +88,12 @@ export class ReadModel implements ViewSource, IdentityReader {
     return this.storage.derived.getLink(profileId);
   }
 
+  /** A user's profileIds; in a view's read, from its user state when that holds the members now (one read for both). */
   membersOf(userId: string): string[] {
-    return this.storage.derived.membersOf(userId);
+    const current = this.viewing && this.consolidated.started ? this.storage.derived.currentUserState(userId) : undefined;
+    if (current === undefined) return this.storage.derived.membersOf(userId);
+    this.userRead = { userId, ...current };
+    return current.members === '' ? [] : current.members.split('\u0000');
   }
 
   hasUser(userId: string): boolean {

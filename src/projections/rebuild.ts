@@ -169,6 +169,9 @@ function compareUserStates(
   const userStates = new Set<string>();
   for (const { userId, members, state } of storage.allUserStates()) {
     userStates.add(userId);
+    // A read takes a user's members from its user state (format 12): it must be merged for the stored ones.
+    if (members !== storage.storedMembersText(userId))
+      note('projection', `user state of userId ${userId} is merged for members it does not have`, () => undefined);
     const profileIds = (membersOf.get(userId) ?? []).sort();
     if (profileIds.join('\u0000') !== members) continue;
     const stored = listedForm(storage, userSessionsKey(userId), state as IdentifierPartial, `user state of userId ${userId}`, note);

@@ -9,8 +9,10 @@ export interface HiddenSessions {
   count: number;
 }
 
-/** A session set as stored (sorted; empty when there is none). */
-export type SessionSetReader = (key: string) => readonly string[];
+/** Session sets as stored (sorted; empty when there is none). */
+export interface SessionSetReader {
+  sessionSet(key: string): readonly string[];
+}
 
 /**
  * The number of distinct sessions of a merge: those it lists (`listed`, sorted) and those of the hidden sets of
@@ -21,7 +23,7 @@ export function sessionCountOf(listed: readonly string[], hidden: readonly Hidde
   if (hidden.length > 1) return sessionsOf(listed, hidden, setOf).length;
   const { key, count } = hidden[0]!;
   if (listed.length === 0) return count;
-  return count + missingFrom(setOf(key), listed);
+  return count + missingFrom(setOf.sessionSet(key), listed);
 }
 
 /** How many of `listed` (sorted) `set` (sorted) lacks: looked up one by one when they are few, else in one walk. */
@@ -42,6 +44,6 @@ function missingFrom(set: readonly string[], listed: readonly string[]): number 
 /** Every session of a merge, sorted: the listed ones and each hidden set's. */
 export function sessionsOf(listed: readonly string[], hidden: readonly HiddenSessions[], setOf: SessionSetReader): string[] {
   let all = listed as string[];
-  for (const { key } of hidden) all = unionSorted(all, setOf(key));
+  for (const { key } of hidden) all = unionSorted(all, setOf.sessionSet(key));
   return all === listed ? [...listed] : all;
 }

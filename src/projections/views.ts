@@ -98,26 +98,26 @@ function gather<T>(
   source: ViewSource,
   kind: PartialKindCode,
   id: string,
-  mergeInto: (into: T, from: T) => void,
+  mergeInto: (into: T, from: T, computed: readonly CompiledComputed[]) => void,
   empty: () => T,
   into: T | undefined,
   state: T | undefined,
+  computed: readonly CompiledComputed[] = [],
 ): T | undefined {
   if (state !== undefined) {
     if (into === undefined) into = state;
-    else mergeInto(into, state);
+    else mergeInto(into, state, computed);
   }
-  for (let gen = source.firstGeneration(); gen <= source.lastGeneration(); gen++) {
+  for (let gen = source.firstGeneration(), last = source.lastGeneration(); gen <= last; gen++) {
     const partial = source.getPartial([gen, kind, id]) as T | undefined;
     if (partial === undefined) continue;
     into ??= empty();
-    mergeInto(into, partial);
+    mergeInto(into, partial, computed);
   }
   return into;
 }
 
 export function buildProfile(source: ViewSource, identity: UnifiedIdentity, computed: readonly CompiledComputed[]): Profile {
-  const mergeInto = (into: IdentifierPartial, from: IdentifierPartial): void => mergeIdentifierInto(into, from, computed);
   // A user's consolidated states come merged in one read while the consolidation's merge is for its members now.
   const userState =
     identity.userId === undefined ? undefined : (source.getUserState(identity.userId, identity.profileIds.join('\u0000')) as IdentifierPartial | undefined);
@@ -130,7 +130,7 @@ export function buildProfile(source: ViewSource, identity: UnifiedIdentity, comp
     const id = owner.slice(2);
     const ownState = userState === undefined ? (source.getState(kind, id) as IdentifierPartial | undefined) : undefined;
     if (ownState !== undefined && ownState.sessionCount > 0) hidden.push({ key: stateSessionsKey(kind, id), count: ownState.sessionCount });
-    gathered = gather(source, kind, id, mergeInto, emptyIdentifier, gathered, ownState);
+    gathered = gather(source, kind, id, mergeIdentifierInto, emptyIdentifier, gathered, ownState, computed);
   }
   const state = gathered ?? emptyIdentifier();
   const computedOut = emptyRecord<JsonValue>();
@@ -144,7 +144,7 @@ export function buildProfile(source: ViewSource, identity: UnifiedIdentity, comp
     firstSeen: iso(state.first),
     lastSeen: iso(state.last),
     eventCount: state.count,
-    sessionCount: sessionCountOf(state.sessions, hidden, (key) => source.sessionSet(key)),
+    sessionCount: sessionCountOf(state.sessions, hidden, source),
     accounts: state.accounts,
     eventCounts: nameCountsRecord(state.names),
     attributes: resolveAttributes(state),

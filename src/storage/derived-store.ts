@@ -147,6 +147,13 @@ export class DerivedStore implements ProjectionStore {
    * compressed.
    */
   private statesCompressed = false;
+  /**
+   * Whether every user state in LMDB was merged for the user's members as LMDB holds them (format 12: the
+   * consolidation writes one only if the members are unchanged at its commit, and a checkpoint that changes them
+   * removes it), so that a read may take a user's members from its user state (`currentUserState`). Set by
+   * `Storage` from the store's format.
+   */
+  userStatesCurrent = false;
   private readonly meta: Database<unknown, string>;
   /** The same tree through msgpack records with shared structures: how partials were written before the codec. */
   private readonly recordPartials: Database<unknown, string>;
@@ -307,6 +314,40 @@ export class DerivedStore implements ProjectionStore {
   /** Every stored session set's key (verify). */
   sessionSetKeys(): Iterable<string> {
     return this.sessionSets.getKeys();
+  }
+
+  /**
+   * A user's merged state with the members it was merged for, in one read, when those are the user's members now:
+   * LMDB holds a user state, the store keeps user states current (`userStatesCurrent`) and the window changed none
+   * of the user's members. Undefined otherwise (read the members, then `userState`). The state's bytes are a copy.
+   */
+  currentUserState(userId: string): { members: string; state: Buffer } | undefined {
+    if (!this.userStatesCurrent || this.windowMembersByUser.has(userId)) return undefined;
+    const bytes = this.stateBytes(() => this.userStates, userId);
+    if (bytes === undefined) return undefined;
+    const { members, state } = splitUserState(bytes);
+    return { members, state: Buffer.from(state) };
+  }
+
+  /** A user state's bytes as `currentUserState` returned them, decoded. */
+  decodeUserState(state: Buffer): unknown {
+    return this.codec.decode(PartialKind.userId, state);
+  }
+
+  /**
+   * Removes every user state merged for members that are not the user's stored members now (the upgrade to format
+   * 12, in its transaction: an older consolidation could write one after a checkpoint had changed the members).
+   */
+  dropStaleUserStates(): number {
+    if (!this.statesCompressed) this.syncStatesDictionary();
+    let dropped = 0;
+    for (const { key, value } of this.userStates.getRange()) {
+      if (splitUserState(value).members === this.storedMembersText(key)) continue;
+      issued(this.userStates.remove(key));
+      issued(this.sessionSets.remove(userSessionsKey(key)));
+      dropped++;
+    }
+    return dropped;
   }
 
   /** A user state encoded for `moveToStates`. */

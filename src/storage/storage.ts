@@ -52,7 +52,9 @@ export interface StorageOptions {
 
 /**
  * The on-disk format: 12 keeps the sessions of a state and of a user state beside it (`session-sets`) and only their
- * count in it (an older version would count none of them); 11 may LZ4-compress log records with the store's dictionary (`meta.logDictionary`: a reader of
+ * count in it (an older version would count none of them), and a user state only while it was merged for the user's
+ * members as stored, so that a read takes the members from it (an older consolidation could write one for members a
+ * checkpoint had just changed: the upgrade removes those); 11 may LZ4-compress log records with the store's dictionary (`meta.logDictionary`: a reader of
  * format 10 would take a compressed record for msgpack) and packs index chunks as varint steps (posting-chunk.ts: it
  * would read them as fixed-size pairs); 10 merges the closed generations waiting in groups and keeps a group's end in
  * `meta.consolidated` (an older version would take a group's first generation alone as the one in progress, and its
@@ -70,7 +72,8 @@ export interface StorageOptions {
  * projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 to 11 open as format 12 (2
  * and 3 with nothing consolidated yet; 6's segment filters removed; the members moved; no user states until the
  * consolidation writes them; 9's generation in progress finished alone; 10's log plain until a write call samples a dictionary; 10's index chunks of fixed-size pairs read beside the packed ones; 11's states, which
- * list their sessions, read as they are until the consolidation rewrites them).
+ * list their sessions, read as they are until the consolidation rewrites them; user states merged for other members
+ * than the stored ones removed).
  */
 const STORE_FORMAT = 12;
 /** The log's compression dictionary (a Buffer): written once, by the write call that samples it, and never changed. */
@@ -199,6 +202,7 @@ export class Storage {
     this.index = new EventIndex(this.root);
     this.quarantine = this.root.openDB({ name: 'quarantine' });
     this.derived = new DerivedStore(this.root, this.readOnly, options.partialCodec, this.compression);
+    this.derived.userStatesCurrent = this.meta.get(FORMAT_KEY) === STORE_FORMAT;
     const bits = this.meta.get(GENERATION_BITS_KEY);
     this.generationBits =
       typeof bits === 'number' ? bits : this.lastSeq() === 0 ? (options.generationBits ?? DEFAULT_GENERATION_BITS) : DEFAULT_GENERATION_BITS;
@@ -293,8 +297,10 @@ export class Storage {
       this.root.transactionSync(() => {
         if (format <= 6) this.dedupeRuns.dropSegments();
         this.derived.upgradeMembers();
+        this.derived.dropStaleUserStates();
         this.meta.putSync(FORMAT_KEY, STORE_FORMAT);
       });
+      this.derived.userStatesCurrent = true;
       return { fromFormat1: false };
     }
     const lastSeq = this.lastSeq();
@@ -304,6 +310,7 @@ export class Storage {
       this.derived.upgradeMembers();
       this.meta.putSync(FORMAT_KEY, STORE_FORMAT);
     });
+    this.derived.userStatesCurrent = true;
     // Format 1 kept one index entry per event and key: the chunks are built from the log instead (the caller
     // replays it into the index and checkpoints), and the old entries go.
     const legacy = entryCount(this.legacyIndex) > 0;

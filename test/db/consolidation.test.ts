@@ -480,3 +480,100 @@ describe('session sets', () => {
     }
   });
 });
+
+describe("a user's merged state holds the user's members", () => {
+  /** Each stored user state's members, and the user's stored members. */
+  const userMembers = (path: string): { userId: string; merged: string; stored: string }[] => {
+    const root = open({ path, maxDbs: 32, readOnly: true });
+    try {
+      const storage = { members: root.openDB<string, string>({ name: 'user-members', encoding: 'string' }) };
+      return [...root.openDB<Buffer, string>({ name: 'user-states', encoding: 'binary' }).getRange()].map(({ key, value }) => ({
+        userId: key,
+        merged: value.toString('utf8', 4, 4 + value.readUInt32BE(0)),
+        stored: storage.members.get(key) ?? '',
+      }));
+    } finally {
+      void root.close();
+    }
+  };
+  /** Moves `profileId` out of `userId`'s stored members and removes its user state, as a checkpoint does. */
+  const rehome = (path: string, userId: string, profileId: string): void => {
+    const root = open({ path, maxDbs: 32 });
+    const members = root.openDB<string, string>({ name: 'user-members', encoding: 'string' });
+    root.transactionSync(() => {
+      void members.put(
+        userId,
+        members
+          .get(userId)!
+          .split('\u0000')
+          .filter((id) => id !== profileId)
+          .join('\u0000'),
+      );
+      void root.openDB({ name: 'user-states', encoding: 'binary' }).remove(userId);
+    });
+  };
+  const COMPRESSION_OFF = { ...OPTIONS, compression: false };
+
+  it('is not written by a chunk when a checkpoint changed the members after the chunk read them', async () => {
+    let db = await EventDB.open({ path: dir, ...COMPRESSION_OFF }, SMALL);
+    await ingestAll(db, events(400), 50);
+    await db.consolidated();
+    await db.close();
+    const before = userMembers(dir).find((user) => user.merged.includes('\u0000'))!;
+    expect(before.merged).toBe(before.stored);
+    // Later events of every profile close more generations, so the next chunk rewrites the user states.
+    db = await EventDB.open({ path: dir, ...COMPRESSION_OFF }, { ...SMALL, consolidation: 'off' });
+    await ingestAll(db, events(300, 400), 50);
+    await db.close();
+    const storage = new Storage({ path: dir, mapSizeBytes: 2 ** 30, noSync: false, partialCodec: positionalPartials, compression: false });
+    try {
+      // The checkpoint commits between the chunk's snapshot and its transaction.
+      const transact = storage.transact.bind(storage);
+      storage.transact = <T>(fn: () => T): T => {
+        rehome(dir, before.userId, before.merged.split('\u0000')[0]!);
+        return transact(fn);
+      };
+      expect(consolidateStep(storage, compileComputed(OPTIONS.computed), 400)).toBe(true);
+    } finally {
+      await storage.close();
+    }
+    const after = userMembers(dir);
+    expect(after.length).toBeGreaterThan(0);
+    for (const user of after) expect(user.merged).toBe(user.stored);
+  });
+
+  it('is dropped by the upgrade from format 11 when merged for other members, and named by verify in format 12', async () => {
+    const all = events(500);
+    const expected = await unconsolidated(all);
+    await consolidatedStore(all);
+    const user = userMembers(dir).find((entry) => entry.merged.includes('\u0000'))!;
+    // Another user's state under this user's key, merged for this user's members but one: a stale entry.
+    const root = open({ path: dir, maxDbs: 32 });
+    const userStates = root.openDB<Buffer, string>({ name: 'user-states', encoding: 'binary' });
+    const other = userStates.getBinary(userMembers(dir).find((entry) => entry.userId !== user.userId)!.userId)!;
+    const stale = Buffer.from(user.merged.split('\u0000').slice(1).join('\u0000'));
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(stale.length, 0);
+    await userStates.put(user.userId, Buffer.concat([header, stale, other.subarray(4 + other.readUInt32BE(0))]));
+    const meta = root.openDB({ name: 'meta' });
+    const format = meta.get('format');
+    await root.close();
+    expect(format).toBe(12);
+
+    let db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
+    expect((await db.verify()).differences).toContainEqual({
+      kind: 'projection',
+      message: `user state of userId ${user.userId} is merged for members it does not have`,
+    });
+    await db.close();
+    await marker(dir, { consolidated: (await marker(dir)) as number[], format: 11 });
+    db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
+    try {
+      expect(userMembers(dir).map((entry) => entry.userId)).not.toContain(user.userId);
+      expect(reads(db)).toEqual(expected);
+      expect((await db.verify()).differences).toEqual([]);
+    } finally {
+      await db.close();
+    }
+  });
+});
