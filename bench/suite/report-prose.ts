@@ -118,8 +118,10 @@ server's own parsing and part writes on the same 2 cores. The ratio is to the sc
 hashes the eventId, looks it up in the writer's in-memory tail and then in each dedupe run whose Bloom filter
 says maybe (a few runs: the consolidation merges them; one exact get of a block and a binary search in it), reads the record from the log to confirm
 the eventId, and decodes it; the raw LMDB row reads by sequence number and so skips the eventId lookup.
-\`getProfile\` takes a user's consolidated states merged in one read (\`user-states\`, kept by the consolidation;
-a lone profileId's state, or a user's whose members changed since, is read identifier by identifier), and merges in,
+\`getProfile\` reads the link, then a user's consolidated states merged in one read (\`user-states\`, kept by the
+consolidation, with the user's members and its session count: the sessions themselves are in \`session-sets\`, read
+only to count the sessions a later partial lists; a lone profileId's state, or a user's whose members changed since,
+is read identifier by identifier), and merges in,
 for each identifier of the unified profile, its partial state in each generation of 2^18 records not yet
 consolidated (from LMDB up to the checkpoint, from the writer's memory after it); the reads run once the background consolidation has merged the closed generations; the SQLite row
 reads one precomputed profiles row (count, first and last seen, last event name, userId), a much smaller
