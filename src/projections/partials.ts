@@ -26,7 +26,7 @@ export interface IdentifierPartial extends Activity, AttributeState {
   /**
    * Sessions counted but not listed: a state's are kept beside it (its session set, see storage/derived-store.ts),
    * so its size does not grow with its sessions. 0 in a partial; merges leave it alone (two hidden sets may overlap):
-   * whoever merges states takes the sets in (`SessionTally`).
+   * whoever merges states takes the sets in (session-tally.ts).
    */
   sessionCount: number;
   accounts: string[];

@@ -125,6 +125,7 @@ export function compareProjections(
   compareLinks(storage, expected, note);
   const pairs = [...storage.allMembers()];
   compareUserStates(storage, states, pairs, consolidation.computed, note);
+  compareSessionSets(storage, states, note);
   const members = pairs.map(([userId, profileId]) => projectionKeyText([userId, profileId]));
   compareSets('member', members, expected.members, note, (key, add) => {
     const [userId, profileId] = key.split('\u0000') as [string, string];
@@ -166,9 +167,7 @@ function compareUserStates(
     if (list === undefined) membersOf.set(userId, (list = []));
     list.push(profileId);
   }
-  const userStates = new Set<string>();
   for (const { userId, members, state } of storage.allUserStates()) {
-    userStates.add(userId);
     // A read takes a user's members from its user state (format 12): it must be merged for the stored ones.
     if (members !== storage.storedMembersText(userId))
       note('projection', `user state of userId ${userId} is merged for members it does not have`, () => undefined);
@@ -178,6 +177,11 @@ function compareUserStates(
     const want = mergedUserState(userId, profileIds, (kind, id) => states.get(projectionKeyText([kind, id])), computed);
     if (canonicalJson(want) !== canonicalJson(stored)) note('projection', `user state of userId ${userId} differs from its owners' states`, () => undefined);
   }
+}
+
+/** Each session set against the state it belongs to (a user state's, `u<userId>`): none may be left without it. */
+function compareSessionSets(storage: DerivedStore, states: ReadonlyMap<string, unknown>, note: Note): void {
+  const userStates = new Set(storage.userStateIds());
   for (const key of storage.sessionSetKeys()) {
     const owner = key.startsWith('u') ? userStates.has(key.slice(1)) : states.has(projectionKeyText([Number(key[0]), key.slice(1)]));
     if (!owner) note('projection', `session set ${JSON.stringify(key)} is stored without its state`, () => undefined);

@@ -311,6 +311,11 @@ export class DerivedStore implements ProjectionStore {
     return bytes === undefined ? [] : decodeSessionSet(bytes);
   }
 
+  /** Every userId with a stored user state (verify). */
+  userStateIds(): Iterable<string> {
+    return this.userStates.getKeys();
+  }
+
   /** Every stored session set's key (verify). */
   sessionSetKeys(): Iterable<string> {
     return this.sessionSets.getKeys();
