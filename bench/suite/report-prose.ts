@@ -123,7 +123,7 @@ consolidation, with the user's members and its session count: the sessions thems
 only to count the sessions a later partial lists; a lone profileId's state, or a user's whose members changed since,
 is read identifier by identifier), and merges in,
 for each identifier of the unified profile, its partial state in each generation of 2^18 records not yet
-consolidated (from LMDB up to the checkpoint, from the writer's memory after it); the reads run once the background consolidation has merged the closed generations; the SQLite row
+consolidated (from LMDB up to the checkpoint, from the writer's memory after it); the reads run on the store closed after its last write and opened anew, once the background consolidation has merged the closed generations, and each read's samples start from a collected heap; the SQLite row
 reads one precomputed profiles row (count, first and last seen, last event name, userId), a much smaller
 answer. \`events()\` reads, for each identifier of the unified profile, its postings from each index run (one
 block each) and merges them with the postings in memory by time, then reads and decodes each record from the log

@@ -224,9 +224,13 @@ async function reads(config: SuiteConfig, rec: Recorder, stores: ReadStores): Pr
   const sqliteWriter = openSqlite(stores.sqlite, { durable: true, profiles: true });
   sqliteWriter.ingest(heavy, 0, heavy.length);
   sqliteWriter.db.close();
+  const writer = await openStore(stores.eventdb);
+  for (let i = 0; i < heavy.length; i += DEFAULT_BATCH) await writer.ingestBatch(heavy.slice(i, i + DEFAULT_BATCH));
+  await writer.close();
+  // The reads run on a settled store opened anew, as SQLite's run on a new connection after its WAL checkpoint: the
+  // close checkpointed what the writer held in memory (no idle checkpoint, and no run merge it would start, lands
+  // among the samples), and the closed generations are merged.
   const db = await openStore(stores.eventdb);
-  for (let i = 0; i < heavy.length; i += DEFAULT_BATCH) await db.ingestBatch(heavy.slice(i, i + DEFAULT_BATCH));
-  // The reads run on a settled store, as SQLite's run after its WAL checkpoint: the closed generations merged.
   await db.consolidated();
   const sqlite = sqliteReads(stores.sqlite);
   const raw = rawLmdbReads(stores.raw);
