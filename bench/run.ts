@@ -190,7 +190,7 @@ export function targets({ rows, growth, disk: diskPoints, recovery }: Pick<Bench
     p99 / profileMedian,
     `${p99} µs (${Number((p99 / profileMedian).toFixed(1))}× the median)`,
     p99 < 5 * profileMedian,
-    'the work grows with the identifiers and generations a profile spans, and a profile whose partials list sessions also reads its session set to count them, so the slowest calls are the profiles with the most of them; in the suite process (which holds the generated events and the other engines) the ratio varied from 3.9x to 7.8x over the last three full runs, against 2.5x to 3.5x in a throw-away process holding only the store and its events (what makes the difference was not isolated)',
+    'the work grows with the identifiers and generations a profile spans, and a profile whose partials list sessions also reads its session set to count them, so the slowest calls are the profiles with the most of them',
     storeSize,
   );
 
