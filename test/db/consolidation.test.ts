@@ -381,15 +381,33 @@ describe('session sets', () => {
   }
   const openBinary = (root: ReturnType<typeof open>, name: string) => root.openDB<Buffer, string>({ name, encoding: 'binary' });
 
-  it("keep a state's sessions beside it: its size stays flat as they grow, and counts match a store that never consolidates", async () => {
-    const all = [...heavy(600), ...events(300)];
+  /** What a store that never consolidates reads after each of `parts` in turn (compression off, as the stores here). */
+  async function plainReads(...parts: Record<string, unknown>[][]): Promise<unknown[]> {
     const plain = await EventDB.open({ path: join(dir, 'plain'), ...OPTIONS, compression: false }, { ...SMALL, consolidation: 'off' });
-    await ingestAll(plain, all, 37);
-    const expected = [heavyReads(plain), reads(plain)];
-    await plain.close();
+    const out: unknown[] = [];
+    try {
+      for (const part of parts) {
+        await ingestAll(plain, part, 37);
+        out.push([heavyReads(plain), reads(plain)]);
+      }
+    } finally {
+      await plain.close();
+    }
+    return out;
+  }
+
+  /** The store at `dir` holding `all` in calls of 50, consolidated, open (compression off). */
+  async function consolidatedOpen(all: Record<string, unknown>[]): Promise<EventDB> {
     const db = await EventDB.open({ path: dir, ...OPTIONS, compression: false }, SMALL);
     await ingestAll(db, all, 50);
     await db.consolidated();
+    return db;
+  }
+
+  it("keep a state's sessions beside it: its size stays flat as they grow, and counts match a store that never consolidates", async () => {
+    const all = [...heavy(600), ...events(300)];
+    const [expected] = (await plainReads(all)) as [unknown[]];
+    const db = await consolidatedOpen(all);
     expect([heavyReads(db), reads(db)]).toEqual(expected);
     expect((expected[0] as { sessionCount: number }[]).map((p) => p.sessionCount)).toEqual([600, 600, 600]);
     expect((await db.verify()).differences).toEqual([]);
@@ -410,16 +428,8 @@ describe('session sets', () => {
   it("read a format-11 store's states, which list their sessions, and consolidate them into the new form", async () => {
     const first = [...heavy(400), ...events(300)];
     const later = events(200, 300);
-    const plain = await EventDB.open({ path: join(dir, 'plain'), ...OPTIONS, compression: false }, { ...SMALL, consolidation: 'off' });
-    await ingestAll(plain, first, 37);
-    const before = [heavyReads(plain), reads(plain)];
-    await ingestAll(plain, later, 37);
-    const after = [heavyReads(plain), reads(plain)];
-    await plain.close();
-    const db = await EventDB.open({ path: dir, ...OPTIONS, compression: false }, SMALL);
-    await ingestAll(db, first, 50);
-    await db.consolidated();
-    await db.close();
+    const [before, after] = await plainReads(first, later);
+    await (await consolidatedOpen(first)).close();
     // As format 11 wrote them: each identifier state and user state lists its sessions, and no session set exists.
     const rewritten = await withTrees(dir, async (tree) => {
       const sets = tree('session-sets');
