@@ -8,7 +8,7 @@ import type { Counters, IngestResult } from '../schema/results.js';
 import { validateRecord, type ValidationContext } from '../schema/validate.js';
 import { validateSetAttributes } from '../schema/validate-set-attributes.js';
 import type { ProjectionBatch, Projector } from '../projections/projector.js';
-import type { DedupeSet, PendingBatch, Probe, Seen } from '../storage/dedupe-set.js';
+import type { DedupeSet, Probe, Seen } from '../storage/dedupe-set.js';
 import { contentHash } from '../storage/hash.js';
 import type { WrittenEntries } from '../storage/pending-writes.js';
 import type { QuarantineStore } from '../storage/quarantine-store.js';
@@ -176,7 +176,6 @@ export class BatchWriter {
         this.storage.derived.clearWindows();
       }
       if (staged === undefined) throw err;
-      this.dedupe.settle(staged.batch);
       this.storage.pending.settle(staged.written);
       throw eventdbErrors.writeFailed(err);
     }
@@ -229,10 +228,9 @@ export class BatchWriter {
     this.staging = true;
     try {
       const firstSeq = this.nextSeq;
-      const batch = this.dedupe.beginBatch();
       extra.stage?.();
       const projection = this.projector.begin();
-      const results = inputs.map((input, index) => this.writeOne(input, validate(input, index), batch, projection));
+      const results = inputs.map((input, index) => this.writeOne(input, validate(input, index), projection));
       this.projector.flush(projection);
       this.catalog.flush();
       const position = this.nextSeq - 1;
@@ -245,7 +243,7 @@ export class BatchWriter {
       const checkpointed = this.checkpoints.due(this.nextSeq - firstSeq, inMemory, extra.checkpoint === true) ? this.writeCheckpoint(position) : undefined;
       const written = this.storage.pending.take();
       this.storage.putCounters(this.counters);
-      return { results, batch, written, checkpointed };
+      return { results, written, checkpointed };
     } finally {
       this.staging = false;
     }
@@ -256,8 +254,7 @@ export class BatchWriter {
    * checkpoint it carried lets memory drop what LMDB now holds.
    */
   private settle(staged: Staged): void {
-    const { batch, written, checkpointed } = staged;
-    this.dedupe.settle(batch);
+    const { written, checkpointed } = staged;
     this.storage.pending.settle(written);
     if (checkpointed !== undefined) {
       this.storage.index.pruneCheckpointed(checkpointed);
@@ -277,17 +274,17 @@ export class BatchWriter {
     return position;
   }
 
-  private writeOne(input: unknown, validation: Validation, batch: PendingBatch, projection: ProjectionBatch): IngestResult {
+  private writeOne(input: unknown, validation: Validation, projection: ProjectionBatch): IngestResult {
     if (!validation.ok) return this.reject(input, validation.errors);
     const { record, warnings } = validation;
-    if (isCatalogRecord(record)) return this.writeCatalogRecord(record, batch);
+    if (isCatalogRecord(record)) return this.writeCatalogRecord(record);
     const timeGiven = !Number.isNaN(record.time);
     this.complete(record);
     const probe = this.dedupe.probe(record.eventId);
     const seen = this.dedupe.find(probe);
     if (seen !== undefined) return this.duplicate(record, seen, timeGiven, warnings);
 
-    const seq = this.append(record, probe, batch);
+    const seq = this.append(record, probe);
     if (record.kind === 'product') {
       this.counters.productUpdates++;
       this.mergeProduct(record);
@@ -301,11 +298,10 @@ export class BatchWriter {
   }
 
   /** Issues the log, dedupe and index writes of a new record; returns its seq. */
-  private append(record: NormalizedRecord, probe: Probe, batch: PendingBatch): number {
+  private append(record: NormalizedRecord, probe: Probe): number {
     const seq = this.nextSeq++;
-    const tuple = toTuple(record);
-    this.storage.putRecord(seq, tuple);
-    this.dedupe.add(probe, seq, tuple, batch);
+    this.storage.putRecord(seq, toTuple(record));
+    this.dedupe.add(probe, seq);
     visitIndexKeys(record, seq, this.options.placeholderIds, this.storage.index.add);
     return seq;
   }
@@ -316,7 +312,7 @@ export class BatchWriter {
    * the entry — payloads changed it since; otherwise re-importing an
    * unchanged feed writes nothing. A removal is written once per (id, time).
    */
-  private writeCatalogRecord(record: NormalizedRecord, batch: PendingBatch): IngestResult {
+  private writeCatalogRecord(record: NormalizedRecord): IngestResult {
     let probe = this.dedupe.probe(record.eventId);
     if (this.dedupe.find(probe) !== undefined) {
       if (record.kind !== 'feedItem' || !this.catalog.wouldChange(record)) return { status: 'duplicate', eventId: record.eventId };
@@ -324,7 +320,7 @@ export class BatchWriter {
       probe = this.dedupe.probe(record.eventId);
       if (this.dedupe.find(probe) !== undefined) return { status: 'duplicate', eventId: record.eventId };
     }
-    const seq = this.append(record, probe, batch);
+    const seq = this.append(record, probe);
     this.counters[record.kind === 'feedItem' ? 'feedItems' : 'productRemovals']++;
     this.catalog.apply(record);
     return { status: 'accepted', eventId: record.eventId, seq };
@@ -339,7 +335,8 @@ export class BatchWriter {
 
   private duplicate(record: NormalizedRecord, seen: Seen, timeGiven: boolean, warnings: IngestResult['warnings']): IngestResult {
     this.counters.duplicates++;
-    const tuple = seen.pending ?? this.storage.getRecord(seen.seq);
+    // A record of this call is read back in its transaction, which sees the call's writes.
+    const tuple = seen.tuple ?? this.storage.getRecord(seen.seq);
     const stored = tuple === undefined ? undefined : toNormalized(fromTuple(seen.seq, tuple));
     const result: IngestResult = { status: 'duplicate', eventId: record.eventId, seq: seen.seq };
     if (stored !== undefined && !sameContent(record, stored, timeGiven)) {
@@ -379,7 +376,6 @@ export interface WriterActivity {
 /** What one write call's stage issued, to settle once its transaction commits. */
 interface Staged {
   results: IngestResult[];
-  batch: PendingBatch;
   written: WrittenEntries;
   /** The position of the checkpoint the call carried. */
   checkpointed: number | undefined;

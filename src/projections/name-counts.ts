@@ -1,6 +1,7 @@
 // Behavioural events per eventName, kept as one flat array sorted by name: [name, count, name, count, …].
 
 import { emptyRecord, setOwn } from './attributes.js';
+import { SHORT } from './sorted-set.js';
 
 /**
  * Counts per eventName as `[name, count, …]`, names in code-unit order. It is how the codec writes them, so a
@@ -22,11 +23,14 @@ function slotOf(counts: NameCounts, name: string): number {
   return lo * 2;
 }
 
-/** Adds `by` to the count of `name` in place (the writer's own partial). */
-export function addNameCount(counts: NameCounts, name: string, by: number): void {
+/** `counts` with `by` added to the count of `name`: in place (the writer's own partial), or new from empty (see insertSorted). */
+export function addNameCount(counts: NameCounts, name: string, by: number): NameCounts {
+  if (counts.length === 0) return [name, by];
   const at = slotOf(counts, name);
   if (counts[at] === name) counts[at + 1] = (counts[at + 1] as number) + by;
+  else if (counts.length < 2 * SHORT) return counts.slice(0, at).concat(name, by, counts.slice(at));
   else counts.splice(at, 0, name, by);
+  return counts;
 }
 
 /** A new array with the counts of both (neither is changed: either may be the writer's). */

@@ -92,9 +92,9 @@ export interface ProjectedEvent {
 /** Folds a behavioural event into its owner's partial (mutated). */
 export function addEventToIdentifier(partial: IdentifierPartial, event: ProjectedEvent, computed: readonly CompiledComputed[]): void {
   touch(partial, event.time);
-  addNameCount(partial.names, event.eventName, 1);
-  insertSorted(partial.sessions, event.sessionId);
-  if (event.accountId !== undefined) insertSorted(partial.accounts, event.accountId);
+  partial.names = addNameCount(partial.names, event.eventName, 1);
+  partial.sessions = insertSorted(partial.sessions, event.sessionId);
+  if (event.accountId !== undefined) partial.accounts = insertSorted(partial.accounts, event.accountId);
   for (const def of computed) {
     if (def.eventName !== event.eventName) continue;
     const acc = accumulate(def, event.data, event.time, event.eventId);
@@ -107,15 +107,15 @@ export function addEventToIdentifier(partial: IdentifierPartial, event: Projecte
 
 export function addEventToSession(partial: SessionPartial, event: ProjectedEvent, pageId: string | undefined, owner: Owner): void {
   touch(partial, event.time);
-  if (pageId !== undefined) insertSorted(partial.pages, pageId);
-  if (owner !== '') insertSorted(partial.owners, owner);
+  if (pageId !== undefined) partial.pages = insertSorted(partial.pages, pageId);
+  if (owner !== '') partial.owners = insertSorted(partial.owners, owner);
   const first = partial.firstEvent;
   if (first === null || isLater(first.t, first.e, event.time, event.eventId)) partial.firstEvent = { t: event.time, e: event.eventId, o: owner };
 }
 
 export function addEventToAccount(partial: AccountPartial, event: ProjectedEvent, owner: Owner): void {
   touch(partial, event.time);
-  if (owner !== '') insertSorted(partial.members, owner);
+  if (owner !== '') partial.members = insertSorted(partial.members, owner);
 }
 
 export function addUpdate(partial: AttributeState, update: AttributeUpdate, time: number, eventId: string, source: string): void {

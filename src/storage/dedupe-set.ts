@@ -8,10 +8,13 @@ import { tupleEventId } from './record-codec.js';
 import type { Storage } from './storage.js';
 import { TailLayers } from './tail-layers.js';
 
-/** Where a seen eventId was found: in a write not yet committed (with its tuple), or in the log. */
+/**
+ * Where a seen eventId is stored: its record's seq in the log, and the record when the lookup read it (one found in
+ * the runs, confirmed by its eventId). A record of the call being staged is read back in its transaction.
+ */
 export interface Seen {
   seq: number;
-  pending: RecordTuple | undefined;
+  tuple: RecordTuple | undefined;
 }
 
 /** One eventId being looked up, and then added when new. */
@@ -26,20 +29,17 @@ export interface Probe {
 
 /**
  * An eventId stored since the last checkpoint. Entries whose hashes collide are chained (astronomically rare);
- * `collided` ones live in the collisions tree, not in runs. `tuple` is kept until the record is committed (a
- * duplicate in the same batch compares against it); `eventId` is unknown only for entries of a format-1 store.
+ * `collided` ones live in the collisions tree, not in runs. `eventId` is unknown only for entries of a format-1
+ * store. No record is held: a duplicate of a record of the call being staged reads it back in the call's
+ * transaction, which sees the call's own writes, so the window keeps nothing of a record but its id.
  */
 interface TailEntry {
   eventId: string | undefined;
   seq: number;
-  tuple: RecordTuple | undefined;
   hash: bigint;
   collided: boolean;
   next: TailEntry | undefined;
 }
-
-/** The entries a batch added, to mark committed once its commit resolves. */
-export type PendingBatch = TailEntry[];
 
 /**
  * Answers "was this eventId stored before?" exactly. Every eventId since the last checkpoint is in memory and
@@ -66,15 +66,6 @@ export class DedupeSet {
     return this.tail.current.size;
   }
 
-  beginBatch(): PendingBatch {
-    return [];
-  }
-
-  /** Marks a batch's entries committed: their records are read from the log from now on. */
-  settle(batch: PendingBatch): void {
-    for (const entry of batch) entry.tuple = undefined;
-  }
-
   /** Prepares a lookup. The probe is reused: use one probe at a time. */
   probe(eventId: string): Probe {
     const probe = this.scratch;
@@ -92,8 +83,7 @@ export class DedupeSet {
       const found = this.findInTail(entries, probe, Number.POSITIVE_INFINITY);
       if (found !== undefined) return found;
     }
-    const stored = this.findInRuns(probe);
-    return stored === undefined ? undefined : { seq: stored.seq, pending: undefined };
+    return this.findInRuns(probe);
   }
 
   /**
@@ -114,8 +104,8 @@ export class DedupeSet {
   private findInTail(entries: Map<bigint, TailEntry>, probe: Probe, position: number): Seen | undefined {
     for (let entry = entries.get(probe.hash); entry !== undefined; entry = entry.next) {
       if (entry.seq > position) continue;
-      const eventId = entry.eventId ?? tupleEventId(entry.tuple ?? this.storage.getRecord(entry.seq) ?? []);
-      if (eventId === probe.eventId) return { seq: entry.seq, pending: entry.tuple };
+      const eventId = entry.eventId ?? tupleEventId(this.storage.getRecord(entry.seq) ?? []);
+      if (eventId === probe.eventId) return { seq: entry.seq, tuple: undefined };
       probe.taken = true;
     }
     return undefined;
@@ -139,11 +129,10 @@ export class DedupeSet {
 
   /**
    * Records `probe.eventId` (after `find` said it is new) as stored at `seq`. A hash already held by another
-   * eventId also goes to the collisions tree, with the caller's batch.
+   * eventId also goes to the collisions tree, in the transaction being staged.
    */
-  add(probe: Probe, seq: number, tuple: RecordTuple, batch: PendingBatch): void {
-    const entry = this.insert(probe.eventId, probe.hash, seq, tuple, probe.taken);
-    batch.push(entry);
+  add(probe: Probe, seq: number): void {
+    this.insert(probe.eventId, probe.hash, seq, probe.taken);
     if (probe.taken) this.storage.putCollision(probe.eventId, seq);
   }
 
@@ -153,18 +142,16 @@ export class DedupeSet {
    * another eventId held its hash when it was written.
    */
   addReplayed(eventId: string, seq: number, collided: boolean): void {
-    this.insert(eventId, this.hash(eventId), seq, undefined, collided);
+    this.insert(eventId, this.hash(eventId), seq, collided);
   }
 
   /** Adds an entry of a format-1 store's dedupe tree (upgrade): its eventId is read from the log when needed. */
   addLegacy(hash: bigint, seq: number): void {
-    this.insert(undefined, hash, seq, undefined, false);
+    this.insert(undefined, hash, seq, false);
   }
 
-  private insert(eventId: string | undefined, hash: bigint, seq: number, tuple: RecordTuple | undefined, collided: boolean): TailEntry {
-    const entry: TailEntry = { eventId, seq, tuple, hash, collided, next: this.tail.current.get(hash) };
-    this.tail.current.set(hash, entry);
-    return entry;
+  private insert(eventId: string | undefined, hash: bigint, seq: number, collided: boolean): void {
+    this.tail.current.set(hash, { eventId, seq, hash, collided, next: this.tail.current.get(hash) });
   }
 
   /** Issues the in-memory entries as a run at `position` with the transaction being staged. */

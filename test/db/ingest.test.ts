@@ -79,6 +79,20 @@ describe('ingest', () => {
     expect(db.stats()).toMatchObject({ records: 1, duplicates: 2, conflicts: 1 });
   });
 
+  it('compares a duplicate with a record of the same call, which is not committed yet', async () => {
+    const batch = await db.ingestBatch([
+      event({ eventId: 'e1', data: { a: 1 } }),
+      event({ eventId: 'e1', data: { a: 1 } }),
+      event({ eventId: 'e1', data: { a: 2 } }),
+    ]);
+    expect(batch).toMatchObject({ accepted: 1, duplicates: 2, conflicts: [{ index: 2, eventId: 'e1' }] });
+    // Concurrent single-record calls share one call.
+    const [first, again] = await Promise.all([db.ingest(event({ eventId: 'e2', data: { a: 1 } })), db.ingest(event({ eventId: 'e2', data: { a: 2 } }))]);
+    expect(first).toEqual({ status: 'accepted', eventId: 'e2', seq: 2 });
+    expect(again).toEqual({ status: 'duplicate', eventId: 'e2', seq: 2, conflict: true });
+    expect(db.stats()).toMatchObject({ records: 2, duplicates: 3, conflicts: 2 });
+  });
+
   it('treats the same instant in another zone and reordered data keys as the same content', async () => {
     await db.ingest(event({ eventId: 'e1', timestamp: '2026-01-01T10:00:00Z', data: { a: 1, b: 2 } }));
     const again = await db.ingest(event({ eventId: 'e1', timestamp: '2026-01-01T12:00:00+02:00', data: { b: 2, a: 1 } }));
