@@ -37,7 +37,7 @@ counts match.
   re-send is dropped unreported), index sessions, accounts or event names, keep session or account state,
   stitch a profileId to a userId (a profile is one key, never merged), or record first-seen identifiers. The "core" SQLite row
   drops the profiles upsert.
-- **eventdb** (storage format 11, \`docs/storage-v2.md\`): \`ingestBatch\` with two batches in flight (the next
+- **eventdb** (storage format 12, \`docs/storage-v2.md\`): \`ingestBatch\` with two batches in flight (the next
   is validated while one commits), durable unless stated: every call resolves after its commit is flushed.
   Each event is validated; its eventId is hashed and checked against the permanent dedupe set (every eventId
   since the last checkpoint in memory, older ones in sorted runs behind Bloom filters); the batch's
@@ -92,7 +92,7 @@ export const PROSE: ReportProse = {
 comes closest to raw LMDB, and SQLite (one WAL append per commit) is faster than both; the gap to raw LMDB
 opens as batches grow and the per-event work dominates. A duplicate skips the writes of a new event, but it is not free: it is validated, its eventId
 is hashed and found in the dedupe set (in the in-memory tail when its original came after the last
-checkpoint, else in a run whose Bloom filter passes it, by a range read of one block), the stored record is taken from the write in flight or read from the log, decoded
+checkpoint, else in a run whose Bloom filter passes it, by a range read of one block), the stored record is read from the log (a record of the same call too: its transaction sees its own writes), decoded
 and compared with the re-sent one as canonical JSON, to report a conflict when they differ. It adds
 no log record, dedupe entry, posting or projection change. The raw LMDB baseline only looks the id up in its in-memory Set,
 and SQLite's \`INSERT OR IGNORE\` only probes the UNIQUE index; neither compares content.`,
