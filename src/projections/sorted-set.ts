@@ -16,14 +16,14 @@ export function hasSorted(list: readonly string[], value: string): boolean {
   return list[lowerBound(list, value)] === value;
 }
 
+/** Lists shorter than this are copied whole on insert, to an array of exactly their size. */
+export const SHORT = 16;
+
 /**
  * `list` with `value` in its place: a new array of exactly the new size while the list is short, else `list` itself,
  * grown in place. Most lists a writer's window holds have one or two ids, and an array grown from empty reserves room
  * for 17: the window keeps them until its checkpoint, so their spare room is what the garbage collector copies.
  */
-/** Lists shorter than this are copied whole on insert, to an array of exactly their size. */
-export const SHORT = 16;
-
 export function insertSorted(list: string[], value: string): string[] {
   const lo = lowerBound(list, value);
   if (list[lo] === value) return list;
