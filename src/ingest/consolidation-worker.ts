@@ -8,6 +8,7 @@ import {
   BUSY_BACKLOG,
   BUSY_DEDUPE_RUNS,
   BUSY_RUNS,
+  Claim,
   Flag,
   IDLE_MS,
   consolidationBacklog,
@@ -19,6 +20,8 @@ import {
 /** Piscina calls the default export once per task. */
 export default async function consolidate(task: ConsolidationTask): Promise<void> {
   const { flags } = task;
+  // A stop that came first cancelled this task: it opens nothing (see `Consolidator.pause`).
+  if (Atomics.compareExchange(flags, Flag.claim, Claim.queued, Claim.started) !== Claim.queued) return;
   const storage = new Storage({
     path: task.path,
     mapSizeBytes: task.mapSizeBytes,

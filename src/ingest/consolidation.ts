@@ -220,7 +220,15 @@ export const Flag = {
   calls: 2,
   /** 1: consolidate without waiting for the writer to be idle (`idle()` waits for the worker). */
   hurry: 3,
+  /** Who took the task handed to the worker last: see `Claim`. */
+  claim: 4,
 } as const;
+
+/**
+ * The task handed to the worker is claimed once, by whichever comes first: the worker starting it, or a stop
+ * cancelling it before it started (the thread may still be starting: a new pool loads its modules first).
+ */
+export const Claim = { queued: 0, started: 1, cancelled: 2 } as const;
 
 /**
  * How long the writer must have been idle (no call in its transaction, none settled) before the worker writes a
@@ -277,7 +285,7 @@ export class Consolidator implements WriterActivity {
   private running: Promise<void> | undefined;
   private again = false;
   private paused = false;
-  private readonly flags = new Int32Array(new SharedArrayBuffer(4 * 4));
+  private readonly flags = new Int32Array(new SharedArrayBuffer(4 * 5));
   /** The last failure of the worker (reads stay correct without consolidation; tests look at it). */
   failure: string | undefined;
 
@@ -330,12 +338,17 @@ export class Consolidator implements WriterActivity {
     }
   }
 
-  /** Waits for the chunk in progress; none starts until `resume()` (a repair rewrites what the worker writes). */
+  /**
+   * Waits for the chunk in progress; none starts until `resume()` (a repair rewrites what the worker writes). A task
+   * the worker has not started yet is cancelled instead of waited for: it will open nothing, and `running` settles
+   * whenever the thread gets to it (a close then ends the thread).
+   */
   async pause(): Promise<void> {
     this.paused = true;
     Atomics.store(this.flags, Flag.stop, 1);
     Atomics.notify(this.flags, Flag.stop);
-    while (this.running !== undefined) await this.running;
+    const started = Atomics.compareExchange(this.flags, Flag.claim, Claim.queued, Claim.cancelled) !== Claim.queued;
+    if (started) while (this.running !== undefined) await this.running;
     Atomics.store(this.flags, Flag.stop, 0);
   }
 
@@ -355,6 +368,7 @@ export class Consolidator implements WriterActivity {
     try {
       do {
         this.again = false;
+        Atomics.store(this.flags, Flag.claim, Claim.queued);
         await this.ensurePool().run({ ...this.store, flags: this.flags });
       } while (this.again && !this.paused);
     } catch (err) {

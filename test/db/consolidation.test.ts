@@ -159,6 +159,30 @@ describe('consolidation', () => {
     }
   });
 
+  it('cancels a task the worker has not started when paused, and that task writes nothing once its thread gets to it', async () => {
+    let db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
+    await db.ingestBatch(events(400));
+    await db.close();
+    // The open kicks the consolidation (closed generations wait) on a thread that is still starting: nothing
+    // between the kick and the pause below leaves the event loop a turn, so the pause comes first.
+    db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
+    type Internals = { consolidator: { pause(): Promise<void>; resume(): void; running: Promise<void> | undefined }; storage: Storage };
+    const { consolidator, storage } = db as unknown as Internals;
+    try {
+      expect(consolidator.running).toBeDefined();
+      await consolidator.pause();
+      // A repair would run here: the cancelled task, started meanwhile, must not write.
+      await consolidator.running;
+      storage.refreshSnapshot();
+      expect(storage.consolidatedGenerations()).toBe(0);
+      consolidator.resume();
+      await db.consolidated();
+      expect(storage.consolidatedGenerations()).toBeGreaterThan(0);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('rebuild rewrites the generations and starts the consolidation over; verify names a state that differs', async () => {
     const all = events(500);
     const expected = await unconsolidated(all);
