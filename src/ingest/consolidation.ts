@@ -8,7 +8,7 @@ import { mergedPartial, mergedUserState, mergeIdentifierInto, type IdentifierPar
 import { PartialKind, type PartialKindCode } from '../projections/projection-store.js';
 import { sessionsOf, type HiddenSessions } from '../projections/session-tally.js';
 import { stateSessionsKey, userSessionsKey } from '../storage/projection-state.js';
-import type { ClosedKey, ConsolidatedKey } from '../storage/derived-store.js';
+import { membersFromText, type ClosedKey, type ConsolidatedKey } from '../storage/derived-store.js';
 import type { Storage } from '../storage/storage.js';
 import { workerScript } from './bulk/worker-pool.js';
 import type { WriterActivity } from './batch-writer.js';
@@ -164,7 +164,7 @@ function mergedUserStates(
         hidden.push(...hiddenOf(stateSessionsKey(kind, id), state));
         return state;
       };
-      merged = mergedUserState(userId, members === '' ? [] : members.split('\u0000'), stateOf, computed);
+      merged = mergedUserState(userId, membersFromText(members), stateOf, computed);
     }
     hideSessions(merged, hidden, storage, sessionSets, userSessionsKey(userId));
     out.set(userId, { members, bytes: storage.derived.encodeUserState(members, merged) });

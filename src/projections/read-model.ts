@@ -3,6 +3,7 @@
 import { errors } from '../errors.js';
 import { ownersOf, resolveIdentity, type IdentityReader } from '../identity/identity-graph.js';
 import type { StoredRecord } from '../storage/record-codec.js';
+import { membersFromText } from '../storage/derived-store.js';
 import type { Storage } from '../storage/storage.js';
 import type { CompiledComputed } from './computed.js';
 import type { PartialKey } from './projection-store.js';
@@ -93,7 +94,7 @@ export class ReadModel implements ViewSource, IdentityReader {
     const current = this.viewing && this.consolidated.started ? this.storage.derived.currentUserState(userId) : undefined;
     if (current === undefined) return this.storage.derived.membersOf(userId);
     this.userRead = { userId, ...current };
-    return current.members === '' ? [] : current.members.split('\u0000');
+    return membersFromText(current.members);
   }
 
   hasUser(userId: string): boolean {

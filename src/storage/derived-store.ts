@@ -9,6 +9,9 @@ import { PartialKind, userSessionsKey, type Link, type PartialCodec, type Partia
 
 const MEMBER_SEPARATOR = '\u0000';
 
+/** A user's profileIds from the text LMDB and its user state hold them as ('' for none). */
+export const membersFromText = (text: string): string[] => (text === '' ? [] : text.split(MEMBER_SEPARATOR));
+
 /** A generation in 4 base-36 digits: the first part of its partials' keys, so they group by generation. */
 const generationPrefix = (gen: number): string => gen.toString(36).padStart(4, '0');
 
@@ -523,7 +526,7 @@ export class DerivedStore implements ProjectionStore {
   /** A user's profileIds as LMDB holds them (sorted). */
   private storedMembers(userId: string): string[] {
     const joined = this.userMembers.get(userId);
-    const members = joined === undefined ? [] : joined.split(MEMBER_SEPARATOR);
+    const members = membersFromText(joined ?? '');
     if (!this.readsLegacyMembers) return members;
     const legacy = this.legacyMembers.getKeys({ start: [userId], end: [`${userId}${MEMBER_SEPARATOR}`] });
     return [...new Set([...members, ...[...legacy].map((key) => key[1])])].sort();
