@@ -241,9 +241,11 @@ export class BatchWriter {
       this.storage.sampleLogDictionary(position);
       const inMemory = this.storage.derived.windowSize + this.storage.index.overlaySize + this.dedupe.overlaySize;
       const checkpointed = this.checkpoints.due(this.nextSeq - firstSeq, inMemory, extra.checkpoint === true) ? this.writeCheckpoint(position) : undefined;
+      // A checkpoint of a quiet writer (idle, close, repair) may end the generation: see `Storage.endGenerationEarly`.
+      const generationStart = extra.checkpoint === true ? this.storage.endGenerationEarly(position) : undefined;
       const written = this.storage.pending.take();
       this.storage.putCounters(this.counters);
-      return { results, written, checkpointed };
+      return { results, written, checkpointed, generationStart };
     } finally {
       this.staging = false;
     }
@@ -254,8 +256,9 @@ export class BatchWriter {
    * checkpoint it carried lets memory drop what LMDB now holds.
    */
   private settle(staged: Staged): void {
-    const { written, checkpointed } = staged;
+    const { written, checkpointed, generationStart } = staged;
     this.storage.pending.settle(written);
+    if (generationStart !== undefined) this.storage.startGeneration(generationStart);
     if (checkpointed !== undefined) {
       this.storage.index.pruneCheckpointed(checkpointed);
       this.dedupe.pruneCheckpointed(checkpointed);
@@ -379,6 +382,8 @@ interface Staged {
   written: WrittenEntries;
   /** The position of the checkpoint the call carried. */
   checkpointed: number | undefined;
+  /** The seq its checkpoint started the next generation at, if it ended the last one early. */
+  generationStart: number | undefined;
 }
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

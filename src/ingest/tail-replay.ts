@@ -86,6 +86,9 @@ export class TailFollower {
       this.folded = checkpoint;
     }
     if (position <= this.folded) return;
+    // A checkpoint may have ended a generation early (at its position, even one it shares with the checkpoint
+    // before): the records after it go to the next generation, as the writer folded them.
+    this.storage.syncGenerationStarts();
     replayTail(this.storage, this.options, this.folded, position);
     this.folded = position;
   }

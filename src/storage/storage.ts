@@ -51,8 +51,10 @@ export interface StorageOptions {
 }
 
 /**
- * The on-disk format: 12 keeps the sessions of a state and of a user state beside it (`session-sets`) and only their
- * count in it (an older version would count none of them), and a user state only while it was merged for the user's
+ * The on-disk format: 13 may end a generation before its 2^bits boundary, at a checkpoint of a quiet writer
+ * (`meta.generationStarts`: an older version would fold the records after it into the generation before, which the
+ * consolidation may already have merged, and read the wrong generations); 12 keeps the sessions of a state and of a
+ * user state beside it (`session-sets`) and only their count in it (an older version would count none of them), and a user state only while it was merged for the user's
  * members as stored, so that a read takes the members from it (an older consolidation could write one for members a
  * checkpoint had just changed: the upgrade removes those); 11 may LZ4-compress log records with the store's dictionary (`meta.logDictionary`: a reader of
  * format 10 would take a compressed record for msgpack) and packs index chunks as varint steps (posting-chunk.ts: it
@@ -69,13 +71,13 @@ export interface StorageOptions {
  * merges closed generations' partial states into one state per key in the background (`states`, and
  * `meta.consolidated`: an older version would read the generations alone and miss what moved); 3 writes partial
  * states as positional arrays (a format-2 store's partials, msgpack records, stay readable beside them); 2 keeps
- * projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 to 11 open as format 12 (2
+ * projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 to 12 open as format 13 (2
  * and 3 with nothing consolidated yet; 6's segment filters removed; the members moved; no user states until the
  * consolidation writes them; 9's generation in progress finished alone; 10's log plain until a write call samples a dictionary; 10's index chunks of fixed-size pairs read beside the packed ones; 11's states, which
  * list their sessions, read as they are until the consolidation rewrites them; user states merged for other members
  * than the stored ones removed).
  */
-const STORE_FORMAT = 12;
+const STORE_FORMAT = 13;
 /** The log's compression dictionary (a Buffer): written once, by the write call that samples it, and never changed. */
 const LOG_DICTIONARY_KEY = 'logDictionary';
 const FORMAT_KEY = 'format';
@@ -89,6 +91,13 @@ const NOT_CONSOLIDATED: Consolidation = { generations: 0, started: false, until:
 const GENERATION_BITS_KEY = 'generationBits';
 /** 2^18 records per generation. */
 const DEFAULT_GENERATION_BITS = 18;
+/**
+ * The seqs at which a generation started before its 2^bits boundary, ascending (absent: none). A checkpoint of a
+ * quiet writer (idle, close, repair) ends its generation there when it holds enough records (`endGenerationEarly`).
+ */
+const GENERATION_STARTS_KEY = 'generationStarts';
+/** A generation ends early only once it holds 2^(bits - 4) records: at most 16 of them per 2^bits. */
+const EARLY_END_SHIFT = 4;
 const COUNTERS_KEY = 'counters';
 const CATALOG_FORMAT_KEY = 'catalogFormat';
 
@@ -143,7 +152,8 @@ function entryCount(db: { getStats(): unknown }): number {
  *   pairs per checkpoint, in blocks, with each run's filter and fences (PostingRuns); `postings` holds the chunks
  *   (one per key and checkpoint) that format 4 and older wrote instead;
  * - `quarantine`: id → rejected input with its errors;
- * - `meta`: counters, the checkpoint's position and format markers (private: read and written through methods);
+ * - `meta`: counters, the checkpoint's position, the early generation starts and format markers (private: read and
+ *   written through methods);
  * - `partials`, `states`, `links`, `user-members`, `identifiers`: the projections as of the last checkpoint (see
  *   DerivedStore); `meta.consolidated` says how many generations of `partials` were merged into `states`;
  * - the catalog's trees, opened by CatalogStore through `openTree`.
@@ -202,21 +212,71 @@ export class Storage {
     this.index = new EventIndex(this.root);
     this.quarantine = this.root.openDB({ name: 'quarantine' });
     this.derived = new DerivedStore(this.root, this.readOnly, options.partialCodec, this.compression);
-    this.derived.userStatesCurrent = this.meta.get(FORMAT_KEY) === STORE_FORMAT;
+    const format = this.meta.get(FORMAT_KEY);
+    this.derived.userStatesCurrent = typeof format === 'number' && format >= 12;
     const bits = this.meta.get(GENERATION_BITS_KEY);
     this.generationBits =
       typeof bits === 'number' ? bits : this.lastSeq() === 0 ? (options.generationBits ?? DEFAULT_GENERATION_BITS) : DEFAULT_GENERATION_BITS;
+    this.syncGenerationStarts();
   }
 
   /**
-   * Records are grouped into generations of 2^bits sequence numbers; a partial state's key starts with its
-   * generation. A generation is closed once a checkpoint covers its last record: nothing writes its partials
-   * again, and the consolidation merges them into `states`.
+   * Records are grouped into generations of at most 2^bits sequence numbers (a quiet writer's checkpoint may end
+   * one early: `endGenerationEarly`); a partial state's key starts with its generation. A generation is closed once
+   * a checkpoint covers its last record: nothing writes its partials again, and the consolidation merges them into
+   * `states`.
    */
   readonly generationBits: number;
 
+  /**
+   * The seqs where a generation started before its 2^bits boundary (`GENERATION_STARTS_KEY`), as this handle last
+   * read or wrote them. Each is a checkpoint's position + 1, written with it, so it changes the generation of no
+   * record a snapshot holding the list lacked: a handle that reads the list late (a read-only handle, the
+   * consolidation's worker) numbers the generations of what it has seen as the writer did.
+   */
+  private generationStarts: readonly number[] = [];
+
+  /** Rereads the early generation starts as the current snapshot holds them (handles other than the writer's). */
+  syncGenerationStarts(): void {
+    this.generationStarts = (this.meta.get(GENERATION_STARTS_KEY) as number[] | undefined) ?? [];
+  }
+
+  /**
+   * A seq's generation: every 2^bits seqs start one, and so does each early start at or before it. A partial
+   * state's key starts with its generation.
+   */
   generationOf(seq: number): number {
-    return Math.floor(seq / 2 ** this.generationBits);
+    const starts = this.generationStarts;
+    let early = 0;
+    for (let high = starts.length; early < high;) {
+      const mid = (early + high) >>> 1;
+      if (starts[mid]! <= seq) early = mid + 1;
+      else high = mid;
+    }
+    return Math.floor(seq / 2 ** this.generationBits) + early;
+  }
+
+  /**
+   * Issues, with the checkpoint being staged at `position` (the log's end) of a quiet writer, the end of the
+   * generation holding `position` there, when it holds at least 2^(bits - 4) records and does not end there
+   * already: the consolidation then merges it while the writer is quiet, and reads skip its partials. Returns the
+   * new start for `startGeneration` once the transaction has committed, or undefined.
+   */
+  endGenerationEarly(position: number): number | undefined {
+    const next = position + 1;
+    if (this.generationOf(next) !== this.generationOf(position)) return undefined;
+    const size = 2 ** this.generationBits;
+    const start = Math.max(Math.floor(position / size) * size, this.generationStarts.at(-1) ?? 0);
+    if (next - start < Math.max(1, size >> EARLY_END_SHIFT)) return undefined;
+    issued(this.meta.put(GENERATION_STARTS_KEY, [...this.generationStarts, next]));
+    return next;
+  }
+
+  /** Records from `seq` on go to a new generation: its start committed (see `endGenerationEarly`). */
+  startGeneration(seq: number): void {
+    const last = this.generationStarts.at(-1) ?? 0;
+    if (seq <= last) throw new Error(`eventdb internal invariant broken: a generation start at ${seq} after ${last}`);
+    this.generationStarts = [...this.generationStarts, seq];
   }
 
   /**
@@ -242,6 +302,7 @@ export class Storage {
   /** Starts this thread's next read at the last committed transaction (the consolidation reads what the writer committed). */
   refreshSnapshot(): void {
     this.root.resetReadTxn();
+    this.syncGenerationStarts();
   }
 
   /** The writer's last committed seq (see `lastSeq`); undefined in a read-only handle. */
@@ -296,8 +357,11 @@ export class Storage {
     if (format !== undefined && format >= 2) {
       this.root.transactionSync(() => {
         if (format <= 6) this.dedupeRuns.dropSegments();
-        this.derived.upgradeMembers();
-        this.derived.dropStaleUserStates();
+        // Format 12 differs only in the early generation starts, which it has none of.
+        if (format < 12) {
+          this.derived.upgradeMembers();
+          this.derived.dropStaleUserStates();
+        }
         this.meta.putSync(FORMAT_KEY, STORE_FORMAT);
       });
       this.derived.userStatesCurrent = true;

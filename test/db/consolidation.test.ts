@@ -187,7 +187,12 @@ describe('consolidation', () => {
     const all = events(500);
     const expected = await unconsolidated(all);
     await consolidatedStore(all);
+    // 500 records: generations 0–6 of 64 (the close ended the eighth early, at 501: the next open merges it).
     expect(stored(dir).consolidated).toBe(7);
+    let db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
+    await db.consolidated();
+    await db.close();
+    expect(stored(dir).consolidated).toBe(8);
 
     // Damage one state behind the store's back: a profileId's state replaced by another's.
     const root = open({ path: dir, maxDbs: 32 });
@@ -196,7 +201,7 @@ describe('consolidation', () => {
     await states.put('1p3', states.getBinary('1p4')!);
     await root.close();
 
-    let db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
+    db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
     const report = await db.verify();
     expect(report.differences).toContainEqual({ kind: 'projection', message: 'state [1,"p3"] differs from the log' });
     const rebuilt = await db.rebuild();
@@ -207,7 +212,7 @@ describe('consolidation', () => {
 
     db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
     await db.consolidated();
-    expect(stored(dir).consolidated).toBe(7);
+    expect(stored(dir).consolidated).toBe(8);
     expect(reads(db)).toEqual(expected);
     expect((await db.verify()).differences).toEqual([]);
     await db.close();
@@ -261,7 +266,8 @@ describe('consolidation groups', () => {
     const db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
     await ingestAll(db, all, 37);
     await db.close();
-    // Generations 0–9 are closed: the first chunk starts a group of the first GROUP_GENERATIONS of them.
+    // Generations 0–10 are closed (the close ended the eleventh early): the first chunk starts a group of the first
+    // GROUP_GENERATIONS of them.
     const before = stored(dir);
     // A chunk takes about as many partials as its size: three keys for a group of eight generations.
     await oneChunk(dir, 3 * GROUP_GENERATIONS);
@@ -271,14 +277,15 @@ describe('consolidation groups', () => {
     expect(stored(dir).partials).toBeLessThan(before.partials - 3);
     await expectWhole(expected, false);
     await expectWhole(expected, true);
-    expect(stored(dir).consolidated).toBe(10);
+    expect(stored(dir).consolidated).toBe(11);
   });
 
   it("finish a format-9 store's generation in progress (its marker has no group end) as a group of that generation alone", async () => {
     const first = events(120);
     const later = events(200, 120);
     const expected = await unconsolidated([...later, ...first]);
-    let db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
+    // No checkpoint at the close: one there would end generation 1 early.
+    let db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off', checkpointAtClose: false });
     await ingestAll(db, first, 50);
     await db.close();
     // The checkpoint at 100 closed generation 0 alone; format 9 wrote its progress as [generations, started].
@@ -576,7 +583,7 @@ describe("a user's merged state holds the user's members", () => {
     for (const user of after) expect(user.merged).toBe(user.stored);
   });
 
-  it('is dropped by the upgrade from format 11 when merged for other members, and named by verify in format 12', async () => {
+  it('is dropped by the upgrade from format 11 when merged for other members, and named by verify in formats 12 and later', async () => {
     const all = events(500);
     const expected = await unconsolidated(all);
     await consolidatedStore(all);
@@ -592,7 +599,7 @@ describe("a user's merged state holds the user's members", () => {
     const meta = root.openDB({ name: 'meta' });
     const format = meta.get('format');
     await root.close();
-    expect(format).toBe(12);
+    expect(format).toBe(13);
 
     let db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
     expect((await db.verify()).differences).toContainEqual({
@@ -608,6 +615,51 @@ describe("a user's merged state holds the user's members", () => {
       expect((await db.verify()).differences).toEqual([]);
     } finally {
       await db.close();
+    }
+  });
+});
+
+describe('a generation ended early', () => {
+  it('by a close is merged at the next open: no partial is left to read, and later records start the next one', async () => {
+    const all = events(500);
+    const expected = await unconsolidated(all);
+    let db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
+    await ingestAll(db, all.slice(0, 300), 50);
+    await db.close();
+    // The close's checkpoint at 300 ended generation 4 (records 256–300) there.
+    db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
+    try {
+      await db.consolidated();
+      expect(stored(dir)).toMatchObject({ consolidated: 5, partials: 0 });
+      await ingestAll(db, all.slice(300), 50);
+      await db.consolidated();
+      expect(reads(db)).toEqual(expected);
+      expect((await db.verify()).differences).toEqual([]);
+    } finally {
+      await db.close();
+    }
+    await expectWhole(expected, true);
+  });
+
+  it('at the position of the checkpoint before is followed by a read-only handle: it folds later records into the next generation', async () => {
+    const all = events(120);
+    const expected = await unconsolidated(all);
+    let writer = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
+    await ingestAll(writer, all.slice(0, 100), 50);
+    const reader = await EventDB.open({ path: dir, ...OPTIONS, readOnly: true });
+    try {
+      expect(reader.stats().events).toBe(100);
+      // The checkpoint at 100 was written by the second call; the close's, at the same position, ends generation 1.
+      await writer.close();
+      writer = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
+      await writer.consolidated();
+      expect(stored(dir)).toMatchObject({ consolidated: 2, partials: 0 });
+      await writer.ingestBatch(all.slice(100));
+      expect(reads(writer)).toEqual(expected);
+      expect(reads(reader)).toEqual(expected);
+    } finally {
+      await reader.close();
+      await writer.close();
     }
   });
 });

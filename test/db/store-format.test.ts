@@ -24,7 +24,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The format this version writes (src/storage/storage.ts). */
-const STORE_FORMAT = 12;
+const STORE_FORMAT = 13;
 
 const OPTIONS: Omit<EventDBOptions, 'path'> = {
   clock: () => Date.UTC(2026, 5, 1),
