@@ -74,7 +74,13 @@ async function send(db: EventDB, ops: readonly Op[], rnd: () => number): Promise
     const batch: Record<string, unknown>[] = [];
     while (i < ops.length && batch.length < size && ops[i]!.kind === 'event') batch.push((ops[i++] as { record: Record<string, unknown> }).record);
     await db.ingestBatch(batch);
+    // Now and then a quiet writer's checkpoint (as when idle), which may end the generation early.
+    if (rnd() < 0.1) await quietCheckpoint(db);
   }
+}
+
+function quietCheckpoint(db: EventDB): Promise<void> {
+  return (db as unknown as { writer: { checkpoint(): Promise<void> } }).writer.checkpoint();
 }
 
 function snapshot(db: EventDB): unknown {
