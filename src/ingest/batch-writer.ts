@@ -241,7 +241,7 @@ export class BatchWriter {
       this.storage.sampleLogDictionary(position);
       const inMemory = this.storage.derived.windowSize + this.storage.index.overlaySize + this.dedupe.overlaySize;
       const checkpointed = this.checkpoints.due(this.nextSeq - firstSeq, inMemory, extra.checkpoint === true) ? this.writeCheckpoint(position) : undefined;
-      // A checkpoint of a quiet writer (idle, close, repair) may end the generation: see `Storage.endGenerationEarly`.
+      // A checkpoint ends its generation (`Storage.endGenerationEarly`): the next window folds into a new one.
       const generationStart = checkpointed !== undefined ? this.storage.endGenerationEarly(position) : undefined;
       const written = this.storage.pending.take();
       this.storage.putCounters(this.counters);
