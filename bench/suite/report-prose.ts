@@ -37,7 +37,7 @@ counts match.
   re-send is dropped unreported), index sessions, accounts or event names, keep session or account state,
   stitch a profileId to a userId (a profile is one key, never merged), or record first-seen identifiers. The "core" SQLite row
   drops the profiles upsert.
-- **eventdb** (storage format 12, \`docs/storage-v2.md\`): \`ingestBatch\` with two batches in flight (the next
+- **eventdb** (storage format 13, \`docs/storage-v2.md\`): \`ingestBatch\` with two batches in flight (the next
   is validated while one commits), durable unless stated: every call resolves after its commit is flushed.
   Each event is validated; its eventId is hashed and checked against the permanent dedupe set (every eventId
   since the last checkpoint in memory, older ones in sorted runs behind Bloom filters); the batch's
@@ -65,10 +65,11 @@ const whatDominates = `**What dominates.** The log is not the cost: raw LMDB wri
 A batch's transaction writes only the log records (plus counters, and quarantine, collisions and catalog entries
 when there are any); what eventdb adds per event is work on the main thread — validation, hashing the eventId and
 looking it up (the in-memory tail, then each dedupe run's filter), adding its postings and dedupe entry to
-memory, folding it into the in-memory partial states of its owner, session and account (reading each one's stored
-partial the first time a checkpoint window touches it), and msgpack-encoding the log record — and, every 50,000
-records, a checkpoint that writes every projection key touched since the last one (one upsert each), one index run
-and one dedupe run with its filter. A worker thread merges closed generations into one state per key (the ones
+memory, folding it into the in-memory partial states of its owner, session and account (each checkpoint ends its
+generation, so a window folds into partials of its own generation from empty and reads none back), and
+msgpack-encoding the log record — and, every 50,000 records, a checkpoint that writes every projection key touched
+since the last one (one put each), one index run and one dedupe run with its filter. A worker thread merges closed
+generations into one state per key (the ones
 waiting as one group, so a key active in all of them is rewritten once) and merges the index and dedupe runs,
 while the writer is idle (and, past a few of them, while it is busy: at 10M events it is then about 8 generations
 behind when the ingest ends, and the bytes on disk count their partials). The CPU profile in this report (when the run took one) shows where the
@@ -81,8 +82,9 @@ UCI invoices share sessions (invoices) and customers — which the real-data sec
 
 **What is not done yet** (\`docs/storage-v2.md\`, step 5): projections are still upserted key by key at a
 checkpoint rather than written as sorted runs; the fold still builds objects per event and runs on the main
-thread; and \`getProfile\` still merges, for each identifier of a unified profile, its partial of the
-generation not yet consolidated (a user's consolidated states come merged in one read).`;
+thread; and \`getProfile\` still merges, for each identifier of a unified profile, its partials of the
+generations not yet consolidated (a user's consolidated states come merged in one read; on a store at rest, the
+close's or an idle checkpoint ended the last generation and the consolidation merged it, so there are none).`;
 
 export const PROSE: ReportProse = {
   intro,
@@ -122,8 +124,8 @@ the eventId, and decodes it; the raw LMDB row reads by sequence number and so sk
 consolidation, with the user's members and its session count: the sessions themselves are in \`session-sets\`, read
 only to count the sessions a later partial lists; a lone profileId's state, or a user's whose members changed since,
 is read identifier by identifier), and merges in,
-for each identifier of the unified profile, its partial state in each generation of 2^18 records not yet
-consolidated (from LMDB up to the checkpoint, from the writer's memory after it); the reads run on the store closed after its last write and opened anew, once the background consolidation has merged the closed generations, and each read's samples start from a collected heap; the SQLite row
+for each identifier of the unified profile, its partial state in each generation not yet consolidated (one per
+checkpoint; from LMDB up to the checkpoint, from the writer's memory after it: on the store at rest, none); the reads run on the store closed after its last write and opened anew, once the background consolidation has merged the closed generations, and each read's samples start from a collected heap; the SQLite row
 reads one precomputed profiles row (count, first and last seen, last event name, userId), a much smaller
 answer. \`events()\` reads, for each identifier of the unified profile, its postings from each index run (one
 block each) and merges them with the postings in memory by time, then reads and decodes each record from the log
