@@ -177,7 +177,6 @@ export class EventDB {
       }
       dedupe.load();
       storage.derived.loadIdentifierFilter(storage.checkpointPosition());
-      storage.derived.checkpointedInGeneration(storage.generationOf(storage.checkpointPosition()));
       // A format-1 store's projections are whole up to its checkpoint; its dedupe entries move into a run and its
       // postings are rebuilt from the log (the checkpoint below writes both).
       if (fromFormat1) {

@@ -241,8 +241,8 @@ export class BatchWriter {
       this.storage.sampleLogDictionary(position);
       const inMemory = this.storage.derived.windowSize + this.storage.index.overlaySize + this.dedupe.overlaySize;
       const checkpointed = this.checkpoints.due(this.nextSeq - firstSeq, inMemory, extra.checkpoint === true) ? this.writeCheckpoint(position) : undefined;
-      // A checkpoint ends its generation (`Storage.endGenerationEarly`): the next window folds into a new one.
-      const generationStart = checkpointed !== undefined ? this.storage.endGenerationEarly(position) : undefined;
+      // A checkpoint of a quiet writer (idle, close, repair) may end the generation: see `Storage.endGenerationEarly`.
+      const generationStart = extra.checkpoint === true ? this.storage.endGenerationEarly(position) : undefined;
       const written = this.storage.pending.take();
       this.storage.putCounters(this.counters);
       return { results, written, checkpointed, generationStart };
@@ -260,7 +260,6 @@ export class BatchWriter {
     this.storage.pending.settle(written);
     if (generationStart !== undefined) this.storage.startGeneration(generationStart);
     if (checkpointed !== undefined) {
-      this.storage.derived.checkpointedInGeneration(this.storage.generationOf(checkpointed));
       this.storage.index.pruneCheckpointed(checkpointed);
       this.dedupe.pruneCheckpointed(checkpointed);
       this.checkpoints.landed();

@@ -318,7 +318,7 @@ export class Consolidator implements WriterActivity {
       this.again = true;
       return;
     }
-    // The thread starts only when something waits: a closed generation (one per checkpoint) or a run merge.
+    // The thread starts only when something waits: a closed generation (at most 2^18 records each) or a run merge.
     if (!consolidationDue(this.storage)) return;
     this.running = this.runWorker();
   }

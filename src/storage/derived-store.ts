@@ -219,20 +219,7 @@ export class DerivedStore implements ProjectionStore {
   getPartial(key: PartialKey): unknown {
     const value = this.partialWindow.get(key);
     if (value === REMOVED) return undefined;
-    return value !== undefined || key[0] >= this.storedGenerationsEnd ? value : this.storedPartial(partialKeyText(key));
-  }
-
-  /**
-   * In the writer: LMDB holds partials of the generations before this one only (a checkpoint writes those of the
-   * generations its records are in, so none after the checkpoint's), and the window holds every partial of the
-   * ones after; `getPartial` reads no page for them. Set by the writer whenever its checkpoint moves (`Infinity`:
-   * unknown, as in a read-only handle).
-   */
-  private storedGenerationsEnd = Infinity;
-
-  /** The writer's checkpoint is in generation `gen` now (committed): see `storedGenerationsEnd`. */
-  checkpointedInGeneration(gen: number): void {
-    this.storedGenerationsEnd = gen + 1;
+    return value !== undefined ? value : this.storedPartial(partialKeyText(key));
   }
 
   /** A partial as LMDB holds it: the codec's array, or a msgpack record written before the codec existed. */
@@ -698,8 +685,6 @@ export class DerivedStore implements ProjectionStore {
       issued(this.identifiers.put(`${kind}${id}`, 1));
     }
     this.clearWindows();
-    // Partials of every generation up to the log's end now: unknown until the writer's next checkpoint says.
-    this.storedGenerationsEnd = Infinity;
   }
 
   /**

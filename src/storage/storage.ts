@@ -51,7 +51,7 @@ export interface StorageOptions {
 }
 
 /**
- * The on-disk format: 13 may end a generation before its 2^bits boundary, at a checkpoint
+ * The on-disk format: 13 may end a generation before its 2^bits boundary, at a checkpoint of a quiet writer
  * (`meta.generationStarts`: an older version would fold the records after it into the generation before, which the
  * consolidation may already have merged, and read the wrong generations); 12 keeps the sessions of a state and of a
  * user state beside it (`session-sets`) and only their count in it (an older version would count none of them), and a user state only while it was merged for the user's
@@ -92,9 +92,8 @@ const GENERATION_BITS_KEY = 'generationBits';
 /** 2^18 records per generation. */
 const DEFAULT_GENERATION_BITS = 18;
 /**
- * The seqs at which a generation started before its 2^bits boundary, ascending (absent: none): each checkpoint ends
- * its generation once it holds enough records (`endGenerationEarly`), so each window of the writer folds into
- * partials of its own generation.
+ * The seqs at which a generation started before its 2^bits boundary, ascending (absent: none). A checkpoint of a
+ * quiet writer (idle, close, repair) ends its generation there when it holds enough records (`endGenerationEarly`).
  */
 const GENERATION_STARTS_KEY = 'generationStarts';
 /** A generation ends early only once it holds 2^(bits - 4) records: at most 16 of them per 2^bits. */
@@ -222,8 +221,8 @@ export class Storage {
   }
 
   /**
-   * Records are grouped into generations of at most 2^bits sequence numbers (a checkpoint may end one early:
-   * `endGenerationEarly`); a partial state's key starts with its generation. A generation is closed once
+   * Records are grouped into generations of at most 2^bits sequence numbers (a quiet writer's checkpoint may end
+   * one early: `endGenerationEarly`); a partial state's key starts with its generation. A generation is closed once
    * a checkpoint covers its last record: nothing writes its partials again, and the consolidation merges them into
    * `states`.
    */
@@ -258,13 +257,10 @@ export class Storage {
   }
 
   /**
-   * Issues, with the checkpoint being staged at `position` (the log's end), the end of the generation holding
-   * `position` there, when it holds at least 2^(bits - 4) records and does not end there already. The next window
-   * then folds into partials of a generation LMDB holds none of (the writer reads none back: see
-   * `DerivedStore.checkpointedInGeneration`) instead of reading back and rewriting those of the windows before it,
-   * and the consolidation merges the closed one (at the close or when idle too, so reads of a settled store read
-   * states alone). At most 16 generations per 2^bits records: the list grows by one entry per checkpoint at most.
-   * Returns the new start for `startGeneration` once the transaction has committed, or undefined.
+   * Issues, with the checkpoint being staged at `position` (the log's end) of a quiet writer, the end of the
+   * generation holding `position` there, when it holds at least 2^(bits - 4) records and does not end there
+   * already: the consolidation then merges it while the writer is quiet, and reads skip its partials. Returns the
+   * new start for `startGeneration` once the transaction has committed, or undefined.
    */
   endGenerationEarly(position: number): number | undefined {
     const next = position + 1;

@@ -79,16 +79,6 @@ function runs(db: EventDB): { count: number; merges: number } {
   return { count: index.runCount, merges: index.runMerges };
 }
 
-/** Generations closed in the store at `path` (every checkpoint ends one), read beside the handle. */
-function closedGenerations(path: string): number {
-  const storage = new Storage({ path, mapSizeBytes: 2 ** 30, noSync: false, partialCodec: positionalPartials, readOnly: true });
-  try {
-    return storage.generationOf(storage.checkpointPosition() + 1);
-  } finally {
-    void storage.close();
-  }
-}
-
 /** The store's consolidation marker and how many partials and states it holds, read beside the handle. */
 function stored(path: string): { consolidated: number; partials: number; states: number } {
   const root = open({ path, maxDbs: 32, readOnly: true });
@@ -133,11 +123,9 @@ describe('consolidation', () => {
     let db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
     await ingestAll(db, all, 37);
     await db.consolidated();
-    // 700 records in calls of 37, checkpoints every 50 or more, each ending its generation: the last, at 666, closes
-    // the generations up to it, two a checkpoint where one crossed a boundary of 64.
+    // 700 records in calls of 37, checkpoints every 50 or more: the last, at 666, closes generations 0–9 (records 1–639).
     const after = stored(dir);
-    expect(after.consolidated).toBe(closedGenerations(dir));
-    expect(after.consolidated).toBeGreaterThanOrEqual(14);
+    expect(after.consolidated).toBe(10);
     expect(after.states).toBeGreaterThan(0);
     // 14 checkpoints each appended an index run; the worker merged them as a binary counter.
     expect(runs(db).merges).toBeGreaterThan(0);
@@ -199,9 +187,12 @@ describe('consolidation', () => {
     const all = events(500);
     const expected = await unconsolidated(all);
     await consolidatedStore(all);
-    // The checkpoint of the last call, at 500, ended its generation: all are closed and merged.
-    const closed = closedGenerations(dir);
-    expect(stored(dir).consolidated).toBe(closed);
+    // 500 records: generations 0–6 of 64 (the close ended the eighth early, at 501: the next open merges it).
+    expect(stored(dir).consolidated).toBe(7);
+    let db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
+    await db.consolidated();
+    await db.close();
+    expect(stored(dir).consolidated).toBe(8);
 
     // Damage one state behind the store's back: a profileId's state replaced by another's.
     const root = open({ path: dir, maxDbs: 32 });
@@ -210,7 +201,7 @@ describe('consolidation', () => {
     await states.put('1p3', states.getBinary('1p4')!);
     await root.close();
 
-    let db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
+    db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
     const report = await db.verify();
     expect(report.differences).toContainEqual({ kind: 'projection', message: 'state [1,"p3"] differs from the log' });
     const rebuilt = await db.rebuild();
@@ -221,7 +212,7 @@ describe('consolidation', () => {
 
     db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
     await db.consolidated();
-    expect(stored(dir).consolidated).toBe(closed);
+    expect(stored(dir).consolidated).toBe(8);
     expect(reads(db)).toEqual(expected);
     expect((await db.verify()).differences).toEqual([]);
     await db.close();
@@ -275,8 +266,8 @@ describe('consolidation groups', () => {
     const db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
     await ingestAll(db, all, 37);
     await db.close();
-    // More than GROUP_GENERATIONS generations are closed: the first chunk starts a group of the first of them.
-    expect(closedGenerations(dir)).toBeGreaterThan(GROUP_GENERATIONS);
+    // Generations 0–10 are closed (the close ended the eleventh early): the first chunk starts a group of the first
+    // GROUP_GENERATIONS of them.
     const before = stored(dir);
     // A chunk takes about as many partials as its size: three keys for a group of eight generations.
     await oneChunk(dir, 3 * GROUP_GENERATIONS);
@@ -286,18 +277,18 @@ describe('consolidation groups', () => {
     expect(stored(dir).partials).toBeLessThan(before.partials - 3);
     await expectWhole(expected, false);
     await expectWhole(expected, true);
-    expect(stored(dir).consolidated).toBe(closedGenerations(dir));
+    expect(stored(dir).consolidated).toBe(11);
   });
 
   it("finish a format-9 store's generation in progress (its marker has no group end) as a group of that generation alone", async () => {
-    const first = events(60);
-    const later = events(200, 60);
+    const first = events(120);
+    const later = events(200, 120);
     const expected = await unconsolidated([...later, ...first]);
-    let db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
-    await ingestAll(db, first, 60);
+    // No checkpoint at the close: one there would end generation 1 early.
+    let db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off', checkpointAtClose: false });
+    await ingestAll(db, first, 50);
     await db.close();
-    // The checkpoint at 60 ended generation 0 there, closing it alone; format 9 wrote its progress as
-    // [generations, started].
+    // The checkpoint at 100 closed generation 0 alone; format 9 wrote its progress as [generations, started].
     await oneChunk(dir, 4);
     expect(await marker(dir)).toEqual([0, 1, 1]);
     await marker(dir, { consolidated: [0, 1], format: 9 });
@@ -628,21 +619,19 @@ describe("a user's merged state holds the user's members", () => {
   });
 });
 
-describe('a generation ended at a checkpoint', () => {
+describe('a generation ended early', () => {
   it('by a close is merged at the next open: no partial is left to read, and later records start the next one', async () => {
     const all = events(500);
     const expected = await unconsolidated(all);
     let db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
     await ingestAll(db, all.slice(0, 300), 50);
-    // 30 records after the checkpoint at 300, too few for another: the close's checkpoint ends their generation (the
-    // one started at 320, a multiple of 64).
-    await db.ingestBatch(all.slice(300, 330));
     await db.close();
+    // The close's checkpoint at 300 ended generation 4 (records 256–300) there.
     db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
     try {
       await db.consolidated();
-      expect(stored(dir)).toMatchObject({ consolidated: closedGenerations(dir), partials: 0 });
-      await ingestAll(db, all.slice(330), 50);
+      expect(stored(dir)).toMatchObject({ consolidated: 5, partials: 0 });
+      await ingestAll(db, all.slice(300), 50);
       await db.consolidated();
       expect(reads(db)).toEqual(expected);
       expect((await db.verify()).differences).toEqual([]);
@@ -652,20 +641,20 @@ describe('a generation ended at a checkpoint', () => {
     await expectWhole(expected, true);
   });
 
-  it('is followed by a read-only handle opened before it: the handle folds later records into the next generation', async () => {
+  it('at the position of the checkpoint before is followed by a read-only handle: it folds later records into the next generation', async () => {
     const all = events(120);
     const expected = await unconsolidated(all);
-    const writer = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
-    await writer.ingestBatch(all.slice(0, 50));
+    let writer = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
+    await ingestAll(writer, all.slice(0, 100), 50);
     const reader = await EventDB.open({ path: dir, ...OPTIONS, readOnly: true });
     try {
-      expect(reader.stats().events).toBe(50);
-      // The checkpoint at 100 ends its generation; the 20 records after it are in the next one, which the reader
-      // learns only from the store.
-      await writer.ingestBatch(all.slice(50, 100));
-      await writer.ingestBatch(all.slice(100));
+      expect(reader.stats().events).toBe(100);
+      // The checkpoint at 100 was written by the second call; the close's, at the same position, ends generation 1.
+      await writer.close();
+      writer = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
       await writer.consolidated();
-      expect(stored(dir).consolidated).toBe(closedGenerations(dir));
+      expect(stored(dir)).toMatchObject({ consolidated: 2, partials: 0 });
+      await writer.ingestBatch(all.slice(100));
       expect(reads(writer)).toEqual(expected);
       expect(reads(reader)).toEqual(expected);
     } finally {
