@@ -65,11 +65,10 @@ const whatDominates = `**What dominates.** The log is not the cost: raw LMDB wri
 A batch's transaction writes only the log records (plus counters, and quarantine, collisions and catalog entries
 when there are any); what eventdb adds per event is work on the main thread — validation, hashing the eventId and
 looking it up (the in-memory tail, then each dedupe run's filter), adding its postings and dedupe entry to
-memory, folding it into the in-memory partial states of its owner, session and account (each checkpoint ends its
-generation, so a window folds into partials of its own generation from empty and reads none back), and
-msgpack-encoding the log record — and, every 50,000 records, a checkpoint that writes every projection key touched
-since the last one (one put each), one index run and one dedupe run with its filter. A worker thread merges closed
-generations into one state per key (the ones
+memory, folding it into the in-memory partial states of its owner, session and account (reading each one's stored
+partial the first time a checkpoint window touches it), and msgpack-encoding the log record — and, every 50,000
+records, a checkpoint that writes every projection key touched since the last one (one upsert each), one index run
+and one dedupe run with its filter. A worker thread merges closed generations into one state per key (the ones
 waiting as one group, so a key active in all of them is rewritten once) and merges the index and dedupe runs,
 while the writer is idle (and, past a few of them, while it is busy: at 10M events it is then about 8 generations
 behind when the ingest ends, and the bytes on disk count their partials). The CPU profile in this report (when the run took one) shows where the
@@ -124,8 +123,9 @@ the eventId, and decodes it; the raw LMDB row reads by sequence number and so sk
 consolidation, with the user's members and its session count: the sessions themselves are in \`session-sets\`, read
 only to count the sessions a later partial lists; a lone profileId's state, or a user's whose members changed since,
 is read identifier by identifier), and merges in,
-for each identifier of the unified profile, its partial state in each generation not yet consolidated (one per
-checkpoint; from LMDB up to the checkpoint, from the writer's memory after it: on the store at rest, none); the reads run on the store closed after its last write and opened anew, once the background consolidation has merged the closed generations, and each read's samples start from a collected heap; the SQLite row
+for each identifier of the unified profile, its partial state in each generation not yet consolidated (at most 2^18
+records; from LMDB up to the checkpoint, from the writer's memory after it: on the store at rest, none, as the close
+ended the last generation and the consolidation merged it); the reads run on the store closed after its last write and opened anew, once the background consolidation has merged the closed generations, and each read's samples start from a collected heap; the SQLite row
 reads one precomputed profiles row (count, first and last seen, last event name, userId), a much smaller
 answer. \`events()\` reads, for each identifier of the unified profile, its postings from each index run (one
 block each) and merges them with the postings in memory by time, then reads and decodes each record from the log
