@@ -54,8 +54,8 @@ export interface StorageOptions {
  * The on-disk format: 13 may end a generation before its 2^bits boundary, at a checkpoint of a quiet writer
  * (`meta.generationStarts`: an older version would fold the records after it into the generation before, which the
  * consolidation may already have merged, and read the wrong generations); 12 keeps the sessions of a state and of a
- * user state beside it (`session-sets`) and only their count in it (an older version would count none of them), and a user state only while it was merged for the user's
- * members as stored, so that a read takes the members from it (an older consolidation could write one for members a
+ * user state beside it (`session-sets`) and only their count in it (an older version would count none of them), and
+ * a user state only while it was merged for the user's members as stored, so that a read takes the members from it (an older consolidation could write one for members a
  * checkpoint had just changed: the upgrade removes those); 11 may LZ4-compress log records with the store's dictionary (`meta.logDictionary`: a reader of
  * format 10 would take a compressed record for msgpack) and packs index chunks as varint steps (posting-chunk.ts: it
  * would read them as fixed-size pairs); 10 merges the closed generations waiting in groups and keeps a group's end in
@@ -236,7 +236,10 @@ export class Storage {
    */
   private generationStarts: readonly number[] = [];
 
-  /** Rereads the early generation starts as the current snapshot holds them (handles other than the writer's). */
+  /**
+   * Rereads the early generation starts as the current snapshot holds them: what the writer's own handle holds
+   * already, and what another thread's or process's handle learns late.
+   */
   syncGenerationStarts(): void {
     this.generationStarts = (this.meta.get(GENERATION_STARTS_KEY) as number[] | undefined) ?? [];
   }
