@@ -1,6 +1,7 @@
 // Attribute registers: set/unset are last-writer-wins by (time, eventId), setOnce keeps the earliest.
 
 import { isLater } from '../schema/event-order.js';
+import { formatTimestamp } from '../schema/timestamp.js';
 import { unescapedKey, unescapeKeys } from '../schema/proto-keys.js';
 import type { JsonValue } from '../schema/json-value.js';
 import type { AttributeUpdate } from '../schema/record.js';
@@ -94,7 +95,7 @@ export function resolveAttributes(state: AttributeState): Record<string, Attribu
     const register = own(state.latest, key) ?? own(state.once, key)!;
     if (register.u === true) continue;
     const value = typeof register.v === 'object' && register.v !== null ? unescapeKeys(register.v) : register.v!;
-    setOwn(out, name, { value, source: register.s, timestamp: new Date(register.t).toISOString(), eventId: register.e });
+    setOwn(out, name, { value, source: register.s, timestamp: formatTimestamp(register.t), eventId: register.e });
   }
   return out;
 }

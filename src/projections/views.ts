@@ -2,6 +2,7 @@
 
 import { ownersOf, unifiedIdOf, type IdentityReader, type UnifiedIdentity } from '../identity/identity-graph.js';
 import type { JsonValue } from '../schema/json-value.js';
+import { formatTimestamp } from '../schema/timestamp.js';
 import { emptyRecord, resolveAttributes, setOwn, type AttributeValue } from './attributes.js';
 import { computedValue, emptyComputedValue, type CompiledComputed } from './computed.js';
 import {
@@ -85,7 +86,7 @@ export interface ViewSource extends IdentityReader {
   sessionSet(key: string): readonly string[];
 }
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+const iso = (ms: number | null): string | null => (ms === null ? null : formatTimestamp(ms));
 
 /**
  * Folds a key's state over the consolidated generations (`state`, as `getState` read it, or undefined: none, or the
