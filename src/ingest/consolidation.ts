@@ -46,6 +46,8 @@ export function consolidateStep(storage: Storage, computed: readonly CompiledCom
   const until = progress.until > gen ? progress.until : Math.min(closed, gen + GROUP_GENERATIONS);
   // About `chunk` partials per transaction whatever the group's size: the pages a transaction dirties stay in
   // LMDB's memory for reuse (outside the map), and each key may have a partial in every generation of the group.
+  // Generations' keys are alike (ids spread over the whole ingest), so the first `chunk / generations` partials of
+  // each cover about the same keys.
   const keys = storage.derived.closedKeys(gen, until, Math.ceil(chunk / (until - gen)));
   const states = new Map<string, unknown>();
   const sessionSets = new Map<string, readonly string[]>();

@@ -388,31 +388,31 @@ export class DerivedStore implements ProjectionStore {
   // The consolidation (ingest/consolidation.ts): closed generations move into `states`, one chunk per transaction.
 
   /**
-   * The consolidation's next chunk: up to `limit` keys with a partial in generations `from … until - 1` (about the
-   * first in key order: the first `limit` of each generation are looked at), each with its partial in every one of
-   * them. Each key's partials are read by key, generation by generation, so none is left behind whatever the order.
+   * The consolidation's next chunk: the first keys (in key order) with a partial in generations `from … until - 1`,
+   * each with its partial in every one of them, from one range read of at most `limit` partials per generation. A
+   * key is taken only when no generation's read stopped before it (it is at most the smallest last key of a read
+   * that reached `limit`, which is always taken), so it moves with all its partials of the group in one chunk and
+   * its state is rewritten once per group (a partial left behind would only be merged by a later chunk). One range
+   * read per generation, not a read per key and generation.
    */
   closedKeys(from: number, until: number, limit: number): ClosedKey[] {
-    // Each key as its kind digit and id (a partial's key without the generation's prefix).
-    const texts = new Set<string>();
+    const found = new Map<string, ClosedKey>();
+    let bound: string | undefined;
     for (let gen = from; gen < until; gen++) {
-      for (const key of this.partials.getKeys({ start: generationPrefix(gen), end: generationPrefix(gen + 1), limit })) texts.add(key.slice(4));
+      let read = 0;
+      let last = '';
+      for (const { key, value } of this.partials.getRange({ start: generationPrefix(gen), end: generationPrefix(gen + 1), limit })) {
+        read++;
+        last = key.slice(4);
+        let entry = found.get(last);
+        if (entry === undefined) found.set(last, (entry = { kind: Number(last[0]) as PartialKindCode, id: last.slice(1), gens: [], values: [] }));
+        entry.gens.push(gen);
+        entry.values.push(isArrayValue(value[0]!) ? this.codec.decode(entry.kind, value) : this.storedPartial(key));
+      }
+      if (read === limit && (bound === undefined || last < bound)) bound = last;
     }
-    return [...texts]
-      .sort()
-      .slice(0, limit)
-      .map((text) => {
-        const kind = Number(text[0]) as PartialKindCode;
-        const id = text.slice(1);
-        const found: ClosedKey = { kind, id, gens: [], values: [] };
-        for (let gen = from; gen < until; gen++) {
-          const value = this.storedPartial(partialText(gen, kind, id));
-          if (value === undefined) continue;
-          found.gens.push(gen);
-          found.values.push(value);
-        }
-        return found;
-      });
+    const texts = [...found.keys()].filter((text) => bound === undefined || text <= bound).sort();
+    return texts.map((text) => found.get(text)!);
   }
 
   /** A state encoded for `moveToStates` (a copy: the codec reuses its buffer). */

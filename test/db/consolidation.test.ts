@@ -79,6 +79,16 @@ function runs(db: EventDB): { count: number; merges: number } {
   return { count: index.runCount, merges: index.runMerges };
 }
 
+/** Generations closed by the store's checkpoint, read beside the handle. */
+function closedGenerations(path: string): number {
+  const storage = new Storage({ path, mapSizeBytes: 2 ** 30, noSync: false, partialCodec: positionalPartials, readOnly: true });
+  try {
+    return storage.generationOf(storage.checkpointPosition() + 1);
+  } finally {
+    void storage.close();
+  }
+}
+
 /** The store's consolidation marker and how many partials and states it holds, read beside the handle. */
 function stored(path: string): { consolidated: number; partials: number; states: number } {
   const root = open({ path, maxDbs: 32, readOnly: true });
@@ -260,6 +270,36 @@ async function expectWhole(expected: unknown, consolidate: boolean): Promise<voi
 }
 
 describe('consolidation groups', () => {
+  it("move each key with its partials in every generation of the group at once, though each generation's read stops at its share of the chunk", async () => {
+    // Generation 0 (seqs 1-63) holds pA and pC, generation 1 (64-100, ended by the close) pC alone: one partial
+    // read per generation finds pA first in 0, pC first in 1.
+    const event = (i: number, profileId: string): Record<string, unknown> => ({
+      eventId: `g${i}`,
+      profileId,
+      sessionId: 's',
+      eventName: 'view',
+      timestamp: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+    });
+    const all = [...Array.from({ length: 63 }, (_, i) => event(i, i % 2 === 0 ? 'pA' : 'pC')), ...Array.from({ length: 37 }, (_, i) => event(63 + i, 'pC'))];
+    const db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
+    await ingestAll(db, all, 10);
+    await db.close();
+    expect(closedGenerations(dir)).toBe(2);
+    await oneChunk(dir, 2);
+    // pA alone moved: pC's partial of generation 0 lies past where that generation's read stopped (at pA).
+    const root = open({ path: dir, maxDbs: 32, readOnly: true });
+    try {
+      const states = [...root.openDB<Buffer, string>({ name: 'states', encoding: 'binary' }).getKeys()];
+      const partials = [...root.openDB<Buffer, string>({ name: 'partials', encoding: 'binary' }).getKeys()];
+      expect(states).toEqual(['1pA']);
+      expect(partials.filter((key) => key.endsWith('1pC'))).toHaveLength(2);
+      expect(partials.filter((key) => key.endsWith('1pA'))).toEqual([]);
+    } finally {
+      await root.close();
+    }
+    await expectWhole(await unconsolidated(all), true);
+  });
+
   it('merge the closed generations waiting as one group, each key with all its partials in them; verify accepts it halfway', async () => {
     const all = events(700);
     const expected = await unconsolidated(all);
