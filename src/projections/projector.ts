@@ -8,19 +8,16 @@ import type { CompiledComputed } from './computed.js';
 import {
   addEventToAccount,
   addEventToIdentifier,
-  addEventToSession,
   addUpdate,
   emptyAccount,
   emptyIdentifier,
-  emptySession,
   type AccountPartial,
   type IdentifierPartial,
   type ProjectedEvent,
-  type SessionPartial,
 } from './partials.js';
 import { PartialKind, type PartialKindCode, type ProjectionStore } from './projection-store.js';
 
-type AnyPartial = IdentifierPartial | SessionPartial | AccountPartial;
+type AnyPartial = IdentifierPartial | AccountPartial;
 
 /** What one write call touches: per key, the partial its records are folded into (the store's own, changed in place). */
 export interface ProjectionBatch {
@@ -99,7 +96,8 @@ export class Projector {
       addEventToIdentifier(partial, event, this.computed);
       if (record.attributes !== undefined) addUpdate(partial, record.attributes, record.time, record.eventId, 'event');
     }
-    addEventToSession(this.partial(batch, gen, PartialKind.session, event.sessionId, emptySession), event, record.pageId, owner);
+    // A session keeps no state: a read folds its events from the log (see `ReadModel.session`); its id is counted.
+    this.register(batch, PartialKind.session, event.sessionId);
     if (record.accountId !== undefined) {
       const account = this.partial(batch, gen, PartialKind.account, record.accountId, emptyAccount);
       addEventToAccount(account, event, owner);

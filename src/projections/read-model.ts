@@ -2,14 +2,15 @@
 
 import { errors } from '../errors.js';
 import { ownersOf, resolveIdentity, type IdentityReader } from '../identity/identity-graph.js';
-import type { StoredRecord } from '../storage/record-codec.js';
+import { fromTuple, type StoredRecord } from '../storage/record-codec.js';
+import { IndexKind, MAX_INDEX_TIME, MIN_INDEX_TIME } from '../storage/keys.js';
 import { membersFromText } from '../storage/derived-store.js';
 import type { Storage } from '../storage/storage.js';
 import type { CompiledComputed } from './computed.js';
 import type { PartialKey } from './projection-store.js';
 import { PartialKind, type PartialKindCode } from './projection-store.js';
 import { ownerOf } from './projector.js';
-import { buildAccount, buildProfile, buildSession, type Account, type Profile, type Session, type ViewSource } from './views.js';
+import { buildAccount, buildProfile, buildSession, type Account, type Profile, type Session, type SessionEvent, type ViewSource } from './views.js';
 
 /** A profile lookup: any identifier (a userId first, then a profileId), or a named one. */
 export type ProfileLookup = string | { userId: string } | { profileId: string };
@@ -118,10 +119,26 @@ export class ReadModel implements ViewSource, IdentityReader {
     return buildAccount(this, id);
   }
 
+  /** A session, folded from its events in the read's snapshot (the session index, then the log). */
   session(sessionId: string): Session | undefined {
     const id = checkId(sessionId, 'sessionId');
     this.beginView();
-    return buildSession(this, id);
+    return buildSession(this, id, this.sessionEvents(id));
+  }
+
+  /** A session's events in the read's snapshot: their seqs from the session index, then the records, in seq order. */
+  private sessionEvents(sessionId: string): SessionEvent[] {
+    const { storage } = this;
+    const postings = storage.index.scan([[IndexKind.sessionId, sessionId]], MIN_INDEX_TIME, MAX_INDEX_TIME, false, this.position, storage.checkpointPosition());
+    const seqs: number[] = [];
+    while (postings.next()) seqs.push(postings.seq);
+    seqs.sort((a, b) => a - b);
+    const events: SessionEvent[] = [];
+    storage.recordReader(this.position).each(seqs, (seq, tuple) => {
+      const record = fromTuple(seq, tuple);
+      events.push({ time: record.time, eventId: record.eventId, pageId: record.pageId, owner: ownerOf(record, this.placeholders) });
+    });
+    return events;
   }
 
   /** Owners of the unified profile of an identifier, for `events()`. */

@@ -1,17 +1,17 @@
 // Profiles, accounts and sessions as callers see them: the merge of their states and partial states over generations and identifiers.
 
-import { ownersOf, unifiedIdOf, type IdentityReader, type UnifiedIdentity } from '../identity/identity-graph.js';
+import { ownersOf, unifiedIdOf, type IdentityReader, type Owner, type UnifiedIdentity } from '../identity/identity-graph.js';
 import type { JsonValue } from '../schema/json-value.js';
 import { formatTimestamp } from '../schema/timestamp.js';
 import { emptyRecord, resolveAttributes, setOwn, type AttributeValue } from './attributes.js';
 import { computedValue, emptyComputedValue, type CompiledComputed } from './computed.js';
 import {
+  addEventToSession,
   emptyAccount,
   emptyIdentifier,
   emptySession,
   mergeAccountInto,
   mergeIdentifierInto,
-  mergeSessionInto,
   type AccountPartial,
   type IdentifierPartial,
   type SessionPartial,
@@ -169,9 +169,24 @@ export function buildAccount(source: ViewSource, accountId: string): Account | u
   };
 }
 
-export function buildSession(source: ViewSource, sessionId: string): Session | undefined {
-  const stored = source.getState(PartialKind.session, sessionId) as SessionPartial | undefined;
-  const state = gather(source, PartialKind.session, sessionId, mergeSessionInto, emptySession, undefined, stored);
+/** One event of a session, as `buildSession` folds it. */
+export interface SessionEvent {
+  time: number;
+  eventId: string;
+  pageId: string | undefined;
+  owner: Owner;
+}
+
+/**
+ * A session folded from its events (any order: the fold is order-independent), or undefined when it has none. A
+ * session keeps no state of its own: most hold a few events, and ingest then writes nothing per session.
+ */
+export function buildSession(source: IdentityReader, sessionId: string, events: Iterable<SessionEvent>): Session | undefined {
+  let state: SessionPartial | undefined;
+  for (const { time, eventId, pageId, owner } of events) {
+    state ??= emptySession();
+    addEventToSession(state, { time, eventId, eventName: '', sessionId, accountId: undefined, data: undefined }, pageId, owner);
+  }
   if (state === undefined) return undefined;
   const owner = state.firstEvent?.o ?? '';
   return {
@@ -186,6 +201,6 @@ export function buildSession(source: ViewSource, sessionId: string): Session | u
   };
 }
 
-function unifiedIds(source: ViewSource, owners: readonly string[]): string[] {
+function unifiedIds(source: IdentityReader, owners: readonly string[]): string[] {
   return [...new Set(owners.map((owner) => unifiedIdOf(source, owner)))].sort();
 }

@@ -268,22 +268,23 @@ export class DerivedStore implements ProjectionStore {
 
   /**
    * A dictionary for the states, when the store has none yet and the consolidation is about to write its first
-   * ones: a kilobyte of the closed partials of generation `gen` (which the states merge), a quarter from each kind,
-   * so each kind's layout and ids are in it. Undefined when there is one, or compression is off.
+   * ones: a kilobyte of the closed partials of generation `gen` (which the states merge), an equal share from each
+   * kind it has, so each kind's layout and ids are in it. Undefined when there is one, or compression is off.
    */
   sampleStatesDictionary(gen: number): Buffer | undefined {
     if (this.statesCompressed || !this.compress) return undefined;
     this.syncStatesDictionary();
     if (this.statesCompressed) return undefined;
-    const samples: Buffer[] = [];
+    const kinds: Buffer[] = [];
     for (let kind = 1; kind <= 4; kind++) {
       const prefix = `${generationPrefix(gen)}${kind}`;
       const values: Buffer[] = [];
       for (const { value } of this.partials.getRange({ start: prefix, end: `${prefix}\uffff`, limit: 16 })) values.push(Buffer.from(value));
-      const joined = Buffer.concat(values);
-      samples.push(joined.subarray(Math.max(0, joined.length - DICTIONARY_BYTES / 4)));
+      if (values.length > 0) kinds.push(Buffer.concat(values));
     }
-    return dictionaryOf(samples);
+    // An equal share of the kinds the generation has partials of (sessions have none from format 14).
+    const share = Math.ceil(DICTIONARY_BYTES / Math.max(1, kinds.length));
+    return dictionaryOf(kinds.map((joined) => joined.subarray(Math.max(0, joined.length - share))));
   }
 
   /**
@@ -530,6 +531,29 @@ export class DerivedStore implements ProjectionStore {
     if (!this.readsLegacyMembers) return members;
     const legacy = this.legacyMembers.getKeys({ start: [userId], end: [`${userId}${MEMBER_SEPARATOR}`] });
     return [...new Set([...members, ...[...legacy].map((key) => key[1])])].sort();
+  }
+
+  /**
+   * Removes every session's partial (generations 0 … `lastGeneration`) and state, in the transaction being staged
+   * (a writer's open of a store of format 13 or before): from format 14 a session keeps no state, a read folds its
+   * events from the log. Returns how many entries went.
+   */
+  dropSessionStates(lastGeneration: number): number {
+    const session = String(PartialKind.session);
+    const next = String(PartialKind.session + 1);
+    let dropped = 0;
+    for (let gen = 0; gen <= lastGeneration; gen++) {
+      const prefix = generationPrefix(gen);
+      for (const key of this.partials.getKeys({ start: prefix + session, end: prefix + next })) {
+        issued(this.partials.remove(key));
+        dropped++;
+      }
+    }
+    for (const key of this.states.getKeys({ start: session, end: next })) {
+      issued(this.states.remove(key));
+      dropped++;
+    }
+    return dropped;
   }
 
   /**

@@ -51,7 +51,9 @@ export interface StorageOptions {
 }
 
 /**
- * The on-disk format: 13 may end a generation before its 2^bits boundary, at a checkpoint of a quiet writer
+ * The on-disk format: 14 keeps no state for a session (a read folds its events from the log; an older version would
+ * read a session's state and partials, which no checkpoint writes any more); 13 may end a generation before its
+ * 2^bits boundary, at a checkpoint of a quiet writer
  * (`meta.generationStarts`: an older version would fold the records after it into the generation before, which the
  * consolidation may already have merged, and read the wrong generations); 12 keeps the sessions of a state and of a
  * user state beside it (`session-sets`) and only their count in it (an older version would count none of them), and
@@ -71,13 +73,14 @@ export interface StorageOptions {
  * merges closed generations' partial states into one state per key in the background (`states`, and
  * `meta.consolidated`: an older version would read the generations alone and miss what moved); 3 writes partial
  * states as positional arrays (a format-2 store's partials, msgpack records, stay readable beside them); 2 keeps
- * projections in memory between checkpoints; 1 wrote them with every batch. Formats 2 to 12 open as format 13 (2
+ * projections in memory between checkpoints; 1 wrote them with every batch. Formats 1 to 13 open as format 14 (their
+ * sessions' partials and states removed; 2
  * and 3 with nothing consolidated yet; 6's segment filters removed; the members moved; no user states until the
  * consolidation writes them; 9's generation in progress finished alone; 10's log plain until a write call samples a dictionary; 10's index chunks of fixed-size pairs read beside the packed ones; 11's states, which
  * list their sessions, read as they are until the consolidation rewrites them; user states merged for other members
  * than the stored ones removed).
  */
-const STORE_FORMAT = 13;
+const STORE_FORMAT = 14;
 /** The log's compression dictionary (a Buffer): written once, by the write call that samples it, and never changed. */
 const LOG_DICTIONARY_KEY = 'logDictionary';
 const FORMAT_KEY = 'format';
@@ -365,6 +368,7 @@ export class Storage {
           this.derived.upgradeMembers();
           this.derived.dropStaleUserStates();
         }
+        if (format < 14) this.derived.dropSessionStates(this.generationOf(this.lastSeq()));
         this.meta.putSync(FORMAT_KEY, STORE_FORMAT);
       });
       this.derived.userStatesCurrent = true;
@@ -375,6 +379,7 @@ export class Storage {
       if (this.meta.get(CHECKPOINT_KEY) === undefined) this.meta.putSync(CHECKPOINT_KEY, lastSeq);
       if (lastSeq === 0 && this.generationBits !== DEFAULT_GENERATION_BITS) this.meta.putSync(GENERATION_BITS_KEY, this.generationBits);
       this.derived.upgradeMembers();
+      this.derived.dropSessionStates(this.generationOf(lastSeq));
       this.meta.putSync(FORMAT_KEY, STORE_FORMAT);
     });
     this.derived.userStatesCurrent = true;
@@ -617,5 +622,26 @@ export class RecordReader {
     this.aheadFrom = seq;
     for (const { key, value } of this.log.getRange({ start: seq, end: end + 1 })) this.ahead[key - seq] = value;
     return this.ahead[0];
+  }
+
+  /**
+   * The records of `seqs` (ascending, all at most the position), each handed to `visit`: a run of consecutive seqs
+   * in one range read of exactly its records, others one by one. For a read that knows every seq it wants (a
+   * session's events), where reading ahead would decode records past its last.
+   */
+  each(seqs: readonly number[], visit: (seq: number, tuple: RecordTuple) => void): void {
+    for (let i = 0; i < seqs.length;) {
+      let end = i + 1;
+      while (end < seqs.length && seqs[end] === seqs[end - 1]! + 1) end++;
+      if (end - i >= READ_AHEAD_STREAK + 1) {
+        for (const { key, value } of this.log.getRange({ start: seqs[i]!, end: seqs[end - 1]! + 1 })) visit(key, value);
+      } else {
+        for (let at = i; at < end; at++) {
+          const tuple = this.log.get(seqs[at]!);
+          if (tuple !== undefined) visit(seqs[at]!, tuple);
+        }
+      }
+      i = end;
+    }
   }
 }

@@ -188,8 +188,8 @@ describe('states compression', () => {
     await reader.close();
     await writer.close();
 
-    const states = await storedFirstBytes<string>(path, 'states');
-    expect(compressedCount(states)).toBeGreaterThan(states.size / 2);
+    // The identifiers' and accounts' states here are shorter than the threshold (sessions keep none); the user
+    // states, which hold their members, are not.
     expect(compressedCount(await storedFirstBytes<string>(path, 'user-states'))).toBeGreaterThan(0);
     const reopened = await EventDB.open({ ...STATES_OPTIONS, path }, SMALL);
     expect(views(reopened)).toEqual(expected);

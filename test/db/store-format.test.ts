@@ -24,7 +24,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The format this version writes (src/storage/storage.ts). */
-const STORE_FORMAT = 13;
+const STORE_FORMAT = 14;
 
 const OPTIONS: Omit<EventDBOptions, 'path'> = {
   clock: () => Date.UTC(2026, 5, 1),
@@ -274,7 +274,7 @@ describe('store formats', () => {
     await db.ingestBatch(FIRST);
     const before = reads(db);
     await db.close();
-    expect(await downgradeToFormat2(dir)).toBe(7); // p1, p2, u1, s1–s3, acme
+    expect(await downgradeToFormat2(dir)).toBe(4); // p1, p2, u1, acme (sessions keep no state)
 
     db = await EventDB.open({ path: dir, ...OPTIONS });
     expect(reads(db)).toEqual(before);
@@ -415,6 +415,42 @@ describe('store formats', () => {
     expect(root.openDB({ name: 'members', encoding: 'binary' }).getKeysCount()).toBe(0);
     expect(root.openDB<string, string>({ name: 'user-members', encoding: 'string' }).get('u1')).toBe('p1\u0000p9');
     await root.close();
+  });
+
+  it("a format-13 store's session partials and states go at the first writer open; its sessions read the same before and after", async () => {
+    let db = await EventDB.open({ path: dir, ...OPTIONS });
+    await db.ingestBatch(FIRST);
+    await db.close();
+    // What format 13 kept for a session: a partial in its generation and, once consolidated, a state (here with a
+    // count no log implies, so reading either would show).
+    const root = open({ path: dir, maxDbs: 32 });
+    const session = {
+      first: Date.parse(at(0)),
+      last: Date.parse(at(1)),
+      count: 99,
+      pages: ['home'],
+      owners: ['p:p1'],
+      firstEvent: { t: Date.parse(at(0)), e: 'e1', o: 'p:p1' },
+    };
+    const bytes = Buffer.from(positionalPartials.encode(3, session));
+    await root.openDB<Buffer, string>({ name: 'partials', encoding: 'binary' }).put('00003s1', bytes);
+    await root.openDB<Buffer, string>({ name: 'states', encoding: 'binary' }).put('3s2', bytes);
+    await root.openDB({ name: 'meta' }).put('format', 13);
+    await root.close();
+
+    const reader = await EventDB.open({ path: dir, ...OPTIONS, readOnly: true });
+    expect(reader.getSession('s1')).toMatchObject({ eventCount: 2, pages: ['home'] });
+    await reader.close();
+    db = await EventDB.open({ path: dir, ...OPTIONS });
+    await db.ingestBatch(LATER);
+    expect(reads(db)).toEqual(await readsOfFresh());
+    expect((await db.verify()).differences).toEqual([]);
+    await db.close();
+    const after = open({ path: dir, maxDbs: 32, readOnly: true });
+    expect([...after.openDB<Buffer, string>({ name: 'partials', encoding: 'binary' }).getKeys()].filter((key) => key[4] === '3')).toEqual([]);
+    expect([...after.openDB<Buffer, string>({ name: 'states', encoding: 'binary' }).getKeys()].filter((key) => key.startsWith('3'))).toEqual([]);
+    expect(after.openDB({ name: 'meta' }).get('format')).toBe(STORE_FORMAT);
+    await after.close();
   });
 
   it('refuses a store written in a newer format, and leaves it as it was', async () => {

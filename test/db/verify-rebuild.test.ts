@@ -10,7 +10,7 @@ import { EventDB, type VerifyReport } from '../../src/index.js';
 import { jsonBuffer, product } from '../helpers/catalog.js';
 import { positionalPartials } from '../../src/projections/partial-codec.js';
 import { PartialKind } from '../../src/projections/projection-store.js';
-import type { SessionPartial } from '../../src/projections/partials.js';
+import type { AccountPartial } from '../../src/projections/partials.js';
 
 let dir: string;
 beforeEach(() => {
@@ -213,11 +213,11 @@ describe('verify names every kind of tampered state; rebuild repairs it', () => 
     await seed(dir);
     const good = await readsOfSeed();
     await tamper(dir, async ({ partials }) => {
-      const session = positionalPartials.decode(PartialKind.session, partials.get('00003s2')!) as SessionPartial;
-      await partials.put('00003s2', Buffer.from(positionalPartials.encode(PartialKind.session, { ...session, count: session.count + 1234 })));
+      const account = positionalPartials.decode(PartialKind.account, partials.get('00004acme')!) as AccountPartial;
+      await partials.put('00004acme', Buffer.from(positionalPartials.encode(PartialKind.account, { ...account, count: account.count + 1234 })));
     });
-    await expectRepaired(good, 'projection', /partial \[0,3,"s2"\] differs from the log/, (db) =>
-      expect(db.getSession('s2')?.eventCount).toBeGreaterThan(1234),
+    await expectRepaired(good, 'projection', /partial \[0,4,"acme"\] differs from the log/, (db) =>
+      expect(db.getAccount('acme')?.eventCount).toBeGreaterThan(1234),
     );
   });
 
