@@ -37,7 +37,7 @@ counts match.
   re-send is dropped unreported), index sessions, accounts or event names, keep session or account state,
   stitch a profileId to a userId (a profile is one key, never merged), or record first-seen identifiers. The "core" SQLite row
   drops the profiles upsert.
-- **eventdb** (storage format 13, \`docs/storage-v2.md\`): \`ingestBatch\` with two batches in flight (the next
+- **eventdb** (storage format 14, \`docs/storage-v2.md\`): \`ingestBatch\` with two batches in flight (the next
   is validated while one commits), durable unless stated: every call resolves after its commit is flushed.
   Each event is validated; its eventId is hashed and checked against the permanent dedupe set (every eventId
   since the last checkpoint in memory, older ones in sorted runs behind Bloom filters); the batch's
@@ -45,7 +45,8 @@ counts match.
   records once it holds 1,000) and the counters, nothing else per event. The index postings (owner,
   session, event name, and account when it has one) and the dedupe entry stay in the writer's memory, and
   "projections on" (the default store) also folds the event into in-memory overlays of the partial states
-  of its profile, session and account, first-seen identifiers and profileId–userId links. A checkpoint
+  of its profile and account, first-seen identifiers (its sessionId among them) and profileId–userId links (a
+  session keeps no state: \`getSession\` folds its events). A checkpoint
   writes all of that to LMDB in the transaction of the batch that finds it due: every 50,000 records, 60 s,
   500,000 entries in memory, and at close; a reopen after a crash replays the log after the last
   checkpoint. "Projections off" (core) skips the fold.
@@ -65,7 +66,7 @@ const whatDominates = `**What dominates.** The log is not the cost: raw LMDB wri
 A batch's transaction writes only the log records (plus counters, and quarantine, collisions and catalog entries
 when there are any); what eventdb adds per event is work on the main thread — validation, hashing the eventId and
 looking it up (the in-memory tail, then each dedupe run's filter), adding its postings and dedupe entry to
-memory, folding it into the in-memory partial states of its owner, session and account (reading each one's stored
+memory, folding it into the in-memory partial states of its owner and account (reading each one's stored
 partial the first time a checkpoint window touches it), and msgpack-encoding the log record — and, every 50,000
 records, a checkpoint that writes every projection key touched since the last one (one upsert each), one index run
 and one dedupe run with its filter. A worker thread merges closed generations into one state per key (the ones
@@ -75,8 +76,9 @@ behind when the ingest ends, and the bytes on disk count their partials). The CP
 main thread's time goes.
 
 The workload is the hard case for checkpoints on purpose: uniform over 500k sessions, 100k profiles and 50k
-users, so most sessions touched between two checkpoints are touched by one event only, and a checkpoint
-writes nearly one session key per event besides the owners' keys: folding in memory saves few writes here. Real data is kinder — the
+users, so most keys touched between two checkpoints are touched by one event only: folding in memory saves few
+writes here. Sessions keep no state (store format 14; until then a checkpoint wrote nearly one session key per
+event besides the owners' keys), so each new sessionId costs only its registration. Real data is kinder — the
 UCI invoices share sessions (invoices) and customers — which the real-data section shows.
 
 **What is not done yet** (\`docs/storage-v2.md\`, step 5): projections are still upserted key by key at a
