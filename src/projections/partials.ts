@@ -1,4 +1,5 @@
-// Partial states: what one identifier, session or account accumulates in one generation; merged they give the full state.
+// Partial states: what one identifier or account accumulates in one generation, merged they give the full state; and
+// a session's fold, which a read computes from its events (store format 14 stores none).
 
 import type { JsonObject } from '../schema/json-value.js';
 import type { AttributeUpdate } from '../schema/record.js';
@@ -33,7 +34,7 @@ export interface IdentifierPartial extends Activity, AttributeState {
   computed: Record<string, Accumulator>;
 }
 
-/** What one session accumulates. */
+/** What one session accumulates: folded by a read from its events (`buildSession`); stored only by format 13 and before. */
 export interface SessionPartial extends Activity {
   pages: string[];
   /** Owners seen in the session. */

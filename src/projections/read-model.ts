@@ -122,7 +122,8 @@ export class ReadModel implements ViewSource, IdentityReader {
   /** A session, folded from its events in the read's snapshot (the session index, then the log). */
   session(sessionId: string): Session | undefined {
     const id = checkId(sessionId, 'sessionId');
-    this.beginView();
+    // No state is read: the position alone (and the links, for the owners' unified ids).
+    this.begin();
     return buildSession(this, id, this.sessionEvents(id));
   }
 

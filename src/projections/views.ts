@@ -1,4 +1,5 @@
-// Profiles, accounts and sessions as callers see them: the merge of their states and partial states over generations and identifiers.
+// Profiles, accounts and sessions as callers see them: the merge of the states and partial states of profiles and
+// accounts over generations and identifiers, and the fold of a session's events.
 
 import { ownersOf, unifiedIdOf, type IdentityReader, type Owner, type UnifiedIdentity } from '../identity/identity-graph.js';
 import type { JsonValue } from '../schema/json-value.js';
