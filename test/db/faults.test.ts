@@ -199,10 +199,14 @@ describe('faults', () => {
         const path = join(dir, 'store');
         const db = await EventDB.open({ path, mapSizeBytes: 2 ** 20 });
         let committed = 0;
+        let calls = 0;
         let failure: unknown;
-        for (let i = 0; i < 200 && failure === undefined; i++) {
+        for (; calls < 200 && failure === undefined; calls++) {
+          // Each call's first event belongs to a user of its own, first seen in it.
+          const batch = events(200, 300);
+          batch[0] = { ...batch[0], profileId: undefined, userId: `u-call-${calls}` };
           try {
-            committed += (await db.ingestBatch(events(200, 300))).accepted;
+            committed += (await db.ingestBatch(batch)).accepted;
           } catch (err) {
             failure = err;
           }
@@ -210,9 +214,12 @@ describe('faults', () => {
         expect(isEventDBError(failure, 'WRITE_FAILED'), String(failure)).toBe(true);
         expect(committed).toBeGreaterThan(0);
         await expect(db.ingest(events(1)[0])).rejects.toMatchObject({ code: 'WRITE_FAILED' });
-        // Reads see what committed, not what the failed call had folded into the writer's memory.
+        // Reads see what committed, not what the failed call had folded into the writer's memory: its user is unknown.
+        const failed = calls - 1;
+        expect(db.getProfile({ userId: `u-call-${failed}` })).toBeUndefined();
+        const users = Array.from({ length: failed }, (_, call) => db.getProfile({ userId: `u-call-${call}` })?.eventCount ?? 0);
         const profiles = Array.from({ length: 50 }, (_, p) => db.getProfile({ profileId: `p${p}` })?.eventCount ?? 0);
-        expect(profiles.reduce((sum, count) => sum + count, 0)).toBe(committed);
+        expect([...users, ...profiles].reduce((sum, count) => sum + count, 0)).toBe(committed);
         await db.close();
         const again = await EventDB.open({ path });
         expect(again.stats().events).toBe(committed);

@@ -257,6 +257,25 @@ describe('verify names every kind of tampered state; rebuild repairs it', () => 
     await expectRepaired(good, 'projection', /identifier \["3","s2"\] is missing/);
   });
 
+  it('a projection: an extra identifier, which the writer had looked up, is unknown once removed', async () => {
+    await seed(dir);
+    await tamper(dir, async ({ root, identifiers }) => {
+      await identifiers.put('2ghost', 1);
+      // Without a stored identifier filter the open refills it from the identifiers, the extra one too.
+      const filter = root.openDB({ name: 'identifier-filter', encoding: 'binary' });
+      for (const key of filter.getKeys()) await filter.remove(key);
+    });
+    const db = await EventDB.open({ path: dir, clock: CLOCK });
+    try {
+      expect(db.getProfile({ userId: 'ghost' })).toBeDefined();
+      const rebuilt = await db.rebuild();
+      expect(messagesOf(rebuilt, 'projection')).toMatch(/identifier \["2","ghost"\] is stored but the log implies none/);
+      expect(db.getProfile({ userId: 'ghost' })).toBeUndefined();
+    } finally {
+      await db.close();
+    }
+  });
+
   it('a catalog entry', async () => {
     await seed(dir);
     const good = await readsOfSeed();
