@@ -97,7 +97,7 @@ export class Projector {
       if (record.attributes !== undefined) addUpdate(partial, record.attributes, record.time, record.eventId, 'event');
     }
     // A session keeps no state: a read folds its events from the log (see `ReadModel.session`); its id is counted.
-    this.register(batch, PartialKind.session, event.sessionId);
+    this.registerSession(batch, event.sessionId);
     if (record.accountId !== undefined) {
       const account = this.partial(batch, gen, PartialKind.account, record.accountId, emptyAccount);
       addEventToAccount(account, event, owner);
@@ -154,6 +154,21 @@ export class Projector {
     partial = stored ?? empty();
     partials.set(id, partial);
     return partial as T;
+  }
+
+  /**
+   * `register` for a session, without the batch's map: no partial asks whether a session is new, and the writer's
+   * store answers a registered id from memory (its known ids). The map would grow by nearly every event, for a
+   * later event of the same session in the same batch, which is rare.
+   */
+  private registerSession(batch: ProjectionBatch, id: string): void {
+    if (this.replaying) {
+      this.register(batch, PartialKind.session, id);
+      return;
+    }
+    if (this.store.hasIdentifier(PartialKind.session, id)) return;
+    this.store.addIdentifier(PartialKind.session, id);
+    this.counters.sessions++;
   }
 
   /** Counts an identifier, session or account the first time it is seen. */

@@ -4,7 +4,7 @@
 
 import type { Database, RootDatabase } from 'lmdb';
 import { issued } from './issued.js';
-import { decodeChunk, encodeChunk } from './posting-chunk.js';
+import { decodeChunk, encodeChunk, encodeFlatChunk } from './posting-chunk.js';
 import { PostingRuns, type PreparedMerge, type RunEntry } from './posting-runs.js';
 import { TailLayers } from './tail-layers.js';
 import { IndexKind } from './keys.js';
@@ -59,6 +59,7 @@ function sortedPairs(posting: Posting, maxSeq: number): { times: number[]; seqs:
 
 /** A posting as a stored chunk (posting-chunk.ts), its pairs in (time, seq) order. */
 function postingChunk(posting: Posting): Buffer {
+  if (inOrder(posting)) return encodeFlatChunk(posting);
   const { times, seqs } = sortedPairs(posting, Number.POSITIVE_INFINITY);
   return encodeChunk(times, seqs);
 }

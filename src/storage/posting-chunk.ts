@@ -20,19 +20,43 @@ const MAX_VARINT = 8;
  * a key's neighbouring events are near in time and in the log.
  */
 export function encodeChunk(times: readonly number[], seqs: readonly number[]): Buffer {
-  const count = seqs.length;
-  const out = Buffer.allocUnsafe(1 + MAX_VARINT * (1 + 2 * count));
+  return encodePairs(
+    seqs.length,
+    (i) => times[i]!,
+    (i) => seqs[i]!,
+  );
+}
+
+/** Sorted pairs held flat, `[time, seq, time, seq, …]` (the writer's in-memory postings), as a packed chunk. */
+export function encodeFlatChunk(pairs: readonly number[]): Buffer {
+  return encodePairs(
+    pairs.length / 2,
+    (i) => pairs[2 * i]!,
+    (i) => pairs[2 * i + 1]!,
+  );
+}
+
+/** Where chunks are encoded before they are copied out at their size (grown when a chunk needs more). */
+let scratch = Buffer.allocUnsafeSlow(4096);
+
+function encodePairs(count: number, timeAt: (i: number) => number, seqAt: (i: number) => number): Buffer {
+  const most = 1 + MAX_VARINT * (1 + 2 * count);
+  if (scratch.length < most) scratch = Buffer.allocUnsafeSlow(most);
+  const out = scratch;
   out[0] = PACKED;
   let at = writeVarint(out, 1, count);
-  if (count === 0) return out.subarray(0, at);
-  at = writeVarint(out, at, times[0]! + TIME_BIAS);
-  at = writeVarint(out, at, seqs[0]!);
+  if (count > 0) {
+    at = writeVarint(out, at, timeAt(0) + TIME_BIAS);
+    at = writeVarint(out, at, seqAt(0));
+  }
   for (let i = 1; i < count; i++) {
-    at = writeVarint(out, at, times[i]! - times[i - 1]!);
-    const step = seqs[i]! - seqs[i - 1]!;
+    at = writeVarint(out, at, timeAt(i) - timeAt(i - 1));
+    const step = seqAt(i) - seqAt(i - 1);
     at = writeVarint(out, at, step >= 0 ? step * 2 : -step * 2 - 1);
   }
-  return Buffer.from(out.subarray(0, at));
+  const chunk = Buffer.allocUnsafe(at);
+  out.copy(chunk, 0, 0, at);
+  return chunk;
 }
 
 /** A chunk's pairs, packed or of the fixed layout, as two parallel arrays in (time, seq) order. */
