@@ -23,7 +23,10 @@ type AnyPartial = IdentifierPartial | AccountPartial;
 export interface ProjectionBatch {
   /** Partials by generation, then by kind code (index), then by id: no key strings are built per event. */
   partials: Map<number, Map<string, AnyPartial>[]>;
-  /** By kind code: ids registered by this batch, true when first seen in it (so no stored partial state can exist). */
+  /**
+   * By kind code: ids first seen in this batch (true: no stored partial state can exist), and ids found known by a
+   * stored partial or, when replaying, noted (false). Other known ids are not kept: the store answers them again.
+   */
   registered: Map<string, boolean>[];
 }
 
@@ -179,9 +182,9 @@ export class Projector {
       registered.set(id, this.store.noteIdentifier(kind, id));
       return;
     }
-    const isNew = !this.store.hasIdentifier(kind, id);
-    registered.set(id, isNew);
-    if (!isNew) return;
+    // A known id is not kept in the map: the store answers it again from memory (the writer's known ids).
+    if (this.store.hasIdentifier(kind, id)) return;
+    registered.set(id, true);
     this.store.addIdentifier(kind, id);
     this.counters[COUNTER_OF[kind]]++;
   }

@@ -513,7 +513,7 @@ export class DerivedStore implements ProjectionStore {
   }
 
   mayHaveIdentifier(kind: PartialKindCode, id: string): boolean {
-    return this.readOnly || this.identifierFilter.mightContain(`${kind}${id}`);
+    return this.readOnly || this.knownIds[kind]!.has(id) || this.identifierFilter.mightContain(`${kind}${id}`);
   }
 
   addIdentifier(kind: PartialKindCode, id: string): void {
