@@ -38,19 +38,27 @@ export interface JsonCheck {
  */
 export function checkJsonValue(value: unknown, path: string, limits: Limits = DEFAULT_LIMITS): JsonCheck {
   const walk: Walk = { issues: [], ancestors: [], hasUndefined: false, size: 0, limits, escape: false };
-  visit(value, path, walk);
+  visit(value, path, undefined, walk);
   if (walk.size > limits.maxRecordSize) {
     walk.issues.push(issue('TOO_LARGE', path, `about ${walk.size} characters of JSON or more, more than ${limits.maxRecordSize}`));
   }
   return { issues: walk.issues, hasUndefined: walk.hasUndefined, size: walk.size, escape: walk.escape };
 }
 
-function visit(value: unknown, path: string, walk: Walk): void {
+/** The path of `parent`'s member `key` (an array's index, an object's key); `parent` itself when there is none. */
+function pathAt(parent: string, key: string | number | undefined): string {
+  if (key === undefined) return parent;
+  if (typeof key === 'number') return `${parent}[${key}]`;
+  return parent === '' ? key : `${parent}.${key}`;
+}
+
+/** Checks `value`, the member `key` of `parent` (its path is only built for an issue, or an object to walk into). */
+function visit(value: unknown, parent: string, key: string | number | undefined, walk: Walk): void {
   switch (typeof value) {
     case 'string':
       walk.size += value.length + 2;
       if (value.length > walk.limits.maxStringLength) {
-        walk.issues.push(issue('TOO_LONG', path, `a string of ${value.length} characters, more than ${walk.limits.maxStringLength}`));
+        walk.issues.push(issue('TOO_LONG', pathAt(parent, key), `a string of ${value.length} characters, more than ${walk.limits.maxStringLength}`));
       }
       return;
     case 'boolean':
@@ -58,15 +66,15 @@ function visit(value: unknown, path: string, walk: Walk): void {
       return;
     case 'number':
       walk.size += 8;
-      if (!Number.isFinite(value)) walk.issues.push(issue('NOT_JSON_VALUE', path, `${value} is not a JSON number`));
+      if (!Number.isFinite(value)) walk.issues.push(issue('NOT_JSON_VALUE', pathAt(parent, key), `${value} is not a JSON number`));
       return;
     case 'object':
       walk.size += 4;
       if (value === null) return;
-      visitObject(value, path, walk);
+      visitObject(value, pathAt(parent, key), walk);
       return;
     default:
-      walk.issues.push(issue('NOT_JSON_VALUE', path, `a ${typeof value} is not a JSON value`));
+      walk.issues.push(issue('NOT_JSON_VALUE', pathAt(parent, key), `a ${typeof value} is not a JSON value`));
   }
 }
 
@@ -89,8 +97,8 @@ function visitObject(value: object, path: string, walk: Walk): void {
     }
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      if (item === undefined) walk.issues.push(issue('NOT_JSON_VALUE', `${path}[${i}]`, 'undefined is not a JSON value'));
-      else visit(item, `${path}[${i}]`, walk);
+      if (item === undefined) walk.issues.push(issue('NOT_JSON_VALUE', pathAt(path, i), 'undefined is not a JSON value'));
+      else visit(item, path, i, walk);
     }
   } else {
     if (!hasPlainPrototype(value)) {
@@ -107,7 +115,7 @@ function visitObject(value: object, path: string, walk: Walk): void {
         if (needsEscape(key)) walk.escape = true;
         const item: unknown = (value as Record<string, unknown>)[key];
         if (item === undefined) walk.hasUndefined = true;
-        else visit(item, path === '' ? key : `${path}.${key}`, walk);
+        else visit(item, path, key, walk);
       }
     }
   }

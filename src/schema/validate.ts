@@ -79,7 +79,9 @@ export function isPlainObject(value: unknown): value is object {
 }
 
 function checkFieldNames(fields: Record<string, unknown>, isProduct: boolean, errors: Issue[]): void {
-  for (const name of Object.keys(fields)) {
+  // for-in over a plain object (its prototype holds no enumerable key): no array of its keys per record.
+  for (const name in fields) {
+    if (!Object.hasOwn(fields, name)) continue;
     if (!KNOWN_FIELDS.has(name)) {
       errors.push(issue('UNKNOWN_FIELD', name, `unknown field "${name}"; event properties go in data`));
     } else if (isProduct && (name === 'attributes' || name === 'accountAttributes') && fields[name] !== undefined) {

@@ -37,14 +37,18 @@ export type RecordTuple = unknown[];
 
 /** Encodes a record as `[kind, eventId, time, ...fields]`, absent fields as null, trailing ones cut. */
 export function toTuple(record: NormalizedRecord): RecordTuple {
-  const tuple: unknown[] = [KIND_CODES[record.kind] + (record.keysEscaped === true ? ESCAPED_KEYS : 0), record.eventId, record.time];
+  // Sized once (pushes would grow it step by step), then cut after the last field present.
+  const tuple: unknown[] = new Array(FIRST_FIELD + FIELDS.length);
+  tuple[0] = KIND_CODES[record.kind] + (record.keysEscaped === true ? ESCAPED_KEYS : 0);
+  tuple[1] = record.eventId;
+  tuple[2] = record.time;
   let last = FIRST_FIELD - 1;
   for (let i = 0; i < FIELDS.length; i++) {
     const value = record[FIELDS[i]!];
     if (value === undefined) {
-      tuple.push(null);
+      tuple[FIRST_FIELD + i] = null;
     } else {
-      tuple.push(value);
+      tuple[FIRST_FIELD + i] = value;
       last = FIRST_FIELD + i;
     }
   }
