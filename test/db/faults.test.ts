@@ -202,9 +202,9 @@ describe('faults', () => {
         let calls = 0;
         let failure: unknown;
         for (; calls < 200 && failure === undefined; calls++) {
-          // Each call's first event belongs to a user of its own, first seen in it.
+          // Each call's first event links a profileId and a userId of its own, both first seen in it.
           const batch = events(200, 300);
-          batch[0] = { ...batch[0], profileId: undefined, userId: `u-call-${calls}` };
+          batch[0] = { ...batch[0], profileId: `p-call-${calls}`, userId: `u-call-${calls}` };
           try {
             committed += (await db.ingestBatch(batch)).accepted;
           } catch (err) {
@@ -214,9 +214,12 @@ describe('faults', () => {
         expect(isEventDBError(failure, 'WRITE_FAILED'), String(failure)).toBe(true);
         expect(committed).toBeGreaterThan(0);
         await expect(db.ingest(events(1)[0])).rejects.toMatchObject({ code: 'WRITE_FAILED' });
-        // Reads see what committed, not what the failed call had folded into the writer's memory: its user is unknown.
+        // Reads see what committed, not what the failed call had folded into the writer's memory: its ids and link
+        // are unknown.
         const failed = calls - 1;
         expect(db.getProfile({ userId: `u-call-${failed}` })).toBeUndefined();
+        expect(db.getProfile({ profileId: `p-call-${failed}` })).toBeUndefined();
+        expect(db.getProfile({ profileId: `p-call-${failed - 1}` })?.userId).toBe(`u-call-${failed - 1}`);
         const users = Array.from({ length: failed }, (_, call) => db.getProfile({ userId: `u-call-${call}` })?.eventCount ?? 0);
         const profiles = Array.from({ length: 50 }, (_, p) => db.getProfile({ profileId: `p${p}` })?.eventCount ?? 0);
         expect([...users, ...profiles].reduce((sum, count) => sum + count, 0)).toBe(committed);
