@@ -192,10 +192,10 @@ export class DerivedStore implements ProjectionStore {
   private windowMembersByUser = new Map<string, Set<string>>();
   private readonly identifierFilter = new IdentifierFilter();
   /**
-   * The writer's ids (`kind digit + id`) known to be registered, in LMDB or its window: ids are only ever added
-   * (a repair's removal drops the id here too, and a window dropped after a failed commit drops them all), so one
-   * found here needs no read. Filled by every registration and every lookup that found the id; emptied whole at
-   * `KNOWN_IDS` (its ids are then read once more). A read-only handle keeps none: its snapshots move.
+   * The writer's ids known to be registered, in LMDB or its window, by kind and keyed by the id itself: ids are
+   * only ever added (a repair's removal drops the id here too, and a window dropped after a failed commit drops them
+   * all), so one found here needs no read. Filled by every registration and every lookup that found the id; emptied
+   * whole at `KNOWN_IDS` (its ids are then read once more). A read-only handle keeps none: its snapshots move.
    */
   private knownIds = byKindCode(() => new Set<string>());
   private knownCount = 0;
