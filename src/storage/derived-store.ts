@@ -65,13 +65,20 @@ class PartialWindow {
     return entriesOf(this.generations);
   }
 
-  /** Hands every entry to `visit` (no tuple per entry: a checkpoint writes about one per event), then starts anew. */
+  /**
+   * Hands every entry to `visit` (no tuple per entry: a checkpoint writes about one per event) in key order (by
+   * generation, kind, then id), so LMDB's inserts walk its tree forward; then starts anew.
+   */
   takeEach(visit: (gen: number, kind: PartialKindCode, id: string, value: unknown) => void): void {
     const taken = this.generations;
     this.generations = new Map();
     this.count = 0;
-    for (const [gen, kinds] of taken) {
-      for (let kind = 1 as PartialKindCode; kind <= 4; kind++) kinds[kind]!.forEach((value, id) => visit(gen, kind, id, value));
+    for (const gen of [...taken.keys()].sort((a, b) => a - b)) {
+      const kinds = taken.get(gen)!;
+      for (let kind = 1 as PartialKindCode; kind <= 4; kind++) {
+        const ids = kinds[kind]!;
+        for (const id of [...ids.keys()].sort()) visit(gen, kind, id, ids.get(id));
+      }
     }
   }
 
@@ -718,7 +725,10 @@ export class DerivedStore implements ProjectionStore {
     }
     this.memberWindow.clear();
     this.windowMembersByUser = new Map();
-    for (const [key, value] of this.identifierWindow.take()) issued(value === REMOVED ? this.identifiers.remove(key) : this.identifiers.put(key, 1));
+    const identifiers = this.identifierWindow.take();
+    for (const key of [...identifiers.keys()].sort()) {
+      issued(identifiers.get(key) === REMOVED ? this.identifiers.remove(key) : this.identifiers.put(key, 1));
+    }
   }
 
   /**
