@@ -106,12 +106,13 @@ export function addEventToIdentifier(partial: IdentifierPartial, event: Projecte
   }
 }
 
-export function addEventToSession(partial: SessionPartial, event: ProjectedEvent, pageId: string | undefined, owner: Owner): void {
-  touch(partial, event.time);
+/** Folds one of a session's events into the session's fold (see `buildSession`; mutated). */
+export function addEventToSession(partial: SessionPartial, time: number, eventId: string, pageId: string | undefined, owner: Owner): void {
+  touch(partial, time);
   if (pageId !== undefined) partial.pages = insertSorted(partial.pages, pageId);
   if (owner !== '') partial.owners = insertSorted(partial.owners, owner);
   const first = partial.firstEvent;
-  if (first === null || isLater(first.t, first.e, event.time, event.eventId)) partial.firstEvent = { t: event.time, e: event.eventId, o: owner };
+  if (first === null || isLater(first.t, first.e, time, eventId)) partial.firstEvent = { t: time, e: eventId, o: owner };
 }
 
 export function addEventToAccount(partial: AccountPartial, event: ProjectedEvent, owner: Owner): void {

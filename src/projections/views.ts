@@ -186,7 +186,7 @@ export function buildSession(source: IdentityReader, sessionId: string, events: 
   let state: SessionPartial | undefined;
   for (const { time, eventId, pageId, owner } of events) {
     state ??= emptySession();
-    addEventToSession(state, { time, eventId, eventName: '', sessionId, accountId: undefined, data: undefined }, pageId, owner);
+    addEventToSession(state, time, eventId, pageId, owner);
   }
   if (state === undefined) return undefined;
   const owner = state.firstEvent?.o ?? '';
