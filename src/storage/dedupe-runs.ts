@@ -109,6 +109,11 @@ export class DedupeRuns {
   private loadedVersion: RunVersion | undefined;
   /** The block key a lookup writes (lmdb-js copies a key before it reads). */
   private readonly lookupKey = Buffer.allocUnsafe(14);
+  /**
+   * Set inside a write transaction of this thread (`Storage.transact`), once the runs are synced: nothing but this
+   * transaction can change them there, so a lookup does not read the version again. A write of the runs clears it.
+   */
+  private held = false;
 
   /** `mergeLimit`: tests make runs reach the limit with a few small checkpoints. */
   constructor(
@@ -126,11 +131,26 @@ export class DedupeRuns {
 
   private putVersion(version: RunVersion): void {
     putRunVersion(this.filters, version);
+    this.held = false;
   }
 
   /** Reads the runs of the current snapshot (at open; every lookup follows the snapshot by itself). */
   load(): void {
     this.sync();
+  }
+
+  /**
+   * Runs `fn`, a write transaction of this thread, with the runs synced once: its snapshot moves only by its own
+   * writes, and those (`write`, `applyMerge`, `clear`) sync again at the next lookup.
+   */
+  holding<T>(fn: () => T): T {
+    this.sync();
+    this.held = true;
+    try {
+      return fn();
+    } finally {
+      this.held = false;
+    }
   }
 
   /**
@@ -193,7 +213,7 @@ export class DedupeRuns {
 
   /** The seq stored under `hash` in any run, or undefined. `hi`/`lo` are the hash's halves (for the filters). */
   find(hi: number, lo: number): number | undefined {
-    for (const run of this.sync()) {
+    for (const run of this.held ? this.runs : this.sync()) {
       if (!run.filter.mightContain(hi, lo)) continue;
       const seq = this.findInRun(run, hi, lo);
       if (seq !== undefined) return seq;

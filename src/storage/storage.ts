@@ -516,7 +516,8 @@ export class Storage {
    * before returning; otherwise the flush is left to the operating system and the next durable commit.
    */
   transact<T>(fn: () => T, durable = true): T {
-    return this.root.transactionSync(fn, durable ? ABORTABLE | SYNCHRONOUS_COMMIT : ABORTABLE | SYNCHRONOUS_COMMIT | NO_SYNC_FLUSH);
+    const flags = durable ? ABORTABLE | SYNCHRONOUS_COMMIT : ABORTABLE | SYNCHRONOUS_COMMIT | NO_SYNC_FLUSH;
+    return this.root.transactionSync(() => this.dedupeRuns.holding(fn), flags);
   }
 
   /** The id of the last committed LMDB transaction (tests count commits with it). */
