@@ -48,7 +48,7 @@ interface TailEntry {
  */
 export class DedupeSet {
   /** Entries since the last checkpoint, and those of checkpoints still committing. */
-  private readonly tail = new TailLayers<bigint, TailEntry>();
+  private readonly tail = new TailLayers(() => new Map<bigint, TailEntry>());
   private readonly scratch: Probe = { eventId: '', taken: false, hash: 0n, hi: 0, lo: 0 };
 
   constructor(

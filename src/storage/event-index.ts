@@ -4,16 +4,11 @@
 
 import type { Database, RootDatabase } from 'lmdb';
 import { issued } from './issued.js';
-import { decodeChunk, encodeChunk, encodeFlatChunk } from './posting-chunk.js';
-import { PostingRuns, type PreparedMerge, type RunEntry } from './posting-runs.js';
+import { decodeChunk, encodeChunk } from './posting-chunk.js';
+import { PostingRuns, type PreparedMerge } from './posting-runs.js';
 import { TailLayers } from './tail-layers.js';
 import { IndexKind } from './keys.js';
-
-/**
- * A key's postings since the last checkpoint as one flat list `[time, seq, time, seq, …]`, in arrival order (mostly
- * time order: sorted when read or written). One array per key, of doubles: no object or pair per posting.
- */
-type Posting = number[];
+import { PostingWindow } from './posting-window.js';
 
 /**
  * The prefix of a chunk's key `[kind u8][value utf8][0x00][checkpoint position u48]` (chunks were written by format
@@ -39,30 +34,8 @@ const overlayKey = (kind: number, value: string): string => `${String.fromCharCo
 /** One slot per kind code (they are small integers). */
 const KIND_SLOTS = Math.max(...Object.values(IndexKind)) + 1;
 
-/** Whether a posting's pairs are in (time, seq) order already (the usual case: records arrive in time order). */
-function inOrder(posting: Posting): boolean {
-  for (let i = 2; i < posting.length; i += 2) {
-    const before = posting[i - 2]!;
-    const time = posting[i]!;
-    if (time < before || (time === before && posting[i + 1]! < posting[i - 1]!)) return false;
-  }
-  return true;
-}
-
-/** A posting's pairs with seq ≤ `maxSeq`, sorted by (time, seq), as two parallel arrays. */
-function sortedPairs(posting: Posting, maxSeq: number): { times: number[]; seqs: number[] } {
-  const order: number[] = [];
-  for (let i = 0; i < posting.length; i += 2) if (posting[i + 1]! <= maxSeq) order.push(i);
-  if (!inOrder(posting)) order.sort((a, b) => posting[a]! - posting[b]! || posting[a + 1]! - posting[b + 1]!);
-  return { times: order.map((i) => posting[i]!), seqs: order.map((i) => posting[i + 1]!) };
-}
-
-/** A posting as a stored chunk (posting-chunk.ts), its pairs in (time, seq) order. */
-function postingChunk(posting: Posting): Buffer {
-  if (inOrder(posting)) return encodeFlatChunk(posting);
-  const { times, seqs } = sortedPairs(posting, Number.POSITIVE_INFINITY);
-  return encodeChunk(times, seqs);
-}
+/** Where a checkpoint gathers one key's postings before it encodes them (grown as needed, reused). */
+const gathered: number[] = [];
 
 /** The first index in [0, count) whose time is ≥ `time` (binary search over a sorted run). */
 function lowerBound(run: PostingRun, count: number, time: number): number {
@@ -164,11 +137,10 @@ export class EventIndex {
   /** Whether `chunks` held anything at open: a store created since runs reads no chunk range. */
   private hasChunks: boolean;
   private readonly runs: PostingRuns;
-  /**
-   * By kind (index: the kind code), value → postings since the last checkpoint, and those of checkpoints still
-   * committing: one map per kind, so no key string is built per posting.
-   */
-  private readonly postings: TailLayers<string, Posting>[] = Array.from({ length: KIND_SLOTS }, () => new TailLayers<string, Posting>());
+  /** The sizes of the window the last checkpoint wrote: the next one is made as large. */
+  private lastWindow: { entries: number; size: number } | undefined;
+  /** The postings since the last checkpoint, and those of checkpoints still committing. */
+  private readonly postings = new TailLayers(() => new PostingWindow(KIND_SLOTS, this.lastWindow?.entries, this.lastWindow?.size));
 
   constructor(root: RootDatabase) {
     this.chunks = root.openDB({ name: 'postings', keyEncoding: 'binary', encoding: 'binary' });
@@ -181,17 +153,12 @@ export class EventIndex {
    * to `visitIndexKeys` as it is.
    */
   readonly add = (kind: number, value: string, time: number, seq: number): void => {
-    const current = this.postings[kind]!.current;
-    const posting = current.get(value);
-    if (posting === undefined) current.set(value, [time, seq]);
-    else posting.push(time, seq);
+    this.postings.current.add(kind, value, time, seq);
   };
 
-  /** Postings held in memory, for the checkpoint policy's memory cap. */
+  /** Keys with postings held in memory, for the checkpoint policy's memory cap. */
   get overlaySize(): number {
-    let size = 0;
-    for (const layers of this.postings) size += layers.current.size;
-    return size;
+    return this.postings.current.size;
   }
 
   /**
@@ -207,10 +174,10 @@ export class EventIndex {
         for (const { value: chunk } of this.chunks.getRange({ start: prefix, end })) runs.push(PostingRun.ofChunk(chunk).bound(from, to, reverse));
       }
       for (const chunk of this.runs.find(kind, value, checkpoint)) runs.push(PostingRun.ofChunk(chunk).bound(from, to, reverse));
-      for (const layer of this.postings[kind]!.layers(checkpoint)) {
-        const posting = layer.get(value);
-        if (posting === undefined) continue;
-        const { times, seqs } = sortedPairs(posting, position);
+      for (const layer of this.postings.layers(checkpoint)) {
+        const key = layer.keyOf(kind, value);
+        if (key === undefined) continue;
+        const { times, seqs } = layer.sorted(key, position);
         runs.push(new PostingRun(times, seqs).bound(from, to, reverse));
       }
     }
@@ -224,23 +191,32 @@ export class EventIndex {
   writeCheckpoint(position: number): void {
     // In `compareEntries`' order: kinds ascending, each kind's values by the engine's own string sort (the same
     // UTF-16 order, a third of the time of a sort by comparator).
-    const entries: RunEntry[] = [];
-    this.postings.forEach((layers, kind) => {
-      const current = layers.current;
-      for (const value of [...current.keys()].sort()) entries.push({ kind, value, pairs: postingChunk(current.get(value)!) });
-      layers.setAside(position);
-    });
-    if (entries.length > 0) this.runs.write(position, entries);
+    const window = this.postings.current;
+    const run = this.runs.builder(position, window.size);
+    for (let kind = 0; kind < KIND_SLOTS; kind++) {
+      for (const value of window.sortedValues(kind)) {
+        const key = window.keyOf(kind, value)!;
+        const { length, inOrder } = window.flat(key, gathered);
+        if (inOrder) run.addFlat(kind, value, gathered, length);
+        else {
+          const { times, seqs } = window.sorted(key, Number.POSITIVE_INFINITY);
+          run.addChunk(kind, value, encodeChunk(times, seqs));
+        }
+      }
+    }
+    this.lastWindow = { entries: window.entries, size: window.size };
+    this.postings.setAside(position);
+    this.runs.writeBuilt(run);
   }
 
   /** The checkpoint at `position` is committed: its postings are read from LMDB from now on. */
   pruneCheckpointed(position: number): void {
-    for (const layers of this.postings) layers.landed(position);
+    this.postings.landed(position);
   }
 
   /** Drops the in-memory postings (a read-only follower whose writer checkpointed past what it folded). */
   clearOverlay(): void {
-    for (const layers of this.postings) layers.clear();
+    this.postings.clear();
   }
 
   // Run merges, by the consolidation (ingest/consolidation.ts): computed from its snapshot, then issued in a
@@ -286,13 +262,14 @@ export class EventIndex {
       pushChunk(kind, value, chunk);
     }
     for (const { kind, value, pairs } of this.runs.entries()) pushChunk(kind, value, pairs);
-    this.postings.forEach((layers, kind) => {
-      for (const layer of layers.layers()) {
-        for (const [value, posting] of layer) {
-          for (let i = 0; i < posting.length; i += 2) push(kind, value, posting[i]!, posting[i + 1]!);
+    for (const layer of this.postings.layers()) {
+      for (let kind = 0; kind < KIND_SLOTS; kind++) {
+        for (const [value, key] of layer.keysOf(kind)) {
+          const { times, seqs } = layer.sorted(key, Number.POSITIVE_INFINITY);
+          for (let i = 0; i < seqs.length; i++) push(kind, value, times[i]!, seqs[i]!);
         }
       }
-    });
+    }
     for (const list of out.values()) list.sort();
     return out;
   }

@@ -13,6 +13,9 @@ const PACKED = 1;
 /** The most bytes one varint of a safe integer takes. */
 const MAX_VARINT = 8;
 
+/** Where chunks are encoded before they are copied out at their size (grown when a chunk needs more). */
+let scratch = Buffer.allocUnsafeSlow(4096);
+
 /**
  * Sorted pairs as a packed chunk: `[1][count][time₀ + bias][seq₀]` then, per pair, `[time − previous time]
  * [zigzag(seq − previous seq)]`, every number an unsigned LEB128 varint. Times only grow within a chunk; seqs mostly
@@ -20,43 +23,46 @@ const MAX_VARINT = 8;
  * a key's neighbouring events are near in time and in the log.
  */
 export function encodeChunk(times: readonly number[], seqs: readonly number[]): Buffer {
-  return encodePairs(
-    seqs.length,
-    (i) => times[i]!,
-    (i) => seqs[i]!,
-  );
-}
-
-/** Sorted pairs held flat, `[time, seq, time, seq, …]` (the writer's in-memory postings), as a packed chunk. */
-export function encodeFlatChunk(pairs: readonly number[]): Buffer {
-  return encodePairs(
-    pairs.length / 2,
-    (i) => pairs[2 * i]!,
-    (i) => pairs[2 * i + 1]!,
-  );
-}
-
-/** Where chunks are encoded before they are copied out at their size (grown when a chunk needs more). */
-let scratch = Buffer.allocUnsafeSlow(4096);
-
-function encodePairs(count: number, timeAt: (i: number) => number, seqAt: (i: number) => number): Buffer {
-  const most = 1 + MAX_VARINT * (1 + 2 * count);
+  const count = seqs.length;
+  const most = maxChunkBytes(count);
   if (scratch.length < most) scratch = Buffer.allocUnsafeSlow(most);
   const out = scratch;
   out[0] = PACKED;
   let at = writeVarint(out, 1, count);
   if (count > 0) {
-    at = writeVarint(out, at, timeAt(0) + TIME_BIAS);
-    at = writeVarint(out, at, seqAt(0));
+    at = writeVarint(out, at, times[0]! + TIME_BIAS);
+    at = writeVarint(out, at, seqs[0]!);
   }
   for (let i = 1; i < count; i++) {
-    at = writeVarint(out, at, timeAt(i) - timeAt(i - 1));
-    const step = seqAt(i) - seqAt(i - 1);
+    at = writeVarint(out, at, times[i]! - times[i - 1]!);
+    const step = seqs[i]! - seqs[i - 1]!;
     at = writeVarint(out, at, step >= 0 ? step * 2 : -step * 2 - 1);
   }
   const chunk = Buffer.allocUnsafe(at);
   out.copy(chunk, 0, 0, at);
   return chunk;
+}
+
+/** The most bytes a packed chunk of `count` pairs takes. */
+export const maxChunkBytes = (count: number): number => 1 + MAX_VARINT * (1 + 2 * count);
+
+/**
+ * The first `length` numbers of `pairs`, sorted pairs held flat `[time, seq, time, seq, …]` (the writer's in-memory
+ * postings), as a packed chunk written into `out` at `at` (room for `maxChunkBytes` of them); returns where it ends.
+ */
+export function writeFlatChunk(pairs: readonly number[], length: number, out: Buffer, at: number): number {
+  const count = length / 2;
+  out[at] = PACKED;
+  at = writeVarint(out, at + 1, count);
+  if (count === 0) return at;
+  at = writeVarint(out, at, pairs[0]! + TIME_BIAS);
+  at = writeVarint(out, at, pairs[1]!);
+  for (let i = 2; i < length; i += 2) {
+    at = writeVarint(out, at, pairs[i]! - pairs[i - 2]!);
+    const step = pairs[i + 1]! - pairs[i - 1]!;
+    at = writeVarint(out, at, step >= 0 ? step * 2 : -step * 2 - 1);
+  }
+  return at;
 }
 
 /** A chunk's pairs, packed or of the fixed layout, as two parallel arrays in (time, seq) order. */

@@ -5,7 +5,7 @@ import type { Database, RootDatabase } from 'lmdb';
 import { BloomFilter } from './bloom.js';
 import { lastAtOrBefore } from './fences.js';
 import { issued } from './issued.js';
-import { mergeChunks } from './posting-chunk.js';
+import { maxChunkBytes, mergeChunks, writeFlatChunk } from './posting-chunk.js';
 import { mergeGroupOf, putRunVersion, readRunVersion, sameRunVersion, type RunVersion } from './run-version.js';
 
 /** Bytes a block is filled to: one 4 KiB overflow page. An entry larger than that is a block of its own. */
@@ -59,20 +59,26 @@ function blockKey(position: number, block: number): Buffer {
 }
 
 /**
- * Two 32-bit hashes of a key for the run filters (FNV-1a and a multiply-xorshift, each finished with murmur3's
- * mixer): computed in JavaScript, as every key of a run is hashed again each time a checkpoint merges the run.
+ * Two 32-bit hashes of a key (its `runKeyText`: the kind's character, then the value) for the run filters (FNV-1a
+ * and a multiply-xorshift, each finished with murmur3's mixer): computed in JavaScript, as every key of a run is
+ * hashed again each time a checkpoint merges the run. The second is left in `hashLo` (no pair is allocated per key).
  */
-function keyHash(text: string): [number, number] {
-  let a = 0x811c9dc5;
-  let b = 0x9e3779b9;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+function keyHash(kind: number, value: string): number {
+  let a = Math.imul(0x811c9dc5 ^ kind, 0x01000193);
+  let b = Math.imul(0x9e3779b9 ^ kind, 0x5bd1e995);
+  b ^= b >>> 15;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x5bd1e995);
     b ^= b >>> 15;
   }
-  return [mix(a), mix(b)];
+  hashLo = mix(b);
+  return mix(a);
 }
+
+/** The second hash `keyHash` computed last. */
+let hashLo = 0;
 
 function mix(h: number): number {
   h ^= h >>> 16;
@@ -122,6 +128,99 @@ function decodeDirectory(position: number, bytes: Buffer): Run {
 
 /** The index of the block that holds `text` if any: the last whose first key is at or before it. */
 const blockOf = (fences: readonly string[], text: string): number => lastAtOrBefore(fences, text);
+
+/**
+ * Builds a run's blocks from its entries given in run order, each written straight into the block being filled (no
+ * entry object or chunk buffer per key), filling the run's filter, fences and counts. A block is filled to
+ * `BLOCK_BYTES`; an entry larger than that is a block of its own.
+ */
+export class RunBuilder {
+  private readonly blocks: Buffer[] = [];
+  /** The block being filled, without its offset table: its entries from 0 to `end`. */
+  private body = Buffer.allocUnsafeSlow(2 * BLOCK_BYTES);
+  private end = 0;
+  /** Each entry's start in `body`, which is its offset from the end of the block's table. */
+  private offsets: number[] = [];
+  /** The block's bytes as its table counts them: 2, then 2 and the entry's size per entry. */
+  private blockBytes = 2;
+  /** The entry being written: where it starts in `body`, and its value's bytes. */
+  private start = 0;
+  private valueBytes = 0;
+
+  constructor(readonly run: Run) {}
+
+  /** Adds an entry whose pairs are a stored chunk (a merge). */
+  addChunk(kind: number, value: string, pairs: Buffer): void {
+    const at = this.begin(kind, value, pairs.length);
+    pairs.copy(this.body, at);
+    this.finish(kind, value, at + pairs.length);
+  }
+
+  /** Adds an entry of the first `length` numbers of `pairs`, sorted pairs held flat (a checkpoint's postings). */
+  addFlat(kind: number, value: string, pairs: readonly number[], length: number): void {
+    const at = this.begin(kind, value, maxChunkBytes(length / 2));
+    this.finish(kind, value, writeFlatChunk(pairs, length, this.body, at));
+  }
+
+  /** The run's blocks, once every entry is added. */
+  blocksDone(): Buffer[] {
+    if (this.offsets.length > 0) this.emit(this.end);
+    return this.blocks;
+  }
+
+  /** Writes an entry's header and value at the end of the block; returns where its pairs (at most `pairsBytes`) go. */
+  private begin(kind: number, value: string, pairsBytes: number): number {
+    const at = this.end;
+    this.reserve(at + ENTRY_HEADER + 3 * value.length + pairsBytes);
+    this.body[at] = kind;
+    this.valueBytes = this.body.write(value, at + 3, 'utf8');
+    this.body.writeUInt16BE(this.valueBytes, at + 1);
+    this.start = at;
+    return at + ENTRY_HEADER + this.valueBytes;
+  }
+
+  /** Ends the entry being written, whose pairs end at `pairsEnd`: into this block, or first in the next one. */
+  private finish(kind: number, value: string, pairsEnd: number): void {
+    let start = this.start;
+    const pairsStart = start + ENTRY_HEADER + this.valueBytes;
+    this.body.writeUInt32BE(pairsEnd - pairsStart, start + 3 + this.valueBytes);
+    const size = pairsEnd - start;
+    const { run } = this;
+    run.filter.add(keyHash(kind, value), hashLo);
+    if (this.offsets.length > 0 && this.blockBytes + 2 + size > BLOCK_BYTES) {
+      this.emit(start);
+      this.body.copyWithin(0, start, pairsEnd);
+      start = 0;
+    }
+    if (this.offsets.length === 0) run.fences.push(runKeyText(kind, value));
+    this.offsets.push(start);
+    this.blockBytes += 2 + size;
+    this.end = start + size;
+    run.keys++;
+    run.bytes += size;
+  }
+
+  /** Makes the block of the entries before `upTo`: `[count u16][offset u16 …]` then the entries. */
+  private emit(upTo: number): void {
+    const { offsets } = this;
+    const table = 2 + 2 * offsets.length;
+    const block = Buffer.allocUnsafe(table + upTo);
+    block.writeUInt16BE(offsets.length, 0);
+    for (let i = 0; i < offsets.length; i++) block.writeUInt16BE(offsets[i]!, 2 + 2 * i);
+    this.body.copy(block, table, 0, upTo);
+    this.blocks.push(block);
+    this.offsets = [];
+    this.blockBytes = 2;
+    this.end = 0;
+  }
+
+  private reserve(bytes: number): void {
+    if (bytes <= this.body.length) return;
+    const body = Buffer.allocUnsafeSlow(Math.max(bytes, 2 * this.body.length));
+    this.body.copy(body, 0, 0, this.end);
+    this.body = body;
+  }
+}
 
 /** A merge the consolidation computed from its snapshot: the runs it replaces and the blocks of the one it writes. */
 export interface PreparedMerge {
@@ -184,15 +283,28 @@ export class PostingRuns {
     return runs;
   }
 
+  /** A builder of the run of the checkpoint at `position`, of about `keys` keys (its filter's size). */
+  builder(position: number, keys: number): RunBuilder {
+    return new RunBuilder(this.emptyRun(position, keys));
+  }
+
   /**
    * Issues the run of the checkpoint at `position` with the transaction being staged: `entries` sorted by
    * `runKeyText`, one per key. Readers see it once their snapshot holds the commit.
    */
   write(position: number, entries: readonly RunEntry[]): void {
-    const run = this.emptyRun(position, entries.length);
-    const blocks = this.pack(entries, run);
-    blocks.forEach((block, index) => issued(this.blocks.put(blockKey(position, index), block)));
-    issued(this.directory.put(position, encodeDirectory(run)));
+    const builder = this.builder(position, entries.length);
+    for (const { kind, value, pairs } of entries) builder.addChunk(kind, value, pairs);
+    this.writeBuilt(builder);
+  }
+
+  /** `write` of the run `builder` holds (its entries added in `runKeyText` order); nothing when it has none. */
+  writeBuilt(builder: RunBuilder): void {
+    const { run } = builder;
+    const blocks = builder.blocksDone();
+    if (run.keys === 0) return;
+    blocks.forEach((block, index) => issued(this.blocks.put(blockKey(run.position, index), block)));
+    issued(this.directory.put(run.position, encodeDirectory(run)));
     const version = this.version();
     this.putVersion({ appends: version.appends + 1, merges: version.merges });
   }
@@ -203,27 +315,9 @@ export class PostingRuns {
 
   /** Packs sorted entries into blocks of `run` (filling its filter, fences and counts). */
   private pack(entries: Iterable<RunEntry>, run: Run): Buffer[] {
-    const blocks: Buffer[] = [];
-    let block: RunEntry[] = [];
-    let blockBytes = 2;
-    for (const entry of entries) {
-      const text = runKeyText(entry.kind, entry.value);
-      const [hi, lo] = keyHash(text);
-      run.filter.add(hi, lo);
-      const size = entrySize(entry);
-      if (block.length > 0 && blockBytes + 2 + size > BLOCK_BYTES) {
-        blocks.push(encodeBlock(block));
-        block = [];
-        blockBytes = 2;
-      }
-      if (block.length === 0) run.fences.push(text);
-      block.push(entry);
-      blockBytes += 2 + size;
-      run.keys++;
-      run.bytes += size;
-    }
-    if (block.length > 0) blocks.push(encodeBlock(block));
-    return blocks;
+    const builder = new RunBuilder(run);
+    for (const { kind, value, pairs } of entries) builder.addChunk(kind, value, pairs);
+    return builder.blocksDone();
   }
 
   /**
@@ -306,11 +400,11 @@ export class PostingRuns {
   find(kind: number, value: string, checkpoint: number): Buffer[] {
     const out: Buffer[] = [];
     const text = runKeyText(kind, value);
-    let hash: [number, number] | undefined;
+    const hi = keyHash(kind, value);
+    const lo = hashLo;
     for (const run of this.sync()) {
       if (run.position > checkpoint) break;
-      hash ??= keyHash(text);
-      if (!run.filter.mightContain(hash[0], hash[1])) continue;
+      if (!run.filter.mightContain(hi, lo)) continue;
       const index = blockOf(run.fences, text);
       if (index < 0) continue;
       const block = this.blocks.getBinaryFast(blockKey(run.position, index));
@@ -336,8 +430,6 @@ export class PostingRuns {
 }
 
 const filterBitsLog2 = (keys: number): number => Math.min(FILTER_MAX_BITS_LOG2, Math.max(10, Math.ceil(Math.log2(Math.max(1, keys) * FILTER_BITS_PER_KEY))));
-
-const entrySize = (entry: RunEntry): number => ENTRY_HEADER + Buffer.byteLength(entry.value) + entry.pairs.length;
 
 /**
  * Runs' entries merged into one sorted stream, `sources` oldest first: a key in several runs becomes one entry whose
@@ -376,29 +468,8 @@ function* blockEntries(block: Buffer): Iterable<RunEntry> {
   }
 }
 
-/**
- * Entries as one block: entry count u16, each entry's offset u16 (from the end of the table: a
- * block of one entry may be any size), then the entries `[kind u8][value length u16][value utf8][pairs length
- * u32][pairs]`.
- */
-function encodeBlock(entries: readonly RunEntry[]): Buffer {
-  const count = entries.length;
-  const table = 2 + 2 * count;
-  const out = Buffer.allocUnsafe(table + entries.reduce((sum, entry) => sum + entrySize(entry), 0));
-  out.writeUInt16BE(count, 0);
-  let at = table;
-  for (let i = 0; i < count; i++) {
-    const { kind, value, pairs } = entries[i]!;
-    out.writeUInt16BE(at - table, 2 + 2 * i);
-    out[at] = kind;
-    const valueBytes = out.write(value, at + 3, 'utf8');
-    out.writeUInt16BE(valueBytes, at + 1);
-    out.writeUInt32BE(pairs.length, at + 3 + valueBytes);
-    pairs.copy(out, at + ENTRY_HEADER + valueBytes);
-    at += ENTRY_HEADER + valueBytes + pairs.length;
-  }
-  return out;
-}
+// A block: entry count u16, each entry's offset u16 (from the end of the table: a block of one entry may be any
+// size), then the entries `[kind u8][value length u16][value utf8][pairs length u32][pairs]` (see `RunBuilder`).
 
 const entryOffset = (block: Buffer, i: number): number => 2 + 2 * block.readUInt16BE(0) + block.readUInt16BE(2 + 2 * i);
 

@@ -1,18 +1,25 @@
-// The in-memory part of a derived structure: the map being filled since the last checkpoint, and the maps that
-// checkpoints still committing are writing to LMDB (read from memory until each lands, never from both).
+// The in-memory part of a derived structure: the layer being filled since the last checkpoint (a map, or the
+// index's posting window), and the layers that checkpoints still committing are writing to LMDB (read from memory
+// until each lands, never from both).
 
-export class TailLayers<K, V> {
+export class TailLayers<L> {
   /** Filled by the writer since the last checkpoint. */
-  current = new Map<K, V>();
+  current: L;
   /** Set aside by checkpoints not yet known committed, oldest first. */
-  private inFlight: { position: number; map: Map<K, V> }[] = [];
-  /** `current` then every in-flight map, kept as one array so the writer's lookups allocate nothing. */
-  private all: Map<K, V>[] = [this.current];
+  private inFlight: { position: number; layer: L }[] = [];
+  /** `current` then every in-flight layer, kept as one array so the writer's lookups allocate nothing. */
+  private all: L[];
 
-  /** Moves the current map aside for a checkpoint at `position` (whose writes the caller issues) and starts anew. */
+  /** `make`: a new, empty layer. */
+  constructor(private readonly make: () => L) {
+    this.current = make();
+    this.all = [this.current];
+  }
+
+  /** Moves the current layer aside for a checkpoint at `position` (whose writes the caller issues) and starts anew. */
   setAside(position: number): void {
-    this.inFlight.push({ position, map: this.current });
-    this.current = new Map();
+    this.inFlight.push({ position, layer: this.current });
+    this.current = this.make();
     this.refresh();
   }
 
@@ -23,23 +30,23 @@ export class TailLayers<K, V> {
   }
 
   clear(): void {
-    this.current = new Map();
+    this.current = this.make();
     this.inFlight = [];
     this.refresh();
   }
 
-  /** The current map, then those a snapshot at `checkpoint` cannot read from LMDB yet (every one by default). */
-  layers(checkpoint = Number.NEGATIVE_INFINITY): readonly Map<K, V>[] {
+  /** The current layer, then those a snapshot at `checkpoint` cannot read from LMDB yet (every one by default). */
+  layers(checkpoint = Number.NEGATIVE_INFINITY): readonly L[] {
     if (this.inFlight.every((layer) => layer.position > checkpoint)) return this.all;
-    return [this.current, ...this.inFlight.filter((layer) => layer.position > checkpoint).map((layer) => layer.map)];
+    return [this.current, ...this.inFlight.filter((aside) => aside.position > checkpoint).map((aside) => aside.layer)];
   }
 
   /** `layers`, asking for the snapshot's checkpoint only when a checkpoint is in flight (reading it costs a get). */
-  layersAt(checkpoint: () => number): readonly Map<K, V>[] {
+  layersAt(checkpoint: () => number): readonly L[] {
     return this.inFlight.length === 0 ? this.all : this.layers(checkpoint());
   }
 
   private refresh(): void {
-    this.all = [this.current, ...this.inFlight.map((layer) => layer.map)];
+    this.all = [this.current, ...this.inFlight.map((aside) => aside.layer)];
   }
 }

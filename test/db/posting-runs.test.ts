@@ -2,13 +2,14 @@
 // consolidation): a lookup finds exactly the postings each run holds for a key — whatever the key's characters,
 // length or posting count — across merges, reopens, readers that follow their snapshot, and a repair that removes
 // them.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadHasher } from '../../src/storage/hash.js';
-import { decodeChunk } from '../../src/storage/posting-chunk.js';
+import { decodeChunk, encodeChunk } from '../../src/storage/posting-chunk.js';
 import { PostingRuns, type RunEntry } from '../../src/storage/posting-runs.js';
 import { mergeGroupOf } from '../../src/storage/run-version.js';
 
@@ -186,6 +187,74 @@ describe('posting runs', () => {
     for (const [kind, value] of keys) {
       expect(writer.find(kind, value, Number.POSITIVE_INFINITY).flatMap(records).sort()).toEqual([...(model.get(`${kind}:${value}`) ?? [])].sort());
     }
+  });
+});
+
+/**
+ * The bytes of a run of 400 keys of every shape (six kinds, values up to 256 characters, some with up to 1,200
+ * postings: entries larger than a block), as stores before the run builder wrote them: blocks, filter and fences.
+ */
+const RUN_DIGEST = 'a4219885e35a7f64bf7318c73a853c803182769975d3531ef389af6cf1d29ffd';
+
+function digestRun(write: (runs: PostingRuns, entries: RunEntry[]) => void): string {
+  const next = random(5);
+  const keys = new Map<string, [number, string]>();
+  while (keys.size < 400) {
+    const kind = 1 + Math.floor(next() * 6);
+    const length = 1 + Math.floor(next() ** 3 * 256);
+    let value = '';
+    while (value.length < length) value += ALPHABET[Math.floor(next() * ALPHABET.length)]!;
+    keys.set(`${kind}:${value}`, [kind, value]);
+  }
+  let seq = 1;
+  const entries = [...keys.values()]
+    .sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
+    .map(([kind, value]) => {
+      const count = next() < 0.05 ? 300 + Math.floor(next() * 900) : 1 + Math.floor(next() * 5);
+      const times = Array.from({ length: count }, () => 1_700_000_000_000 + Math.floor(next() * 1e9)).sort((a, b) => a - b);
+      return {
+        kind,
+        value,
+        pairs: encodeChunk(
+          times,
+          times.map(() => seq++),
+        ),
+      };
+    });
+  const dir = mkdtempSync(join(tmpdir(), 'eventdb-run-bytes-'));
+  const root = open({ path: dir, maxDbs: 8 });
+  try {
+    const runs = new PostingRuns(root);
+    root.transactionSync(() => write(runs, entries));
+    const hash = createHash('sha256');
+    for (const name of ['posting-blocks', 'posting-runs']) {
+      for (const { key, value } of root.openDB<Buffer, Buffer>({ name, keyEncoding: 'binary', encoding: 'binary' }).getRange()) hash.update(key).update(value);
+    }
+    return hash.digest('hex');
+  } finally {
+    root.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('the bytes of a run', () => {
+  it('are those earlier versions wrote, whether a run is written from stored chunks (a merge) or from flat postings (a checkpoint)', () => {
+    expect(digestRun((runs, entries) => runs.write(1000, entries))).toBe(RUN_DIGEST);
+    expect(
+      digestRun((runs, entries) => {
+        const builder = runs.builder(1000, entries.length);
+        for (const { kind, value, pairs } of entries) {
+          const { times, seqs } = decodeChunk(pairs);
+          builder.addFlat(
+            kind,
+            value,
+            times.flatMap((time, i) => [time, seqs[i]!]),
+            2 * seqs.length,
+          );
+        }
+        runs.writeBuilt(builder);
+      }),
+    ).toBe(RUN_DIGEST);
   });
 });
 
