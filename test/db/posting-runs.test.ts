@@ -196,7 +196,7 @@ describe('posting runs', () => {
  */
 const RUN_DIGEST = 'a4219885e35a7f64bf7318c73a853c803182769975d3531ef389af6cf1d29ffd';
 
-function digestRun(write: (runs: PostingRuns, entries: RunEntry[]) => void): string {
+async function digestRun(write: (runs: PostingRuns, entries: RunEntry[]) => void): Promise<string> {
   const next = random(5);
   const keys = new Map<string, [number, string]>();
   while (keys.size < 400) {
@@ -232,16 +232,16 @@ function digestRun(write: (runs: PostingRuns, entries: RunEntry[]) => void): str
     }
     return hash.digest('hex');
   } finally {
-    root.close();
+    await root.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 describe('the bytes of a run', () => {
-  it('are those earlier versions wrote, whether a run is written from stored chunks (a merge) or from flat postings (a checkpoint)', () => {
-    expect(digestRun((runs, entries) => runs.write(1000, entries))).toBe(RUN_DIGEST);
+  it('are those earlier versions wrote, whether a run is written from stored chunks (a merge) or from flat postings (a checkpoint)', async () => {
+    expect(await digestRun((runs, entries) => runs.write(1000, entries))).toBe(RUN_DIGEST);
     expect(
-      digestRun((runs, entries) => {
+      await digestRun((runs, entries) => {
         const builder = runs.builder(1000, entries.length);
         for (const { kind, value, pairs } of entries) {
           const { times, seqs } = decodeChunk(pairs);
