@@ -65,8 +65,8 @@ set was skipped.`;
 const whatDominates = `**What dominates.** The log is not the cost: raw LMDB writes the same records many times faster.
 A batch's transaction writes only the log records (plus counters, and quarantine, collisions and catalog entries
 when there are any); what eventdb adds per event is work on the main thread — validation, hashing the eventId and
-looking it up (the in-memory tail, then each dedupe run's filter), adding its postings and dedupe entry to
-memory, folding it into the in-memory partial states of its owner and account (reading each one's stored
+looking it up (the in-memory tail, then each dedupe run's filter), adding its postings (numbers in typed arrays,
+chained per key) and dedupe entry to memory, folding it into the in-memory partial states of its owner and account (reading each one's stored
 partial the first time a checkpoint window touches it), registering its ids (a registered id the writer has seen
 is answered from memory, a new one by a Bloom filter), and msgpack-encoding the log record — and, every 50,000
 records, a checkpoint that writes every projection key touched since the last one (one upsert each), one index run
