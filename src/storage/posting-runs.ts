@@ -293,9 +293,7 @@ export class PostingRuns {
    * `runKeyText`, one per key. Readers see it once their snapshot holds the commit.
    */
   write(position: number, entries: readonly RunEntry[]): void {
-    const builder = this.builder(position, entries.length);
-    for (const { kind, value, pairs } of entries) builder.addChunk(kind, value, pairs);
-    this.writeBuilt(builder);
+    this.writeBuilt(holding(this.emptyRun(position, entries.length), entries));
   }
 
   /** `write` of the run `builder` holds (its entries added in `runKeyText` order); nothing when it has none. */
@@ -311,13 +309,6 @@ export class PostingRuns {
 
   private emptyRun(position: number, keys: number): Run {
     return { position, filter: new BloomFilter(filterBitsLog2(keys)), fences: [], keys: 0, bytes: 0 };
-  }
-
-  /** Packs sorted entries into blocks of `run` (filling its filter, fences and counts). */
-  private pack(entries: Iterable<RunEntry>, run: Run): Buffer[] {
-    const builder = new RunBuilder(run);
-    for (const { kind, value, pairs } of entries) builder.addChunk(kind, value, pairs);
-    return builder.blocksDone();
   }
 
   /**
@@ -346,7 +337,7 @@ export class PostingRuns {
       position,
       group.reduce((sum, older) => sum + older.keys, 0),
     );
-    const blocks = this.pack(mergeRuns(group.map((older) => this.entriesOf(older))), run);
+    const blocks = holding(run, mergeRuns(group.map((older) => this.entriesOf(older)))).blocksDone();
     return { group, merges: this.loadedVersion!.merges, run, blocks };
   }
 
@@ -427,6 +418,13 @@ export class PostingRuns {
     for (const key of this.directory.getKeys()) issued(this.directory.remove(key));
     this.putVersion({ appends: version.appends, merges: version.merges + 1 });
   }
+}
+
+/** A builder of `run` holding `entries` (sorted by `runKeyText`, one per key), each a stored chunk. */
+function holding(run: Run, entries: Iterable<RunEntry>): RunBuilder {
+  const builder = new RunBuilder(run);
+  for (const { kind, value, pairs } of entries) builder.addChunk(kind, value, pairs);
+  return builder;
 }
 
 const filterBitsLog2 = (keys: number): number => Math.min(FILTER_MAX_BITS_LOG2, Math.max(10, Math.ceil(Math.log2(Math.max(1, keys) * FILTER_BITS_PER_KEY))));
