@@ -55,7 +55,8 @@ Re-run with \`npm run bench\` (full, under 20 minutes) or \`npm run bench -- --q
 \`npm run bench -- --growth=10000000\` adds one store grown to 10M events (without it, the 10M targets are
 reported as not measured). After the reads, and again on the grown store, a writer child process ingests a
 tail of new events (just under one checkpoint's worth in the full run), reports its RssAnon (memory outside
-the LMDB map) and is killed with SIGKILL; another child process then times \`EventDB.open\` of the store,
+the LMDB map: a writer that has been writing for a while holds more, 460–620 MiB at 0.5–2M events in a probe, see
+\`docs/storage-v2.md\`, "Writer memory, measured while it writes") and is killed with SIGKILL; another child process then times \`EventDB.open\` of the store,
 which replays that tail (\`bench/suite/crash-reopen.ts\`). \`npm run bench:file\` and \`npm run bench:catalog\` are deeper dives into peak
 memory of bulk and feed imports. The real-data section reads the full UCI Online Retail set from
 \`../shared/realdata\` beside the repository when it is there, and otherwise the 2,000-line slice kept in
