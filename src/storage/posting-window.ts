@@ -128,7 +128,7 @@ function grown<T extends Int32Array | Float64Array>(from: T, to: T): T {
 }
 
 /** Parallel arrays sorted by (time, seq), in place when they are in order already. */
-export function sortPairs(times: number[], seqs: number[]): SortedPostings {
+function sortPairs(times: number[], seqs: number[]): SortedPostings {
   let inOrder = true;
   for (let i = 1; i < times.length && inOrder; i++) inOrder = times[i]! > times[i - 1]! || (times[i] === times[i - 1] && seqs[i]! >= seqs[i - 1]!);
   if (inOrder) return { times, seqs };
