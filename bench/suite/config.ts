@@ -14,7 +14,9 @@ export interface SuiteConfig {
   growthEvents: number;
   /**
    * Events a writer child ingests into the largest store (and the grown one) before it is killed with SIGKILL, to time
-   * the open that replays them and read the writer's RssAnon: just under the default checkpoint of 50,000 records.
+   * the open that replays those after its last checkpoint and read the writer's RssAnon: in the full run nine
+   * checkpoints' worth (the default checkpoint is 50,000 records) and then just under a tenth, so the writer has been
+   * writing for a while and the open replays 49,000 records.
    */
   recoveryTail: number;
   concurrentEvents: number;
@@ -96,7 +98,7 @@ export const CONFIGS: Record<Mode, SuiteConfig> = {
     ],
     variantEvents: 100_000,
     growthEvents: 0,
-    recoveryTail: 49_000,
+    recoveryTail: 499_000,
     concurrentEvents: 100_000,
     fileEvents: 200_000,
     workers: [1, 2, 4],

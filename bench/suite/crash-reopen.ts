@@ -1,18 +1,24 @@
 // Open after a SIGKILL, and the writer's memory outside the map: a child process opens a grown store with default
-// settings, ingests a tail of new events (durable), reports its RssAnon and is killed with SIGKILL; another child
-// then times `EventDB.open` of the store, which replays the records after the last checkpoint.
+// settings, ingests a tail of new events (durable, several checkpoints' worth), reports its RssAnon (the highest seen
+// after any batch, and after a last GC) and is killed with SIGKILL; another child then times `EventDB.open` of the
+// store, which replays the records after the last checkpoint.
 // Run as a script (by `crashReopen` only): `node --import tsx bench/suite/crash-reopen.ts write <dir> <events>` or `... open <dir>`.
 
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { generateEvents } from '../../src/demo/dataset.js';
 import { openStore } from './eventdb-jobs.js';
 import type { RecoveryPoint } from './results.js';
-import { EventSet } from './workloads.js';
+
+const BATCH = 10_000;
 
 /** What the writer child prints once its tail is stored. */
 interface WriterReport {
   stored: number;
+  /** The highest RssAnon read after each acknowledged batch (no GC forced). */
+  peakRssAnonBytes: number;
+  /** RssAnon after the last batch and a full GC. */
   rssAnonBytes: number;
 }
 
@@ -54,14 +60,31 @@ function child<T>(args: string[], kill: boolean): Promise<T> {
 export async function crashReopen(dir: string, tail: number): Promise<RecoveryPoint> {
   const writer = await child<WriterReport>(['write', dir, String(tail)], true);
   const opened = await child<OpenReport>(['open', dir], false);
-  return { events: opened.events, tailIngested: tail, replayed: opened.replayed, openMs: opened.openMs, writerRssAnonBytes: writer.rssAnonBytes };
+  return {
+    events: opened.events,
+    tailIngested: tail,
+    replayed: opened.replayed,
+    openMs: opened.openMs,
+    writerRssAnonBytes: writer.rssAnonBytes,
+    writerPeakRssAnonBytes: writer.peakRssAnonBytes,
+  };
 }
 
+/**
+ * Ingests `tail` events in batches of 10,000, each generated just before it is sent (so the child holds one batch,
+ * not the tail), timed after the store's own events.
+ */
 async function writeAndWait(dir: string, tail: number): Promise<void> {
   const db = await openStore(dir);
-  for (const chunk of new EventSet(tail, { seed: 1_000_003 })) for (let i = 0; i < chunk.length; i += 10_000) await db.ingestBatch(chunk.slice(i, i + 10_000));
+  const startMs = Date.UTC(2024, 0, 1) + db.stats().events * 20;
+  let peakRssAnonBytes = 0;
+  for (let done = 0; done < tail; done += BATCH) {
+    const size = Math.min(BATCH, tail - done);
+    await db.ingestBatch(generateEvents(size, { seed: 1_000_003 + done, startMs: startMs + done * 20 }));
+    peakRssAnonBytes = Math.max(peakRssAnonBytes, rssAnonBytes());
+  }
   global.gc?.();
-  const report: WriterReport = { stored: db.stats().events, rssAnonBytes: rssAnonBytes() };
+  const report: WriterReport = { stored: db.stats().events, peakRssAnonBytes, rssAnonBytes: rssAnonBytes() };
   console.log(JSON.stringify(report));
   // Stay open until the parent's SIGKILL: no close, so no checkpoint at close.
   setInterval(() => {}, 60_000);

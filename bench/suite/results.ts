@@ -62,8 +62,10 @@ export interface RecoveryPoint {
   replayed: number;
   /** Wall time of \`EventDB.open\` in a fresh process, default settings, ms. */
   openMs: number;
-  /** RssAnon of the writing process (memory outside the LMDB map) once its tail was acknowledged, bytes. */
+  /** RssAnon of the writing process (memory outside the LMDB map) once its tail was acknowledged and a GC run, bytes. */
   writerRssAnonBytes: number;
+  /** The writer's highest RssAnon read after each batch of its tail (absent in results of older runs), bytes. */
+  writerPeakRssAnonBytes?: number;
 }
 
 export interface Target {

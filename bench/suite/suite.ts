@@ -491,13 +491,13 @@ async function growth(config: SuiteConfig, rec: Recorder): Promise<void> {
   await recovery(rec, ours.dir, config.recoveryTail);
 }
 
-/** A writer child ingests `tail` events into the closed store at `dir`, reports its RssAnon and is killed; another child times the open. */
+/** A writer child ingests `tail` events into the closed store at `dir`, reports its RssAnon (highest and after a GC) and is killed; another child times the open. */
 async function recovery(rec: Recorder, dir: string, tail: number): Promise<void> {
   rec.log(`open after SIGKILL: a writer ingests ${tail.toLocaleString('en-US')} events into the store, then is killed`);
   const point = await crashReopen(dir, tail);
   rec.recovery = point;
   rec.log(
-    `  eventdb  open of ${point.events.toLocaleString('en-US')} events replaying ${point.replayed.toLocaleString('en-US')} records: ${point.openMs} ms; writer RssAnon ${Math.round(point.writerRssAnonBytes / 2 ** 20)} MiB`,
+    `  eventdb  open of ${point.events.toLocaleString('en-US')} events replaying ${point.replayed.toLocaleString('en-US')} records: ${point.openMs} ms; writer RssAnon at most ${Math.round((point.writerPeakRssAnonBytes ?? 0) / 2 ** 20)} MiB, ${Math.round(point.writerRssAnonBytes / 2 ** 20)} MiB after a GC`,
   );
 }
 
