@@ -1,3 +1,4 @@
+import { deepStrictEqual } from 'node:assert';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,20 @@ describe('ingest', () => {
       data: { price: 9.5 },
     });
     expect(db.getEvent('nope')).toBeUndefined();
+  });
+
+  it('returns records as plain objects, equal in the strictest sense to the literal of their fields', async () => {
+    await db.ingest(event({ eventId: 'e1', sessionId: 's1', data: { price: 9.5 } }));
+    await db.ingest(event({ eventId: 'e2', userId: 'u1', eventName: 'purchase' }));
+    const [first, second] = db.events({ profileId: 'p1' }).toArray();
+    for (const record of [db.getEvent('e1'), first, second]) {
+      expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
+      expect(record?.constructor).toBe(Object);
+    }
+    const literal = { seq: 1, kind: 'event', eventId: 'e1', timestamp: '2026-01-01T10:00:00.000Z', time: Date.UTC(2026, 0, 1, 10) };
+    deepStrictEqual(first, { ...literal, profileId: 'p1', sessionId: 's1', eventName: 'page_view', data: { price: 9.5 } });
+    deepStrictEqual(structuredClone(second), second);
+    expect(Object.keys(second!)).toEqual(['seq', 'kind', 'eventId', 'timestamp', 'time', 'profileId', 'userId', 'sessionId', 'eventName']);
   });
 
   it('rejects a bad record with structured errors and quarantines it', async () => {
