@@ -34,9 +34,12 @@ function rssAnonBytes(): number {
   return match === null ? Number.NaN : Number(match[1]) * 1024;
 }
 
-/** Runs this file as a child with `args` and resolves with its first JSON line; `kill` sends it SIGKILL after that line. */
-function child<T>(args: string[], kill: boolean): Promise<T> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', import.meta.filename, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Runs this file as a child (with `nodeFlags` besides the loader's) with `args` and resolves with its first JSON
+ * line; `kill` sends it SIGKILL after that line.
+ */
+function child<T>(args: string[], kill: boolean, nodeFlags: readonly string[] = []): Promise<T> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', ...nodeFlags, import.meta.filename, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise<T>((resolve, reject) => {
@@ -53,13 +56,20 @@ function child<T>(args: string[], kill: boolean): Promise<T> {
   });
 }
 
+/** The V8 heap cap `docs/api.md` ("Memory") gives for a writer whose memory must stay bounded. */
+export const HEAP_CAP_FLAG = '--max-old-space-size=384';
+
 /**
  * Grows the (closed) store at `dir` by `tail` events in a writer child killed with SIGKILL once they are all
- * acknowledged, then times the open that recovers it in another child.
+ * acknowledged, then times the open that recovers it in another child; then a writer child run with
+ * `HEAP_CAP_FLAG` ingests `tail` more and is killed too (the store is left to be replayed: nothing opens it after).
  */
 export async function crashReopen(dir: string, tail: number): Promise<RecoveryPoint> {
-  const writer = await child<WriterReport>(['write', dir, String(tail)], true);
+  const writer = await child<WriterReport>(['write', dir, String(tail), '1000003'], true);
   const opened = await child<OpenReport>(['open', dir], false);
+  // Other seeds than the first writer's: its events would all be duplicates.
+  const capped = await child<WriterReport>(['write', dir, String(tail), '2000003'], true, [HEAP_CAP_FLAG]);
+  if (capped.stored !== opened.events + tail) throw new Error(`the capped writer stored ${capped.stored - opened.events} new events of ${tail}`);
   return {
     events: opened.events,
     tailIngested: tail,
@@ -67,6 +77,7 @@ export async function crashReopen(dir: string, tail: number): Promise<RecoveryPo
     openMs: opened.openMs,
     writerRssAnonBytes: writer.rssAnonBytes,
     writerPeakRssAnonBytes: writer.peakRssAnonBytes,
+    cappedWriter: { nodeFlag: HEAP_CAP_FLAG, peakRssAnonBytes: capped.peakRssAnonBytes },
   };
 }
 
@@ -74,13 +85,16 @@ export async function crashReopen(dir: string, tail: number): Promise<RecoveryPo
  * Ingests `tail` events in batches of 10,000, each generated just before it is sent (so the child holds one batch,
  * not the tail), timed after the store's own events.
  */
-async function writeAndWait(dir: string, tail: number): Promise<void> {
+async function writeAndWait(dir: string, tail: number, seed: number): Promise<void> {
   const db = await openStore(dir);
   const startMs = Date.UTC(2024, 0, 1) + db.stats().events * 20;
   let peakRssAnonBytes = 0;
   for (let done = 0; done < tail; done += BATCH) {
     const size = Math.min(BATCH, tail - done);
-    await db.ingestBatch(generateEvents(size, { seed: 1_000_003 + done, startMs: startMs + done * 20 }));
+    const batch = generateEvents(size, { seed: seed + done, startMs: startMs + done * 20 });
+    // The generator's streams of nearby seeds overlap: its eventIds repeat across writers unless told apart.
+    for (const event of batch) event['eventId'] = `w${seed}-${event['eventId'] as string}`;
+    await db.ingestBatch(batch);
     peakRssAnonBytes = Math.max(peakRssAnonBytes, rssAnonBytes());
   }
   global.gc?.();
@@ -103,8 +117,8 @@ async function timeOpen(dir: string): Promise<void> {
 }
 
 if (process.argv[1] === import.meta.filename) {
-  const [mode, dir, tail] = process.argv.slice(2);
-  if (mode === 'write') await writeAndWait(dir!, Number(tail));
+  const [mode, dir, tail, seed] = process.argv.slice(2);
+  if (mode === 'write') await writeAndWait(dir!, Number(tail), Number(seed));
   else if (mode === 'open') await timeOpen(dir!);
   else throw new Error(`unknown mode ${mode}`);
 }

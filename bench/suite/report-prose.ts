@@ -54,10 +54,12 @@ counts match.
 Re-run with \`npm run bench\` (full, under 20 minutes) or \`npm run bench -- --quick\` (under 2 minutes);
 \`npm run bench -- --growth=10000000\` adds one store grown to 10M events (without it, the 10M targets are
 reported as not measured). After the reads, and again on the grown store, a writer child process ingests a
-tail of new events (just under one checkpoint's worth in the full run), reports its RssAnon (memory outside
-the LMDB map: a writer that has been writing for a while holds more, 460–620 MiB at 0.5–2M events in a probe, see
-\`docs/storage-v2.md\`, "Writer memory, measured while it writes") and is killed with SIGKILL; another child process then times \`EventDB.open\` of the store,
-which replays that tail (\`bench/suite/crash-reopen.ts\`). \`npm run bench:file\` and \`npm run bench:catalog\` are deeper dives into peak
+tail of new events (in the full run 499,000: nine checkpoints' worth and 49,000 more, each batch generated as it
+is sent), reads its RssAnon (memory outside the LMDB map) after every batch and reports the highest, and is
+killed with SIGKILL; another child process then times \`EventDB.open\` of the store, which replays the records
+after the last checkpoint, and a third writer, run with the heap cap \`docs/api.md\` gives ("Memory"), ingests
+as many events again and reports its highest RssAnon the same way
+(\`bench/suite/crash-reopen.ts\`). \`npm run bench:file\` and \`npm run bench:catalog\` are deeper dives into peak
 memory of bulk and feed imports. The real-data section reads the full UCI Online Retail set from
 \`../shared/realdata\` beside the repository when it is there, and otherwise the 2,000-line slice kept in
 \`test/fixtures/realdata\`; the run's notes below say which, and the command's output says when the full

@@ -66,6 +66,8 @@ export interface RecoveryPoint {
   writerRssAnonBytes: number;
   /** The writer's highest RssAnon read after each batch of its tail (absent in results of older runs), bytes. */
   writerPeakRssAnonBytes?: number;
+  /** The same, of a second writer run with the V8 heap cap the docs give (absent in results of older runs). */
+  cappedWriter?: { nodeFlag: string; peakRssAnonBytes: number };
 }
 
 export interface Target {

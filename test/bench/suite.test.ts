@@ -141,6 +141,22 @@ describe('benchmark suite (tiny inputs, untimed)', () => {
     expect(named(at(10_190_000, 1500), 'open after a SIGKILL')).toMatchObject({ met: true, measured: '1.50 s (190,000 records replayed)' });
     expect(named(at(10_190_000, 1500), 'writer memory')).toMatchObject({ met: false, measured: expect.stringMatching(/^600 MB/) as unknown });
     expect(named(at(10_190_000, 1500), 'writer memory').why).toBeTruthy();
+    const capped = targets({
+      ...base,
+      recovery: {
+        events: 10_190_000,
+        tailIngested: 190_000,
+        replayed: 40_000,
+        openMs: 1500,
+        writerRssAnonBytes: 450e6,
+        writerPeakRssAnonBytes: 600e6,
+        cappedWriter: { nodeFlag: '--max-old-space-size=384', peakRssAnonBytes: 400e6 },
+      },
+    });
+    expect(named(capped, 'writer memory')).toMatchObject({
+      met: true,
+      measured: expect.stringMatching(/^400 MB with `--max-old-space-size=384`.*; 600 MB without it/) as unknown,
+    });
     expect(named(at(9_000_000, 1500), 'open after a SIGKILL')).toMatchObject({ met: false, notMeasured: true });
     const old = targets(base);
     expect(named(old, 'open after a SIGKILL')).toMatchObject({ measured: 'not measured', notMeasured: true });
