@@ -276,7 +276,7 @@ export function targets({ rows, growth, disk: diskPoints, recovery }: Pick<Bench
         ? `${rssMB} MB at most while ingesting ${tail} events (read after each batch; ${afterGcMB} MB after the last and a GC)`
         : `${cappedMB} MB with \`${capped.nodeFlag}\` (docs/api.md, "Memory"); ${rssMB} MB without it (${afterGcMB} MB after a GC): the highest RssAnon read after each batch while ingesting ${tail} events`,
     judged <= 512,
-    "without a heap cap V8 lets the main thread's heap grow to about 300 MB between major collections, about a third of it live (the window since the last checkpoint, the registered ids, the run filters), and the consolidation worker's thread holds 70–90 MB (its own heap, the merge it prepares in memory and the dirty pages LMDB keeps for reuse after its transactions)",
+    "without a heap cap V8 lets the main thread's heap grow to about 300 MB between major collections, about a third of it live (the window since the last checkpoint, the registered ids, the run filters); the cap bounds that part only: the consolidation worker's thread holds 70–90 MB (its own heap, the merge it prepares in memory) and LMDB keeps as many malloc'd pages as its largest write transaction dirtied, for reuse while the store is open, outside any heap (a writable map would not, but makes a full disk a SIGBUS: docs/storage-v2.md, twenty-first session)",
     recoveredSize,
   );
 
