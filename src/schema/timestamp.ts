@@ -123,7 +123,8 @@ export function formatTimestamp(ms: number): string {
   const seconds = Math.floor(rest / 1000);
   const ms3 = rest - seconds * 1000;
   // One string of 24 character codes: a template of 13 parts builds intermediate strings and a chain of cons
-  // strings (about 390 bytes of garbage per call, measured), and a scan formats every event's time.
+  // strings (about 390 bytes of garbage per call, measured), and a scan formats every event's time. The digits are
+  // written out: helpers for them measured slower (195 against 116-165 ns per call).
   return String.fromCharCode(
     ZERO + Math.floor(year / 1000),
     ZERO + (Math.floor(year / 100) % 10),
