@@ -1,8 +1,9 @@
 // Open after a SIGKILL, and the writer's memory outside the map: a child process opens a grown store with default
 // settings, ingests a tail of new events (durable, several checkpoints' worth), reports its RssAnon (the highest seen
 // after any batch, and after a last GC) and is killed with SIGKILL; another child then times `EventDB.open` of the
-// store, which replays the records after the last checkpoint.
-// Run as a script (by `crashReopen` only): `node --import tsx bench/suite/crash-reopen.ts write <dir> <events>` or `... open <dir>`.
+// store, which replays the records after the last checkpoint; a third, run with the V8 heap cap the docs give,
+// ingests as many new events and reports its highest RssAnon.
+// Run as a script (by `crashReopen` only): `node --import tsx bench/suite/crash-reopen.ts write <dir> <events> <seed>` or `... open <dir>`.
 
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -67,7 +68,7 @@ export const HEAP_CAP_FLAG = '--max-old-space-size=384';
 export async function crashReopen(dir: string, tail: number): Promise<RecoveryPoint> {
   const writer = await child<WriterReport>(['write', dir, String(tail), '1000003'], true);
   const opened = await child<OpenReport>(['open', dir], false);
-  // Other seeds than the first writer's: its events would all be duplicates.
+  // Events of its own (other seeds, and eventIds prefixed with the seed): the first writer's would be duplicates.
   const capped = await child<WriterReport>(['write', dir, String(tail), '2000003'], true, [HEAP_CAP_FLAG]);
   if (capped.stored !== opened.events + tail) throw new Error(`the capped writer stored ${capped.stored - opened.events} new events of ${tail}`);
   return {
