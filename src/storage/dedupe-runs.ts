@@ -20,10 +20,9 @@ const MERGE_LIMIT_ENTRIES = 2 ** 22;
 /** A filter entry's count has this bit set when its filter is blocked and a serial follows (format 7). */
 const BLOCKED = 0x80000000;
 
+/** What a lookup asks of a run's filter (blocked, or plain in a format-6 run). */
 interface Filter {
-  add(hi: number, lo: number): void;
   mightContain(hi: number, lo: number): boolean;
-  toBuffer(): Buffer;
 }
 
 /**
@@ -34,7 +33,11 @@ interface Filter {
  */
 interface Run {
   position: number;
-  filter: Filter;
+  /**
+   * Read at the first lookup that asks the run (`filterOf`): a handle that never looks up (the consolidation's
+   * thread, which merges runs by their counts and blocks) holds no copy of the filters.
+   */
+  filter: Filter | undefined;
   count: number;
   serial: number;
   /** Each block's first hash as its two unsigned halves: searched as numbers, no BigInt per step. */
@@ -87,6 +90,9 @@ function lastFenceAtOrBefore(fenceHi: Uint32Array, fenceLo: Uint32Array, hi: num
   }
   return low - 1;
 }
+
+/** What a lookup asks of a run whose filter it could not read as loaded: every hash may be there. */
+const ANY: Filter = { mightContain: () => true };
 
 const halves = (hash: bigint): [number, number] => [Number(hash >> 32n), Number(hash & 0xffffffffn)];
 
@@ -175,8 +181,7 @@ export class DedupeRuns {
         runs.push(known);
         continue;
       }
-      const filter = blocked ? BlockedBloomFilter.fromBuffer(bytes.subarray(8)) : BloomFilter.fromBuffer(bytes.subarray(4));
-      runs.push({ position, filter, count, serial, ...this.readFences(position) });
+      runs.push({ position, filter: undefined, count, serial, ...this.readFences(position) });
     }
     this.runs = runs.reverse();
     this.loadedVersion = version;
@@ -206,19 +211,55 @@ export class DedupeRuns {
     return this.sync().length;
   }
 
+  /** Loaded runs whose filter a lookup has read (tests: a handle that only merges reads none). */
+  get filtersRead(): number {
+    return this.runs.filter((run) => run.filter !== undefined).length;
+  }
+
   /** Merges (and repairs) done so far, as the current snapshot holds them (tests, the crash loop's log). */
   get merges(): number {
     return this.version().merges;
   }
 
-  /** The seq stored under `hash` in any run, or undefined. `hi`/`lo` are the hash's halves (for the filters). */
+  /**
+   * The seq stored under `hash` in any run, or undefined. `hi`/`lo` are the hash's halves (for the filters).
+   *
+   * The runs loaded last are asked first, without reading the version: an entry found is in a block read in the
+   * current snapshot, so it is stored there whichever run's fences led to it (a merge that replaced the run may
+   * have written a block under the same key; its entries are as true). Only a miss can be stale (a run appended
+   * or merged since, a filter of a run gone), so a miss outside a write transaction syncs and, when the runs
+   * changed, asks them again.
+   */
   find(hi: number, lo: number): number | undefined {
-    for (const run of this.held ? this.runs : this.sync()) {
-      if (!run.filter.mightContain(hi, lo)) continue;
+    const loaded = this.runs;
+    const seq = this.findIn(loaded, hi, lo);
+    if (seq !== undefined || this.held) return seq;
+    const runs = this.sync();
+    return runs === loaded ? undefined : this.findIn(runs, hi, lo);
+  }
+
+  private findIn(runs: readonly Run[], hi: number, lo: number): number | undefined {
+    for (const run of runs) {
+      if (!(run.filter ?? this.filterOf(run)).mightContain(hi, lo)) continue;
       const seq = this.findInRun(run, hi, lo);
       if (seq !== undefined) return seq;
     }
     return undefined;
+  }
+
+  /**
+   * Reads a run's filter, in the lookup's snapshot, which may be later than the one the run was loaded from: when
+   * the entry there is still this run's (same serial and count), it is kept; when a merge has replaced or removed
+   * the run, every hash is a maybe for this lookup (its blocks, read in the same snapshot, decide, and a miss syncs).
+   */
+  private filterOf(run: Run): Filter {
+    const bytes = this.filters.getBinaryFast(run.position);
+    if (bytes === undefined) return ANY;
+    const header = bytes.readUInt32BE(0);
+    const blocked = (header & BLOCKED) !== 0;
+    if ((blocked ? bytes.readUInt32BE(4) : 0) !== run.serial || (blocked ? header - BLOCKED : header) !== run.count) return ANY;
+    run.filter = blocked ? BlockedBloomFilter.fromBuffer(bytes.subarray(8)) : BloomFilter.fromBuffer(bytes.subarray(4));
+    return run.filter;
   }
 
   private findInRun(run: Run, hi: number, lo: number): number | undefined {

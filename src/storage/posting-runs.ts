@@ -38,7 +38,11 @@ export interface RunEntry {
  */
 export interface Run {
   position: number;
-  filter: BloomFilter;
+  /**
+   * Read at the first lookup that asks the run (`PostingRuns.find`, in the snapshot it synced): a handle that never
+   * looks up (the consolidation's thread, which merges runs by their fences and blocks) holds no copy of the filters.
+   */
+  filter: BloomFilter | undefined;
   fences: string[];
   /** Keys, and bytes of its entries: a checkpoint merges the newest runs no larger than what it writes. */
   keys: number;
@@ -92,8 +96,8 @@ function mix(h: number): number {
  * A run's directory entry: keys u32, entry bytes f64, filter length u32, the filter, fence count u32, then each
  * fence (utf8 length u16, utf8).
  */
-function encodeDirectory(run: Run): Buffer {
-  const bits = run.filter.toBuffer();
+function encodeDirectory(run: Run, filter: BloomFilter): Buffer {
+  const bits = filter.toBuffer();
   const texts = run.fences.map((fence) => Buffer.from(fence, 'utf8'));
   const out = Buffer.allocUnsafe(DIRECTORY_HEADER + 8 + bits.length + texts.reduce((sum, text) => sum + 2 + text.length, 0));
   out.writeUInt32BE(run.keys, 0);
@@ -111,10 +115,9 @@ function encodeDirectory(run: Run): Buffer {
   return out;
 }
 
+/** A run as its directory entry holds it, the filter left to be read (`decodeFilter`) when a lookup asks. */
 function decodeDirectory(position: number, bytes: Buffer): Run {
-  const filterBytes = bytes.readUInt32BE(DIRECTORY_HEADER);
-  const filter = BloomFilter.fromBuffer(bytes.subarray(DIRECTORY_HEADER + 4, DIRECTORY_HEADER + 4 + filterBytes));
-  let at = DIRECTORY_HEADER + 4 + filterBytes;
+  let at = DIRECTORY_HEADER + 4 + bytes.readUInt32BE(DIRECTORY_HEADER);
   const count = bytes.readUInt32BE(at);
   at += 4;
   const fences: string[] = [];
@@ -123,7 +126,11 @@ function decodeDirectory(position: number, bytes: Buffer): Run {
     fences.push(bytes.toString('utf8', at + 2, at + 2 + length));
     at += 2 + length;
   }
-  return { position, filter, fences, keys: bytes.readUInt32BE(0), bytes: bytes.readDoubleBE(4) };
+  return { position, filter: undefined, fences, keys: bytes.readUInt32BE(0), bytes: bytes.readDoubleBE(4) };
+}
+
+function decodeFilter(bytes: Buffer): BloomFilter {
+  return BloomFilter.fromBuffer(bytes.subarray(DIRECTORY_HEADER + 4, DIRECTORY_HEADER + 4 + bytes.readUInt32BE(DIRECTORY_HEADER)));
 }
 
 /** The index of the block that holds `text` if any: the last whose first key is at or before it. */
@@ -147,7 +154,15 @@ export class RunBuilder {
   private start = 0;
   private valueBytes = 0;
 
-  constructor(readonly run: Run) {}
+  /** The run being built: its fences and counts grow as entries are added. */
+  readonly run: Run;
+  /** The run's filter, sized for about `keys` keys and filled as entries are added (its directory entry holds it). */
+  readonly filter: BloomFilter;
+
+  constructor(position: number, keys: number) {
+    this.run = { position, filter: undefined, fences: [], keys: 0, bytes: 0 };
+    this.filter = new BloomFilter(filterBitsLog2(keys));
+  }
 
   /** Adds an entry whose pairs are a stored chunk (a merge). */
   addChunk(kind: number, value: string, pairs: Buffer): void {
@@ -186,7 +201,7 @@ export class RunBuilder {
     this.body.writeUInt32BE(pairsEnd - pairsStart, start + 3 + this.valueBytes);
     const size = pairsEnd - start;
     const { run } = this;
-    run.filter.add(keyHash(kind, value), hashLo);
+    this.filter.add(keyHash(kind, value), hashLo);
     if (this.offsets.length > 0 && this.blockBytes + 2 + size > BLOCK_BYTES) {
       this.emit(start);
       this.body.copyWithin(0, start, pairsEnd);
@@ -228,6 +243,7 @@ export interface PreparedMerge {
   group: Run[];
   merges: number;
   run: Run;
+  filter: BloomFilter;
   blocks: Buffer[];
 }
 
@@ -277,7 +293,10 @@ export class PostingRuns {
     const known = this.loadedVersion;
     if (sameRunVersion(known, version)) return this.loaded;
     const runs = known !== undefined && known.merges === version.merges ? this.loaded.slice() : [];
-    for (const { key, value } of this.directory.getRange({ start: Math.max(1, (runs.at(-1)?.position ?? 0) + 1) })) runs.push(decodeDirectory(key, value));
+    // Each entry read into the shared buffer, not copied: only its fences are kept.
+    for (const position of [...this.directory.getKeys({ start: Math.max(1, (runs.at(-1)?.position ?? 0) + 1) })]) {
+      runs.push(decodeDirectory(position, this.directory.getBinaryFast(position)!));
+    }
     this.loaded = runs;
     this.loadedVersion = version;
     return runs;
@@ -285,7 +304,7 @@ export class PostingRuns {
 
   /** A builder of the run of the checkpoint at `position`, of about `keys` keys (its filter's size). */
   builder(position: number, keys: number): RunBuilder {
-    return new RunBuilder(this.emptyRun(position, keys));
+    return new RunBuilder(position, keys);
   }
 
   /**
@@ -293,7 +312,7 @@ export class PostingRuns {
    * `runKeyText`, one per key. Readers see it once their snapshot holds the commit.
    */
   write(position: number, entries: readonly RunEntry[]): void {
-    this.writeBuilt(holding(this.emptyRun(position, entries.length), entries));
+    this.writeBuilt(holding(new RunBuilder(position, entries.length), entries));
   }
 
   /** `write` of the run `builder` holds (its entries added in `runKeyText` order); nothing when it has none. */
@@ -302,13 +321,9 @@ export class PostingRuns {
     const blocks = builder.blocksDone();
     if (run.keys === 0) return;
     blocks.forEach((block, index) => issued(this.blocks.put(blockKey(run.position, index), block)));
-    issued(this.directory.put(run.position, encodeDirectory(run)));
+    issued(this.directory.put(run.position, encodeDirectory(run, builder.filter)));
     const version = this.version();
     this.putVersion({ appends: version.appends + 1, merges: version.merges });
-  }
-
-  private emptyRun(position: number, keys: number): Run {
-    return { position, filter: new BloomFilter(filterBitsLog2(keys)), fences: [], keys: 0, bytes: 0 };
   }
 
   /**
@@ -332,13 +347,14 @@ export class PostingRuns {
     const runs = this.sync();
     const group = this.mergeGroup(runs);
     if (group.length === 0) return undefined;
-    const position = group.at(-1)!.position;
-    const run = this.emptyRun(
-      position,
-      group.reduce((sum, older) => sum + older.keys, 0),
+    const builder = holding(
+      new RunBuilder(
+        group.at(-1)!.position,
+        group.reduce((sum, older) => sum + older.keys, 0),
+      ),
+      mergeRuns(group.map((older) => this.entriesOf(older))),
     );
-    const blocks = holding(run, mergeRuns(group.map((older) => this.entriesOf(older)))).blocksDone();
-    return { group, merges: this.loadedVersion!.merges, run, blocks };
+    return { group, merges: this.loadedVersion!.merges, run: builder.run, filter: builder.filter, blocks: builder.blocksDone() };
   }
 
   /**
@@ -353,7 +369,7 @@ export class PostingRuns {
     if (version.merges !== merge.merges || merge.group.some((older) => this.directory.getBinaryFast(older.position) === undefined)) return false;
     for (const older of merge.group) this.remove(older);
     merge.blocks.forEach((block, index) => issued(this.blocks.put(blockKey(merge.run.position, index), block)));
-    issued(this.directory.put(merge.run.position, encodeDirectory(merge.run)));
+    issued(this.directory.put(merge.run.position, encodeDirectory(merge.run, merge.filter)));
     this.putVersion({ appends: version.appends, merges: version.merges + 1 });
     return true;
   }
@@ -366,6 +382,11 @@ export class PostingRuns {
   /** Runs a lookup may read (the current snapshot's). */
   get size(): number {
     return this.sync().length;
+  }
+
+  /** Loaded runs whose filter a lookup has read (tests: a handle that only merges reads none). */
+  get filtersRead(): number {
+    return this.loaded.filter((run) => run.filter !== undefined).length;
   }
 
   /** Each run's entry bytes, oldest first (tests). */
@@ -395,6 +416,8 @@ export class PostingRuns {
     const lo = hashLo;
     for (const run of this.sync()) {
       if (run.position > checkpoint) break;
+      // Read in this lookup's snapshot, which `sync` has just found to hold the run as loaded.
+      run.filter ??= decodeFilter(this.directory.getBinaryFast(run.position)!);
       if (!run.filter.mightContain(hi, lo)) continue;
       const index = blockOf(run.fences, text);
       if (index < 0) continue;
@@ -420,9 +443,8 @@ export class PostingRuns {
   }
 }
 
-/** A builder of `run` holding `entries` (sorted by `runKeyText`, one per key), each a stored chunk. */
-function holding(run: Run, entries: Iterable<RunEntry>): RunBuilder {
-  const builder = new RunBuilder(run);
+/** `builder` given `entries` (sorted by `runKeyText`, one per key), each a stored chunk. */
+function holding(builder: RunBuilder, entries: Iterable<RunEntry>): RunBuilder {
   for (const { kind, value, pairs } of entries) builder.addChunk(kind, value, pairs);
   return builder;
 }

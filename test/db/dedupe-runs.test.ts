@@ -54,6 +54,9 @@ describe('dedupe runs', () => {
     const limit = 3_000;
     const writer = new DedupeRuns(root, limit);
     writer.load();
+    // The consolidation's handle: it merges, and never looks up.
+    const merger = new DedupeRuns(root, limit);
+    merger.load();
     const written: DedupeEntry[] = [];
     let seq = 0;
     let merges = 0;
@@ -66,18 +69,21 @@ describe('dedupe runs', () => {
       for (let i = 0; i < count; i++) entries.push({ hash: next(), seq: ++seq });
       written.push(...entries.map((entry) => ({ ...entry })));
       root.transactionSync(() => writer.write(seq, entries));
-      if (rnd() < 0.4) merges += mergeAll(root, writer);
+      if (rnd() < 0.4) merges += mergeAll(root, rnd() < 0.5 ? writer : merger);
       else if (rnd() < 0.5) {
-        const merge = writer.prepareMerge();
-        if (merge !== undefined) expect(root.transactionSync(() => writer.applyMerge(merge))).toBe(true);
+        const merge = merger.prepareMerge();
+        if (merge !== undefined) expect(root.transactionSync(() => merger.applyMerge(merge))).toBe(true);
       }
       expect(missedOf(reader, written)).toBe(0);
       expect(reader.size).toBe(written.length);
     }
-    merges += mergeAll(root, writer);
+    merges += mergeAll(root, merger);
+    // Filters are read by lookups only: the handle that merged and never looked up holds none of them.
+    expect(merger.filtersRead).toBe(0);
     expect(merges).toBeGreaterThan(5);
     expect(writer.merges).toBeGreaterThanOrEqual(merges);
     expect(missedOf(writer, written)).toBe(0);
+    expect(writer.filtersRead).toBe(writer.runCount);
     // Runs merge up to the limit, and no further: past it they stay as they are.
     expect(writer.runCount).toBeGreaterThanOrEqual(Math.ceil(written.length / limit));
     expect(writer.runCount).toBeLessThan(40);

@@ -129,6 +129,9 @@ describe('posting runs', () => {
       const merge = merger.prepareMerge()!;
       root.transactionSync(() => merger.applyMerge(merge));
     }
+    // Filters are read by lookups only: the consolidation's handle, which merges by fences and blocks, holds none.
+    expect(merger.filtersRead).toBe(0);
+    expect(reader.filtersRead).toBeGreaterThan(0);
     // Merged as a binary counter by bytes: each run kept is larger than every newer one together, so twelve
     // checkpoints leave at most five (and each key is in each run at most once).
     expect(writer.size).toBeLessThanOrEqual(5);
