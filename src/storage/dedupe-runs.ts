@@ -102,7 +102,8 @@ const halves = (hash: bigint): [number, number] => [Number(hash >> 32n), Number(
  * binary counter: about log2(checkpoints) runs, each entry rewritten as often), up to `mergeLimit` entries per run.
  *
  * Every reader follows its own snapshot: the filter tree's version entry counts the runs appended and the merges
- * (and repairs) done, and a lookup compares it with what it loaded, in the same snapshot as the blocks it reads.
+ * (and repairs) done, and a lookup that finds nothing in the runs it loaded compares it with what it loaded, in the
+ * same snapshot as the blocks it read (see `find`).
  */
 export class DedupeRuns {
   private readonly blocks: Database<Buffer, Buffer>;
