@@ -288,7 +288,7 @@ export function targets({ rows, growth, disk: diskPoints, recovery }: Pick<Bench
     workers,
     times(workers),
     workers >= 1.5,
-    "the single writer (dedupe, log, the projection fold, checkpoints) on the main thread sets the pace; workers take only reading, JSON parsing and validation, and share the two cores with the main thread and lmdb-js's write thread",
+    "the single writer (dedupe, log, the projection fold, checkpoints) on the main thread sets the pace; workers take only reading, JSON parsing and validation, and the records they return reach the main thread as structured clones, whose deserialization there costs most of what parsing and validating them did; the workers share the two cores with the main thread and lmdb-js's write thread",
     { aim: AIM_SIZE.file, at: fileRows[0]?.n },
   );
   return out;
