@@ -13,9 +13,23 @@ import {
   IDLE_MS,
   consolidationBacklog,
   consolidationStep,
+  exitGate,
   mergeDedupeStep,
   type ConsolidationTask,
 } from './consolidation.js';
+
+/** Fault injection for the tests: each write transaction stays open this long (busy, as a large merge would). */
+const holdMs = Number(process.env['EVENTDB_TEST_WORKER_HOLDS_TXN_MS'] ?? 0);
+
+function holdEachTransaction(storage: Storage, ms: number): void {
+  const transact = storage.transact.bind(storage);
+  storage.transact = (fn, durable) =>
+    transact(() => {
+      const out = fn();
+      for (const end = Date.now() + ms; Date.now() < end;);
+      return out;
+    }, durable);
+}
 
 /** Piscina calls the default export once per task. */
 export default async function consolidate(task: ConsolidationTask): Promise<void> {
@@ -30,6 +44,8 @@ export default async function consolidate(task: ConsolidationTask): Promise<void
     dedupeMergeEntries: task.dedupeMergeEntries,
     compression: task.compression,
   });
+  storage.gate = exitGate(flags);
+  if (holdMs > 0) holdEachTransaction(storage, holdMs);
   try {
     for (let step = 0; Atomics.load(flags, Flag.stop) === 0; step++) {
       const what = mayWrite(storage, flags);

@@ -9,7 +9,7 @@ import { PartialKind, type PartialKindCode } from '../projections/projection-sto
 import { sessionsOf, type HiddenSessions } from '../projections/session-tally.js';
 import { stateSessionsKey, userSessionsKey } from '../storage/projection-state.js';
 import { membersFromText, type ClosedKey, type ConsolidatedKey } from '../storage/derived-store.js';
-import type { Storage } from '../storage/storage.js';
+import type { Storage, TransactionGate } from '../storage/storage.js';
 import { workerScript } from './bulk/worker-pool.js';
 import type { WriterActivity } from './batch-writer.js';
 
@@ -224,7 +224,36 @@ export const Flag = {
   hurry: 3,
   /** Who took the task handed to the worker last: see `Claim`. */
   claim: 4,
+  /** 1 while the worker is in a write transaction (or about to start one): see `exitGate`. */
+  inTransaction: 5,
+  /** 1 once the process is exiting: the worker starts no transaction. */
+  exiting: 6,
 } as const;
+
+/** How long a process exit waits for the worker's write transaction to end (a chunk or a merge takes well under it). */
+export const EXIT_WAIT_MS = 5_000;
+
+/**
+ * The worker's side of the exit handshake (`Storage.gate`): it marks itself in a transaction, then checks that the
+ * exit has not begun; the exit handler marks the exit, then waits while the worker is marked. With both sides
+ * sequentially consistent, either the worker sees the exit and starts nothing, or the handler sees the worker and
+ * waits for it to leave, so Node never terminates the thread inside a transaction.
+ */
+export function exitGate(flags: Int32Array): TransactionGate {
+  return {
+    enter: () => {
+      Atomics.store(flags, Flag.inTransaction, 1);
+      if (Atomics.load(flags, Flag.exiting) === 0) return true;
+      Atomics.store(flags, Flag.inTransaction, 0);
+      Atomics.notify(flags, Flag.inTransaction);
+      return false;
+    },
+    leave: () => {
+      Atomics.store(flags, Flag.inTransaction, 0);
+      Atomics.notify(flags, Flag.inTransaction);
+    },
+  };
+}
 
 /**
  * The task handed to the worker is claimed once, by whichever comes first: the worker starting it, or a stop
@@ -287,7 +316,15 @@ export class Consolidator implements WriterActivity {
   private running: Promise<void> | undefined;
   private again = false;
   private paused = false;
-  private readonly flags = new Int32Array(new SharedArrayBuffer(4 * 5));
+  private readonly flags = new Int32Array(new SharedArrayBuffer(4 * 7));
+  /** Registered on `process` while the worker thread may exist: see `exitGate`. */
+  private readonly onExit = (): void => {
+    Atomics.store(this.flags, Flag.exiting, 1);
+    const deadline = Date.now() + EXIT_WAIT_MS;
+    for (let left = EXIT_WAIT_MS; left > 0 && Atomics.load(this.flags, Flag.inTransaction) === 1; left = deadline - Date.now()) {
+      Atomics.wait(this.flags, Flag.inTransaction, 1, left);
+    }
+  };
   /** The last failure of the worker (reads stay correct without consolidation; tests look at it). */
   failure: string | undefined;
 
@@ -363,6 +400,7 @@ export class Consolidator implements WriterActivity {
     await this.pause();
     await this.pool?.destroy();
     this.pool = undefined;
+    process.off('exit', this.onExit);
   }
 
   /** Runs worker tasks until one ends with no kick received meanwhile. */
@@ -382,6 +420,7 @@ export class Consolidator implements WriterActivity {
 
   private ensurePool(): Piscina<ConsolidationTask, void> {
     if (this.pool !== undefined) return this.pool;
+    process.on('exit', this.onExit);
     const { filename, execArgv } = workerScript(import.meta.url, 'consolidation-worker');
     this.pool = new Piscina<ConsolidationTask, void>({
       filename,

@@ -27,6 +27,17 @@ export interface Consolidation {
 }
 
 /** Storage options, passed explicitly where the environment is opened. */
+/**
+ * Lets a process exit wait for a thread's write transaction. A worker thread terminated inside `transactionSync`
+ * (Node ends workers at `process.exit`) never releases lmdb-js's write lock, and its environment's cleanup then
+ * takes that lock again on the same thread: the exit hangs. `enter` returns false once the exit has begun (no
+ * transaction starts), `leave` says the transaction is over.
+ */
+export interface TransactionGate {
+  enter(): boolean;
+  leave(): void;
+}
+
 export interface StorageOptions {
   path: string;
   mapSizeBytes: number;
@@ -517,8 +528,21 @@ export class Storage {
    */
   transact<T>(fn: () => T, durable = true): T {
     const flags = durable ? ABORTABLE | SYNCHRONOUS_COMMIT : ABORTABLE | SYNCHRONOUS_COMMIT | NO_SYNC_FLUSH;
-    return this.root.transactionSync(() => this.dedupeRuns.holding(fn), flags);
+    const gate = this.gate;
+    if (gate === undefined) return this.root.transactionSync(() => this.dedupeRuns.holding(fn), flags);
+    if (!gate.enter()) throw new Error('eventdb: the process is exiting, no transaction starts');
+    try {
+      return this.root.transactionSync(() => this.dedupeRuns.holding(fn), flags);
+    } finally {
+      gate.leave();
+    }
   }
+
+  /**
+   * Asked around each write transaction of a thread that may be terminated (the consolidation's worker): see
+   * `TransactionGate`.
+   */
+  gate: TransactionGate | undefined;
 
   /** The id of the last committed LMDB transaction (tests count commits with it). */
   lastTxnId(): number {
