@@ -26,7 +26,6 @@ export interface Consolidation {
   until: number;
 }
 
-/** Storage options, passed explicitly where the environment is opened. */
 /**
  * Lets a process exit wait for a thread's write transaction. A worker thread terminated inside `transactionSync`
  * (Node ends workers at `process.exit`) never releases lmdb-js's write lock, and its environment's cleanup then
@@ -38,6 +37,7 @@ export interface TransactionGate {
   leave(): void;
 }
 
+/** Storage options, passed explicitly where the environment is opened. */
 export interface StorageOptions {
   path: string;
   mapSizeBytes: number;
