@@ -24,6 +24,19 @@ export interface JobResult {
 
 export type Log = (line: string) => void;
 
+/** A rate in another unit than operations: `mean()` of it per operation (e.g. events per call). */
+export interface PerOp {
+  unit: string;
+  mean: () => number;
+}
+
+/** One operation of a `latencies` comparison. */
+export interface LatencyTask {
+  spec: Omit<RowSpec, 'n'>;
+  op: () => unknown;
+  perOp?: PerOp | undefined;
+}
+
 export class Recorder {
   readonly rows: ResultRow[] = [];
   readonly growth: GrowthPoint[] = [];
@@ -81,36 +94,73 @@ export class Recorder {
    * latency; `n` of the row is the number of operations timed (in `spec.unit`). With `perOp`, `perSec` counts
    * `perOp.unit` (e.g. events) at `perOp.mean()` per operation, and the row keeps both units.
    */
-  async latency(spec: Omit<RowSpec, 'n'>, op: () => unknown, options: { time: number; perOp?: { unit: string; mean: () => number } }): Promise<ResultRow> {
-    const bench = new Bench({ name: spec.id, time: options.time, warmupTime: Math.min(200, options.time / 4), throws: true });
-    bench.add(spec.id, op);
-    // As before each job: the garbage of the phases before (a whole ingest's, for the first read) is collected
-    // before timing, not during the samples of whichever engine comes first. In the run before this, every
-    // engine's reads had a p99 of 8 to 12 times its median, raw lmdb's get too.
-    global.gc?.();
-    await bench.run();
-    const result = bench.tasks[0]!.result;
-    if (result.state !== 'completed') throw new Error(`${spec.id}: ${result.state}`);
-    const { latency } = result;
-    const opsPerSec = 1000 / latency.mean;
-    const row: ResultRow = {
-      unit: 'reads',
-      ...spec,
-      n: latency.samplesCount,
-      ms: round(latency.mean * latency.samplesCount, 1),
-      perSec: Math.round(opsPerSec * (options.perOp?.mean() ?? 1)),
-      latencyUs: { median: round(latency.p50 * 1000, 2), p99: round(latency.p99 * 1000, 2) },
-      ratios: [],
-    };
-    if (options.perOp !== undefined) {
-      row.rateUnit = options.perOp.unit;
-      row.perOp = round(options.perOp.mean(), 1);
+  async latency(spec: Omit<RowSpec, 'n'>, op: () => unknown, options: { time: number; perOp?: PerOp }): Promise<ResultRow> {
+    const [row] = await this.latencies([{ spec, op, perOp: options.perOp }], { time: options.time, rounds: 1 });
+    return row!;
+  }
+
+  /**
+   * Times operations that are compared with each other (an engine and its baselines) as `latency` does, in `rounds`
+   * interleaved rounds: each round gives every operation `time / rounds` ms of samples after a short warm-up, in
+   * alternating order, and each row's median and p99 are of all its rounds' samples together. A disturbance of the
+   * shared VM (a neighbour's burst, the write-back of an earlier phase) then falls on every engine alike instead of
+   * on whichever ran during it.
+   */
+  async latencies(tasks: readonly LatencyTask[], options: { time: number; rounds: number }): Promise<ResultRow[]> {
+    const slice = options.time / options.rounds;
+    const pooled = tasks.map(() => [] as number[]);
+    for (let round = 0; round < options.rounds; round++) {
+      const order = tasks.map((_, i) => i);
+      if (round % 2 === 1) order.reverse();
+      for (const i of order) {
+        const { spec, op } = tasks[i]!;
+        // The first round warms the operation up as a lone run would; later ones only refill the caches the other
+        // engines' rounds evicted.
+        const first = round === 0;
+        const bench = new Bench({
+          name: spec.id,
+          time: slice,
+          // tinybench's floors (64 iterations, 16 of warm-up) shared out over the rounds, as for one run of 64.
+          iterations: Math.ceil(64 / options.rounds),
+          warmupTime: Math.min(first ? 200 : 50, slice / 4),
+          warmupIterations: first ? 16 : 4,
+          retainSamples: true,
+          throws: true,
+        });
+        bench.add(spec.id, op);
+        // As before each job: the garbage of the phases before (a whole ingest's, for the first read) is collected
+        // before timing, not during the samples of whichever engine comes first. In the run before this, every
+        // engine's reads had a p99 of 8 to 12 times its median, raw lmdb's get too.
+        global.gc?.();
+        await bench.run();
+        const result = bench.tasks[0]!.result;
+        if (result.state !== 'completed') throw new Error(`${spec.id}: ${result.state}`);
+        pooled[i]!.push(...result.latency.samples!);
+      }
     }
-    this.rows.push(row);
-    this.log(
-      `  ${spec.engine.padEnd(8)} ${spec.workload}: median ${row.latencyUs!.median} µs, ${row.perSec.toLocaleString('en-US')} ${row.rateUnit ?? row.unit}/s`,
-    );
-    return row;
+    return tasks.map(({ spec, perOp }, i) => {
+      const samples = pooled[i]!.sort((a, b) => a - b);
+      const total = samples.reduce((sum, ms) => sum + ms, 0);
+      const mean = total / samples.length;
+      const row: ResultRow = {
+        unit: 'reads',
+        ...spec,
+        n: samples.length,
+        ms: round(total, 1),
+        perSec: Math.round((1000 / mean) * (perOp?.mean() ?? 1)),
+        latencyUs: { median: round(quantile(samples, 0.5) * 1000, 2), p99: round(quantile(samples, 0.99) * 1000, 2) },
+        ratios: [],
+      };
+      if (perOp !== undefined) {
+        row.rateUnit = perOp.unit;
+        row.perOp = round(perOp.mean(), 1);
+      }
+      this.rows.push(row);
+      this.log(
+        `  ${spec.engine.padEnd(8)} ${spec.workload}: median ${row.latencyUs!.median} µs, ${row.perSec.toLocaleString('en-US')} ${row.rateUnit ?? row.unit}/s`,
+      );
+      return row;
+    });
   }
 
   /** Adds `row ÷ baseline` (of perSec) to the row's ratios. */
@@ -130,6 +180,14 @@ export class Recorder {
   addDisk(engine: Engine, workload: string, events: number, bytes: number): void {
     this.disk.push({ engine, workload, events, bytes, bytesPerEvent: Math.round(bytes / events) });
   }
+}
+
+/** The `q` quantile of sorted samples, interpolated between the two nearest (as tinybench computes its percentiles). */
+function quantile(sorted: readonly number[], q: number): number {
+  const at = (sorted.length - 1) * q;
+  const low = Math.floor(at);
+  const high = Math.min(sorted.length - 1, low + 1);
+  return sorted[low]! + (sorted[high]! - sorted[low]!) * (at - low);
 }
 
 export function round(x: number, digits: number): number {

@@ -121,7 +121,10 @@ record on top of that scan: a flat row (\`data\` as JSON text), then Parquet enc
 dictionaries) or one NDJSON line, and an fsync per file; the ClickHouse row adds JSON over HTTP on loopback and the
 server's own parsing and part writes on the same 2 cores. The ratio is to the scan of the same run (see
 [scale-out.md](scale-out.md)).`,
-    read: `Reads use tinybench per call (median and p99 latency of single calls on a warm store). \`getEvent\`
+    read: `Reads use tinybench per call (median and p99 latency of single calls on a warm store). They start after a
+\`sync\` and a garbage collection (the kernel writes the earlier phases' gigabytes back for tens of seconds, and reads
+timed meanwhile ran up to twice as slow, whichever engine came first), and an engine and its baselines are timed in
+four interleaved rounds (\`READ_ROUNDS\`), each row's median and p99 taken over all its rounds' samples. \`getEvent\`
 hashes the eventId, looks it up in the writer's in-memory tail and then in each dedupe run whose Bloom filter
 says maybe (a few runs: the consolidation merges them; one exact get of a block and a binary search in it), reads the record from the log to confirm
 the eventId, and decodes it; the raw LMDB row reads by sequence number and so skips the eventId lookup.

@@ -1,5 +1,6 @@
 // The benchmark suite: every workload of the benchmark issue, each next to its baselines in the same run.
 
+import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse } from 'csv-parse';
@@ -16,12 +17,15 @@ import { collectorIngest } from './collector-ingest.js';
 import { crashReopen } from './crash-reopen.js';
 import { exportThroughput } from './export-jobs.js';
 import { directoryBytes, eventdbConcurrent, eventdbIngest, eventdbIngestFile, openStore } from './eventdb-jobs.js';
-import type { Recorder, RowSpec } from './recorder.js';
+import type { LatencyTask, Recorder, RowSpec } from './recorder.js';
 import { formatCount } from './report.js';
 import type { ResultRow } from './results.js';
 import { EventSet, profileKey, writeNdjson, type BenchEvent } from './workloads.js';
 
 const DEFAULT_BATCH = 10_000;
+
+/** Interleaved rounds of each read comparison (see `Recorder.latencies`). */
+const READ_ROUNDS = 4;
 const ROOT = join(import.meta.dirname, '..', '..');
 /** The whole year of UCI Online Retail, beside the repository on machines that have the shared data (optional). */
 export const UCI_FULL = join(ROOT, '..', 'shared', 'realdata', 'online-retail-uci', 'online-retail-all-by-day-concat.csv.gz');
@@ -232,6 +236,7 @@ async function reads(config: SuiteConfig, rec: Recorder, stores: ReadStores): Pr
   // among the samples), and the closed generations are merged.
   const db = await openStore(stores.eventdb);
   await db.consolidated();
+  settle();
   const sqlite = sqliteReads(stores.sqlite);
   const raw = rawLmdbReads(stores.raw);
   const rnd = mulberry32(3);
@@ -239,83 +244,105 @@ async function reads(config: SuiteConfig, rec: Recorder, stores: ReadStores): Pr
   const time = config.readTime;
   const base = `read/${n}`;
 
-  const getEvent = await rec.latency(
-    { id: `${base}/getEvent`, group: 'read', workload: 'getEvent(random eventId)', engine: 'eventdb' },
-    () => db.getEvent(pick().eventId),
-    { time },
+  const [getEvent, sqlitePoint, rawPoint] = await rec.latencies(
+    [
+      { spec: { id: `${base}/getEvent`, group: 'read', workload: 'getEvent(random eventId)', engine: 'eventdb' }, op: () => db.getEvent(pick().eventId) },
+      {
+        spec: { id: `${base}/getEvent/sqlite`, group: 'read', workload: 'SELECT body WHERE event_id = ? + JSON.parse', engine: 'sqlite' },
+        op: () => sqlite.getEvent(pick().eventId),
+      },
+      {
+        spec: { id: `${base}/getEvent/raw`, group: 'read', workload: 'get(random seq) of the log', engine: 'raw lmdb' },
+        op: () => raw.get(1 + Math.floor(rnd() * stores.stored)),
+      },
+    ],
+    { time, rounds: READ_ROUNDS },
   );
-  const sqlitePoint = await rec.latency(
-    { id: `${base}/getEvent/sqlite`, group: 'read', workload: 'SELECT body WHERE event_id = ? + JSON.parse', engine: 'sqlite' },
-    () => sqlite.getEvent(pick().eventId),
-    { time },
-  );
-  const rawPoint = await rec.latency(
-    { id: `${base}/getEvent/raw`, group: 'read', workload: 'get(random seq) of the log', engine: 'raw lmdb' },
-    () => raw.get(1 + Math.floor(rnd() * stores.stored)),
-    { time },
-  );
-  rec.ratio(getEvent, sqlitePoint);
-  rec.ratio(getEvent, rawPoint);
+  rec.ratio(getEvent!, sqlitePoint!);
+  rec.ratio(getEvent!, rawPoint!);
 
-  const profiles = await rec.latency(
-    { id: `${base}/getProfile`, group: 'read', workload: 'getProfile(random profileId): merged partial states', engine: 'eventdb' },
-    () => db.getProfile({ profileId: pick().profileId }),
-    { time },
+  const [profiles, sqliteProfile] = await rec.latencies(
+    [
+      {
+        spec: { id: `${base}/getProfile`, group: 'read', workload: 'getProfile(random profileId): merged partial states', engine: 'eventdb' },
+        op: () => db.getProfile({ profileId: pick().profileId }),
+      },
+      {
+        spec: { id: `${base}/getProfile/sqlite`, group: 'read', workload: 'SELECT * FROM profiles WHERE profile = ?', engine: 'sqlite' },
+        op: () => sqlite.getProfile(profileKey(pick())),
+      },
+    ],
+    { time, rounds: READ_ROUNDS },
   );
-  const sqliteProfile = await rec.latency(
-    { id: `${base}/getProfile/sqlite`, group: 'read', workload: 'SELECT * FROM profiles WHERE profile = ?', engine: 'sqlite' },
-    () => sqlite.getProfile(profileKey(pick())),
-    { time },
-  );
-  rec.ratio(profiles, sqliteProfile);
+  rec.ratio(profiles!, sqliteProfile!);
 
-  const first100 = await streamed(
-    rec,
-    { id: `${base}/events-first100`, group: 'read', workload: 'events({ profileId }) of a random profile, first 100', engine: 'eventdb', unit: 'calls' },
-    time,
-    () => countOf(db.events({ profileId: pick().profileId, limit: 100 })),
+  const [first100, sqliteFirst100] = await rec.latencies(
+    [
+      streamed(
+        { id: `${base}/events-first100`, group: 'read', workload: 'events({ profileId }) of a random profile, first 100', engine: 'eventdb', unit: 'calls' },
+        () => countOf(db.events({ profileId: pick().profileId, limit: 100 })),
+      ),
+      streamed(
+        {
+          id: `${base}/events-first100/sqlite`,
+          group: 'read',
+          workload: 'WHERE profile = ? ORDER BY time LIMIT 100, bodies parsed',
+          engine: 'sqlite',
+          unit: 'calls',
+        },
+        () => sqlite.profileEvents(profileKey(pick()), 100),
+      ),
+    ],
+    { time, rounds: READ_ROUNDS },
   );
-  const sqliteFirst100 = await streamed(
-    rec,
-    {
-      id: `${base}/events-first100/sqlite`,
-      group: 'read',
-      workload: 'WHERE profile = ? ORDER BY time LIMIT 100, bodies parsed',
-      engine: 'sqlite',
-      unit: 'calls',
-    },
-    time,
-    () => sqlite.profileEvents(profileKey(pick()), 100),
-  );
-  rec.ratio(first100, sqliteFirst100);
+  rec.ratio(first100!, sqliteFirst100!);
   const scanName = `events() of one profile with ${heavy.length.toLocaleString('en-US')} events, full scan`;
-  const scan = await streamed(rec, { id: `${base}/events-heavy`, group: 'read', workload: scanName, engine: 'eventdb', unit: 'scans' }, time * 3, () =>
-    countOf(db.events({ profileId: 'heavy-profile' })),
+  const [scan, sqliteScan] = await rec.latencies(
+    [
+      streamed({ id: `${base}/events-heavy`, group: 'read', workload: scanName, engine: 'eventdb', unit: 'scans' }, () =>
+        countOf(db.events({ profileId: 'heavy-profile' })),
+      ),
+      streamed(
+        { id: `${base}/events-heavy/sqlite`, group: 'read', workload: 'the same profile, all rows, bodies parsed', engine: 'sqlite', unit: 'scans' },
+        () => sqlite.profileEvents('p:heavy-profile', Number.MAX_SAFE_INTEGER),
+      ),
+    ],
+    { time: time * 3, rounds: READ_ROUNDS },
   );
-  const sqliteScan = await streamed(
-    rec,
-    { id: `${base}/events-heavy/sqlite`, group: 'read', workload: 'the same profile, all rows, bodies parsed', engine: 'sqlite', unit: 'scans' },
-    time * 3,
-    () => sqlite.profileEvents('p:heavy-profile', Number.MAX_SAFE_INTEGER),
-  );
-  rec.ratio(scan, sqliteScan);
+  rec.ratio(scan!, sqliteScan!);
   sqlite.close();
   await raw.close();
   await db.close();
 }
 
 /**
- * Latency of calls that each stream some events: `n` counts the calls (in `unit`: 'calls', 'scans'), the rate counts
- * events (averaged over every call, warm-up included), and the row keeps the mean events per call.
+ * Lets the machine settle before reads are timed: the phases before wrote gigabytes, whose dirty pages the kernel
+ * writes back for tens of seconds after them, and left their garbage in the heap. Measured with a probe (a 400k-event
+ * ingest, then the reads of a 1M store): every engine's reads ran slower in the first seconds after it, `getEvent`
+ * 8.7 µs against 4.3 half a minute later and SQLite's point read 21.8 against 16; after a `sync` they started at 4.9
+ * and 15.2. Whichever engine was timed first paid for it.
  */
-function streamed(rec: Recorder, spec: Omit<RowSpec, 'n'> & { unit: string }, time: number, call: () => number): Promise<ResultRow> {
+function settle(): void {
+  global.gc?.();
+  try {
+    execFileSync('sync');
+  } catch {
+    // No sync(1) here: the interleaved rounds still share what is left between the engines.
+  }
+}
+
+/**
+ * Latency of calls that each stream some events: `n` counts the calls (in `unit`: 'calls', 'scans'), the rate counts
+ * events (averaged over every call, warm-ups included), and the row keeps the mean events per call.
+ */
+function streamed(spec: Omit<RowSpec, 'n'> & { unit: string }, call: () => number): LatencyTask {
   let events = 0;
   let calls = 0;
   const op = (): void => {
     events += call();
     calls++;
   };
-  return rec.latency(spec, op, { time, perOp: { unit: 'events', mean: () => events / calls } });
+  return { spec, op, perOp: { unit: 'events', mean: () => events / calls } };
 }
 
 /**
