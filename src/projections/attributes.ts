@@ -88,7 +88,11 @@ export interface AttributeValue {
 /** The visible attributes: the latest set unless unset; otherwise the earliest setOnce while no set/unset exists. */
 export function resolveAttributes(state: AttributeState): Record<string, AttributeValue> {
   const out = emptyRecord<AttributeValue>();
-  const keys = new Set([...Object.keys(state.latest), ...Object.keys(state.once)]);
+  const latest = Object.keys(state.latest);
+  const once = Object.keys(state.once);
+  // Most profiles of event streams have none: no set, list or sort built for them.
+  if (latest.length === 0 && once.length === 0) return out;
+  const keys = once.length === 0 ? latest : new Set([...latest, ...once]);
   // Names and values are stored with `__proto__` keys escaped (schema/proto-keys.ts): returned as sent.
   const named = [...keys].map((key) => [unescapedKey(key), key] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   for (const [name, key] of named) {
