@@ -22,9 +22,9 @@ export class ReadModel implements ViewSource, IdentityReader {
   private consolidated = { generations: 0, started: false };
   /**
    * In a read of a view: the user state `membersOf` read with the user's members (see
-   * `DerivedStore.currentUserState`), which `getUserState` then takes without a second read.
+   * `DerivedStore.currentUserState`), decoded, which `getUserState` then takes (once) without a second read.
    */
-  private userRead: { userId: string; members: string; state: Buffer } | undefined;
+  private userRead: { userId: string; members: string; state: unknown } | undefined;
   private viewing = false;
 
   /** `follow` brings a read-only handle's in-memory state up to a position (it folds its writer's new records). */
@@ -70,8 +70,10 @@ export class ReadModel implements ViewSource, IdentityReader {
   getUserState(userId: string, members: string): unknown {
     if (!this.consolidated.started) return undefined;
     const read = this.userRead;
-    if (read !== undefined && read.userId === userId && read.members === members) return this.storage.derived.decodeUserState(read.state);
-    return this.storage.derived.userState(userId, members);
+    if (read === undefined || read.userId !== userId || read.members !== members) return this.storage.derived.userState(userId, members);
+    // The caller may change the state: a second ask reads its own.
+    this.userRead = undefined;
+    return read.state;
   }
 
   sessionSet(key: string): readonly string[] {

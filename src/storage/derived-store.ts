@@ -352,19 +352,15 @@ export class DerivedStore implements ProjectionStore {
   /**
    * A user's merged state with the members it was merged for, in one read, when those are the user's members now:
    * LMDB holds a user state, the store keeps user states current (`userStatesCurrent`) and the window changed none
-   * of the user's members. Undefined otherwise (read the members, then `userState`). The state's bytes are a copy.
+   * of the user's members. Undefined otherwise (read the members, then `userState`). The state is decoded (the bytes
+   * a read returns are overwritten by the next one; decoding them now costs no copy) and the caller's to change.
    */
-  currentUserState(userId: string): { members: string; state: Buffer } | undefined {
+  currentUserState(userId: string): { members: string; state: unknown } | undefined {
     if (!this.userStatesCurrent || this.windowMembersByUser.has(userId)) return undefined;
     const bytes = this.stateBytes(() => this.userStates, userId);
     if (bytes === undefined) return undefined;
     const { members, state } = splitUserState(bytes);
-    return { members, state: Buffer.from(state) };
-  }
-
-  /** A user state's bytes as `currentUserState` returned them, decoded. */
-  decodeUserState(state: Buffer): unknown {
-    return this.codec.decode(PartialKind.userId, state);
+    return { members, state: this.codec.decode(PartialKind.userId, state) };
   }
 
   /**

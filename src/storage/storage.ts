@@ -4,6 +4,7 @@ import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { errors } from '../errors.js';
 import { open, type Database, type DatabaseOptions, type Key, type RootDatabase } from 'lmdb';
+import { unpack } from 'msgpackr';
 import type { Counters } from '../schema/results.js';
 import type { RecordTuple } from './record-codec.js';
 import type { PartialCodec } from './projection-state.js';
@@ -300,11 +301,21 @@ export class Storage {
    * How far the consolidation is: `generations` are merged into `states` whole (reads skip their partials),
    * `started` once any state was written (the group's partials may be in the states in part), and the group's end.
    */
-  consolidation(): Consolidation {
-    const value = this.meta.get(CONSOLIDATED_KEY) as [number, number, number?] | undefined;
+  consolidation(): Readonly<Consolidation> {
+    // Every view's read asks (a `getProfile` too), and the progress changes once per chunk the consolidation moves:
+    // the stored bytes are compared with the last ones decoded instead of decoded again.
+    const value = this.meta.getBinaryFast(CONSOLIDATED_KEY);
     if (value === undefined) return NOT_CONSOLIDATED;
-    const [generations, started, until] = value;
-    return { generations, started: started === 1, until: until ?? generations + 1 };
+    // lmdb-js returns its shared buffer with `length` set to the value's: a view of exactly the value.
+    const bytes = value.subarray(0, value.length);
+    const last = this.lastConsolidation;
+    if (last !== undefined && last.bytes.equals(bytes)) return last.progress;
+    const copy = Buffer.from(bytes);
+    // Plain msgpack: the meta tree keeps no record structures.
+    const [generations, started, until] = unpack(copy) as [number, number, number?];
+    const progress = Object.freeze({ generations, started: started === 1, until: until ?? generations + 1 });
+    this.lastConsolidation = { bytes: copy, progress };
+    return progress;
   }
 
   consolidatedGenerations(): number {
@@ -324,6 +335,8 @@ export class Storage {
 
   /** The writer's last committed seq (see `lastSeq`); undefined in a read-only handle. */
   private appended: number | undefined;
+  /** The consolidation's progress as `consolidation()` last decoded it, with its stored bytes. */
+  private lastConsolidation: { bytes: Buffer; progress: Readonly<Consolidation> } | undefined;
 
   /** Catalog writes not yet committed (the writer reads its own writes through it). */
   readonly pending = new PendingWrites();
