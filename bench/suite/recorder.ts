@@ -135,7 +135,8 @@ export class Recorder {
         await bench.run();
         const result = bench.tasks[0]!.result;
         if (result.state !== 'completed') throw new Error(`${spec.id}: ${result.state}`);
-        pooled[i]!.push(...result.latency.samples!);
+        // One by one: a fast read can leave 150k samples a round, which overflow the stack as spread arguments.
+        for (const sample of result.latency.samples!) pooled[i]!.push(sample);
       }
     }
     return tasks.map(({ spec, perOp }, i) => {

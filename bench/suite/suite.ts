@@ -26,6 +26,7 @@ const DEFAULT_BATCH = 10_000;
 
 /** Interleaved rounds of each read comparison (see `Recorder.latencies`). */
 const READ_ROUNDS = 4;
+
 const ROOT = join(import.meta.dirname, '..', '..');
 /** The whole year of UCI Online Retail, beside the repository on machines that have the shared data (optional). */
 export const UCI_FULL = join(ROOT, '..', 'shared', 'realdata', 'online-retail-uci', 'online-retail-all-by-day-concat.csv.gz');
