@@ -311,7 +311,7 @@ export class Storage {
     const last = this.lastConsolidation;
     if (last !== undefined && last.bytes.equals(bytes)) return last.progress;
     const copy = Buffer.from(bytes);
-    // Plain msgpack: the meta tree keeps no record structures.
+    // An array of numbers: the same bytes in plain msgpack whatever the tree's encoder options, so no handle is needed.
     const [generations, started, until] = unpack(copy) as [number, number, number?];
     const progress = Object.freeze({ generations, started: started === 1, until: until ?? generations + 1 });
     this.lastConsolidation = { bytes: copy, progress };
