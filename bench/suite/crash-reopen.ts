@@ -1,9 +1,11 @@
 // Open after a SIGKILL, and the writer's memory outside the map: a child process opens a grown store with default
 // settings, ingests a tail of new events (durable, several checkpoints' worth), reports its RssAnon (the highest seen
-// after any batch, and after a last GC) and is killed with SIGKILL; another child then times `EventDB.open` of the
-// store, which replays the records after the last checkpoint; a third, run with the V8 heap cap the docs give,
-// ingests as many new events and reports its highest RssAnon.
-// Run as a script (by `crashReopen` only): `node --import tsx bench/suite/crash-reopen.ts write <dir> <events> <seed>` or `... open <dir>`.
+// after any batch, and after a last GC) and is killed with SIGKILL; other children then time `EventDB.open` of the
+// store in turn, each replaying the records after the last checkpoint (all but the last close without a checkpoint, so
+// each replays the same records); a last one, run with the V8 heap cap the docs give, ingests as many new events and
+// reports its highest RssAnon.
+// Run as a script (by `crashReopen` only): `node --import tsx bench/suite/crash-reopen.ts write <dir> <events> <seed>` or
+// `... open <dir> <checkpoint|keep>`.
 
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -62,12 +64,18 @@ export const HEAP_CAP_FLAG = '--max-old-space-size=384';
 
 /**
  * Grows the (closed) store at `dir` by `tail` events in a writer child killed with SIGKILL once they are all
- * acknowledged, then times the open that recovers it in another child; then a writer child run with
- * `HEAP_CAP_FLAG` ingests `tail` more and is killed too (the store is left to be replayed: nothing opens it after).
+ * acknowledged, then times the open that recovers it in `opens` children one after the other (the median is the
+ * figure; each but the last closes without a checkpoint, so the next replays the same records); then a writer child
+ * run with `HEAP_CAP_FLAG` ingests `tail` more and is killed too (the store is left to be replayed: nothing opens it
+ * after).
  */
-export async function crashReopen(dir: string, tail: number): Promise<RecoveryPoint> {
+export async function crashReopen(dir: string, tail: number, opens = 1): Promise<RecoveryPoint> {
   const writer = await child<WriterReport>(['write', dir, String(tail), '1000003'], true);
-  const opened = await child<OpenReport>(['open', dir], false);
+  const reports: OpenReport[] = [];
+  for (let i = 0; i < opens; i++) reports.push(await child<OpenReport>(['open', dir, i === opens - 1 ? 'checkpoint' : 'keep'], false));
+  const opened = reports.at(-1)!;
+  if (reports.some((report) => report.replayed !== opened.replayed)) throw new Error(`the opens replayed ${reports.map((r) => r.replayed).join(', ')} records`);
+  const openRunsMs = reports.map((report) => report.openMs);
   // Events of its own (other seeds, and eventIds prefixed with the seed): the first writer's would be duplicates.
   const capped = await child<WriterReport>(['write', dir, String(tail), '2000003'], true, [HEAP_CAP_FLAG]);
   if (capped.stored !== opened.events + tail) throw new Error(`the capped writer stored ${capped.stored - opened.events} new events of ${tail}`);
@@ -75,7 +83,8 @@ export async function crashReopen(dir: string, tail: number): Promise<RecoveryPo
     events: opened.events,
     tailIngested: tail,
     replayed: opened.replayed,
-    openMs: opened.openMs,
+    openMs: median(openRunsMs),
+    openRunsMs,
     writerRssAnonBytes: writer.rssAnonBytes,
     writerPeakRssAnonBytes: writer.peakRssAnonBytes,
     cappedWriter: { nodeFlag: HEAP_CAP_FLAG, peakRssAnonBytes: capped.peakRssAnonBytes },
@@ -105,9 +114,16 @@ async function writeAndWait(dir: string, tail: number, seed: number): Promise<vo
   setInterval(() => {}, 60_000);
 }
 
-async function timeOpen(dir: string): Promise<void> {
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2);
+}
+
+/** Times the open with default settings; `checkpointAtClose` false leaves the tail as the crash left it for the next open. */
+async function timeOpen(dir: string, checkpointAtClose: boolean): Promise<void> {
   const started = performance.now();
-  const db = await openStore(dir);
+  const db = await openStore(dir, { checkpointAtClose });
   const openMs = performance.now() - started;
   const { events, lastSeq } = db.stats();
   // The records the open replayed: those after the last checkpoint (bench code may look inside).
@@ -118,8 +134,8 @@ async function timeOpen(dir: string): Promise<void> {
 }
 
 if (process.argv[1] === import.meta.filename) {
-  const [mode, dir, tail, seed] = process.argv.slice(2);
-  if (mode === 'write') await writeAndWait(dir!, Number(tail), Number(seed));
-  else if (mode === 'open') await timeOpen(dir!);
+  const [mode, dir, third, seed] = process.argv.slice(2);
+  if (mode === 'write') await writeAndWait(dir!, Number(third), Number(seed));
+  else if (mode === 'open') await timeOpen(dir!, third !== 'keep');
   else throw new Error(`unknown mode ${mode}`);
 }

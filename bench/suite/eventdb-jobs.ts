@@ -12,9 +12,12 @@ export interface EventdbIngestJob extends IngestJob {
   inFlight?: number;
 }
 
-/** Opens a store at `dir` as the benchmark jobs do. */
-export function openStore(dir: string, options: { durable?: boolean; projections?: boolean } = {}): Promise<EventDB> {
-  return EventDB.open({ path: dir, durability: options.durable === false ? 'relaxed' : 'durable' }, { projections: options.projections ?? true });
+/** Opens a store at `dir` as the benchmark jobs do (`checkpointAtClose` false: the open-after-crash timing's repeats). */
+export function openStore(dir: string, options: { durable?: boolean; projections?: boolean; checkpointAtClose?: boolean } = {}): Promise<EventDB> {
+  return EventDB.open(
+    { path: dir, durability: options.durable === false ? 'relaxed' : 'durable' },
+    { projections: options.projections ?? true, checkpointAtClose: options.checkpointAtClose },
+  );
 }
 
 /** `ingestBatch` of every event, `inFlight` batches at a time; the store's event count is what it stored. */

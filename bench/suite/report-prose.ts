@@ -56,8 +56,9 @@ Re-run with \`npm run bench\` (full, under 20 minutes) or \`npm run bench -- --q
 reported as not measured). After the reads, and again on the grown store, a writer child process ingests a
 tail of new events (in the full run 499,000: nine checkpoints' worth and 49,000 more, each batch generated as it
 is sent), reads its RssAnon (memory outside the LMDB map) after every batch and reports the highest, and is
-killed with SIGKILL; another child process then times \`EventDB.open\` of the store, which replays the records
-after the last checkpoint, and a third writer, run with the heap cap \`docs/api.md\` gives ("Memory"), ingests
+killed with SIGKILL; three child processes in turn then time \`EventDB.open\` of the store, which replays the
+records after the last checkpoint (the first two close without a checkpoint, so each replays the same records; the
+target takes the median), and a last writer, run with the heap cap \`docs/api.md\` gives ("Memory"), ingests
 as many events again and reports its highest RssAnon the same way
 (\`bench/suite/crash-reopen.ts\`). \`npm run bench:file\` and \`npm run bench:catalog\` are deeper dives into peak
 memory of bulk and feed imports. The real-data section reads the full UCI Online Retail set from
@@ -107,7 +108,8 @@ and SQLite's \`INSERT OR IGNORE\` only probes the UNIQUE index; neither compares
 writes the single-record calls made before the next turn of the event loop as one batch and acknowledges
 each after that batch's commit is flushed. The SQLite baseline is not run concurrently: it is called with
 one event at a time, in one loop, each in its own transaction (\`synchronous=FULL\`) — what a handler using
-it without a queue gets, since better-sqlite3 is synchronous. The \`collector/…\` rows send the same kind of
+it without a queue gets, since better-sqlite3 is synchronous. Each engine runs three times and its row is the
+median (a run takes seconds, and this VM's speed moves by a fifth between runs a minute apart). The \`collector/…\` rows send the same kind of
 events through the HTTP collector (\`startCollector\`, 50 clients posting Segment batches of 100 to
 \`/v1/batch\` on loopback, in the same process) and, as their baseline, through \`ingestBatch\` of the same
 batches, 50 in flight: the ratio is what HTTP, JSON and the Segment mapping cost on top of the store.`,

@@ -60,8 +60,10 @@ export interface RecoveryPoint {
   tailIngested: number;
   /** Records after the last checkpoint, replayed by the open. */
   replayed: number;
-  /** Wall time of \`EventDB.open\` in a fresh process, default settings, ms. */
+  /** Wall time of `EventDB.open` in a fresh process, default settings, ms: the median of `openRunsMs` when present. */
   openMs: number;
+  /** Each open's time, in the order they ran (absent in results of older runs), ms. */
+  openRunsMs?: number[];
   /** RssAnon of the writing process (memory outside the LMDB map) once its tail was acknowledged and a GC run, bytes. */
   writerRssAnonBytes: number;
   /** The writer's highest RssAnon read after each batch of its tail (absent in results of older runs), bytes. */

@@ -51,7 +51,7 @@ export async function runSuite(config: SuiteConfig, rec: Recorder): Promise<void
   await fileIngest(config, rec);
   await reads(config, rec, stores);
   await exportThroughput(config, rec, stores.eventdb);
-  await recovery(rec, stores.eventdb, config.recoveryTail);
+  await recovery(rec, stores.eventdb, config);
   await catalog(config, rec);
   await realData(config, rec);
   await bareCosts(rec, stores.events);
@@ -168,7 +168,7 @@ async function ingestVariants(config: SuiteConfig, rec: Recorder): Promise<void>
   }
 }
 
-/** 1,000 callers awaiting one durable `ingest()` each, against SQLite with one transaction per event. */
+/** 1,000 callers awaiting one durable `ingest()` each, against SQLite with one transaction per event (the median of `repeats` runs each). */
 async function concurrentIngest(config: SuiteConfig, rec: Recorder): Promise<void> {
   const n = config.concurrentEvents;
   rec.log(`concurrent ingest(), ${n.toLocaleString('en-US')} events`);
@@ -182,6 +182,7 @@ async function concurrentIngest(config: SuiteConfig, rec: Recorder): Promise<voi
       n,
     },
     (dir) => sqliteIngest([events], dir, { batchSize: 1, durable: true, profiles: true }),
+    { runs: config.repeats },
   );
   for (const projections of [true, false]) {
     const ours = await rec.job(
@@ -193,6 +194,7 @@ async function concurrentIngest(config: SuiteConfig, rec: Recorder): Promise<voi
         n,
       },
       (dir) => eventdbConcurrent(events, dir, { callers: 1000, projections }),
+      { runs: config.repeats },
     );
     rec.ratio(ours.row, sqlite.row);
   }
@@ -516,16 +518,20 @@ async function growth(config: SuiteConfig, rec: Recorder): Promise<void> {
   rec.addGrowth('eventdb', 'ingestBatch, projections on', ours.outcome.slices ?? []);
   rec.addGrowth('raw lmdb', 'putSync per batch', raw.outcome.slices ?? []);
   rec.addDisk('eventdb', `grown to ${formatCount(n)}, every index and projection`, ours.outcome.stored, directoryBytes(ours.dir));
-  await recovery(rec, ours.dir, config.recoveryTail);
+  await recovery(rec, ours.dir, config);
 }
 
-/** A writer child ingests `tail` events into the closed store at `dir`, reports its RssAnon (highest and after a GC) and is killed; another child times the open. */
-async function recovery(rec: Recorder, dir: string, tail: number): Promise<void> {
+/**
+ * A writer child ingests `config.recoveryTail` events into the closed store at `dir`, reports its RssAnon (highest and
+ * after a GC) and is killed; `config.repeats` children time the open in turn.
+ */
+async function recovery(rec: Recorder, dir: string, config: SuiteConfig): Promise<void> {
+  const tail = config.recoveryTail;
   rec.log(`open after SIGKILL: a writer ingests ${tail.toLocaleString('en-US')} events into the store, then is killed`);
-  const point = await crashReopen(dir, tail);
+  const point = await crashReopen(dir, tail, config.repeats);
   rec.recovery = point;
   rec.log(
-    `  eventdb  open of ${point.events.toLocaleString('en-US')} events replaying ${point.replayed.toLocaleString('en-US')} records: ${point.openMs} ms; writer RssAnon at most ${Math.round((point.writerPeakRssAnonBytes ?? 0) / 2 ** 20)} MiB, ${Math.round(point.writerRssAnonBytes / 2 ** 20)} MiB after a GC`,
+    `  eventdb  open of ${point.events.toLocaleString('en-US')} events replaying ${point.replayed.toLocaleString('en-US')} records: ${point.openMs} ms (median of ${(point.openRunsMs ?? []).join(', ')}); writer RssAnon at most ${Math.round((point.writerPeakRssAnonBytes ?? 0) / 2 ** 20)} MiB, ${Math.round(point.writerRssAnonBytes / 2 ** 20)} MiB after a GC`,
   );
 }
 
