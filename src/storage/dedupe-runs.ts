@@ -284,26 +284,48 @@ export class DedupeRuns {
     return undefined;
   }
 
-  /** Issues a run of `entries` (any order) at `position`, with the transaction being staged. */
-  write(position: number, entries: DedupeEntry[]): void {
-    if (entries.length === 0) return;
-    entries.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
-    const filter = new BlockedBloomFilter(BlockedBloomFilter.bitsLog2For(entries.length));
-    for (let start = 0; start < entries.length; start += BLOCK) {
-      const end = Math.min(entries.length, start + BLOCK);
+  /** Issues a run of `entries` (any order) at `position`, with the transaction being staged (a repair's whole set). */
+  write(position: number, entries: readonly DedupeEntry[]): void {
+    const his = new Uint32Array(entries.length);
+    const los = new Uint32Array(entries.length);
+    const seqs = new Float64Array(entries.length);
+    entries.forEach(({ hash, seq }, i) => {
+      [his[i], los[i]] = halves(hash);
+      seqs[i] = seq;
+    });
+    this.writeColumns(position, his, los, seqs);
+  }
+
+  /**
+   * Issues a run at `position` of the entries whose hash halves and seqs are at the same index of `his`, `los` and
+   * `seqs` (any order), with the transaction being staged. Sorted by index, comparing numbers: no BigInt per entry.
+   */
+  writeColumns(position: number, his: Uint32Array, los: Uint32Array, seqs: Float64Array): void {
+    const count = his.length;
+    if (count === 0) return;
+    const order = new Uint32Array(count);
+    for (let i = 0; i < count; i++) order[i] = i;
+    order.sort((a, b) => his[a]! - his[b]! || los[a]! - los[b]!);
+    const filter = new BlockedBloomFilter(BlockedBloomFilter.bitsLog2For(count));
+    for (let start = 0; start < count; start += BLOCK) {
+      const end = Math.min(count, start + BLOCK);
       const block = Buffer.allocUnsafe((end - start) * ENTRY_BYTES);
       for (let i = start, at = 0; i < end; i++, at += ENTRY_BYTES) {
-        const { hash, seq } = entries[i]!;
-        block.writeBigUInt64BE(hash, at);
+        const entry = order[i]!;
+        const hi = his[entry]!;
+        const lo = los[entry]!;
+        const seq = seqs[entry]!;
+        block.writeUInt32BE(hi, at);
+        block.writeUInt32BE(lo, at + 4);
         block.writeUInt16BE(Math.floor(seq / TWO_32), at + 8);
         block.writeUInt32BE(seq >>> 0, at + 10);
-        filter.add(block.readUInt32BE(at), block.readUInt32BE(at + 4));
+        filter.add(hi, lo);
       }
-      issued(this.blocks.put(blockKey(position, entries[start]!.hash), block));
+      issued(this.blocks.put(blockKeyOf(Buffer.allocUnsafe(14), position, block.readUInt32BE(0), block.readUInt32BE(4)), block));
     }
     const version = this.version();
     const next = { appends: version.appends + 1, merges: version.merges };
-    this.putFilter(position, entries.length, next, filter);
+    this.putFilter(position, count, next, filter);
     this.putVersion(next);
   }
 

@@ -1,10 +1,10 @@
 // The exact, permanent eventId dedupe set: every eventId since the last checkpoint in memory, sorted runs in LMDB
 // before it, stored eventIds as the judge.
 
-import type { DedupeEntry } from './dedupe-runs.js';
 import type { RecordTuple } from './record-codec.js';
 import { tupleEventId } from './record-codec.js';
 import type { Storage } from './storage.js';
+import { DedupeTail } from './dedupe-tail.js';
 import { TailLayers } from './tail-layers.js';
 
 /**
@@ -27,27 +27,22 @@ export interface Probe {
 }
 
 /**
- * An eventId stored since the last checkpoint. Entries whose hashes collide are chained (astronomically rare);
- * `collided` ones live in the collisions tree, not in runs. `eventId` is unknown only for entries of a format-1
- * store. No record is held: a duplicate of a record of the call being staged reads it back in the call's
- * transaction, which sees the call's own writes, so the window keeps nothing of a record but its id.
- */
-interface TailEntry {
-  eventId: string | undefined;
-  seq: number;
-  hash: bigint;
-  collided: boolean;
-  next: TailEntry | undefined;
-}
-
-/**
  * Answers "was this eventId stored before?" exactly. Every eventId since the last checkpoint is in memory and
  * never evicted; older ones are in the runs, each behind its Bloom filter, and a hash found there is confirmed
  * by comparing the stored record's eventId, so a hash collision can never drop an event.
  */
 export class DedupeSet {
-  /** Entries since the last checkpoint, and those of checkpoints still committing. */
-  private readonly tail = new TailLayers(() => new Map<bigint, TailEntry>());
+  /**
+   * Entries since the last checkpoint, and those of checkpoints still committing: each eventId stored there as its
+   * hash and seq, nothing of the record (a hash found is confirmed by the stored record's eventId, read back in the
+   * call's own transaction when the record is the call's). Tables whose checkpoint landed are kept for reuse
+   * (`spare`, declared first: the layers take a table as they are made).
+   */
+  private readonly spare: DedupeTail[] = [];
+  private readonly tail = new TailLayers(
+    () => this.spare.pop()?.reset() ?? new DedupeTail(),
+    (landed) => this.spare.push(landed),
+  );
   private readonly scratch: Probe = { eventId: '', taken: false, hash: 0n, hi: 0, lo: 0 };
   private readonly halves = new DataView(new ArrayBuffer(8));
 
@@ -82,8 +77,8 @@ export class DedupeSet {
 
   /** The first record with this eventId (committed or not), or undefined when it is new. */
   find(probe: Probe): Seen | undefined {
-    for (const entries of this.tail.layers()) {
-      const found = this.findInTail(entries, probe, Number.POSITIVE_INFINITY);
+    for (const table of this.tail.layers()) {
+      const found = this.findInTail(table, probe, Number.POSITIVE_INFINITY);
       if (found !== undefined) return found;
     }
     return this.findInRuns(probe);
@@ -95,20 +90,24 @@ export class DedupeSet {
    */
   findCommitted(eventId: string, position: number, checkpoint: () => number): { seq: number; tuple: RecordTuple } | undefined {
     const probe = this.probe(eventId);
-    for (const entries of this.tail.layersAt(checkpoint)) {
-      const found = this.findInTail(entries, probe, position);
-      if (found === undefined) continue;
-      const tuple = this.storage.getRecord(found.seq);
-      return tuple === undefined ? undefined : { seq: found.seq, tuple };
+    for (const table of this.tail.layersAt(checkpoint)) {
+      const found = this.findInTail(table, probe, position);
+      if (found !== undefined) return found;
     }
     return this.findInRuns(probe);
   }
 
-  private findInTail(entries: Map<bigint, TailEntry>, probe: Probe, position: number): Seen | undefined {
-    for (let entry = entries.get(probe.hash); entry !== undefined; entry = entry.next) {
-      if (entry.seq > position) continue;
-      const eventId = entry.eventId ?? tupleEventId(this.storage.getRecord(entry.seq) ?? []);
-      if (eventId === probe.eventId) return { seq: entry.seq, tuple: undefined };
+  /**
+   * The entry of `probe.eventId` in one layer, at most at `position`, with its record (read to confirm the eventId,
+   * which the table does not keep); a hash held by another eventId sets `probe.taken`.
+   */
+  private findInTail(table: DedupeTail, probe: Probe, position: number): { seq: number; tuple: RecordTuple } | undefined {
+    const { hi, lo } = probe;
+    for (let slot = table.first(hi, lo); slot >= 0; slot = table.next(slot, hi, lo)) {
+      const seq = table.seqAt(slot);
+      if (seq > position) continue;
+      const tuple = this.storage.getRecord(seq);
+      if (tuple !== undefined && tupleEventId(tuple) === probe.eventId) return { seq, tuple };
       probe.taken = true;
     }
     return undefined;
@@ -135,7 +134,7 @@ export class DedupeSet {
    * eventId also goes to the collisions tree, in the transaction being staged.
    */
   add(probe: Probe, seq: number): void {
-    this.insert(probe.eventId, probe.hash, seq, probe.taken);
+    this.tail.current.add(probe.hi, probe.lo, seq, probe.taken);
     if (probe.taken) this.storage.putCollision(probe.eventId, seq);
   }
 
@@ -145,26 +144,22 @@ export class DedupeSet {
    * another eventId held its hash when it was written.
    */
   addReplayed(eventId: string, seq: number, collided: boolean): void {
-    this.insert(eventId, this.hash(eventId), seq, collided);
+    this.insert(this.hash(eventId), seq, collided);
   }
 
-  /** Adds an entry of a format-1 store's dedupe tree (upgrade): its eventId is read from the log when needed. */
+  /** Adds an entry of a format-1 store's dedupe tree (upgrade). */
   addLegacy(hash: bigint, seq: number): void {
-    this.insert(undefined, hash, seq, false);
+    this.insert(hash, seq, false);
   }
 
-  private insert(eventId: string | undefined, hash: bigint, seq: number, collided: boolean): void {
-    this.tail.current.set(hash, { eventId, seq, hash, collided, next: this.tail.current.get(hash) });
+  private insert(hash: bigint, seq: number, collided: boolean): void {
+    this.halves.setBigUint64(0, hash);
+    this.tail.current.add(this.halves.getUint32(0), this.halves.getUint32(4), seq, collided);
   }
 
   /** Issues the in-memory entries as a run at `position` with the transaction being staged. */
   writeCheckpoint(position: number): void {
-    const entries: DedupeEntry[] = [];
-    for (const head of this.tail.current.values()) {
-      for (let entry: TailEntry | undefined = head; entry !== undefined; entry = entry.next)
-        if (!entry.collided) entries.push({ hash: entry.hash, seq: entry.seq });
-    }
-    this.storage.dedupeRuns.write(position, entries);
+    this.storage.dedupeRuns.writeColumns(position, ...this.tail.current.columns());
     this.tail.setAside(position);
   }
 
@@ -182,9 +177,7 @@ export class DedupeSet {
   /** Entries stored (runs and memory, collisions excepted), for verify. */
   get entryCount(): number {
     let count = this.storage.dedupeRuns.size;
-    for (const entries of this.tail.layers()) {
-      for (const head of entries.values()) for (let entry: TailEntry | undefined = head; entry !== undefined; entry = entry.next) if (!entry.collided) count++;
-    }
+    for (const table of this.tail.layers()) count += table.runCount;
     return count;
   }
 }

@@ -1,4 +1,4 @@
-// The in-memory part of a derived structure: the layer being filled since the last checkpoint (a map, or the
+// The in-memory part of a derived structure: the layer being filled since the last checkpoint (the dedupe tail, or the
 // index's posting window), and the layers that checkpoints still committing are writing to LMDB (read from memory
 // until each lands, never from both).
 
@@ -10,8 +10,11 @@ export class TailLayers<L> {
   /** `current` then every in-flight layer, kept as one array so the writer's lookups allocate nothing. */
   private all: L[];
 
-  /** `make`: a new, empty layer. */
-  constructor(private readonly make: () => L) {
+  /** `make`: a new, empty layer; `recycle` takes a layer whose checkpoint landed (nothing reads it after). */
+  constructor(
+    private readonly make: () => L,
+    private readonly recycle?: (layer: L) => void,
+  ) {
     this.current = make();
     this.all = [this.current];
   }
@@ -25,7 +28,8 @@ export class TailLayers<L> {
 
   /** The checkpoint at `position` is committed: LMDB answers for what it set aside. */
   landed(position: number): void {
-    this.inFlight = this.inFlight.filter((layer) => layer.position !== position);
+    for (const aside of this.inFlight) if (aside.position === position) this.recycle?.(aside.layer);
+    this.inFlight = this.inFlight.filter((aside) => aside.position !== position);
     this.refresh();
   }
 
