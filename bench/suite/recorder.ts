@@ -30,6 +30,14 @@ export interface PerOp {
   mean: () => number;
 }
 
+/** One job of a `jobRounds` comparison. */
+export interface JobTask {
+  spec: RowSpec;
+  job: (dir: string) => Promise<JobOutcome> | JobOutcome;
+  /** Keep the directory of the last round, for the reads that follow. */
+  keep?: boolean;
+}
+
 /** One operation of a `latencies` comparison. */
 export interface LatencyTask {
   spec: Omit<RowSpec, 'n'>;
@@ -80,13 +88,76 @@ export class Recorder {
     await bench.run();
     const result = bench.tasks[0]!.result;
     if (result.state !== 'completed') throw new Error(`${spec.id}: ${result.state}`);
-    const ms = result.latency.p50;
+    return { row: this.record(spec, result.latency.p50, outcome), dir, outcome };
+  }
+
+  /**
+   * Times jobs that are compared with each other (an engine and its baselines) in `rounds` interleaved rounds: each
+   * round runs every job once on a fresh directory (as `job` does), in alternating order, and each row is the median
+   * of its rounds. A slow minute of the shared VM then falls on every engine alike instead of on whichever ran in it.
+   * A kept job keeps its last round's directory; a job's outcome is its last round's.
+   */
+  async jobRounds(tasks: readonly JobTask[], rounds: number): Promise<JobResult[]> {
+    const times = tasks.map((): number[] => []);
+    const last: { dir: string; outcome: JobOutcome }[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const order = tasks.map((_, i) => i);
+      if (round % 2 === 1) order.reverse();
+      for (const i of order) {
+        const { spec, job, keep } = tasks[i]!;
+        const run = await this.timeOnce(spec.id, job, keep === true && round === rounds - 1);
+        times[i]!.push(run.ms);
+        last[i] = run;
+        this.log(`    round ${round + 1}/${rounds}: ${spec.engine} ${spec.id}, ${Math.round(run.ms)} ms`);
+      }
+    }
+    return tasks.map(({ spec }, i) => {
+      const { dir, outcome } = last[i]!;
+      return {
+        row: this.record(
+          spec,
+          quantile(
+            [...times[i]!].sort((a, b) => a - b),
+            0.5,
+          ),
+          outcome,
+        ),
+        dir,
+        outcome,
+      };
+    });
+  }
+
+  /** Times one run of `job` on a fresh directory (tinybench, one iteration), removed after it unless `keep`. */
+  private async timeOnce(
+    name: string,
+    job: (dir: string) => Promise<JobOutcome> | JobOutcome,
+    keep: boolean,
+  ): Promise<{ ms: number; dir: string; outcome: JobOutcome }> {
+    const bench = new Bench({ name, iterations: 1, time: 0, warmup: false, throws: true });
+    const dir = this.fresh();
+    let outcome: JobOutcome = { stored: 0 };
+    bench.add(name, async () => {
+      global.gc?.();
+      const started = performance.now();
+      outcome = await job(dir);
+      return { overriddenDuration: performance.now() - started - (outcome.untimedMs ?? 0) };
+    });
+    await bench.run();
+    const result = bench.tasks[0]!.result;
+    if (result.state !== 'completed') throw new Error(`${name}: ${result.state}`);
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+    return { ms: result.latency.p50, dir, outcome };
+  }
+
+  /** Records a job's row, `ms` its (median) time. */
+  private record(spec: RowSpec, ms: number, outcome: JobOutcome): ResultRow {
     const row: ResultRow = { unit: 'events', ...spec, ms: round(ms, 1), perSec: Math.round((spec.n / ms) * 1000), stored: outcome.stored, ratios: [] };
     this.rows.push(row);
     this.log(
       `  ${spec.engine.padEnd(8)} ${spec.workload} (${spec.n.toLocaleString('en-US')}): ${row.perSec.toLocaleString('en-US')} ${row.unit}/s, ${Math.round(ms)} ms`,
     );
-    return { row, dir, outcome };
+    return row;
   }
 
   /**

@@ -12,7 +12,10 @@ by up to 30% between runs (measured on this VM before the suite was written; tho
 the repository), and the load average at the start and end of the run is printed below.
 
 **How to read it.** Each ingest job writes the whole input into a fresh directory; its time includes
-opening the store, every commit and the final flush. Events are generated before timing (the baseline
+opening the store, every commit and the final flush. The default ingest's eventdb row (projections on) and its
+raw LMDB and SQLite baselines run in three interleaved rounds, the order alternating, and each row is the median
+of its rounds (\`Recorder.jobRounds\`): single runs a minute long moved by a fifth or more on this VM, and a slow
+minute then falls on every engine of the comparison alike. The other ingest rows are single runs. Events are generated before timing (the baseline
 generator in \`src/demo/dataset.ts\`: about 340 bytes of JSON each, 100k profiles, 50k users, 500k sessions,
 5k accounts, 20 event names) and handed over as parsed objects, so JSON parsing is not in the ingest
 figures; its bare cost is measured on its own. Every engine is left with the same number of events stored
@@ -108,8 +111,8 @@ and SQLite's \`INSERT OR IGNORE\` only probes the UNIQUE index; neither compares
 writes the single-record calls made before the next turn of the event loop as one batch and acknowledges
 each after that batch's commit is flushed. The SQLite baseline is not run concurrently: it is called with
 one event at a time, in one loop, each in its own transaction (\`synchronous=FULL\`) — what a handler using
-it without a queue gets, since better-sqlite3 is synchronous. Each engine runs three times and its row is the
-median (a run takes seconds, and this VM's speed moves by a fifth between runs a minute apart). The \`collector/…\` rows send the same kind of
+it without a queue gets, since better-sqlite3 is synchronous. The three rows run in three interleaved rounds
+and each is the median of its rounds, as the default ingest's are. The \`collector/…\` rows send the same kind of
 events through the HTTP collector (\`startCollector\`, 50 clients posting Segment batches of 100 to
 \`/v1/batch\` on loopback, in the same process) and, as their baseline, through \`ingestBatch\` of the same
 batches, 50 in flight: the ratio is what HTTP, JSON and the Segment mapping cost on top of the store.`,

@@ -17,7 +17,7 @@ import { collectorIngest } from './collector-ingest.js';
 import { crashReopen } from './crash-reopen.js';
 import { exportThroughput } from './export-jobs.js';
 import { directoryBytes, eventdbConcurrent, eventdbIngest, eventdbIngestFile, openStore } from './eventdb-jobs.js';
-import type { LatencyTask, Recorder, RowSpec } from './recorder.js';
+import type { JobResult, JobTask, LatencyTask, Recorder, RowSpec } from './recorder.js';
 import { formatCount } from './report.js';
 import type { ResultRow } from './results.js';
 import { EventSet, profileKey, writeNdjson, type BenchEvent } from './workloads.js';
@@ -70,33 +70,39 @@ async function defaultIngest(config: SuiteConfig, rec: Recorder): Promise<ReadSt
     const job: IngestJob = { batchSize: DEFAULT_BATCH, durable: true, sliceSize: largest ? n / 10 : 0 };
     const base = `ingest/${n}/b${DEFAULT_BATCH}/dup0/durable`;
     rec.log(`ingest, ${n.toLocaleString('en-US')} events`);
-    const raw = await rec.job(
-      {
-        id: `${base}/raw`,
-        group: 'ingest',
-        workload: 'putSync(seq, event) of each new event (in-memory Set dedupe), one transactionSync per batch',
-        engine: 'raw lmdb',
-        n,
-      },
-      (dir) => rawLmdbIngest(set, dir, job),
-      { keep: largest },
-    );
-    const sqlite = await rec.job(
-      {
-        id: `${base}/sqlite`,
-        group: 'ingest',
-        workload: 'INSERT OR IGNORE into events + upsert of one profiles row per stored event, one transaction per batch',
-        engine: 'sqlite',
-        n,
-      },
-      (dir) => sqliteIngest(set, dir, { ...job, profiles: true }),
-      { keep: largest },
-    );
-    const full = await rec.job(
-      { id: `${base}/projections`, group: 'ingest', workload: 'ingestBatch of 10,000, projections on, 2 in flight', engine: 'eventdb', n },
-      (dir) => eventdbIngest(set, dir, { ...job, projections: true }),
-      { keep: largest },
-    );
+    // The targets' pair (eventdb with projections against SQLite and raw lmdb) in interleaved rounds, each row the median.
+    const [raw, sqlite, full] = (await rec.jobRounds(
+      [
+        {
+          spec: {
+            id: `${base}/raw`,
+            group: 'ingest',
+            workload: 'putSync(seq, event) of each new event (in-memory Set dedupe), one transactionSync per batch',
+            engine: 'raw lmdb',
+            n,
+          },
+          job: (dir) => rawLmdbIngest(set, dir, job),
+          keep: largest,
+        },
+        {
+          spec: {
+            id: `${base}/sqlite`,
+            group: 'ingest',
+            workload: 'INSERT OR IGNORE into events + upsert of one profiles row per stored event, one transaction per batch',
+            engine: 'sqlite',
+            n,
+          },
+          job: (dir) => sqliteIngest(set, dir, { ...job, profiles: true }),
+          keep: largest,
+        },
+        {
+          spec: { id: `${base}/projections`, group: 'ingest', workload: 'ingestBatch of 10,000, projections on, 2 in flight', engine: 'eventdb', n },
+          job: (dir) => eventdbIngest(set, dir, { ...job, projections: true }),
+          keep: largest,
+        },
+      ],
+      config.repeats,
+    )) as [JobResult, JobResult, JobResult];
     const sqliteCore = await rec.job(
       {
         id: `${base}/sqlite-core`,
@@ -168,36 +174,37 @@ async function ingestVariants(config: SuiteConfig, rec: Recorder): Promise<void>
   }
 }
 
-/** 1,000 callers awaiting one durable `ingest()` each, against SQLite with one transaction per event (the median of `repeats` runs each). */
+/** 1,000 callers awaiting one durable `ingest()` each, against SQLite with one transaction per event (interleaved rounds, medians). */
 async function concurrentIngest(config: SuiteConfig, rec: Recorder): Promise<void> {
   const n = config.concurrentEvents;
   rec.log(`concurrent ingest(), ${n.toLocaleString('en-US')} events`);
   const events = new EventSet(n, { seed: 7 }).all;
-  const sqlite = await rec.job(
-    {
-      id: `concurrent/${n}/sqlite`,
-      group: 'concurrent',
-      workload: 'events + profiles upsert, called one event at a time, one transaction per event (synchronous=FULL)',
-      engine: 'sqlite',
-      n,
-    },
-    (dir) => sqliteIngest([events], dir, { batchSize: 1, durable: true, profiles: true }),
-    { runs: config.repeats },
-  );
-  for (const projections of [true, false]) {
-    const ours = await rec.job(
+  const [sqlite, ...ours] = await rec.jobRounds(
+    [
       {
-        id: `concurrent/${n}/${projections ? 'projections' : 'core'}`,
-        group: 'concurrent',
-        workload: `ingest() × 1,000 in flight, durable, projections ${projections ? 'on' : 'off'}`,
-        engine: 'eventdb',
-        n,
+        spec: {
+          id: `concurrent/${n}/sqlite`,
+          group: 'concurrent',
+          workload: 'events + profiles upsert, called one event at a time, one transaction per event (synchronous=FULL)',
+          engine: 'sqlite',
+          n,
+        },
+        job: (dir) => sqliteIngest([events], dir, { batchSize: 1, durable: true, profiles: true }),
       },
-      (dir) => eventdbConcurrent(events, dir, { callers: 1000, projections }),
-      { runs: config.repeats },
-    );
-    rec.ratio(ours.row, sqlite.row);
-  }
+      ...[true, false].map((projections): JobTask => ({
+        spec: {
+          id: `concurrent/${n}/${projections ? 'projections' : 'core'}`,
+          group: 'concurrent',
+          workload: `ingest() × 1,000 in flight, durable, projections ${projections ? 'on' : 'off'}`,
+          engine: 'eventdb',
+          n,
+        },
+        job: (dir) => eventdbConcurrent(events, dir, { callers: 1000, projections }),
+      })),
+    ],
+    config.repeats,
+  );
+  for (const row of ours) rec.ratio(row.row, sqlite!.row);
 }
 
 /** `ingestFile` with 1, 2 and 4 workers against the same file parsed on the calling thread, and the bare parse. */
