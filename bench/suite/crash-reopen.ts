@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { generateEvents } from '../../src/demo/dataset.js';
 import { openStore } from './eventdb-jobs.js';
+import { median } from './recorder.js';
 import type { RecoveryPoint } from './results.js';
 
 const BATCH = 10_000;
@@ -83,7 +84,7 @@ export async function crashReopen(dir: string, tail: number, opens = 1): Promise
     events: opened.events,
     tailIngested: tail,
     replayed: opened.replayed,
-    openMs: median(openRunsMs),
+    openMs: Math.round(median(openRunsMs)),
     openRunsMs,
     writerRssAnonBytes: writer.rssAnonBytes,
     writerPeakRssAnonBytes: writer.peakRssAnonBytes,
@@ -112,12 +113,6 @@ async function writeAndWait(dir: string, tail: number, seed: number): Promise<vo
   console.log(JSON.stringify(report));
   // Stay open until the parent's SIGKILL: no close, so no checkpoint at close.
   setInterval(() => {}, 60_000);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2);
 }
 
 /** Times the open with default settings; `checkpointAtClose` false leaves the tail as the crash left it for the next open. */

@@ -67,28 +67,12 @@ export class Recorder {
   }
 
   /**
-   * Times `job` on a fresh directory `runs` times (tinybench, one whole job per iteration) and records the median.
+   * Times `job` on a fresh directory `runs` times (tinybench, one whole job per run) and records the median.
    * The last run's directory is kept when `keep`, for the reads that follow; the others are removed.
    */
   async job(spec: RowSpec, job: (dir: string) => Promise<JobOutcome> | JobOutcome, options: { runs?: number; keep?: boolean } = {}): Promise<JobResult> {
-    const runs = options.runs ?? 1;
-    const bench = new Bench({ name: spec.id, iterations: runs, time: 0, warmup: false, throws: true });
-    let dir = '';
-    let outcome: JobOutcome = { stored: 0 };
-    let iteration = 0;
-    bench.add(spec.id, async () => {
-      dir = this.fresh();
-      global.gc?.();
-      const started = performance.now();
-      outcome = await job(dir);
-      const overriddenDuration = performance.now() - started - (outcome.untimedMs ?? 0);
-      if (!(options.keep === true && ++iteration === runs)) rmSync(dir, { recursive: true, force: true });
-      return { overriddenDuration };
-    });
-    await bench.run();
-    const result = bench.tasks[0]!.result;
-    if (result.state !== 'completed') throw new Error(`${spec.id}: ${result.state}`);
-    return { row: this.record(spec, result.latency.p50, outcome), dir, outcome };
+    const [result] = await this.jobRounds([{ spec, job, keep: options.keep }], options.runs ?? 1);
+    return result!;
   }
 
   /**
@@ -108,23 +92,12 @@ export class Recorder {
         const run = await this.timeOnce(spec.id, job, keep === true && round === rounds - 1);
         times[i]!.push(run.ms);
         last[i] = run;
-        this.log(`    round ${round + 1}/${rounds}: ${spec.engine} ${spec.id}, ${Math.round(run.ms)} ms`);
+        if (rounds > 1) this.log(`    round ${round + 1}/${rounds}: ${spec.engine} ${spec.id}, ${Math.round(run.ms)} ms`);
       }
     }
     return tasks.map(({ spec }, i) => {
       const { dir, outcome } = last[i]!;
-      return {
-        row: this.record(
-          spec,
-          quantile(
-            [...times[i]!].sort((a, b) => a - b),
-            0.5,
-          ),
-          outcome,
-        ),
-        dir,
-        outcome,
-      };
+      return { row: this.record(spec, median(times[i]!), outcome), dir, outcome };
     });
   }
 
@@ -252,6 +225,14 @@ export class Recorder {
   addDisk(engine: Engine, workload: string, events: number, bytes: number): void {
     this.disk.push({ engine, workload, events, bytes, bytesPerEvent: Math.round(bytes / events) });
   }
+}
+
+/** The median of `values` (any order), as `quantile` takes it. */
+export function median(values: readonly number[]): number {
+  return quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 /** The `q` quantile of sorted samples, interpolated between the two nearest (as tinybench computes its percentiles). */
