@@ -55,6 +55,20 @@ export class MemoryProjectionStore implements ProjectionStore {
     this.addIdentifier(kind, id);
     return isNew;
   }
+
+  // Sessions are kept with the identifiers here: the counters a rebuild computes count them.
+
+  hasSession(id: string): boolean {
+    return this.hasIdentifier(PartialKind.session, id);
+  }
+
+  addSession(id: string): void {
+    this.addIdentifier(PartialKind.session, id);
+  }
+
+  noteSession(id: string): void {
+    this.addIdentifier(PartialKind.session, id);
+  }
 }
 
 export { keyText as projectionKeyText };

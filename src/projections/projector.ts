@@ -70,7 +70,7 @@ export class Projector {
   apply(batch: ProjectionBatch, record: NormalizedRecord, seq: number): void {
     if (!this.enabled) return;
     const gen = this.generationOf(seq);
-    if (record.kind === 'event') this.applyEvent(batch, record, gen);
+    if (record.kind === 'event') this.applyEvent(batch, record, gen, seq);
     else if (record.kind === 'attributes') this.applyAttributes(batch, record, gen);
   }
 
@@ -83,7 +83,7 @@ export class Projector {
     }
   }
 
-  private applyEvent(batch: ProjectionBatch, record: NormalizedRecord, gen: number): void {
+  private applyEvent(batch: ProjectionBatch, record: NormalizedRecord, gen: number, seq: number): void {
     const event: ProjectedEvent = {
       time: record.time,
       eventId: record.eventId,
@@ -100,7 +100,7 @@ export class Projector {
       if (record.attributes !== undefined) addUpdate(partial, record.attributes, record.time, record.eventId, 'event');
     }
     // A session keeps no state: a read folds its events from the log (see `ReadModel.session`); its id is counted.
-    this.registerSession(batch, event.sessionId);
+    this.registerSession(event.sessionId, seq);
     if (record.accountId !== undefined) {
       const account = this.partial(batch, gen, PartialKind.account, record.accountId, emptyAccount);
       addEventToAccount(account, event, owner);
@@ -160,17 +160,17 @@ export class Projector {
   }
 
   /**
-   * `register` for a session, without the batch's map: no partial asks whether a session is new, and the writer's
-   * store answers a registered id from memory (its known ids). The map would grow by nearly every event, for a
-   * later event of the same session in the same batch, which is rare.
+   * Counts a session the first time an event has it, without the batch's map: no partial asks whether a session
+   * is new, and the writer's store answers a registered one from memory (its known ids). The map would grow by
+   * nearly every event, for a later event of the same session in the same batch, which is rare.
    */
-  private registerSession(batch: ProjectionBatch, id: string): void {
+  private registerSession(id: string, seq: number): void {
     if (this.replaying) {
-      this.register(batch, PartialKind.session, id);
+      this.store.noteSession(id);
       return;
     }
-    if (this.store.hasIdentifier(PartialKind.session, id)) return;
-    this.store.addIdentifier(PartialKind.session, id);
+    if (this.store.hasSession(id, seq)) return;
+    this.store.addSession(id);
     this.counters.sessions++;
   }
 

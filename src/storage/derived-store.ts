@@ -4,7 +4,7 @@ import type { Database, RootDatabase } from 'lmdb';
 import { IdentifierFilter } from './identifier-filter.js';
 import { COMPRESSED, COMPRESSION_THRESHOLD, DICTIONARY_BYTES, dictionaryOf } from './dictionary.js';
 import { issued } from './issued.js';
-import { KeyWindow, REMOVED } from './key-window.js';
+import { KeyWindow, KindWindow, REMOVED } from './key-window.js';
 import { PartialKind, userSessionsKey, type Link, type PartialCodec, type PartialKey, type PartialKindCode, type ProjectionStore } from './projection-state.js';
 
 const MEMBER_SEPARATOR = '\u0000';
@@ -14,9 +14,17 @@ export const membersFromText = (text: string): string[] => (text === '' ? [] : t
 
 /** One value per kind code (index 0 unused). */
 const byKindCode = <T>(make: () => T): T[] => [0, 1, 2, 3, 4].map(make);
+const KIND_CODES = 5;
+const SESSION_DIGIT = String(PartialKind.session);
+
+/** The last generation given a prefix, and its prefix: nearly every key asked for is in the newest generation. */
+let prefixed = { gen: -1, prefix: '' };
 
 /** A generation in 4 base-36 digits: the first part of its partials' keys, so they group by generation. */
-const generationPrefix = (gen: number): string => gen.toString(36).padStart(4, '0');
+function generationPrefix(gen: number): string {
+  if (prefixed.gen !== gen) prefixed = { gen, prefix: gen.toString(36).padStart(4, '0') };
+  return prefixed.prefix;
+}
 
 /** A partial's key as text: the generation's prefix, the kind digit, the id. */
 const partialText = (gen: number, kind: PartialKindCode, id: string): string => `${generationPrefix(gen)}${kind}${id}`;
@@ -122,6 +130,17 @@ const STATES_DICTIONARY_KEY = 'statesDictionary';
  */
 const KNOWN_IDS = 2 ** 20;
 
+/**
+ * The sessions a writer has seen, from the event index's sessionId keys (every event has a session and is
+ * indexed under it): sessions, most of the identifiers, keep no entry of their own.
+ */
+export interface SessionIndex {
+  /** Whether an event with seq ≤ `position` has the session. */
+  seen(id: string, position: number): boolean;
+  /** Every session an event has, once or more each. */
+  all(): Iterable<string>;
+}
+
 /** Where the checkpoint's log position is kept, in the meta tree. */
 export const CHECKPOINT_KEY = 'checkpoint';
 
@@ -193,8 +212,8 @@ export class DerivedStore implements ProjectionStore {
   private readonly linkWindow = new KeyWindow<Link>();
   /** `userId NUL profileId` → 1 (added) or REMOVED. */
   private readonly memberWindow = new KeyWindow<1>();
-  /** `kind digit + id` → 1 (added) or REMOVED. */
-  private readonly identifierWindow = new KeyWindow<1>();
+  /** (kind, id) → 1 (added) or REMOVED; LMDB's key is the kind's digit, then the id. */
+  private readonly identifierWindow = new KindWindow<1>(KIND_CODES);
   /** userId → profileIds with a member entry in the window, so `membersOf` needs no window scan. */
   private windowMembersByUser = new Map<string, Set<string>>();
   private readonly identifierFilter = new IdentifierFilter();
@@ -211,6 +230,7 @@ export class DerivedStore implements ProjectionStore {
     private readonly root: RootDatabase,
     private readonly readOnly: boolean,
     private readonly codec: PartialCodec,
+    private readonly sessions: SessionIndex,
     /** Sample a dictionary for the states when the consolidation first writes them and the store has none. */
     private readonly compress = true,
   ) {
@@ -487,19 +507,19 @@ export class DerivedStore implements ProjectionStore {
   }
 
   hasIdentifier(kind: PartialKindCode, id: string): boolean {
-    if (this.readOnly) return this.storedIdentifier(`${kind}${id}`);
+    if (this.readOnly) return this.storedIdentifier(kind, id, `${kind}${id}`);
     // The id's own string is the key (its hash is kept with it): no text built for a known id.
     if (this.knownIds[kind]!.has(id)) return true;
     const text = `${kind}${id}`;
     if (!this.identifierFilter.mightContain(text)) return false;
-    const found = this.storedIdentifier(text);
+    const found = this.storedIdentifier(kind, id, text);
     if (found) this.know(kind, id);
     return found;
   }
 
   /** Whether the window, else LMDB, holds the identifier: no decoding (a third of a `get` here). */
-  private storedIdentifier(text: string): boolean {
-    return orStored(this.identifierWindow.get(text), () => this.identifiers.getBinaryFast(text)) !== undefined;
+  private storedIdentifier(kind: PartialKindCode, id: string, text: string): boolean {
+    return orStored(this.identifierWindow.get(kind, id), () => this.identifiers.getBinaryFast(text)) !== undefined;
   }
 
   private know(kind: PartialKindCode, id: string): void {
@@ -515,14 +535,14 @@ export class DerivedStore implements ProjectionStore {
     this.knownCount = 0;
   }
 
-  mayHaveIdentifier(kind: PartialKindCode, id: string): boolean {
-    return this.readOnly || this.knownIds[kind]!.has(id) || this.identifierFilter.mightContain(`${kind}${id}`);
+  mayHaveIdentifier(kind: PartialKindCode, id: string, text?: string): boolean {
+    return this.readOnly || this.knownIds[kind]!.has(id) || this.identifierFilter.mightContain(text ?? `${kind}${id}`);
   }
 
   addIdentifier(kind: PartialKindCode, id: string): void {
     const text = `${kind}${id}`;
     this.identifierFilter.add(text);
-    this.identifierWindow.set(text, 1);
+    this.identifierWindow.set(kind, id, 1);
     this.know(kind, id);
   }
 
@@ -533,11 +553,31 @@ export class DerivedStore implements ProjectionStore {
    */
   noteIdentifier(kind: PartialKindCode, id: string): boolean {
     const text = `${kind}${id}`;
-    const isNew = !this.mayHaveIdentifier(kind, id);
+    const isNew = !this.mayHaveIdentifier(kind, id, text);
     if (isNew) this.identifierFilter.add(text);
-    this.identifierWindow.set(text, 1);
+    this.identifierWindow.set(kind, id, 1);
     if (!this.readOnly) this.know(kind, id);
     return isNew;
+  }
+
+  hasSession(id: string, seq: number): boolean {
+    if (this.knownIds[PartialKind.session]!.has(id)) return true;
+    if (!this.identifierFilter.mightContain(`${PartialKind.session}${id}`)) return false;
+    const found = this.sessions.seen(id, seq - 1);
+    if (found) this.know(PartialKind.session, id);
+    return found;
+  }
+
+  addSession(id: string): void {
+    this.identifierFilter.add(`${PartialKind.session}${id}`);
+    this.know(PartialKind.session, id);
+  }
+
+  noteSession(id: string): void {
+    if (this.readOnly) return;
+    const text = `${PartialKind.session}${id}`;
+    if (!this.mayHaveIdentifier(PartialKind.session, id, text)) this.identifierFilter.add(text);
+    this.know(PartialKind.session, id);
   }
 
   // Removals, for repairs.
@@ -551,7 +591,7 @@ export class DerivedStore implements ProjectionStore {
   }
 
   removeIdentifier(kind: PartialKindCode, id: string): void {
-    this.identifierWindow.set(`${kind}${id}`, REMOVED);
+    this.identifierWindow.set(kind, id, REMOVED);
     if (this.knownIds[kind]!.delete(id)) this.knownCount--;
   }
 
@@ -659,7 +699,10 @@ export class DerivedStore implements ProjectionStore {
     const stored = (function* (keys: Iterable<string>) {
       for (const key of keys) yield { key, value: 1 };
     })(this.identifiers.getKeys());
-    for (const [key] of merged(this.identifierWindow, stored, (k) => this.identifiers.get(k))) yield [Number(key[0]), key.slice(1)];
+    for (const [key] of merged(this.identifierWindow.byText, stored, (k) => this.identifiers.get(k))) {
+      // A store of format 14 or before holds its sessions too: nothing reads them any more.
+      if (key[0] !== SESSION_DIGIT) yield [Number(key[0]), key.slice(1)];
+    }
   }
 
   /**
@@ -688,6 +731,7 @@ export class DerivedStore implements ProjectionStore {
   /** Adds every stored identifier to the filter (at open without a stored filter, and after a repair). */
   refillIdentifierFilter(): void {
     for (const key of this.identifiers.getKeys()) this.identifierFilter.add(key);
+    for (const id of this.sessions.all()) this.identifierFilter.add(`${PartialKind.session}${id}`);
     this.identifierFilter.markAllChanged();
   }
 
@@ -721,9 +765,14 @@ export class DerivedStore implements ProjectionStore {
     }
     this.memberWindow.clear();
     this.windowMembersByUser = new Map();
+    // In key order: by the kind's digit, then the id.
     const identifiers = this.identifierWindow.take();
-    for (const key of [...identifiers.keys()].sort()) {
-      issued(identifiers.get(key) === REMOVED ? this.identifiers.remove(key) : this.identifiers.put(key, 1));
+    for (let kind = 0; kind < identifiers.length; kind++) {
+      const ids = identifiers[kind]!;
+      for (const id of [...ids.keys()].sort()) {
+        const key = `${kind}${id}`;
+        issued(ids.get(id) === REMOVED ? this.identifiers.remove(key) : this.identifiers.put(key, 1));
+      }
     }
   }
 
@@ -754,7 +803,7 @@ export class DerivedStore implements ProjectionStore {
     for (const [userId, profileIds] of byUser) issued(this.userMembers.put(userId, profileIds.sort().join(MEMBER_SEPARATOR)));
     for (const key of state.identifiers) {
       const [kind, id] = key.split(MEMBER_SEPARATOR) as [string, string];
-      issued(this.identifiers.put(`${kind}${id}`, 1));
+      if (kind !== SESSION_DIGIT) issued(this.identifiers.put(`${kind}${id}`, 1));
     }
     this.clearWindows();
   }
@@ -828,7 +877,7 @@ function orStored(value: unknown, stored: () => unknown): unknown {
 
 /** LMDB entries with the window's values on top, then the window's keys LMDB lacks. */
 function* merged(
-  window: KeyWindow<unknown>,
+  window: Pick<KeyWindow<unknown>, 'get' | 'entries'>,
   stored: Iterable<{ key: string; value: unknown }>,
   storedValue: (key: string) => unknown,
 ): Generator<[string, unknown]> {

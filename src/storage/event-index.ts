@@ -187,6 +187,20 @@ export class EventIndex {
     );
   }
 
+  /** Whether `[kind, value]` has a posting with seq ≤ `position`, as the checkpoint at `checkpoint` sees them. */
+  has(kind: number, value: string, position: number, checkpoint: number): boolean {
+    return this.scan([[kind, value]], Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, false, position, checkpoint).next();
+  }
+
+  /** Every value of one kind with a posting (stored or in memory), once or more each, in no order. */
+  *values(kind: number): Iterable<string> {
+    if (this.hasChunks) {
+      for (const key of this.chunks.getKeys({ start: Buffer.from([kind]), end: Buffer.from([kind + 1]) })) yield parseChunkKey(key).value;
+    }
+    for (const entry of this.runs.entries()) if (entry.kind === kind) yield entry.value;
+    for (const layer of this.postings.layers()) for (const [value] of layer.keysOf(kind)) yield value;
+  }
+
   /** Issues the in-memory postings as one run at `position`, with the transaction being staged. */
   writeCheckpoint(position: number): void {
     // In `compareEntries`' order: kinds ascending, each kind's values by the engine's own string sort (the same

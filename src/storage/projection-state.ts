@@ -52,4 +52,13 @@ export interface ProjectionStore {
    * is registered from here on, and a store that writes registrations writes it (again, when LMDB has it).
    */
   noteIdentifier(kind: PartialKindCode, id: string): boolean;
+  /**
+   * Whether an event before seq `seq` has the session. Sessions keep no identifier entry: the event index's
+   * sessionId keys are the sessions seen.
+   */
+  hasSession(id: string, seq: number): boolean;
+  /** Registers a session first seen in the record being folded. */
+  addSession(id: string): void;
+  /** Registers a session met in a committed record being replayed, without a read. */
+  noteSession(id: string): void;
 }

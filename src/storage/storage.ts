@@ -8,11 +8,11 @@ import { unpack } from 'msgpackr';
 import type { Counters } from '../schema/results.js';
 import type { RecordTuple } from './record-codec.js';
 import type { PartialCodec } from './projection-state.js';
-import { indexKeyEncoder, type IndexKey } from './keys.js';
+import { IndexKind, indexKeyEncoder, type IndexKey } from './keys.js';
 import { EventIndex } from './event-index.js';
 import { DedupeRuns } from './dedupe-runs.js';
 import { PendingWrites } from './pending-writes.js';
-import { CHECKPOINT_KEY, DerivedStore } from './derived-store.js';
+import { CHECKPOINT_KEY, DerivedStore, type SessionIndex } from './derived-store.js';
 import { issued } from './issued.js';
 import { COMPRESSION_THRESHOLD, DICTIONARY_MIN_RECORDS, sampleDictionary } from './dictionary.js';
 
@@ -63,7 +63,8 @@ export interface StorageOptions {
 }
 
 /**
- * The on-disk format: 14 keeps no state for a session (a read folds its events from the log; an older version would
+ * The on-disk format: 15 keeps no identifier entry for a session (the event index's sessionId keys say which
+ * sessions were seen: an older version would take every session it asks about as new, and count it again); 14 keeps no state for a session (a read folds its events from the log; an older version would
  * read a session's state and partials, which no checkpoint writes any more); 13 may end a generation before its
  * 2^bits boundary, at a checkpoint of a quiet writer
  * (`meta.generationStarts`: an older version would fold the records after it into the generation before, which the
@@ -85,14 +86,14 @@ export interface StorageOptions {
  * merges closed generations' partial states into one state per key in the background (`states`, and
  * `meta.consolidated`: an older version would read the generations alone and miss what moved); 3 writes partial
  * states as positional arrays (a format-2 store's partials, msgpack records, stay readable beside them); 2 keeps
- * projections in memory between checkpoints; 1 wrote them with every batch. Formats 1 to 13 open as format 14 (their
- * sessions' partials and states removed; 2
+ * projections in memory between checkpoints; 1 wrote them with every batch. Formats 1 to 14 open as format 15 (their
+ * sessions' identifier entries left in place, read by nothing, until a rebuild; their sessions' partials and states removed; 2
  * and 3 with nothing consolidated yet; 6's segment filters removed; the members moved; no user states until the
  * consolidation writes them; 9's generation in progress finished alone; 10's log plain until a write call samples a dictionary; 10's index chunks of fixed-size pairs read beside the packed ones; 11's states, which
  * list their sessions, read as they are until the consolidation rewrites them; user states merged for other members
  * than the stored ones removed).
  */
-const STORE_FORMAT = 14;
+const STORE_FORMAT = 15;
 /** The log's compression dictionary (a Buffer): written once, by the write call that samples it, and never changed. */
 const LOG_DICTIONARY_KEY = 'logDictionary';
 const FORMAT_KEY = 'format';
@@ -226,7 +227,11 @@ export class Storage {
     this.legacyIndex = this.root.openDB({ name: 'index', encoding: 'binary', keyEncoder: indexKeyEncoder } as { name: string });
     this.index = new EventIndex(this.root);
     this.quarantine = this.root.openDB({ name: 'quarantine' });
-    this.derived = new DerivedStore(this.root, this.readOnly, options.partialCodec, this.compression);
+    const sessions: SessionIndex = {
+      seen: (id, position) => this.index.has(IndexKind.sessionId, id, position, this.checkpointPosition()),
+      all: () => this.index.values(IndexKind.sessionId),
+    };
+    this.derived = new DerivedStore(this.root, this.readOnly, options.partialCodec, sessions, this.compression);
     const format = this.meta.get(FORMAT_KEY);
     this.derived.userStatesCurrent = typeof format === 'number' && format >= 12;
     const bits = this.meta.get(GENERATION_BITS_KEY);

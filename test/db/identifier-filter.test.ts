@@ -114,4 +114,27 @@ describe('the stored identifier filter', () => {
       db = undefined;
     }
   });
+
+  it('answers a maybe for a session from the index: sessions keep no identifier entry', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'eventdb-idfilter-'));
+    db = await EventDB.open({ path: dir, checkpoint: { records: 50 } });
+    await db.ingestBatch(events(0, 300));
+    expected = counts(db);
+    await db.close();
+    await saturateStoredFilters(dir);
+    db = await EventDB.open({ path: dir, checkpoint: { records: 50 } });
+    // Known sessions (stored in index runs, and in the window once this batch passes a checkpoint) and new ones,
+    // twice each in the batch: every lookup is a maybe, answered by the events before the one folded.
+    const fresh = ['new-1', 'new-2', 'new-3'];
+    const batch = events(1, 120).map((event, i) => (i % 40 === 0 ? { ...event, sessionId: fresh[i / 40] } : event));
+    await db.ingestBatch([...batch, ...events(2, 3).map((event, i) => ({ ...event, sessionId: fresh[i] }))]);
+    expect(counts(db)).toEqual({ ...expected, sessions: expected.sessions + 3 });
+    expect((await db.verify()).differences).toEqual([]);
+    await db.close();
+    db = undefined;
+    const root = open({ path: dir, maxDbs: 32 });
+    const kinds = new Set([...root.openDB<number, string>({ name: 'identifiers' }).getKeys()].map((key) => key[0]));
+    await root.close();
+    expect([...kinds].sort()).toEqual(['1', '2', '4']);
+  });
 });
