@@ -12,9 +12,10 @@ const MEMBER_SEPARATOR = '\u0000';
 /** A user's profileIds from the text LMDB and its user state hold them as ('' for none). */
 export const membersFromText = (text: string): string[] => (text === '' ? [] : text.split(MEMBER_SEPARATOR));
 
-/** One value per kind code (index 0 unused). */
-const byKindCode = <T>(make: () => T): T[] => [0, 1, 2, 3, 4].map(make);
+/** Kind codes are 1–4; index 0 is unused. */
 const KIND_CODES = 5;
+/** One value per kind code. */
+const byKindCode = <T>(make: () => T): T[] => Array.from({ length: KIND_CODES }, make);
 const SESSION_DIGIT = String(PartialKind.session);
 
 /** The last generation given a prefix, and its prefix: nearly every key asked for is in the newest generation. */
@@ -561,6 +562,7 @@ export class DerivedStore implements ProjectionStore {
   }
 
   hasSession(id: string, seq: number): boolean {
+    if (this.readOnly) return this.sessions.seen(id, seq - 1);
     if (this.knownIds[PartialKind.session]!.has(id)) return true;
     if (!this.identifierFilter.mightContain(`${PartialKind.session}${id}`)) return false;
     const found = this.sessions.seen(id, seq - 1);
