@@ -40,7 +40,7 @@ counts match.
   re-send is dropped unreported), index sessions, accounts or event names, keep session or account state,
   stitch a profileId to a userId (a profile is one key, never merged), or record first-seen identifiers. The "core" SQLite row
   drops the profiles upsert.
-- **eventdb** (storage format 14, \`docs/storage-v2.md\`): \`ingestBatch\` with two batches in flight (the next
+- **eventdb** (storage format 15, \`docs/storage-v2.md\`): \`ingestBatch\` with two batches in flight (the next
   is validated while one commits), durable unless stated: every call resolves after its commit is flushed.
   Each event is validated; its eventId is hashed and checked against the permanent dedupe set (every eventId
   since the last checkpoint in memory, older ones in sorted runs behind Bloom filters); the batch's
@@ -48,8 +48,8 @@ counts match.
   records once it holds 1,000) and the counters, nothing else per event. The index postings (owner,
   session, event name, and account when it has one) and the dedupe entry stay in the writer's memory, and
   "projections on" (the default store) also folds the event into in-memory overlays of the partial states
-  of its profile and account, first-seen identifiers (its sessionId among them) and profileId–userId links (a
-  session keeps no state: \`getSession\` folds its events). A checkpoint
+  of its profile and account, first-seen identifiers and profileId–userId links (a session keeps no state:
+  \`getSession\` folds its events; and no identifier entry: the index's sessionId keys are the sessions seen). A checkpoint
   writes all of that to LMDB in the transaction of the batch that finds it due: every 50,000 records, 60 s,
   500,000 entries in memory, and at close; a reopen after a crash replays the log after the last
   checkpoint. "Projections off" (core) skips the fold.
@@ -86,7 +86,8 @@ main thread's time goes.
 The workload is the hard case for checkpoints on purpose: uniform over 500k sessions, 100k profiles and 50k
 users, so most keys touched between two checkpoints are touched by one event only: folding in memory saves few
 writes here. Sessions keep no state (store format 14; until then a checkpoint wrote nearly one session key per
-event besides the owners' keys), so each new sessionId costs only its registration. Real data is kinder — the
+event besides the owners' keys) and no identifier entry (format 15; the index's sessionId keys say which were
+seen), so each new sessionId costs only its index posting and a Bloom filter bit. Real data is kinder — the
 UCI invoices share sessions (invoices) and customers — which the real-data section shows.
 
 **What is not done yet** (\`docs/storage-v2.md\`, step 5): projections are still upserted key by key at a
