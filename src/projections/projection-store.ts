@@ -22,6 +22,16 @@ export class MemoryProjectionStore implements ProjectionStore {
     this.partials.set(keyText(key), { key, value });
   }
 
+  // Everything is held here: a delta is the whole partial.
+
+  heldDelta(key: PartialKey): unknown {
+    return this.getPartial(key);
+  }
+
+  putDelta(key: PartialKey, delta: unknown): void {
+    this.putPartial(key, delta);
+  }
+
   getLink(profileId: string): Link | undefined {
     return this.links.get(profileId);
   }

@@ -78,7 +78,10 @@ export class Projector {
   flush(batch: ProjectionBatch): void {
     for (const [gen, kinds] of batch.partials) {
       for (let kind = 1 as PartialKindCode; kind <= 4; kind++) {
-        for (const [id, partial] of kinds[kind]!) this.store.putPartial([gen, kind, id], partial);
+        for (const [id, partial] of kinds[kind]!) {
+          if (this.replaying) this.store.putDelta([gen, kind, id], partial);
+          else this.store.putPartial([gen, kind, id], partial);
+        }
       }
     }
   }
@@ -138,7 +141,8 @@ export class Projector {
    * merging a delta of them into it (the merges are associative and commutative), without the delta. An id the
    * identifier filter has never seen has no stored partial, so nothing is read for it; otherwise the stored
    * partial is asked for first: when there is one, the id is known (every registered id's identifier is written
-   * with its first partial) and the identifier lookup is skipped; when there is none, `register` decides.
+   * with its first partial) and the identifier lookup is skipped; when there is none, `register` decides. A replay
+   * reads nothing: it folds into a delta (see `ProjectionStore.heldDelta`), and notes every id.
    */
   private partial<T extends AnyPartial>(batch: ProjectionBatch, gen: number, kind: PartialKindCode, id: string, empty: () => T): T {
     let kinds = batch.partials.get(gen);
@@ -149,6 +153,12 @@ export class Projector {
     const partials = kinds[kind]!;
     let partial = partials.get(id);
     if (partial !== undefined) return partial as T;
+    if (this.replaying) {
+      partial = (this.store.heldDelta([gen, kind, id]) as T | undefined) ?? empty();
+      this.register(batch, kind, id);
+      partials.set(id, partial);
+      return partial as T;
+    }
     const registered = batch.registered[kind]!;
     const mayBeStored = registered.get(id) !== true && this.store.mayHaveIdentifier(kind, id);
     const stored = mayBeStored ? (this.store.getPartial([gen, kind, id]) as T | undefined) : undefined;

@@ -5,7 +5,16 @@ import { IdentifierFilter } from './identifier-filter.js';
 import { COMPRESSED, COMPRESSION_THRESHOLD, DICTIONARY_BYTES, dictionaryOf } from './dictionary.js';
 import { issued } from './issued.js';
 import { KeyWindow, KindWindow, REMOVED } from './key-window.js';
-import { PartialKind, userSessionsKey, type Link, type PartialCodec, type PartialKey, type PartialKindCode, type ProjectionStore } from './projection-state.js';
+import {
+  PartialKind,
+  userSessionsKey,
+  type Link,
+  type MergePartial,
+  type PartialCodec,
+  type PartialKey,
+  type PartialKindCode,
+  type ProjectionStore,
+} from './projection-state.js';
 
 const MEMBER_SEPARATOR = '\u0000';
 
@@ -44,6 +53,14 @@ export interface WholeProjectionState {
   members: ReadonlySet<string>;
   /** `kind NUL id` */
   identifiers: ReadonlySet<string>;
+}
+
+/**
+ * A window's partial folded by a replay from empty, without reading the stored partial: the stored one joins it when
+ * it is read, and when the checkpoint writes it (see `ProjectionStore.heldDelta`).
+ */
+class Delta {
+  constructor(readonly value: unknown) {}
 }
 
 /**
@@ -234,6 +251,8 @@ export class DerivedStore implements ProjectionStore {
     private readonly sessions: SessionIndex,
     /** Sample a dictionary for the states when the consolidation first writes them and the store has none. */
     private readonly compress = true,
+    /** How a replay's delta joins its stored partial; a handle that never replays (the consolidation's) has none. */
+    private readonly mergePartial?: MergePartial,
   ) {
     this.partials = root.openDB({ name: 'partials', encoding: 'binary' });
     this.meta = root.openDB({ name: 'meta' });
@@ -264,7 +283,30 @@ export class DerivedStore implements ProjectionStore {
   getPartial(key: PartialKey): unknown {
     const value = this.partialWindow.get(key);
     if (value === REMOVED) return undefined;
+    if (value instanceof Delta) return this.joined(key[1], partialKeyText(key), value.value);
     return value !== undefined ? value : this.storedPartial(partialKeyText(key));
+  }
+
+  /**
+   * A replayed delta with the stored partial it folds onto: a fresh merge, or the delta itself when nothing is stored
+   * (then it is the whole partial, and the writer may fold into it).
+   */
+  private joined(kind: PartialKindCode, text: string, delta: unknown): unknown {
+    const stored = this.storedPartial(text);
+    if (stored === undefined) return delta;
+    if (this.mergePartial === undefined) throw new Error('eventdb internal invariant broken: a replayed delta in a handle that cannot merge one');
+    return this.mergePartial(kind, stored, delta);
+  }
+
+  heldDelta(key: PartialKey): unknown {
+    const value = this.partialWindow.get(key);
+    if (value === undefined || value instanceof Delta) return value?.value;
+    // A replay starts on empty windows (an open's, a follower's after a checkpoint, a refold's after clearWindows).
+    throw new Error('eventdb internal invariant broken: a replay met a whole partial in the window');
+  }
+
+  putDelta(key: PartialKey, delta: unknown): void {
+    this.partialWindow.set(key, new Delta(delta));
   }
 
   /** A partial as LMDB holds it: the codec's array, or a msgpack record written before the codec existed. */
@@ -672,11 +714,13 @@ export class DerivedStore implements ProjectionStore {
       const key = parsePartialKey(text);
       const over = this.partialWindow.get(key);
       if (over === REMOVED) continue;
-      yield { key, value: over !== undefined ? over : this.storedPartial(text) };
+      if (over instanceof Delta) yield { key, value: this.joined(key[1], text, over.value) };
+      else yield { key, value: over !== undefined ? over : this.storedPartial(text) };
     }
     // Only whether LMDB holds the key matters here: no decoding.
     for (const [key, value] of this.partialWindow.entries()) {
-      if (value !== REMOVED && this.partials.getBinaryFast(partialKeyText(key)) === undefined) yield { key, value };
+      if (value !== REMOVED && this.partials.getBinaryFast(partialKeyText(key)) === undefined)
+        yield { key, value: value instanceof Delta ? value.value : value };
     }
   }
 
@@ -754,7 +798,8 @@ export class DerivedStore implements ProjectionStore {
     issued(this.storedFilter.put(0, header));
     this.partialWindow.takeEach((gen, kind, id, value) => {
       const text = partialText(gen, kind, id);
-      issued(value === REMOVED ? this.partials.remove(text) : this.partials.put(text, this.codec.encode(kind, value)));
+      if (value === REMOVED) issued(this.partials.remove(text));
+      else issued(this.partials.put(text, this.codec.encode(kind, value instanceof Delta ? this.joined(kind, text, value.value) : value)));
     });
     for (const [key, value] of this.linkWindow.take()) issued(value === REMOVED ? this.links.remove(key) : this.links.put(key, value));
     // Each user whose members changed: its stored list (this transaction reads its own writes) with the changes,

@@ -27,6 +27,13 @@ export interface PartialCodec {
   fromRecord(kind: PartialKindCode, record: unknown): unknown;
 }
 
+/**
+ * A delta (a partial folded from empty, without its stored value) joined with the stored partial: `stored`, then
+ * `delta` merged into a fresh value (the projections layer knows the shapes; the merges are associative and
+ * commutative, so this equals folding the delta's records into `stored`).
+ */
+export type MergePartial = (kind: PartialKindCode, stored: unknown, delta: unknown) => unknown;
+
 /** The earliest link of a profileId to a userId. */
 export interface Link {
   u: string;
@@ -38,6 +45,13 @@ export interface Link {
 export interface ProjectionStore {
   getPartial(key: PartialKey): unknown;
   putPartial(key: PartialKey, value: unknown): void;
+  /**
+   * A replay's fold: the partial folded so far since the checkpoint (a delta, without the stored partial) or
+   * undefined, and putting one back. A read, and the checkpoint, join a delta with the stored partial: a replay at
+   * open reads no partial state.
+   */
+  heldDelta(key: PartialKey): unknown;
+  putDelta(key: PartialKey, delta: unknown): void;
   getLink(profileId: string): Link | undefined;
   putLink(profileId: string, link: Link): void;
   addMember(userId: string, profileId: string): void;

@@ -7,7 +7,7 @@ import { open, type Database, type DatabaseOptions, type Key, type RootDatabase 
 import { unpack } from 'msgpackr';
 import type { Counters } from '../schema/results.js';
 import type { RecordTuple } from './record-codec.js';
-import type { PartialCodec } from './projection-state.js';
+import type { MergePartial, PartialCodec } from './projection-state.js';
 import { IndexKind, indexKeyEncoder, type IndexKey } from './keys.js';
 import { EventIndex } from './event-index.js';
 import { DedupeRuns } from './dedupe-runs.js';
@@ -50,6 +50,11 @@ export interface StorageOptions {
   dedupeMergeEntries?: number;
   /** How partial states are written (the projections layer knows their shape). */
   partialCodec: PartialCodec;
+  /**
+   * How a replayed delta joins its stored partial (see `ProjectionStore.heldDelta`); a handle that replays the log
+   * needs it (a writer, a read-only handle), the consolidation's does not.
+   */
+  mergePartial?: MergePartial;
   /**
    * Records per generation of a new store, as a power of two (tests make generations close within a small store);
    * kept in the store, and 18 for a store written before it was (see `generationBits`).
@@ -231,7 +236,7 @@ export class Storage {
       seen: (id, position) => this.index.has(IndexKind.sessionId, id, position, this.checkpointPosition()),
       all: () => this.index.values(IndexKind.sessionId),
     };
-    this.derived = new DerivedStore(this.root, this.readOnly, options.partialCodec, sessions, this.compression);
+    this.derived = new DerivedStore(this.root, this.readOnly, options.partialCodec, sessions, this.compression, options.mergePartial);
     const format = this.meta.get(FORMAT_KEY);
     this.derived.userStatesCurrent = typeof format === 'number' && format >= 12;
     const bits = this.meta.get(GENERATION_BITS_KEY);

@@ -77,3 +77,47 @@ describe('idle checkpoints', () => {
     }
   });
 });
+
+describe('a replay after a crash', () => {
+  it('folds the tail onto the stored partials: reads, the writer and the next checkpoint see whole profiles', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eventdb-replay-'));
+    const profile = (store: EventDB, id: string): unknown => {
+      const found = store.getProfile({ profileId: id });
+      return found && { eventCount: found.eventCount, sessionCount: found.sessionCount, name: found.attributes['name']?.value };
+    };
+    const named = (eventId: string, minute: number, name: string): Record<string, unknown> => ({ ...event(eventId, minute), attributes: { set: { name } } });
+    const reopen = async (records = 1_000): Promise<EventDB> => {
+      await db!.close();
+      return EventDB.open({ path: dir, checkpoint: { records, idleMs: 0 } }, { checkpointAtClose: false });
+    };
+    try {
+      // p0 and p1 have partials in LMDB at the checkpoint (3 records); the 4 after it are the tail a crash leaves.
+      db = await EventDB.open({ path: dir, checkpoint: { records: 3, idleMs: 0 } }, { checkpointAtClose: false });
+      await db.ingestBatch([event('a', 0), named('b', 1, 'early'), event('c', 4)]);
+      db = await reopen();
+      await db.ingestBatch([event('d', 3), named('e', 7, 'late'), event('f', 9), event('g', 11)]);
+      expect(db['storage'].checkpointPosition()).toBe(3);
+      const whole = { p0: profile(db, 'p0'), p1: profile(db, 'p1'), p2: profile(db, 'p2') };
+      expect(whole).toEqual({
+        p0: { eventCount: 3, sessionCount: 2, name: undefined },
+        p1: { eventCount: 3, sessionCount: 2, name: 'late' },
+        p2: { eventCount: 1, sessionCount: 1, name: undefined },
+      });
+      // Replayed: the reads join LMDB's partials with the tail's, and so does verify.
+      db = await reopen(1);
+      expect({ p0: profile(db, 'p0'), p1: profile(db, 'p1'), p2: profile(db, 'p2') }).toEqual(whole);
+      expect((await db.verify()).differences).toEqual([]);
+      // The writer folds into a replayed profile (p1); the checkpoint in its call joins the others (p0) with LMDB's.
+      await db.ingest(named('h', 13, 'latest'));
+      db = await reopen();
+      expect(db['storage'].checkpointPosition()).toBe(8);
+      expect(profile(db, 'p0')).toEqual(whole.p0);
+      expect(profile(db, 'p1')).toEqual({ eventCount: 4, sessionCount: 2, name: 'latest' });
+      expect((await db.verify()).differences).toEqual([]);
+    } finally {
+      await db?.close();
+      db = undefined;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
