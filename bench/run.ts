@@ -258,7 +258,7 @@ export function targets({ rows, growth, disk: diskPoints, recovery }: Pick<Bench
     openMs,
     `${(openMs / 1000).toFixed(2)} s (${opensOf(recovery?.openRunsMs)}${count(recovery?.replayed)} records replayed)`,
     openMs <= 2000,
-    'open replays the records after the last checkpoint (up to 50,000 by default) into the projection windows, the postings and the dedupe tail, without looking up their identifiers or eventIds; what is left is reading their stored partials and links from LMDB (random reads, slower with a cold page cache) and the garbage collection of the windows it builds',
+    'open replays the records after the last checkpoint (up to 50,000 by default) into the projection windows, the postings and the dedupe tail, without looking up their identifiers or eventIds and without reading their stored partials (it folds deltas, which the next checkpoint joins with them); what is left is decoding the records, folding them through maps keyed by id strings, reading the stored links of their profileIds (random reads, slower with a cold page cache) and the garbage collection of the windows it builds',
     recoveredSize,
   );
   const peak = recovery?.writerPeakRssAnonBytes;
