@@ -24,7 +24,7 @@ import { CatalogStore } from './storage/catalog-store.js';
 import { verifyStore, type VerifyInput, type VerifyReport } from './query/verify.js';
 import { replayTail, TailFollower, type ReplayOptions } from './ingest/tail-replay.js';
 import { Projector } from './projections/projector.js';
-import { mergedPartial } from './projections/partials.js';
+import { mergePartialInto } from './projections/partials.js';
 import { positionalPartials } from './projections/partial-codec.js';
 import { Consolidator, type ConsolidationMode } from './ingest/consolidation.js';
 import { ReadModel, type ProfileLookup } from './projections/read-model.js';
@@ -157,7 +157,10 @@ export class EventDB {
       readOnly: resolved.readOnly,
       dedupeMergeEntries: internal.dedupeMergeEntries,
       partialCodec: positionalPartials,
-      mergePartial: (kind, stored, delta) => mergedPartial(kind, stored, delta, resolved.computed),
+      mergePartial: (kind, stored, delta) => {
+        mergePartialInto(kind, stored, delta, resolved.computed);
+        return stored;
+      },
       generationBits: internal.generationBits,
       compression: resolved.compression,
     });

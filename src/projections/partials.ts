@@ -184,18 +184,20 @@ export function mergedUserState(
   }
   return merged;
 }
+/** Folds `from` into `into` (mutated), both partials of `kind`. */
+export function mergePartialInto(kind: PartialKindCode, into: unknown, from: unknown, computed: readonly CompiledComputed[]): void {
+  if (kind === PartialKind.session) mergeSessionInto(into as SessionPartial, from as SessionPartial);
+  else if (kind === PartialKind.account) mergeAccountInto(into as AccountPartial, from as AccountPartial);
+  else mergeIdentifierInto(into as IdentifierPartial, from as IdentifierPartial, computed);
+}
+
 /**
  * A fresh state of `kind` holding `state` (the merge so far, if any) and `from`: how the consolidation folds a
  * closed generation's partial into a key's state, and how verify computes the states it expects.
  */
 export function mergedPartial(kind: PartialKindCode, state: unknown, from: unknown, computed: readonly CompiledComputed[]): unknown {
-  if (kind === PartialKind.session) return mergedInto(emptySession(), mergeSessionInto, state, from);
-  if (kind === PartialKind.account) return mergedInto(emptyAccount(), mergeAccountInto, state, from);
-  return mergedInto(emptyIdentifier(), (into: IdentifierPartial, x: IdentifierPartial) => mergeIdentifierInto(into, x, computed), state, from);
-}
-
-function mergedInto<T>(into: T, mergeInto: (into: T, from: T) => void, state: unknown, from: unknown): T {
-  if (state !== undefined) mergeInto(into, state as T);
-  mergeInto(into, from as T);
+  const into = kind === PartialKind.session ? emptySession() : kind === PartialKind.account ? emptyAccount() : emptyIdentifier();
+  if (state !== undefined) mergePartialInto(kind, into, state, computed);
+  mergePartialInto(kind, into, from, computed);
   return into;
 }

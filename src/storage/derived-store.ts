@@ -288,8 +288,8 @@ export class DerivedStore implements ProjectionStore {
   }
 
   /**
-   * A replayed delta with the stored partial it folds onto: a fresh merge, or the delta itself when nothing is stored
-   * (then it is the whole partial, and the writer may fold into it).
+   * A replayed delta with the stored partial it folds onto: the delta merged into the stored partial just decoded,
+   * or the delta itself when nothing is stored (then it is the whole partial, and the writer may fold into it).
    */
   private joined(kind: PartialKindCode, text: string, delta: unknown): unknown {
     const stored = this.storedPartial(text);

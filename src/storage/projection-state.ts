@@ -28,9 +28,9 @@ export interface PartialCodec {
 }
 
 /**
- * A delta (a partial folded from empty, without its stored value) joined with the stored partial: `stored`, then
- * `delta` merged into a fresh value (the projections layer knows the shapes; the merges are associative and
- * commutative, so this equals folding the delta's records into `stored`).
+ * A delta (a partial folded from empty, without its stored value) joined with the stored partial: `delta` merged
+ * into `stored`, which was decoded for this join (so it may be changed), and returned (the projections layer knows
+ * the shapes; the merges are associative and commutative, so this equals folding the delta's records into `stored`).
  */
 export type MergePartial = (kind: PartialKindCode, stored: unknown, delta: unknown) => unknown;
 
