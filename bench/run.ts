@@ -133,7 +133,7 @@ export function targets({ rows, growth, disk: diskPoints, recovery }: Pick<Bench
   const full = find((r) => r.group === 'ingest' && r.id.endsWith('/b10000/dup0/durable/projections') && !r.id.startsWith('growth'));
   const ingestSize = { aim: AIM_SIZE.ingest, at: full?.n };
   const ingestWhy =
-    "the main thread's per-event work (validation, the eventId hash and its dedupe lookup, the projection fold into the overlays, msgpack of the log record and its LZ4 compression) and, at each checkpoint, one upsert per partial state touched since the last (in this uniform workload nearly one per event: its owner's, and its account's when it has one) and per new identifier, link and member, the postings run and the dedupe run (sessions need no upsert: the index's postings are their record)";
+    "the main thread's per-event work (validation, the eventId hash and its dedupe lookup, the projection fold into the overlays, msgpack of the log record) and, at each checkpoint, one upsert per partial state touched since the last (in this uniform workload nearly one per event: its owner's, and its account's when it has one) and per new identifier, link and member, the postings run and the dedupe run (sessions need no upsert: the index's postings are their record)";
   const vsSqlite = ratio(full, 'sqlite');
   add(
     `ingestBatch of ${formatCount(AIM_SIZE.ingest)} events in batches of 10,000, durable, projections on, vs SQLite (events + profiles rows)`,
@@ -203,7 +203,7 @@ export function targets({ rows, growth, disk: diskPoints, recovery }: Pick<Bench
     scan,
     `${scan}× (${count(scanRow?.perSec)} vs ${count(sqliteScan)} events/s)`,
     scan >= 1,
-    'per event one LMDB read of the log by sequence number and a record decompression and decode (the postings hold only time and sequence), after one block read of the packed chunk of the key in each index run, decoded and merged with the postings in memory; consecutive seqs are read ahead by ranges',
+    'per event one LMDB read of the log by sequence number and a record decode (the postings hold only time and sequence), after one block read of the packed chunk of the key in each index run, decoded and merged with the postings in memory; consecutive seqs are read ahead by ranges',
     { aim: AIM_SIZE.heavyProfile, at: scanRow?.perOp },
   );
 
@@ -217,7 +217,7 @@ export function targets({ rows, growth, disk: diskPoints, recovery }: Pick<Bench
     eventMedian / rawMedian,
     `${eventMedian} µs vs ${rawMedian} µs (${Number((eventMedian / rawMedian).toFixed(1))}×)`,
     eventMedian <= 2 * rawMedian,
-    'the eventId is hashed and looked up in the in-memory tail, then in each dedupe run whose Bloom filter says maybe (a range read of one block and a binary search), and the log record read by the sequence found confirms it and is decompressed and decoded; raw lmdb reads once by a sequence number it is given',
+    'the eventId is hashed and looked up in the in-memory tail, then in each dedupe run whose Bloom filter says maybe (a range read of one block and a binary search), and the log record read by the sequence found confirms it and is decoded; raw lmdb reads once by a sequence number it is given',
     storeSize,
   );
 
@@ -229,7 +229,7 @@ export function targets({ rows, growth, disk: diskPoints, recovery }: Pick<Bench
     disk,
     `${disk} B at ${count(diskPoint?.events)} events`,
     disk <= 400,
-    'per event the log record (the event msgpack-encoded, 229 B, LZ4-compressed with a 1 KB dictionary sampled from the store: about 146 B), a 14-byte entry in a dedupe run and its Bloom filter bits, three to four postings in the index runs (varint steps, about 32 B together once merged), then the projections: the partials of the generations the consolidation has not merged yet when the ingest ends, and the states, whose user and account states hold every session id (the exact sessionCount) and members, so they grow with their history, sit in overflow pages and are rewritten whole at each consolidation; and the free pages LMDB keeps (docs/storage-v2.md breaks it down by tree)',
+    'per event the log record (the event msgpack-encoded, about 229 B, plain: `compression: { log: true }` takes it to about 146 B for 4–12 µs more per record written, by CPU), a 14-byte entry in a dedupe run and its Bloom filter bits, three to four postings in the index runs (varint steps, about 32 B together once merged), then the projections: the partials of the generations the consolidation has not merged yet when the ingest ends, and the states, whose user and account states hold every session id (the exact sessionCount) and members, so they grow with their history, sit in overflow pages and are rewritten whole at each consolidation; and the free pages LMDB keeps (docs/storage-v2.md breaks it down by tree)',
     { aim: AIM_SIZE.ingest, at: diskPoint?.events },
   );
 

@@ -44,8 +44,8 @@ counts match.
   is validated while one commits), durable unless stated: every call resolves after its commit is flushed.
   Each event is validated; its eventId is hashed and checked against the permanent dedupe set (every eventId
   since the last checkpoint in memory, older ones in sorted runs behind Bloom filters); the batch's
-  transaction writes the log record (LZ4-compressed with a 1 KB dictionary sampled from the store's own
-  records once it holds 1,000) and the counters, nothing else per event. The index postings (owner,
+  transaction writes the log record (msgpack, plain: the default store compresses its consolidated states,
+  not its log) and the counters, nothing else per event. The index postings (owner,
   session, event name, and account when it has one) and the dedupe entry stay in the writer's memory, and
   "projections on" (the default store) also folds the event into in-memory overlays of the partial states
   of its profile and account, first-seen identifiers and profileId–userId links (a session keeps no state:

@@ -9,6 +9,7 @@ import { PartialKind, type PartialKindCode } from '../projections/projection-sto
 import { sessionsOf, type HiddenSessions } from '../projections/session-tally.js';
 import { stateSessionsKey, userSessionsKey } from '../storage/projection-state.js';
 import { membersFromText, type ClosedKey, type ConsolidatedKey } from '../storage/derived-store.js';
+import type { Compression } from '../storage/dictionary.js';
 import type { Storage, TransactionGate } from '../storage/storage.js';
 import { workerScript } from './bulk/worker-pool.js';
 import type { WriterActivity } from './batch-writer.js';
@@ -305,8 +306,8 @@ export interface ConsolidationTask {
   computed: readonly CompiledComputed[];
   /** Entries a merged dedupe run may reach (tests; see `DedupeRuns`). */
   dedupeMergeEntries?: number | undefined;
-  /** Compress the states (see `EventDBOptions.compression`). */
-  compression: boolean;
+  /** The parts compressed (see `EventDBOptions.compression`): the consolidation writes the states. */
+  compression: Compression;
   /** See `Flag`. */
   flags: Int32Array;
 }

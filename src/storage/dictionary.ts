@@ -8,6 +8,12 @@
  */
 export const DICTIONARY_BYTES = 1024;
 
+/** Which parts of a store are written compressed (`EventDBOptions.compression`): the log's records, the consolidated states. */
+export interface Compression {
+  log: boolean;
+  states: boolean;
+}
+
 /** Records the log holds before the writer samples them for a dictionary. */
 export const DICTIONARY_MIN_RECORDS = 1_000;
 

@@ -14,7 +14,7 @@ import { DedupeRuns } from './dedupe-runs.js';
 import { PendingWrites } from './pending-writes.js';
 import { CHECKPOINT_KEY, DerivedStore, type SessionIndex } from './derived-store.js';
 import { issued } from './issued.js';
-import { COMPRESSION_THRESHOLD, DICTIONARY_MIN_RECORDS, sampleDictionary } from './dictionary.js';
+import { COMPRESSION_THRESHOLD, DICTIONARY_MIN_RECORDS, sampleDictionary, type Compression } from './dictionary.js';
 
 /**
  * How far the consolidation is: the generations before `generations` are merged into the states whole, and those
@@ -62,9 +62,10 @@ export interface StorageOptions {
   generationBits?: number;
   /**
    * Sample a compression dictionary for the log once it holds enough records, and one for the states when the
-   * consolidation first writes them, when the store has none (see `EventDBOptions.compression`; default true).
+   * consolidation first writes them, when the store has none (see `EventDBOptions.compression`): `true` both (the
+   * default here), `false` neither, or each part as given.
    */
-  compression?: boolean;
+  compression?: boolean | Compression;
 }
 
 /**
@@ -191,7 +192,8 @@ export class Storage {
   private log: Database<RecordTuple, number>;
   /** Whether `log` holds the store's dictionary (false: the store has none, as far as this handle has seen). */
   private logCompressed = false;
-  private readonly compression: boolean;
+  /** Whether the writer samples a dictionary for the log when the store has none. */
+  private readonly compressLog: boolean;
   /** The writer samples a dictionary once the log reaches this position (after a sample too small, again later). */
   private sampleFrom = DICTIONARY_MIN_RECORDS;
   /** Format 1's dedupe tree ([generation u16][xxhash64] → seq), kept only to be moved into a run by the upgrade. */
@@ -222,7 +224,9 @@ export class Storage {
       readOnly: options.readOnly === true,
     });
     this.readOnly = options.readOnly === true;
-    this.compression = options.compression !== false;
+    const given = options.compression ?? true;
+    const compression = typeof given === 'boolean' ? { log: given, states: given } : given;
+    this.compressLog = compression.log;
     this.meta = this.root.openDB({ name: 'meta' });
     this.log = this.openLog(undefined);
     this.syncLogDictionary();
@@ -236,7 +240,7 @@ export class Storage {
       seen: (id, position) => this.index.has(IndexKind.sessionId, id, position, this.checkpointPosition()),
       all: () => this.index.values(IndexKind.sessionId),
     };
-    this.derived = new DerivedStore(this.root, this.readOnly, options.partialCodec, sessions, this.compression, options.mergePartial);
+    this.derived = new DerivedStore(this.root, this.readOnly, options.partialCodec, sessions, compression.states, options.mergePartial);
     const format = this.meta.get(FORMAT_KEY);
     this.derived.userStatesCurrent = typeof format === 'number' && format >= 12;
     const bits = this.meta.get(GENERATION_BITS_KEY);
@@ -465,7 +469,7 @@ export class Storage {
    * not at all, and a failed commit leaves the writer refusing writes until the store is reopened.
    */
   sampleLogDictionary(position: number): void {
-    if (this.logCompressed || !this.compression || position < this.sampleFrom) return;
+    if (this.logCompressed || !this.compressLog || position < this.sampleFrom) return;
     this.sampleFrom = position + DICTIONARY_MIN_RECORDS;
     const seqs: number[] = [];
     for (const key of this.log.getKeys({ start: Math.max(1, position - 4 * DICTIONARY_MIN_RECORDS + 1), end: position + 1 })) seqs.push(key);

@@ -1,5 +1,5 @@
-// The log's compression: once the log holds 1,000 records the writer samples a dictionary from them, and later
-// records are written LZ4-compressed with it. Every record reads back the same, plain or compressed, through every
+// The log's compression (`compression: { log: true }`; the default writes the log plain): once the log holds 1,000
+// records the writer samples a dictionary from them, and later records are written LZ4-compressed with it. Every record reads back the same, plain or compressed, through every
 // read (getEvent, events, changes, verify), after a reopen, in a read-only handle opened before the dictionary
 // existed, and in a store written plain by a writer with compression off (or by format 10) and reopened with it on.
 
@@ -78,6 +78,8 @@ const compressedSeqs = (first: Map<number, number>): number[] => [...first].filt
 const compressedCount = (first: Map<string, number>): number => [...first.values()].filter((byte) => byte === 254).length;
 
 const OPTIONS: EventDBOptions = { clock: () => Date.UTC(2026, 5, 1) };
+/** The log compressed, the states as by default. */
+const LOG: EventDBOptions = { ...OPTIONS, compression: { log: true } };
 
 describe('log compression', () => {
   it('compresses the records written after the first 1,000, and every read returns them as written', async () => {
@@ -89,7 +91,7 @@ describe('log compression', () => {
     await plain.close();
     expect(compressedSeqs(await storedFirstBytes(plainDir))).toEqual([]);
 
-    const db = await EventDB.open({ ...OPTIONS, path: join(dir, 'compressed') });
+    const db = await EventDB.open({ ...LOG, path: join(dir, 'compressed') });
     await write(db, 0, 3_000);
     expect(everything(db)).toEqual(expected);
     expect(await changes(db)).toEqual(expectedChanges);
@@ -103,14 +105,14 @@ describe('log compression', () => {
     expect(Math.min(...compressed)).toBeGreaterThan(1_000);
     expect(Math.min(...compressed)).toBeLessThanOrEqual(1_000 + BATCH + 10);
 
-    const reopened = await EventDB.open({ ...OPTIONS, path: join(dir, 'compressed') });
+    const reopened = await EventDB.open({ ...LOG, path: join(dir, 'compressed') });
     expect(everything(reopened)).toEqual(expected);
     await reopened.close();
   });
 
   it('a read-only handle opened before the dictionary existed reads the records compressed after it', async () => {
     const path = join(dir, 'store');
-    const writer = await EventDB.open({ ...OPTIONS, path });
+    const writer = await EventDB.open({ ...LOG, path });
     await write(writer, 0, 800);
     const reader = await EventDB.open({ ...OPTIONS, path, readOnly: true });
     expect(reader.getEvent(records(5, 1)[0]!['eventId'] as string)?.sessionId).toBe('sess-0');
@@ -128,7 +130,7 @@ describe('log compression', () => {
     await first.close();
     expect(compressedSeqs(await storedFirstBytes(path))).toEqual([]);
 
-    const db = await EventDB.open({ ...OPTIONS, path });
+    const db = await EventDB.open({ ...LOG, path });
     await write(db, 1_600, 1_400);
     const compressed = compressedSeqs(await storedFirstBytes(path));
     expect(Math.min(...compressed)).toBeGreaterThan(1_600);
@@ -146,8 +148,35 @@ describe('log compression', () => {
     expect(Math.max(...compressedSeqs(await storedFirstBytes(path)))).toBeGreaterThan(3_000);
   });
 
-  it('refuses a compression option that is not a boolean', async () => {
-    await expect(EventDB.open({ inMemory: true, compression: 'yes' as unknown as boolean })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+  it('writes the log plain by default, and with compression: true', async () => {
+    for (const [name, compression] of [
+      ['default', undefined],
+      ['off', { log: false }],
+    ] as const) {
+      const path = join(dir, name);
+      const db = await EventDB.open({ ...OPTIONS, path, ...(compression === undefined ? {} : { compression }) });
+      await write(db, 0, 3_000);
+      await db.close();
+      expect(compressedSeqs(await storedFirstBytes(path))).toEqual([]);
+    }
+    const path = join(dir, 'both');
+    const db = await EventDB.open({ ...OPTIONS, path, compression: true });
+    await write(db, 0, 3_000);
+    await db.close();
+    expect(compressedSeqs(await storedFirstBytes(path)).length).toBeGreaterThan(1_500);
+  });
+
+  it('refuses a compression option that is not a boolean or { log, states } of booleans', async () => {
+    const refused = async (compression: unknown, field: string): Promise<void> => {
+      await expect(EventDB.open({ inMemory: true, compression: compression as boolean })).rejects.toMatchObject({
+        code: 'INVALID_OPTIONS',
+        message: expect.stringMatching(new RegExp(`^options\\.${field.replace('.', '\\.')}: `)) as unknown,
+      });
+    };
+    await refused('yes', 'compression');
+    await refused(null, 'compression');
+    await refused({ log: 'yes' }, 'compression.log');
+    await refused({ index: true }, 'compression.index');
   });
 });
 
