@@ -2,7 +2,7 @@
 
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventDB } from '../../src/index.js';
+import { EventDB, type EventDBOptions } from '../../src/index.js';
 import { JobTimer, type IngestJob, type JobOutcome } from './baselines.js';
 import type { BenchEvent } from './workloads.js';
 
@@ -10,12 +10,21 @@ export interface EventdbIngestJob extends IngestJob {
   projections: boolean;
   /** `ingestBatch` calls issued before the oldest is awaited (default 2: the next batch is prepared while one commits). */
   inFlight?: number;
+  /** The store's `compression` option (default: the store's default). */
+  compression?: EventDBOptions['compression'];
 }
 
 /** Opens a store at `dir` as the benchmark jobs do (`checkpointAtClose` false: the open-after-crash timing's repeats). */
-export function openStore(dir: string, options: { durable?: boolean; projections?: boolean; checkpointAtClose?: boolean } = {}): Promise<EventDB> {
+export function openStore(
+  dir: string,
+  options: { durable?: boolean; projections?: boolean; checkpointAtClose?: boolean; compression?: EventDBOptions['compression'] } = {},
+): Promise<EventDB> {
   return EventDB.open(
-    { path: dir, durability: options.durable === false ? 'relaxed' : 'durable' },
+    {
+      path: dir,
+      durability: options.durable === false ? 'relaxed' : 'durable',
+      ...(options.compression === undefined ? {} : { compression: options.compression }),
+    },
     { projections: options.projections ?? true, checkpointAtClose: options.checkpointAtClose },
   );
 }
