@@ -62,10 +62,10 @@ export interface StorageOptions {
   generationBits?: number;
   /**
    * Sample a compression dictionary for the log once it holds enough records, and one for the states when the
-   * consolidation first writes them, when the store has none (see `EventDBOptions.compression`): `true` both (the
-   * default here), `false` neither, or each part as given.
+   * consolidation first writes them, when the store has none (see `EventDBOptions.compression`, resolved; both
+   * when not given).
    */
-  compression?: boolean | Compression;
+  compression?: Compression;
 }
 
 /**
@@ -224,8 +224,7 @@ export class Storage {
       readOnly: options.readOnly === true,
     });
     this.readOnly = options.readOnly === true;
-    const given = options.compression ?? true;
-    const compression = typeof given === 'boolean' ? { log: given, states: given } : given;
+    const compression = options.compression ?? { log: true, states: true };
     this.compressLog = compression.log;
     this.meta = this.root.openDB({ name: 'meta' });
     this.log = this.openLog(undefined);

@@ -606,7 +606,13 @@ describe("a user's merged state holds the user's members", () => {
     db = await EventDB.open({ path: dir, ...COMPRESSION_OFF }, { ...SMALL, consolidation: 'off' });
     await ingestAll(db, events(300, 400), 50);
     await db.close();
-    const storage = new Storage({ path: dir, mapSizeBytes: 2 ** 30, noSync: false, partialCodec: positionalPartials, compression: false });
+    const storage = new Storage({
+      path: dir,
+      mapSizeBytes: 2 ** 30,
+      noSync: false,
+      partialCodec: positionalPartials,
+      compression: { log: false, states: false },
+    });
     try {
       // The checkpoint commits between the chunk's snapshot and its transaction.
       const transact = storage.transact.bind(storage);

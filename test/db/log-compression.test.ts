@@ -1,7 +1,8 @@
 // The log's compression (`compression: { log: true }`; the default writes the log plain): once the log holds 1,000
-// records the writer samples a dictionary from them, and later records are written LZ4-compressed with it. Every record reads back the same, plain or compressed, through every
-// read (getEvent, events, changes, verify), after a reopen, in a read-only handle opened before the dictionary
-// existed, and in a store written plain by a writer with compression off (or by format 10) and reopened with it on.
+// records the writer samples a dictionary from them, and later records are written LZ4-compressed with it. Every
+// record reads back the same, plain or compressed, through every read (getEvent, events, changes, verify), after a
+// reopen, in a read-only handle opened before the dictionary existed, and in a store written plain by a writer with
+// compression off (or by format 10) and reopened with it on.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
