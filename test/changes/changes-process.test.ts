@@ -10,6 +10,7 @@ import { open } from 'lmdb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventDB, type Change } from '../../src/index.js';
 import { fixtureEvent } from '../export/export-fixture.js';
+import { nodeArgs } from '../helpers/child-build.js';
 
 const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
 const STALLED_CHILD = join(import.meta.dirname, 'stalled-follower-child.ts');
@@ -25,7 +26,7 @@ function freshDir(): string {
 }
 
 function follow(dir: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', CLI, 'changes', '--follow', '--json', '--db', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return spawn(process.execPath, [...nodeArgs(CLI), 'changes', '--follow', '--json', '--db', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
 async function all(db: EventDB): Promise<Change[]> {
@@ -84,7 +85,7 @@ describe('a follower in another process', () => {
     let child: ChildProcess | undefined;
     try {
       await writer.ingestBatch(Array.from({ length: 5_000 }, (_, i) => fixtureEvent(i, 20)));
-      child = spawn(process.execPath, ['--import', 'tsx', STALLED_CHILD, dir, '1500'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      child = spawn(process.execPath, [...nodeArgs(STALLED_CHILD), dir, '1500'], { stdio: ['ignore', 'pipe', 'inherit'] });
       const exited = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
       await new Promise<void>((resolve) => createInterface({ input: child!.stdout! }).once('line', () => resolve()));
       // The LMDB reader table, shared by every process of the store: the stalled follower's slot pins no

@@ -1,4 +1,5 @@
-// The eventdb CLI end to end: every command run in a child process (tsx sources, and dist/ when built), --json parsed, exit codes checked.
+// The eventdb CLI end to end: every command run in a child process (the sources as the test run transpiled them,
+// and dist/ when built), --json parsed, exit codes checked.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -6,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateEvents } from '../../src/demo/dataset.js';
+import { nodeArgs } from '../helpers/child-build.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const FROM_SOURCES = ['--import', 'tsx', 'src/cli/main.ts'];
+const FROM_SOURCES = nodeArgs('src/cli/main.ts');
 const FROM_DIST = ['dist/cli/main.js'];
 
 interface Run {

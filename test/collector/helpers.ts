@@ -5,6 +5,7 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders } from '
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { nodeArgs } from '../helpers/child-build.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -20,7 +21,7 @@ export interface ServeChild {
 
 /** Starts `eventdb serve --db dir --port 0 …args` from the sources and waits for its `listening on` line. */
 export function startServe(dir: string, args: string[] = []): Promise<ServeChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--db', dir, '--port', '0', ...args], {
+  const child = spawn(process.execPath, [...nodeArgs('src/cli/main.ts'), 'serve', '--db', dir, '--port', '0', ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

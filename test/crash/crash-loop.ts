@@ -7,13 +7,14 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { EventDB } from '../../src/index.js';
 import { stepPresence } from './crash-steps.js';
+import { nodeArgs } from '../helpers/child-build.js';
 
 const LOOP_CHILD = join(import.meta.dirname, 'loop-child.ts');
 
 /** Runs a child until `killAfterMs` after its first ack, SIGKILLs it, resolves with the last acknowledged step (-1 if none). */
 export function runAndKill(child: string, dir: string, round: number, killAfterMs: number, extraArgs: readonly string[] = []): Promise<number> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, dir, String(round), ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...nodeArgs(child), dir, String(round), ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
     let lastAck = -1;
     let buffered = '';
     let stderr = '';

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventDB } from '../../src/index.js';
+import { nodeArgs } from '../helpers/child-build.js';
 
 const CHILD = join(import.meta.dirname, 'exit-child.ts');
 /** The worker holds each transaction this long; the exit must wait for it, and no longer than `EXIT_WAIT_MS`. */
@@ -18,7 +19,7 @@ describe('process.exit() with the store open', () => {
 
   it('ends while the consolidation worker is in a write transaction, and the store reopens clean', async () => {
     dir = mkdtempSync(join(tmpdir(), 'eventdb-exit-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir], {
+    const child = spawn(process.execPath, [...nodeArgs(CHILD), dir], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, EVENTDB_TEST_WORKER_HOLDS_TXN_MS: String(HOLD_MS) },
     });

@@ -10,6 +10,7 @@ import { createInterface, type Interface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EventDB, isEventDBError } from '../../src/index.js';
 import { StoreLock } from '../../src/storage/store-lock.js';
+import { nodeArgs } from '../helpers/child-build.js';
 
 const CHILD = join(import.meta.dirname, 'hold-open-child.ts');
 const RACER = join(import.meta.dirname, 'lock-race-child.ts');
@@ -61,7 +62,7 @@ function guardFor(file: string, text: string): string {
 
 /** A child process holding the store open; resolves once it has opened it. */
 async function holdOpen(path: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, path], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs(CHILD), path], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   while (!out.includes('open')) {
@@ -112,7 +113,7 @@ describe('store lock', () => {
   });
 
   it('releases the lock when the process exits without closing the store', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, 'exit'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...nodeArgs(CHILD), dir, 'exit'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const [code] = (await once(child, 'exit')) as [number];
@@ -239,7 +240,7 @@ class Racers {
 
   constructor(count: number) {
     for (let i = 0; i < count; i++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', RACER], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [...nodeArgs(RACER)], { stdio: ['pipe', 'pipe', 'inherit'] });
       const reader = createInterface({ input: child.stdout });
       this.queues.push([]);
       reader.on('line', (line) => {

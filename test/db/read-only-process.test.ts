@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventDB } from '../../src/index.js';
+import { nodeArgs } from '../helpers/child-build.js';
 
 const CHILD = join(import.meta.dirname, 'read-only-child.ts');
 const dir = mkdtempSync(join(tmpdir(), 'eventdb-read-only-'));
@@ -46,7 +47,7 @@ describe('a read-only handle in another process', () => {
     try {
       expect((await writer.ingestBatch(batch(1))).accepted).toBe(SIZE);
 
-      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, String(BATCHES), String(SIZE)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [...nodeArgs(CHILD), dir, String(BATCHES), String(SIZE)], { stdio: ['ignore', 'pipe', 'inherit'] });
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       const states: State[] = [];
       const waiters: { events: number; resolve: () => void }[] = [];

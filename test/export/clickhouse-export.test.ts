@@ -13,6 +13,7 @@ import { createTableSql, toClickHouseRow } from '../../src/export/clickhouse-sch
 import { toExportRow } from '../../src/export/export-row.js';
 import { findClickHouse, query, startClickHouse, type RunningClickHouse } from './clickhouse-server.js';
 import { eventdbCounts, fillStore, fixtureEvent } from './export-fixture.js';
+import { nodeArgs } from '../helpers/child-build.js';
 
 const EVENTS = 100_000;
 const CHILD = join(import.meta.dirname, 'clickhouse-export-child.ts');
@@ -52,7 +53,7 @@ describe.skipIf('missing' in found)('export to ClickHouse', () => {
   it('a sink killed mid-run and run again leaves every record once; the table answers as eventdb does', { timeout: 120_000 }, async () => {
     const { version } = (await query<{ version: string }>(server.url, 'SELECT version() AS version'))[0]!;
     console.log(`ClickHouse ${version} on ${server.url}`);
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, server.url, 'events', '5000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...nodeArgs(CHILD), dir, server.url, 'events', '5000'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     // Killed once a part of the log has arrived, while it inserts the rest.
     let arrived = 0;

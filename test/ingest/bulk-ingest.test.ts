@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventDB, isEventDBError, type IngestProgress, type RejectEntry } from '../../src/index.js';
 import { comparableStats, expectSameState, ingestBaseline, logOrder, makeFixture, writeFixtureFiles, type Fixture } from './bulk-fixtures.js';
+import { nodeArgs } from '../helpers/child-build.js';
 
 /**
  * The issue's acceptance size is 200k lines (`BULK_TEST_LINES=200000`); on the shared 2-core machine that one
@@ -173,7 +174,7 @@ describe('ingestFile', () => {
 
 /** Runs the child until its first progress report, SIGKILLs it, and returns the lines that report counted. */
 function runAndKill(path: string, file: string): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'ingest-file-child.ts'), path, file], {
+  const child = spawn(process.execPath, [...nodeArgs(join(import.meta.dirname, 'ingest-file-child.ts')), path, file], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {

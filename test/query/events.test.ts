@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventDB, type StoredRecord } from '../../src/index.js';
-import { GENERATION_SIZE } from '../../src/storage/keys.js';
 import { at, event, shuffle } from '../helpers/events.js';
 
 let db: EventDB;
@@ -131,22 +130,30 @@ describe('events(query) determinism', () => {
 });
 
 describe('generations', () => {
-  it('merges one key across generations in time order', async () => {
-    // Enough records to fill the first generation; p-cross has events on both sides, newest first in seq order.
-    const filler = Array.from({ length: GENERATION_SIZE }, (_, i) =>
-      event({ eventId: `f${i}`, profileId: `f${i % 1000}`, sessionId: 'fs', eventName: 'fill', timestamp: at(100) }),
-    );
-    const records = [event({ eventId: 'late', profileId: 'p-cross', timestamp: at(90) }), ...filler];
-    for (let i = 0; i < records.length; i += 100_000) await db.ingestBatch(records.slice(i, i + 100_000));
-    await db.ingestBatch([
-      event({ eventId: 'early', profileId: 'p-cross', timestamp: at(5) }),
-      event({ eventId: 'mid', profileId: 'p-cross', timestamp: at(50) }),
-    ]);
-    expect(db.getEvent('early')!.seq).toBeGreaterThanOrEqual(GENERATION_SIZE);
-    expect(ids(db.events({ profileId: 'p-cross' }))).toEqual(['early', 'mid', 'late']);
-    expect(ids(db.events({ profileId: 'p-cross', reverse: true, limit: 2 }))).toEqual(['late', 'mid']);
-    expect((await db.ingest(event({ eventId: 'f7' }))).status).toBe('duplicate');
-    expect((await db.verify()).ok).toBe(true);
+  it('merges one key across generations and checkpoint runs in time order', async () => {
+    // A store of 512-record generations checkpointing every 300 records: p-cross's events land in the first
+    // generation's run and in a later generation's window, newest first in seq order; filler crosses both.
+    const small = await EventDB.open({ inMemory: true, checkpoint: { records: 300 } }, { generationBits: 9 });
+    try {
+      const filler = Array.from({ length: 2_000 }, (_, i) =>
+        event({ eventId: `f${i}`, profileId: `f${i % 100}`, sessionId: 'fs', eventName: 'fill', timestamp: at(100) }),
+      );
+      const records = [event({ eventId: 'late', profileId: 'p-cross', timestamp: at(90) }), ...filler];
+      for (let i = 0; i < records.length; i += 250) await small.ingestBatch(records.slice(i, i + 250));
+      await small.ingestBatch([
+        event({ eventId: 'early', profileId: 'p-cross', timestamp: at(5) }),
+        event({ eventId: 'mid', profileId: 'p-cross', timestamp: at(50) }),
+      ]);
+      expect(small.getEvent('early')!.seq).toBeGreaterThan(3 * 512);
+      expect(ids(small.events({ profileId: 'p-cross' }))).toEqual(['early', 'mid', 'late']);
+      expect(ids(small.events({ profileId: 'p-cross', reverse: true, limit: 2 }))).toEqual(['late', 'mid']);
+      expect(ids(small.events({ sessionId: 'fs', limit: 3 }))).toEqual(['f0', 'f1', 'f10']); // ties by eventId
+      expect([...small.events({ sessionId: 'fs' })]).toHaveLength(2_000);
+      expect((await small.ingest(event({ eventId: 'f7' }))).status).toBe('duplicate');
+      expect((await small.verify()).ok).toBe(true);
+    } finally {
+      await small.close();
+    }
   });
 });
 
