@@ -1,5 +1,6 @@
 // Profiles the main ingest path: a child process ingests generated events under `node --cpu-prof`;
-// the profile's self time is summarised by part of the code (ours, lmdb-js, msgpackr, GC, idle).
+// the profile's self time is summarised by part of the code (ours, lmdb-js, msgpackr, GC, idle), and the time
+// inside each step of the writer's calls (validation, the fold, the log append, each checkpoint) by step.
 // Run alone: npx tsx bench/profile.ts [--events=300000] [--core]
 
 import { spawnSync } from 'node:child_process';
@@ -16,17 +17,27 @@ export interface ProfilePart {
   usPerEvent: number;
 }
 
+/** The time inside one step of the writer's calls, whatever it calls (inclusive time). */
+export interface ProfileStep {
+  step: string;
+  ms: number;
+  usPerEvent: number;
+}
+
 export interface ProfileSummary {
   events: number;
   projections: boolean;
   wallMs: number;
   parts: ProfilePart[];
   topFunctions: { name: string; where: string; ms: number; share: number }[];
+  /** Absent in results written before it was measured. */
+  steps?: ProfileStep[];
 }
 
 interface CpuProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 
 interface CpuProfile {
@@ -51,7 +62,47 @@ const PARTS: readonly [string, (name: string, url: string) => boolean][] = [
   ['V8 and Node internals', () => true],
 ];
 
-/** Self time per part and the heaviest functions of one `.cpuprofile`. */
+/**
+ * The writer's steps, by the function that runs each (its name and the end of its file's path). A step nested in
+ * another (the fold inside the stage) counts in both; a function that calls itself counts once.
+ */
+const STEPS: readonly [step: string, name: string, file: string][] = [
+  ['write call: stage and commit (`Storage.transact`)', 'transact', '/src/storage/storage.ts'],
+  ['the synchronous stage (`BatchWriter.stage`)', 'stage', '/src/ingest/batch-writer.ts'],
+  ['validation', 'validateRecord', '/src/schema/validate.ts'],
+  ['the fold (`Projector.apply`)', 'apply', '/src/projections/projector.ts'],
+  ['the log append and index keys (`BatchWriter.append`)', 'append', '/src/ingest/batch-writer.ts'],
+  ['the derived checkpoint', 'writeCheckpoint', '/src/storage/derived-store.ts'],
+  ['the index checkpoint', 'writeCheckpoint', '/src/storage/event-index.ts'],
+  ['the dedupe checkpoint', 'writeCheckpoint', '/src/storage/dedupe-set.ts'],
+];
+
+/** Per node, a bit per step it runs inside (its own function's or an ancestor's). */
+function stepMasks(profile: CpuProfile): Map<number, number> {
+  const children = new Map<number, number[]>();
+  const hasParent = new Set<number>();
+  for (const node of profile.nodes) {
+    const kids = node.children ?? [];
+    children.set(node.id, kids);
+    for (const kid of kids) hasParent.add(kid);
+  }
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const masks = new Map<number, number>();
+  const stack: [number, number][] = profile.nodes.filter((node) => !hasParent.has(node.id)).map((node) => [node.id, 0]);
+  while (stack.length > 0) {
+    const [id, above] = stack.pop()!;
+    const { functionName, url } = byId.get(id)!.callFrame;
+    let mask = above;
+    STEPS.forEach(([, name, file], i) => {
+      if (functionName === name && url.endsWith(file)) mask |= 1 << i;
+    });
+    masks.set(id, mask);
+    for (const kid of children.get(id)!) stack.push([kid, mask]);
+  }
+  return masks;
+}
+
+/** Self time per part and the heaviest functions of one `.cpuprofile`, and the time inside each step of the writer. */
 export function summariseProfile(profile: CpuProfile, events: number, projections: boolean, wallMs: number, skipMs = 0): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfMs = new Map<number, number>();
@@ -67,7 +118,11 @@ export function summariseProfile(profile: CpuProfile, events: number, projection
   for (const ms of selfMs.values()) total += ms;
   const parts = new Map<string, number>();
   const functions = new Map<string, { name: string; where: string; ms: number }>();
+  const masks = stepMasks(profile);
+  const stepMs = STEPS.map(() => 0);
   for (const [id, ms] of selfMs) {
+    const mask = masks.get(id) ?? 0;
+    for (let i = 0; i < STEPS.length; i++) if ((mask & (1 << i)) !== 0) stepMs[i]! += ms;
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
     const part = PARTS.find(([, matches]) => matches(functionName, url))![0];
     parts.set(part, (parts.get(part) ?? 0) + ms);
@@ -89,6 +144,7 @@ export function summariseProfile(profile: CpuProfile, events: number, projection
       .sort((a, b) => b.ms - a.ms)
       .slice(0, 15)
       .map((f) => ({ ...f, ms: round(f.ms, 0), share: round(f.ms / total, 3) })),
+    steps: STEPS.map(([step], i) => ({ step, ms: round(stepMs[i]!, 0), usPerEvent: round((stepMs[i]! * 1000) / events, 2) })),
   };
 }
 

@@ -111,6 +111,10 @@ export function sampleResults(): BenchResults {
         { name: '(garbage collector)', where: '', ms: 410, share: 0.155 },
         { name: 'applyProjections', where: 'src/projections/apply.ts:48', ms: 212, share: 0.08 },
       ],
+      steps: [
+        { step: 'the synchronous stage (`BatchWriter.stage`)', ms: 2_300, usPerEvent: 7.67 },
+        { step: 'the fold (`Projector.apply`)', ms: 740, usPerEvent: 2.47 },
+      ],
     },
     targets: [
       { name: 'ingestBatch vs raw lmdb, 1M', aim: '≥ 0.5× raw lmdb', measured: '0.3×', met: false },

@@ -231,7 +231,26 @@ function profileSection(results: BenchResults, prose: ReportProse): string | und
     profile.topFunctions.map((f) => [`\`${f.name}\``, f.where === '' ? '—' : `\`${f.where}\``, num(f.ms), percent(f.share)]),
     'llrr',
   );
-  return section('Where the time goes', summary, parts, 'Heaviest functions (self time):', functions, prose.whatDominates);
+  const steps =
+    profile.steps === undefined
+      ? undefined
+      : table(
+          ['step of the write calls', 'ms', 'µs per event'],
+          profile.steps.map((s) => [s.step, num(s.ms), num(s.usPerEvent, 2)]),
+          'lrr',
+        );
+  return section(
+    'Where the time goes',
+    summary,
+    parts,
+    'Heaviest functions (self time):',
+    functions,
+    steps === undefined
+      ? undefined
+      : 'Time inside each step of the writer (inclusive: a step counts what it calls, so the fold and the checkpoints are inside the stage):',
+    steps,
+    prose.whatDominates,
+  );
 }
 
 /** The whole of docs/benchmarks.md. */
