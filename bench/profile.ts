@@ -78,26 +78,21 @@ const STEPS: readonly [step: string, name: string, file: string][] = [
 ];
 
 /** Per node, a bit per step it runs inside (its own function's or an ancestor's). */
-function stepMasks(profile: CpuProfile): Map<number, number> {
-  const children = new Map<number, number[]>();
+function stepMasks(byId: ReadonlyMap<number, CpuProfileNode>): Map<number, number> {
   const hasParent = new Set<number>();
-  for (const node of profile.nodes) {
-    const kids = node.children ?? [];
-    children.set(node.id, kids);
-    for (const kid of kids) hasParent.add(kid);
-  }
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  for (const node of byId.values()) for (const kid of node.children ?? []) hasParent.add(kid);
   const masks = new Map<number, number>();
-  const stack: [number, number][] = profile.nodes.filter((node) => !hasParent.has(node.id)).map((node) => [node.id, 0]);
+  const stack: [number, number][] = [...byId.keys()].filter((id) => !hasParent.has(id)).map((id) => [id, 0]);
   while (stack.length > 0) {
     const [id, above] = stack.pop()!;
-    const { functionName, url } = byId.get(id)!.callFrame;
+    const node = byId.get(id)!;
+    const { functionName, url } = node.callFrame;
     let mask = above;
     STEPS.forEach(([, name, file], i) => {
       if (functionName === name && url.endsWith(file)) mask |= 1 << i;
     });
     masks.set(id, mask);
-    for (const kid of children.get(id)!) stack.push([kid, mask]);
+    for (const kid of node.children ?? []) stack.push([kid, mask]);
   }
   return masks;
 }
@@ -118,7 +113,7 @@ export function summariseProfile(profile: CpuProfile, events: number, projection
   for (const ms of selfMs.values()) total += ms;
   const parts = new Map<string, number>();
   const functions = new Map<string, { name: string; where: string; ms: number }>();
-  const masks = stepMasks(profile);
+  const masks = stepMasks(byId);
   const stepMs = STEPS.map(() => 0);
   for (const [id, ms] of selfMs) {
     const mask = masks.get(id) ?? 0;
