@@ -133,7 +133,7 @@ export function targets({ rows, growth, disk: diskPoints, recovery }: Pick<Bench
   const full = find((r) => r.group === 'ingest' && r.id.endsWith('/b10000/dup0/durable/projections') && !r.id.startsWith('growth'));
   const ingestSize = { aim: AIM_SIZE.ingest, at: full?.n };
   const ingestWhy =
-    "the main thread's per-event work (validation, the eventId hash and its dedupe lookup, the projection fold into the overlays, msgpack of the log record) and, at each checkpoint, one upsert per partial state touched since the last (in this uniform workload nearly one per event: its owner's, and its account's when it has one) and per new identifier, link and member, the postings run and the dedupe run (sessions need no upsert: the index's postings are their record)";
+    "the main thread's per-event work, all on one thread (validation, the eventId hash and its dedupe lookup, the projection fold into the windows with its LMDB reads of partials and links, msgpack of the log record) and, at each checkpoint, one upsert per partial state touched since the last (in this uniform workload nearly one per event: its owner's, and its account's when it has one) and per new identifier, link and member, the postings run and the dedupe run (sessions need no upsert: the index's postings are their record); the fold and the derived checkpoint on a second thread measured 1.3× at 1M on this 2-core machine, not built (docs/storage-v2.md, twenty-ninth session)";
   const vsSqlite = ratio(full, 'sqlite');
   add(
     `ingestBatch of ${formatCount(AIM_SIZE.ingest)} events in batches of 10,000, durable, projections on, vs SQLite (events + profiles rows)`,
