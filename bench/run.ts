@@ -163,7 +163,7 @@ export function targets({ rows, growth, disk: diskPoints, recovery }: Pick<Bench
     concurrent,
     `${concurrent.toLocaleString('en-US')} events/s`,
     concurrent >= 20_000,
-    "callers await each call, so only the calls made before the next turn of the event loop share a batch, and each waits for that batch's synced commit; the writer's per-event work is the rest",
+    'callers await each call, so only the calls made before the next turn of the event loop share a batch, and each waits for that batch\'s synced commit: about 100 flushes per 100k events, whose latency on the shared VM moves by several times between runs (runs since 2026-12-03 note it in "Machine and run"); the writer\'s per-event work is the rest',
     { aim: AIM_SIZE.concurrent, at: concurrentRow?.n },
   );
 

@@ -120,7 +120,8 @@ batches, 50 in flight: the ratio is what HTTP, JSON and the Segment mapping cost
 eventdb's 100 durable commits of 1,000 events feel the disk's flush latency as SQLite's one commit per event does,
 and on the shared VM that latency varies between runs (2026-12-03: the same concurrent group measured 19,304 and 21,786
 events/s for eventdb with projections in a run where SQLite's job took 17–18 s, and 8,305 in a full run where it took
-52–60 s). Compare these rows with SQLite's of the same run, not across runs.`,
+52–60 s). Compare these rows with SQLite's of the same run, not across runs. Runs since 2026-12-03 (twenty-ninth
+session) note the disk's flush latency measured just before this group (see "Machine and run").`,
     file: `The ratios here are to \`ingestFile\` parsing on the calling thread (0 workers): workers take reading,
 JSON parsing and validation off the main thread, but the single writer on the main thread (dedupe, log, the
 projection fold, checkpoints) is what bounds the rate, and on two cores the workers compete with lmdb-js's write thread for the second

@@ -16,6 +16,7 @@ import type { SuiteConfig } from './config.js';
 import { collectorIngest } from './collector-ingest.js';
 import { crashReopen } from './crash-reopen.js';
 import { exportThroughput } from './export-jobs.js';
+import { flushLatency } from './flush-latency.js';
 import { directoryBytes, eventdbConcurrent, eventdbIngest, eventdbIngestFile, openStore } from './eventdb-jobs.js';
 import type { JobResult, JobTask, LatencyTask, Recorder, RowSpec } from './recorder.js';
 import { formatCount } from './report.js';
@@ -179,6 +180,10 @@ async function concurrentIngest(config: SuiteConfig, rec: Recorder): Promise<voi
   const n = config.concurrentEvents;
   rec.log(`concurrent ingest(), ${n.toLocaleString('en-US')} events`);
   const events = new EventSet(n, { seed: 7 }).all;
+  const flush = flushLatency(rec.fresh());
+  rec.notes.push(
+    `Disk flush latency before the concurrent group: median ${flush.medianMs} ms, p90 ${flush.p90Ms} ms (${flush.samples} writes of 4 KiB, each followed by fdatasync, where the stores are written).`,
+  );
   const [sqlite, ...ours] = await rec.jobRounds(
     [
       {

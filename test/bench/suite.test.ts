@@ -96,6 +96,8 @@ describe('benchmark suite (tiny inputs, untimed)', () => {
     expect(real.length).toBe(3);
     for (const row of real) expect(row.n, row.id).toBe(CONFIGS.tiny.uciLines);
     expect(results.notes.some((note) => note.includes('test/fixtures/realdata/online-retail-uci'))).toBe(true);
+    // The concurrent rows' context: the disk's flush latency just before them.
+    expect(results.notes.some((note) => /^Disk flush latency before the concurrent group: median \d+(\.\d+)? ms/.test(note))).toBe(true);
   });
 
   it('falls back to the slice when the full UCI set is missing, and says that it skipped it', () => {
