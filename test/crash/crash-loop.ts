@@ -4,6 +4,7 @@
 
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventDB } from '../../src/index.js';
 import { stepPresence } from './crash-steps.js';
@@ -36,6 +37,18 @@ export function runAndKill(child: string, dir: string, round: number, killAfterM
   });
 }
 
+/**
+ * Copies a store that failed its check to `$CRASH_KEEP_FAILED/seed-<seed>-round-<round>` when that variable names a
+ * directory: a kill's timing is not replayed by the seed, so the store itself is what can be examined.
+ */
+function keepFailedStore(dir: string, seed: number, round: number): void {
+  const keep = process.env['CRASH_KEEP_FAILED'];
+  if (keep === undefined || keep === '') return;
+  const target = join(keep, `seed-${seed}-round-${round}`);
+  cpSync(dir, target, { recursive: true });
+  console.log(`failed store copied to ${target}`);
+}
+
 /** A kill delay for round `round`: spread over 10–600 ms after the first acknowledgement, fixed by the seed. */
 export function killDelay(seed: number, round: number): number {
   return 10 + (((Math.imul(seed + 1, 2654435761) ^ Math.imul(round + 1, 40503)) >>> 0) % 590);
@@ -65,6 +78,7 @@ export async function crashLoop(dir: string, rounds: number, seed: number, log: 
       assert.ok(step <= lastAck + 2, `seed ${seed}, round ${round}: steps after the last ack landed`);
       assert.equal(db.stats().records, expectedRecords, `seed ${seed}, round ${round}: records in the log`);
       const report = await db.verify();
+      if (report.differences.length > 0) keepFailedStore(dir, seed, round);
       assert.deepEqual(report.differences, [], `seed ${seed}, round ${round}: verify`);
       const { storage } = db as unknown as {
         storage: { consolidatedGenerations(): number; index: { runCount: number; runMerges: number }; dedupeRuns: { runCount: number; merges: number } };
