@@ -44,7 +44,17 @@ export interface IdentityReader {
 
 /** The unified profile of a userId. */
 export function identityOfUser(reader: IdentityReader, userId: string): UnifiedIdentity {
-  return { id: userId, userId, profileIds: reader.membersOf(userId).sort() };
+  return { id: userId, userId, profileIds: sorted(reader.membersOf(userId)) };
+}
+
+/**
+ * `ids` in order, sorted in place only when they are not: a user's members come as stored, sorted, except when a
+ * checkpoint window changed them. Sorting even three ids allocates the sort's work state (about 500 bytes per
+ * `getProfile`, a tenth of what one allocates).
+ */
+function sorted(ids: string[]): string[] {
+  for (let i = 1; i < ids.length; i++) if (ids[i - 1]! > ids[i]!) return ids.sort();
+  return ids;
 }
 
 /**
