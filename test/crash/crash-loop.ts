@@ -78,7 +78,6 @@ export async function crashLoop(dir: string, rounds: number, seed: number, log: 
       assert.ok(step <= lastAck + 2, `seed ${seed}, round ${round}: steps after the last ack landed`);
       assert.equal(db.stats().records, expectedRecords, `seed ${seed}, round ${round}: records in the log`);
       const report = await db.verify();
-      if (report.differences.length > 0) keepFailedStore(dir, seed, round);
       assert.deepEqual(report.differences, [], `seed ${seed}, round ${round}: verify`);
       const { storage } = db as unknown as {
         storage: { consolidatedGenerations(): number; index: { runCount: number; runMerges: number }; dedupeRuns: { runCount: number; merges: number } };
@@ -86,6 +85,9 @@ export async function crashLoop(dir: string, rounds: number, seed: number, log: 
       log(
         `round ${round}: killed ${delay} ms after the first ack, checkpoints every ${checkpointRecords} records, last ack ${lastAck}, ${expectedRecords} records, ${storage.consolidatedGenerations()} generations consolidated, ${storage.index.runMerges} index run merges (${storage.index.runCount} runs), ${storage.dedupeRuns.merges} dedupe run merges (${storage.dedupeRuns.runCount} runs), verify clean`,
       );
+    } catch (err) {
+      keepFailedStore(dir, seed, round);
+      throw err;
     } finally {
       await db.close();
     }
