@@ -2,6 +2,7 @@
 // threads of a process), moves closed generations into states and merges index and dedupe runs until nothing is left or the
 // writer asks it to stop.
 
+import { appendFileSync } from 'node:fs';
 import { positionalPartials } from '../projections/partial-codec.js';
 import { Storage } from '../storage/storage.js';
 import {
@@ -18,6 +19,16 @@ import {
   type ConsolidationTask,
 } from './consolidation.js';
 
+/**
+ * Fault injection for the tests: the thread's start (its modules loading) takes this long, then adds a line to
+ * EVENTDB_TEST_WORKER_STARTED_FILE; a close or an exit that ended the thread before it had started leaves none.
+ */
+const startMs = Number(process.env['EVENTDB_TEST_WORKER_START_MS'] ?? 0);
+if (startMs > 0) {
+  for (const end = Date.now() + startMs; Date.now() < end;);
+  appendFileSync(process.env['EVENTDB_TEST_WORKER_STARTED_FILE'] ?? '/dev/null', 'started\n');
+}
+
 /** Fault injection for the tests: each write transaction stays open this long (busy, as a large merge would). */
 const holdMs = Number(process.env['EVENTDB_TEST_WORKER_HOLDS_TXN_MS'] ?? 0);
 
@@ -33,6 +44,17 @@ function holdEachTransaction(storage: Storage, ms: number): void {
 
 /** Piscina calls the default export once per task. */
 export default async function consolidate(task: ConsolidationTask): Promise<void> {
+  const { flags } = task;
+  try {
+    await run(task);
+  } finally {
+    // Out of lmdb-js: a process exit may end the thread now (see `Consolidator.onExit`).
+    Atomics.store(flags, Flag.inTask, 0);
+    Atomics.notify(flags, Flag.inTask);
+  }
+}
+
+async function run(task: ConsolidationTask): Promise<void> {
   const { flags } = task;
   // A stop that came first cancelled this task: it opens nothing (see `Consolidator.pause`).
   if (Atomics.compareExchange(flags, Flag.claim, Claim.queued, Claim.started) !== Claim.queued) return;

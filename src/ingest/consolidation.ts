@@ -229,6 +229,11 @@ export const Flag = {
   inTransaction: 5,
   /** 1 once the process is exiting: the worker starts no transaction. */
   exiting: 6,
+  /**
+   * 1 from a task's hand-off until the thread has returned from it: the thread may be loading its modules (lmdb-js's
+   * addon among them) or inside lmdb-js. Cleared by the thread as it returns, and by the writer when the run settles.
+   */
+  inTask: 7,
 } as const;
 
 /** How long a process exit waits for the worker's write transaction to end (a chunk or a merge takes well under it). */
@@ -317,13 +322,23 @@ export class Consolidator implements WriterActivity {
   private running: Promise<void> | undefined;
   private again = false;
   private paused = false;
-  private readonly flags = new Int32Array(new SharedArrayBuffer(4 * 7));
-  /** Registered on `process` while the worker thread may exist: see `exitGate`. */
+  private readonly flags = new Int32Array(new SharedArrayBuffer(4 * 8));
+  /**
+   * Registered on `process` while the worker thread may exist. Node ends the thread at exit, and ending it inside
+   * lmdb-js is unsafe: inside `transactionSync` it never releases the write lock (see `exitGate`), and inside any
+   * call of lmdb-js's addon that then fails to throw (its loading first) node-addon-api aborts the process. So the
+   * exit stops the worker (a task not started yet is cancelled, one in progress ends after its step) and waits, at
+   * most `EXIT_WAIT_MS`, until the thread has returned from its task and left its transaction.
+   */
   private readonly onExit = (): void => {
-    Atomics.store(this.flags, Flag.exiting, 1);
+    const flags = this.flags;
+    Atomics.store(flags, Flag.exiting, 1);
+    Atomics.store(flags, Flag.stop, 1);
+    Atomics.notify(flags, Flag.stop);
+    Atomics.compareExchange(flags, Flag.claim, Claim.queued, Claim.cancelled);
     const deadline = Date.now() + EXIT_WAIT_MS;
-    for (let left = EXIT_WAIT_MS; left > 0 && Atomics.load(this.flags, Flag.inTransaction) === 1; left = deadline - Date.now()) {
-      Atomics.wait(this.flags, Flag.inTransaction, 1, left);
+    for (const slot of [Flag.inTask, Flag.inTransaction]) {
+      for (let left = deadline - Date.now(); left > 0 && Atomics.load(flags, slot) === 1; left = deadline - Date.now()) Atomics.wait(flags, slot, 1, left);
     }
   };
   /** The last failure of the worker (reads stay correct without consolidation; tests look at it). */
@@ -397,8 +412,15 @@ export class Consolidator implements WriterActivity {
     this.kick();
   }
 
+  /**
+   * Stops the worker and ends its thread. A task cancelled before it started still reaches the thread, which returns
+   * from it at once: the close waits for that too, so the pool is destroyed with its thread idle. A thread ended
+   * while it loads its modules can abort the whole process (lmdb-js's addon, initialising in a thread being
+   * terminated, fails to throw, and node-addon-api makes that fatal): seen once in the crash loop's parent.
+   */
   async close(): Promise<void> {
     await this.pause();
+    while (this.running !== undefined) await this.running;
     await this.pool?.destroy();
     this.pool = undefined;
     process.off('exit', this.onExit);
@@ -410,11 +432,14 @@ export class Consolidator implements WriterActivity {
       do {
         this.again = false;
         Atomics.store(this.flags, Flag.claim, Claim.queued);
+        Atomics.store(this.flags, Flag.inTask, 1);
         await this.ensurePool().run({ ...this.store, flags: this.flags });
       } while (this.again && !this.paused);
     } catch (err) {
       this.failure = (err as Error).message;
     } finally {
+      // The thread clears it as it returns; a thread that failed to start never does.
+      Atomics.store(this.flags, Flag.inTask, 0);
       this.running = undefined;
     }
   }

@@ -2,7 +2,7 @@
 // index runs are merged there; reads, verify, rebuild and reopening see the same profiles, accounts, sessions and
 // events as a store that never consolidates.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
@@ -191,6 +191,27 @@ describe('consolidation', () => {
     } finally {
       await db.close();
     }
+  });
+
+  it('close() waits for a worker thread that is still starting before it ends the thread', async () => {
+    // A thread ended while lmdb-js's addon loads in it can abort the process (node-addon-api, failing to throw in a
+    // terminating thread, makes that fatal): seen once, in the crash loop's parent. The hook makes the start last.
+    let db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
+    await db.ingestBatch(events(400));
+    await db.close();
+    const started = join(dir, 'worker-started');
+    process.env['EVENTDB_TEST_WORKER_START_MS'] = '400';
+    process.env['EVENTDB_TEST_WORKER_STARTED_FILE'] = started;
+    try {
+      // The open kicks the consolidation (closed generations wait): the thread starts while the close runs.
+      db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
+      expect((db as unknown as { consolidator: { running: unknown } }).consolidator.running).toBeDefined();
+      await db.close();
+    } finally {
+      delete process.env['EVENTDB_TEST_WORKER_START_MS'];
+      delete process.env['EVENTDB_TEST_WORKER_STARTED_FILE'];
+    }
+    expect(existsSync(started) ? readFileSync(started, 'utf8') : 'never started').toBe('started\n');
   });
 
   it('rebuild rewrites the generations and starts the consolidation over; verify names a state that differs', async () => {

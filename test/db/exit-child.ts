@@ -1,11 +1,17 @@
-// Opens the store at argv[2] with small generations and frequent checkpoints, ingests until the consolidation's
-// worker is inside a write transaction (held open by EVENTDB_TEST_WORKER_HOLDS_TXN_MS), says so on stdout, and calls
-// process.exit(0) with the store open.
+// Opens the store at argv[2] with small generations and frequent checkpoints and calls process.exit(0) with it open:
+// with argv[3] `at-open`, at once (an open that kicked the consolidation, so its worker thread is still starting);
+// otherwise once it has ingested until the worker is inside a write transaction (held open by
+// EVENTDB_TEST_WORKER_HOLDS_TXN_MS), which it says on stdout.
 
 import { EventDB } from '../../src/index.js';
 import { Flag } from '../../src/ingest/consolidation.js';
 
 const db = await EventDB.open({ path: process.argv[2]!, checkpoint: { records: 200 } }, { generationBits: 8 });
+if (process.argv[3] === 'at-open') {
+  const running = (db as unknown as { consolidator: { running: unknown } }).consolidator.running !== undefined;
+  process.stdout.write(running ? 'starting\n' : 'no worker\n');
+  process.exit(0);
+}
 for (let start = 0; start < 2_000; start += 100) {
   const batch = Array.from({ length: 100 }, (_, i) => ({
     eventId: `e${start + i}`,
