@@ -38,6 +38,8 @@ export function recordLink(store: ProjectionStore, profileId: string, userId: st
 export interface IdentityReader {
   getLink(profileId: string): { u: string } | undefined;
   membersOf(userId: string): string[];
+  /** The members of `userId` when it is a known user, else undefined (a lookup by userId: one read fewer than `hasUser` first). */
+  membersOfKnownUser(userId: string): string[] | undefined;
   hasUser(userId: string): boolean;
   hasProfile(profileId: string): boolean;
 }
@@ -45,6 +47,12 @@ export interface IdentityReader {
 /** The unified profile of a userId. */
 export function identityOfUser(reader: IdentityReader, userId: string): UnifiedIdentity {
   return { id: userId, userId, profileIds: sorted(reader.membersOf(userId)) };
+}
+
+/** The unified profile of a userId, or undefined for an unknown one. */
+function identityOfKnownUser(reader: IdentityReader, userId: string): UnifiedIdentity | undefined {
+  const members = reader.membersOfKnownUser(userId);
+  return members === undefined ? undefined : { id: userId, userId, profileIds: sorted(members) };
 }
 
 /**
@@ -71,10 +79,11 @@ function identityOfKnownProfile(reader: IdentityReader, profileId: string): Unif
 /** Resolves a lookup key: `{ userId }`, `{ profileId }`, or any identifier (a userId first, then a profileId). */
 export function resolveIdentity(reader: IdentityReader, target: string | { userId?: string; profileId?: string }): UnifiedIdentity | undefined {
   if (typeof target !== 'string') {
-    if (target.userId !== undefined) return reader.hasUser(target.userId) ? identityOfUser(reader, target.userId) : undefined;
+    if (target.userId !== undefined) return identityOfKnownUser(reader, target.userId);
     if (target.profileId !== undefined) return identityOfKnownProfile(reader, target.profileId);
     return undefined;
   }
+  // An identifier that may be either: whether it is a user is asked first (a profileId's lookup then reads no user state).
   if (reader.hasUser(target)) return identityOfUser(reader, target);
   return identityOfKnownProfile(reader, target);
 }

@@ -94,8 +94,23 @@ export class ReadModel implements ViewSource, IdentityReader {
 
   /** A user's profileIds; in a view's read, from its user state when that holds the members now (one read for both). */
   membersOf(userId: string): string[] {
+    return this.membersFromUserState(userId) ?? this.storage.derived.membersOf(userId);
+  }
+
+  /**
+   * A known user's members. A user whose merged state holds its members now is known (only a registered user has
+   * one): then its identifier is not read.
+   */
+  membersOfKnownUser(userId: string): string[] | undefined {
+    const members = this.membersFromUserState(userId);
+    if (members !== undefined) return members;
+    return this.hasUser(userId) ? this.storage.derived.membersOf(userId) : undefined;
+  }
+
+  /** In a view's read, the user's members from its user state when that holds them now; it then serves the view's state too. */
+  private membersFromUserState(userId: string): string[] | undefined {
     const current = this.viewing && this.consolidated.started ? this.storage.derived.currentUserState(userId) : undefined;
-    if (current === undefined) return this.storage.derived.membersOf(userId);
+    if (current === undefined) return undefined;
     this.userRead = { userId, ...current };
     return membersFromText(current.members);
   }
