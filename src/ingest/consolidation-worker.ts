@@ -3,6 +3,7 @@
 // writer asks it to stop.
 
 import { appendFileSync } from 'node:fs';
+import { isNativeAccelerationEnabled } from 'msgpackr';
 import { positionalPartials } from '../projections/partial-codec.js';
 import { Storage } from '../storage/storage.js';
 import {
@@ -20,13 +21,16 @@ import {
 } from './consolidation.js';
 
 /**
- * Fault injection for the tests: the thread's start (its modules loading) takes this long, then adds a line to
- * EVENTDB_TEST_WORKER_STARTED_FILE; a close or an exit that ended the thread before it had started leaves none.
+ * Fault injection for the tests: with EVENTDB_TEST_WORKER_STARTED_FILE set, the thread's start (its modules loading)
+ * takes EVENTDB_TEST_WORKER_START_MS (0 by default), then adds a line to that file; a close or an exit that ended the
+ * thread before it had started leaves none. The line also says when msgpackr decodes strings natively here, which no
+ * thread of eventdb's may (see `workerEnv`).
  */
-const startMs = Number(process.env['EVENTDB_TEST_WORKER_START_MS'] ?? 0);
-if (startMs > 0) {
+const startedFile = process.env['EVENTDB_TEST_WORKER_STARTED_FILE'];
+if (startedFile !== undefined) {
+  const startMs = Number(process.env['EVENTDB_TEST_WORKER_START_MS'] ?? 0);
   for (const end = Date.now() + startMs; Date.now() < end;);
-  appendFileSync(process.env['EVENTDB_TEST_WORKER_STARTED_FILE'] ?? '/dev/null', 'started\n');
+  appendFileSync(startedFile, isNativeAccelerationEnabled ? 'started, msgpack strings decoded natively\n' : 'started\n');
 }
 
 /** Fault injection for the tests: each write transaction stays open this long (busy, as a large merge would). */

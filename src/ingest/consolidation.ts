@@ -11,7 +11,7 @@ import { stateSessionsKey, userSessionsKey } from '../storage/projection-state.j
 import { membersFromText, type ClosedKey, type ConsolidatedKey } from '../storage/derived-store.js';
 import type { Compression } from '../storage/dictionary.js';
 import type { Storage, TransactionGate } from '../storage/storage.js';
-import { workerScript } from './bulk/worker-pool.js';
+import { workerEnv, workerScript } from './bulk/worker-pool.js';
 import type { WriterActivity } from './batch-writer.js';
 
 /** Partials moved per transaction: about 10 ms of the write lock, which the writer waits for when it wants it. */
@@ -451,6 +451,7 @@ export class Consolidator implements WriterActivity {
     this.pool = new Piscina<ConsolidationTask, void>({
       filename,
       ...(execArgv === undefined ? {} : { execArgv }),
+      env: workerEnv(),
       minThreads: 1,
       maxThreads: 1,
       atomics: 'disabled',

@@ -214,6 +214,25 @@ describe('consolidation', () => {
     expect(existsSync(started) ? readFileSync(started, 'utf8') : 'never started').toBe('started\n');
   });
 
+  it('runs its thread without msgpackr-extract, whose load in a thread can corrupt strings another thread decodes', async () => {
+    // msgpackr-extract zeroes and refills a table the whole process shares each time a thread loads it; a decode on
+    // the main thread meanwhile can misread a float64 and return wrong strings. Seen once: the crash loop's verify
+    // read a productId as the bytes before it while the open had just started this thread.
+    let db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
+    await db.ingestBatch(events(400));
+    await db.close();
+    const started = join(dir, 'worker-started');
+    process.env['EVENTDB_TEST_WORKER_STARTED_FILE'] = started;
+    try {
+      db = await EventDB.open({ path: dir, ...OPTIONS }, SMALL);
+      await db.consolidated();
+      await db.close();
+    } finally {
+      delete process.env['EVENTDB_TEST_WORKER_STARTED_FILE'];
+    }
+    expect(readFileSync(started, 'utf8')).toBe('started\n');
+  });
+
   it('rebuild rewrites the generations and starts the consolidation over; verify names a state that differs', async () => {
     const all = events(500);
     const expected = await unconsolidated(all);

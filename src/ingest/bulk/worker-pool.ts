@@ -28,6 +28,17 @@ export function workerScript(moduleUrl: string = import.meta.url, name = 'worker
   return { filename, execArgv };
 }
 
+/**
+ * The environment of every thread eventdb starts: the process's, with msgpackr's native string extraction off.
+ * msgpackr-extract (3.0.7) rewrites a table shared by the whole process each time a thread loads it, zeroing it
+ * first; a thread decoding msgpack meanwhile can read a zeroed entry, misparse the message, and get wrong strings
+ * back without an error (docs/guarantees.md, "msgpackr-extract and threads"). A thread started with this does not
+ * load it, so none of eventdb's threads disturbs the main thread's reads; they decode strings in JavaScript.
+ */
+export function workerEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, MSGPACKR_NATIVE_ACCELERATION_DISABLED: 'true' };
+}
+
 function hasTsx(execArgv: readonly string[]): boolean {
   return execArgv.some((arg, i) => (arg === '--import' || arg === '--loader') && /(^|\/)tsx\b/.test(execArgv[i + 1] ?? ''));
 }
@@ -40,6 +51,7 @@ export function startPool(workers: number, placeholderIds: ReadonlySet<string>, 
     filename,
     ...(execArgv === undefined ? {} : { execArgv }),
     workerData,
+    env: workerEnv(),
     minThreads: workers,
     maxThreads: workers,
     // The caller bounds the chunks in flight; a chunk is a big task, so no spinning on Atomics between them.
