@@ -2,6 +2,7 @@
 // threads of a process), moves closed generations into states and merges index and dedupe runs until nothing is left or the
 // writer asks it to stop.
 
+import '../storage/msgpack-strings.js';
 import { appendFileSync } from 'node:fs';
 import { isNativeAccelerationEnabled } from 'msgpackr';
 import { positionalPartials } from '../projections/partial-codec.js';

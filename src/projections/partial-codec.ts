@@ -1,5 +1,6 @@
 // Partial states on disk: positional msgpack arrays, with maps written as flat [key, value, …] lists.
 
+import '../storage/msgpack-strings.js';
 import { Packr, RESET_BUFFER_MODE } from 'msgpackr';
 import type { PartialCodec } from '../storage/projection-state.js';
 import type { PartialKindCode } from './projection-store.js';

@@ -1,5 +1,6 @@
 // The LMDB environment and its named databases; the only module that talks to lmdb.
 
+import './msgpack-strings.js';
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { errors } from '../errors.js';

@@ -1,4 +1,5 @@
-// Architecture test: no module under src/ imports from a higher layer, and no two folders import each other.
+// Architecture test: no module under src/ imports from a higher layer, no two folders import each other, and msgpackr
+// is never loaded before src/storage/msgpack-strings.ts has run.
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
@@ -201,5 +202,22 @@ describe('layers', () => {
   it('has no import cycle between folders', () => {
     const found = cycles(edges);
     expect(found, `folders that import each other:\n${found.join('\n')}\n`).toEqual([]);
+  });
+});
+
+describe('msgpack-strings', () => {
+  const SETTER = join(SRC, 'storage', 'msgpack-strings.ts');
+  const loadsMsgpackr = (specifier: string): boolean => /^(lmdb|msgpackr)(\/|$)/.test(specifier);
+
+  it('runs first in every module under src/ that imports lmdb-js or msgpackr', () => {
+    // msgpackr reads MSGPACKR_NATIVE_ACCELERATION_DISABLED when it loads: the module that sets it must come first
+    // wherever either package can be reached first (docs/guarantees.md, "msgpackr-extract and threads").
+    const importers = sourceFiles(SRC).filter((file) => specifiers(readFileSync(file, 'utf8')).some(loadsMsgpackr));
+    expect(importers.length).toBeGreaterThan(5);
+    const late = importers.filter((file) => {
+      const first = specifiers(readFileSync(file, 'utf8'))[0]!;
+      return !first.startsWith('.') || join(dirname(file), first.replace(/\.js$/, '.ts')) !== SETTER;
+    });
+    expect(late.map(shown), "modules whose first import is not '…/storage/msgpack-strings.js'").toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import { workerEnv } from '../../src/ingest/bulk/worker-pool.js';
 const require = createRequire(import.meta.url);
 
 /** The native addons a thread loads while it loads lmdb-js and msgpackr, as eventdb's threads do. */
-async function addonsLoaded(env: NodeJS.ProcessEnv | undefined): Promise<string[]> {
+async function addonsLoaded(env: NodeJS.ProcessEnv): Promise<string[]> {
   const code = `
     const { parentPort, workerData } = require('node:worker_threads');
     const loaded = [];
@@ -16,7 +16,7 @@ async function addonsLoaded(env: NodeJS.ProcessEnv | undefined): Promise<string[
     process.dlopen = function (module, file, ...rest) { loaded.push(file); return dlopen.call(this, module, file, ...rest); };
     for (const path of workerData) require(path);
     parentPort.postMessage(loaded);`;
-  const worker = new Worker(code, { eval: true, workerData: [require.resolve('lmdb'), require.resolve('msgpackr')], ...(env === undefined ? {} : { env }) });
+  const worker = new Worker(code, { eval: true, workerData: [require.resolve('lmdb'), require.resolve('msgpackr')], env });
   try {
     return await new Promise<string[]>((resolve, reject) => {
       worker.once('message', resolve);
@@ -29,9 +29,21 @@ async function addonsLoaded(env: NodeJS.ProcessEnv | undefined): Promise<string[
 
 describe('workerEnv', () => {
   it('starts threads that do not load msgpackr-extract, whose load can corrupt strings decoded on other threads', async () => {
-    // Control: a thread with the process's environment loads it (the check sees the load it guards against).
-    expect((await addonsLoaded(undefined)).some((file) => file.includes('msgpackr-extract'))).toBe(true);
-    const loaded = await addonsLoaded(workerEnv());
+    // Control: a thread whose environment lacks the variable loads it (the check sees the load it guards against;
+    // this process has the variable by now, from src/storage/msgpack-strings.ts). eventdb's threads go without the
+    // addon even when the application chose native decoding for its own.
+    const without: NodeJS.ProcessEnv = { ...process.env };
+    delete without['MSGPACKR_NATIVE_ACCELERATION_DISABLED'];
+    expect((await addonsLoaded(without)).some((file) => file.includes('msgpackr-extract'))).toBe(true);
+    const saved = process.env['MSGPACKR_NATIVE_ACCELERATION_DISABLED'];
+    process.env['MSGPACKR_NATIVE_ACCELERATION_DISABLED'] = 'false';
+    let loaded: string[];
+    try {
+      loaded = await addonsLoaded(workerEnv());
+    } finally {
+      if (saved === undefined) delete process.env['MSGPACKR_NATIVE_ACCELERATION_DISABLED'];
+      else process.env['MSGPACKR_NATIVE_ACCELERATION_DISABLED'] = saved;
+    }
     expect(loaded.some((file) => file.includes('lmdb'))).toBe(true);
     expect(loaded.filter((file) => file.includes('msgpackr-extract'))).toEqual([]);
   });

@@ -32,8 +32,9 @@ export function workerScript(moduleUrl: string = import.meta.url, name = 'worker
  * The environment of every thread eventdb starts: the process's, with msgpackr's native string extraction off.
  * msgpackr-extract (3.0.7) rewrites a table shared by the whole process each time a thread loads it, zeroing it
  * first; a thread decoding msgpack meanwhile can read a zeroed entry, misparse the message, and get wrong strings
- * back without an error (docs/guarantees.md, "msgpackr-extract and threads"). A thread started with this does not
- * load it, so none of eventdb's threads disturbs the main thread's reads; they decode strings in JavaScript.
+ * back without an error (docs/guarantees.md, "msgpackr-extract and threads"). eventdb turns the addon off for the
+ * process when it loads (storage/msgpack-strings.ts) unless the application chose otherwise; its own threads go
+ * without it even then, so none of them disturbs a decode on the application's threads.
  */
 export function workerEnv(): NodeJS.ProcessEnv {
   return { ...process.env, MSGPACKR_NATIVE_ACCELERATION_DISABLED: 'true' };
