@@ -1,6 +1,5 @@
 // The catalog's LMDB trees: entries, the secondary index, counts per indexed value, and import marks.
 
-import './msgpack-strings.js';
 import type { Database } from 'lmdb';
 import type { JsonValue } from '../schema/json-value.js';
 import type { Storage } from './storage.js';

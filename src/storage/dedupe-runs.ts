@@ -2,7 +2,6 @@
 // with its Bloom filter stored beside it so an open needs no scan; the consolidation merges runs, so a lookup asks
 // a few of them however many checkpoints the store has seen.
 
-import './msgpack-strings.js';
 import type { Database, RootDatabase } from 'lmdb';
 import { BlockedBloomFilter, BloomFilter } from './bloom.js';
 import { issued } from './issued.js';

@@ -1,6 +1,5 @@
 // Derived state (partial states, links, members, identifiers): in memory after the last checkpoint, in LMDB before it.
 
-import './msgpack-strings.js';
 import type { Database, RootDatabase } from 'lmdb';
 import { IdentifierFilter } from './identifier-filter.js';
 import { COMPRESSED, COMPRESSION_THRESHOLD, DICTIONARY_BYTES, dictionaryOf } from './dictionary.js';

@@ -2,7 +2,6 @@
 // in LMDB before it as sorted runs of every key's chunk, which checkpoints write and the consolidation merges
 // (posting-runs.ts).
 
-import './msgpack-strings.js';
 import type { Database, RootDatabase } from 'lmdb';
 import { issued } from './issued.js';
 import { decodeChunk, encodeChunk } from './posting-chunk.js';

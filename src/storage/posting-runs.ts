@@ -1,7 +1,6 @@
 // The secondary indexes as checkpoints write them: one sorted run of every key's postings per checkpoint, packed
 // into blocks of one page, with the run's Bloom filter and block fences stored beside it.
 
-import './msgpack-strings.js';
 import type { Database, RootDatabase } from 'lmdb';
 import { BloomFilter } from './bloom.js';
 import { lastAtOrBefore } from './fences.js';

@@ -1,6 +1,5 @@
 // The quarantine: rejected inputs with their errors, kept for inspection and re-submission.
 
-import './msgpack-strings.js';
 import type { Database } from 'lmdb';
 import type { Issue } from '../schema/issues.js';
 import { canonicalJson } from '../schema/json-value.js';

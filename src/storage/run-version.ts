@@ -2,7 +2,6 @@
 // and repairs, replaced runs; every lookup reads it in its own snapshot and reloads what changed), and the merge
 // policy.
 
-import './msgpack-strings.js';
 import type { Database } from 'lmdb';
 import { issued } from './issued.js';
 
