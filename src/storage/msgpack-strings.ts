@@ -1,4 +1,5 @@
-// Imported first by every module that imports lmdb-js or msgpackr: msgpackr reads this variable when it loads.
+// Imported first by every module that loads lmdb-js or msgpackr (a value import): msgpackr reads this variable
+// when it loads.
 //
 // msgpackr-extract (3.0.7), msgpackr's native string decoder, re-initialises a table the whole process shares each
 // time a thread loads it; a decode on another thread meanwhile can return wrong strings without an error. With the
