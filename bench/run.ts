@@ -180,7 +180,7 @@ export function targets({ rows, growth, disk: diskPoints, recovery }: Pick<Bench
     profileMedian / sqliteProfileMedian,
     `${profileMedian} µs vs ${sqliteProfileMedian} µs`,
     profileMedian <= sqliteProfileMedian,
-    "getProfile reads the user's consolidated states merged in one entry that also holds the user's members and its session count (a lookup by profileId reads its link first), and for each of the profile's identifiers its partial in each generation not yet consolidated (none on this store at rest: the close ended the last generation and the consolidation merged it; so 2.5 LMDB reads per lookup on this mix, half by userId, with the consolidation's progress, and the user's session set when a partial lists sessions to count), decodes them (about 3 µs for a user's state) and builds a whole profile with its attribute values and event counts; the SQLite row is one precomputed row read by primary key",
+    "getProfile reads the user's consolidated states merged in one entry that also holds the user's members and its session count (a lookup by profileId reads its link first), and for each of the profile's identifiers its partial in each generation not yet consolidated (none on this store at rest: the close ended the last generation and the consolidation merged it; so 3 LMDB reads per lookup by profileId, as here: the link, the user's state and the consolidation's progress; and the user's session set when a partial lists sessions to count), decodes them (about 3 µs for a user's state) and builds a whole profile with its attribute values and event counts; the SQLite row is one precomputed row read by primary key",
     storeSize,
   );
   const p99 = profile?.latencyUs?.p99 ?? Number.NaN;
