@@ -215,7 +215,7 @@ export function targets({ rows, growth, disk: diskPoints, recovery }: Pick<Bench
     `getEvent median latency vs raw lmdb get(random seq), store of ${formatCount(AIM_SIZE.ingest)} events`,
     "≤ 2× raw's median",
     eventMedian / rawMedian,
-    `${eventMedian} µs vs ${rawMedian} µs (${Number((eventMedian / rawMedian).toFixed(1))}×)`,
+    `${eventMedian} µs vs ${rawMedian} µs (${Number((eventMedian / rawMedian).toFixed(2))}×)`,
     eventMedian <= 2 * rawMedian,
     'the eventId is hashed and looked up in the in-memory tail, then in each dedupe run whose Bloom filter says maybe (a range read of one block and a binary search), and the log record read by the sequence found confirms it and is decoded; raw lmdb reads once by a sequence number it is given',
     storeSize,
