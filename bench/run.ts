@@ -190,7 +190,7 @@ export function targets({ rows, growth, disk: diskPoints, recovery }: Pick<Bench
     p99 / profileMedian,
     `${p99} µs (${Number((p99 / profileMedian).toFixed(1))}× the median)`,
     p99 < 5 * profileMedian,
-    `this VM sets most of it: about once a millisecond something takes 30-50 µs (a 1 µs busy loop's p99.9 is 33-48 µs), which lands on about 1% of calls this short, and the slowest calls are not particular profiles (timed again they are as fast as the rest); SQLite's profile row read, timed in the same rounds, has a p99 of ${sqliteProfile?.latencyUs?.p99 ?? 'n/a'} µs (${Number(((sqliteProfile?.latencyUs?.p99 ?? Number.NaN) / sqliteProfileMedian).toFixed(1))}× its median). V8's scavenges of what the calls allocate (about 7 KB each) come every ~2,000 calls, beyond the p99`,
+    `this VM sets most of it: about once a millisecond something takes 20-50 µs (a 1 µs busy loop's p99.9 was 33-48 µs on the Intel VM and 26-29 µs on the AMD one, where its p99 reached 16 µs in two rounds of three), which lands on about 1% of calls this short, and the slowest calls are not particular profiles (timed again they are as fast as the rest); SQLite's profile row read, timed in the same rounds, has a p99 of ${sqliteProfile?.latencyUs?.p99 ?? 'n/a'} µs (${Number(((sqliteProfile?.latencyUs?.p99 ?? Number.NaN) / sqliteProfileMedian).toFixed(1))}× its median). V8's scavenges of what the calls allocate (about 7 KB each) come every ~2,000 calls, beyond the p99`,
     storeSize,
   );
 
