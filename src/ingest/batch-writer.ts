@@ -231,7 +231,6 @@ export class BatchWriter {
       extra.stage?.();
       const projection = this.projector.begin();
       const results = inputs.map((input, index) => this.writeOne(input, validate(input, index), projection));
-      this.projector.flush(projection);
       this.catalog.flush();
       const position = this.nextSeq - 1;
       // Positions follow the log, so "every posting at or before P" is exactly "every call whose records a

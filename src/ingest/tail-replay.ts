@@ -9,7 +9,7 @@ import type { DedupeSet } from '../storage/dedupe-set.js';
 import type { CompiledComputed } from '../projections/computed.js';
 import { Projector } from '../projections/projector.js';
 
-/** Records folded per projector batch: the same fold-then-merge path the writer takes. */
+/** Records folded per projector batch, as the writer folds a call: each batch keeps a map of the ids it registered. */
 const CHUNK = 10_000;
 
 export interface ReplayOptions {
@@ -47,12 +47,9 @@ export function replayTail(storage: Storage, options: ReplayOptions, after: numb
     if (options.index) visitIndexKeys(record, seq, options.placeholders, storage.index.add);
     options.dedupe?.addReplayed(record.eventId, seq, collided.has(seq));
     projector.apply(batch, record, seq);
-    if (++folded % CHUNK === 0) {
-      projector.flush(batch);
-      batch = projector.begin();
-    }
+    // A new batch now and then: its map of registered ids would otherwise grow with the whole tail.
+    if (++folded % CHUNK === 0) batch = projector.begin();
   }
-  projector.flush(batch);
 }
 
 /** The records `after + 1 … upTo` whose eventId shares its hash with another's: the collisions tree (rarely any) holds them. */

@@ -21,7 +21,11 @@ const packr = new Packr({ useRecords: false });
 /** A register: [t, e, s] for an unset, [t, e, s, v] for a value. */
 type RegisterRow = [number, string, string] | [number, string, string, unknown];
 
-function flatRecord<T>(record: Record<string, T>, each: (value: T) => unknown = (value) => value): unknown[] {
+/** The flat list of an empty record: most partials have no accumulators and many no attributes. Only ever packed. */
+const NO_PAIRS: readonly unknown[] = Object.freeze([]);
+
+function flatRecord<T>(record: Record<string, T>, each: (value: T) => unknown = (value) => value): readonly unknown[] {
+  if (record === NO_ENTRIES) return NO_PAIRS;
   const out: unknown[] = [];
   for (const key of Object.keys(record)) out.push(key, each(record[key]!));
   return out;

@@ -80,21 +80,24 @@ function touch(activity: Activity, time: number): void {
   activity.count++;
 }
 
-/** The fields of an event the projections read. */
+/**
+ * The fields of an event the projections read: the record itself is passed (no object per event), and a behavioural
+ * record always has its eventName and sessionId.
+ */
 export interface ProjectedEvent {
   time: number;
   eventId: string;
-  eventName: string;
-  sessionId: string;
-  accountId: string | undefined;
-  data: JsonObject | undefined;
+  eventName?: string;
+  sessionId?: string;
+  accountId?: string;
+  data?: JsonObject;
 }
 
 /** Folds a behavioural event into its owner's partial (mutated). */
 export function addEventToIdentifier(partial: IdentifierPartial, event: ProjectedEvent, computed: readonly CompiledComputed[]): void {
   touch(partial, event.time);
-  partial.names = addNameCount(partial.names, event.eventName, 1);
-  partial.sessions = insertSorted(partial.sessions, event.sessionId);
+  partial.names = addNameCount(partial.names, event.eventName!, 1);
+  partial.sessions = insertSorted(partial.sessions, event.sessionId!);
   if (event.accountId !== undefined) partial.accounts = insertSorted(partial.accounts, event.accountId);
   for (const def of computed) {
     if (def.eventName !== event.eventName) continue;

@@ -32,6 +32,10 @@ export class MemoryProjectionStore implements ProjectionStore {
     this.putPartial(key, delta);
   }
 
+  foldTarget(gen: number, kind: PartialKindCode, id: string): unknown {
+    return this.getPartial([gen, kind, id]);
+  }
+
   getLink(profileId: string): Link | undefined {
     return this.links.get(profileId);
   }

@@ -19,10 +19,11 @@ import { PartialKind, type PartialKindCode, type ProjectionStore } from './proje
 
 type AnyPartial = IdentifierPartial | AccountPartial;
 
-/** What one write call touches: per key, the partial its records are folded into (the store's own, changed in place). */
+/**
+ * What one write call has registered. The partials its records are folded into are the store's own, changed in place
+ * (`ProjectionStore.foldTarget`): no map of them per call, nor a pass putting them back.
+ */
 export interface ProjectionBatch {
-  /** Partials by generation, then by kind code (index), then by id: no key strings are built per event. */
-  partials: Map<number, Map<string, AnyPartial>[]>;
   /**
    * By kind code: ids first seen in this batch (true: no stored partial state can exist), and ids found known by a
    * stored partial or, when replaying, noted (false). Other known ids are not kept: the store answers them again.
@@ -39,12 +40,24 @@ const COUNTER_OF: Record<PartialKindCode, 'profileIds' | 'userIds' | 'sessions' 
   4: 'accounts',
 };
 
+type OwnerKind = typeof PartialKind.userId | typeof PartialKind.profileId;
+
+/** The kind of a behavioural record's owner: its userId's, else its profileId's; undefined when both are placeholders. */
+function ownerKindOf(record: { userId?: string; profileId?: string }, placeholders: ReadonlySet<string>): OwnerKind | undefined {
+  if (record.userId !== undefined && !isPlaceholder(record.userId, placeholders)) return PartialKind.userId;
+  if (record.profileId !== undefined && !isPlaceholder(record.profileId, placeholders)) return PartialKind.profileId;
+  return undefined;
+}
+
 /** The owner of a behavioural record: its userId, else its profileId; '' when both are placeholders. */
 export function ownerOf(record: { userId?: string; profileId?: string }, placeholders: ReadonlySet<string>): Owner {
-  if (record.userId !== undefined && !isPlaceholder(record.userId, placeholders)) return userOwner(record.userId);
-  if (record.profileId !== undefined && !isPlaceholder(record.profileId, placeholders)) return profileOwner(record.profileId);
-  return '';
+  const kind = ownerKindOf(record, placeholders);
+  return kind === undefined ? '' : kind === PartialKind.userId ? userOwner(record.userId!) : profileOwner(record.profileId!);
 }
+
+/** The id of a record's owner of `kind`. */
+const ownerId = (record: { userId?: string; profileId?: string }, kind: OwnerKind): string =>
+  kind === PartialKind.userId ? record.userId! : record.profileId!;
 
 export class Projector {
   constructor(
@@ -63,7 +76,7 @@ export class Projector {
   ) {}
 
   begin(): ProjectionBatch {
-    return { partials: new Map(), registered: byKind() };
+    return { registered: byKind() };
   }
 
   /** Folds one accepted record into the batch. Product payloads touch no profile. */
@@ -74,39 +87,21 @@ export class Projector {
     else if (record.kind === 'attributes') this.applyAttributes(batch, record, gen);
   }
 
-  /** Puts the batch's partials in the store (a partial read from LMDB joins the in-memory window). */
-  flush(batch: ProjectionBatch): void {
-    for (const [gen, kinds] of batch.partials) {
-      for (let kind = 1 as PartialKindCode; kind <= 4; kind++) {
-        for (const [id, partial] of kinds[kind]!) {
-          if (this.replaying) this.store.putDelta([gen, kind, id], partial);
-          else this.store.putPartial([gen, kind, id], partial);
-        }
-      }
-    }
-  }
-
   private applyEvent(batch: ProjectionBatch, record: NormalizedRecord, gen: number, seq: number): void {
-    const event: ProjectedEvent = {
-      time: record.time,
-      eventId: record.eventId,
-      eventName: record.eventName!,
-      sessionId: record.sessionId!,
-      accountId: record.accountId,
-      data: record.data,
-    };
-    const owner = ownerOf(record, this.placeholders);
+    const event: ProjectedEvent = record;
     this.linkIfBoth(batch, record);
-    if (owner !== '') {
-      const partial = this.identifierPartial(batch, gen, owner);
+    // The owner's kind and id straight from the record: its `u:`/`p:` string is built only for an account's members.
+    const ownerKind = ownerKindOf(record, this.placeholders);
+    if (ownerKind !== undefined) {
+      const partial = this.partial(batch, gen, ownerKind, ownerId(record, ownerKind), emptyIdentifier);
       addEventToIdentifier(partial, event, this.computed);
       if (record.attributes !== undefined) addUpdate(partial, record.attributes, record.time, record.eventId, 'event');
     }
     // A session keeps no state: a read folds its events from the log (see `ReadModel.session`); its id is counted.
-    this.registerSession(event.sessionId, seq);
+    this.registerSession(record.sessionId!, seq);
     if (record.accountId !== undefined) {
       const account = this.partial(batch, gen, PartialKind.account, record.accountId, emptyAccount);
-      addEventToAccount(account, event, owner);
+      addEventToAccount(account, event, ownerOf(record, this.placeholders));
       if (record.accountAttributes !== undefined) addUpdate(account, record.accountAttributes, record.time, record.eventId, 'event');
     }
   }
@@ -117,8 +112,9 @@ export class Projector {
       addUpdate(this.partial(batch, gen, PartialKind.account, record.accountId, emptyAccount), record.accountAttributes!, record.time, record.eventId, source);
       return;
     }
-    const owner = ownerOf(record, this.placeholders);
-    if (owner !== '') addUpdate(this.identifierPartial(batch, gen, owner), record.attributes!, record.time, record.eventId, source);
+    const ownerKind = ownerKindOf(record, this.placeholders);
+    if (ownerKind !== undefined)
+      addUpdate(this.partial(batch, gen, ownerKind, ownerId(record, ownerKind), emptyIdentifier), record.attributes!, record.time, record.eventId, source);
   }
 
   /** An event carrying both a profileId and a userId links them (placeholders never link). */
@@ -128,11 +124,6 @@ export class Projector {
     this.register(batch, PartialKind.profileId, profileId);
     if (userId === undefined || isPlaceholder(userId, this.placeholders)) return;
     if (recordLink(this.store, profileId, userId, record.time, record.eventId)) this.counters.linkedProfileIds++;
-  }
-
-  private identifierPartial(batch: ProjectionBatch, gen: number, owner: Owner): IdentifierPartial {
-    const kind = owner.startsWith('u:') ? PartialKind.userId : PartialKind.profileId;
-    return this.partial(batch, gen, kind, owner.slice(2), emptyIdentifier);
   }
 
   /**
@@ -145,19 +136,13 @@ export class Projector {
    * reads nothing: it folds into a delta (see `ProjectionStore.heldDelta`), and notes every id.
    */
   private partial<T extends AnyPartial>(batch: ProjectionBatch, gen: number, kind: PartialKindCode, id: string, empty: () => T): T {
-    let kinds = batch.partials.get(gen);
-    if (kinds === undefined) {
-      kinds = byKind();
-      batch.partials.set(gen, kinds);
-    }
-    const partials = kinds[kind]!;
-    let partial = partials.get(id);
-    if (partial !== undefined) return partial as T;
+    let partial = this.store.foldTarget(gen, kind, id, this.replaying) as T | undefined;
+    if (partial !== undefined) return partial;
     if (this.replaying) {
-      partial = (this.store.heldDelta([gen, kind, id]) as T | undefined) ?? empty();
+      partial = empty();
       this.register(batch, kind, id);
-      partials.set(id, partial);
-      return partial as T;
+      this.store.putDelta([gen, kind, id], partial);
+      return partial;
     }
     const registered = batch.registered[kind]!;
     const mayBeStored = registered.get(id) !== true && this.store.mayHaveIdentifier(kind, id);
@@ -165,8 +150,8 @@ export class Projector {
     if (stored !== undefined) registered.set(id, false);
     else this.register(batch, kind, id);
     partial = stored ?? empty();
-    partials.set(id, partial);
-    return partial as T;
+    this.store.putPartial([gen, kind, id], partial);
+    return partial;
   }
 
   /**

@@ -12,7 +12,7 @@ import { PartialKind } from './projection-store.js';
 import { unionSorted } from './sorted-set.js';
 import { stateSessionsKey, userSessionsKey } from '../storage/projection-state.js';
 
-/** Records per scratch batch: the same fold-then-merge path the writer takes. */
+/** Records per scratch batch, as the writer folds a call: each batch keeps a map of the ids it registered. */
 const CHUNK = 10_000;
 
 /** The identity counters a rebuild recomputes. */
@@ -35,8 +35,8 @@ export class ProjectionRebuild {
     if (++this.pending >= CHUNK) this.finish();
   }
 
-  finish(): void {
-    this.projector.flush(this.batch);
+  /** Ends a chunk: the next records start a batch of their own (its map of registered ids stays small). */
+  private finish(): void {
     this.batch = this.projector.begin();
     this.pending = 0;
   }

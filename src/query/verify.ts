@@ -130,7 +130,6 @@ export function verifyStore(input: VerifyInput): VerifyResult {
       });
     }
   }
-  rebuilt.finish();
   const { generations, until } = storage.consolidation();
   compareProjections(storage.derived, rebuilt, counters, note, { generations, until, computed: input.computed });
   if (catalogStore !== undefined) catalog.compare(catalogStore, (message, fix) => note('catalog', message, fix));

@@ -76,15 +76,24 @@ class PartialWindow {
   }
 
   get(key: PartialKey): unknown {
-    return this.generations.get(key[0])?.[key[1]]!.get(key[2]);
+    return this.at(key[0], key[1], key[2]);
+  }
+
+  /** `get` without a key tuple (the fold asks once per record). */
+  at(gen: number, kind: PartialKindCode, id: string): unknown {
+    return this.generations.get(gen)?.[kind]!.get(id);
   }
 
   set(key: PartialKey, value: unknown): void {
-    let kinds = this.generations.get(key[0]);
-    if (kinds === undefined) this.generations.set(key[0], (kinds = byKindCode(() => new Map<string, unknown>())));
-    const ids = kinds[key[1]]!;
-    if (!ids.has(key[2])) this.count++;
-    ids.set(key[2], value);
+    this.put(key[0], key[1], key[2], value);
+  }
+
+  put(gen: number, kind: PartialKindCode, id: string, value: unknown): void {
+    let kinds = this.generations.get(gen);
+    if (kinds === undefined) this.generations.set(gen, (kinds = byKindCode(() => new Map<string, unknown>())));
+    const ids = kinds[kind]!;
+    if (!ids.has(id)) this.count++;
+    ids.set(id, value);
   }
 
   entries(): Generator<[PartialKey, unknown]> {
@@ -299,14 +308,27 @@ export class DerivedStore implements ProjectionStore {
   }
 
   heldDelta(key: PartialKey): unknown {
-    const value = this.partialWindow.get(key);
-    if (value === undefined || value instanceof Delta) return value?.value;
-    // A replay starts on empty windows (an open's, a follower's after a checkpoint, a refold's after clearWindows).
-    throw new Error('eventdb internal invariant broken: a replay met a whole partial in the window');
+    return this.foldTarget(key[0], key[1], key[2], true);
   }
 
   putDelta(key: PartialKey, delta: unknown): void {
     this.partialWindow.set(key, new Delta(delta));
+  }
+
+  foldTarget(gen: number, kind: PartialKindCode, id: string, replaying: boolean): unknown {
+    const value = this.partialWindow.at(gen, kind, id);
+    if (value === undefined) return undefined;
+    if (replaying) {
+      if (value instanceof Delta) return value.value;
+      // A replay starts on empty windows (an open's, a follower's after a checkpoint, a refold's after clearWindows).
+      throw new Error('eventdb internal invariant broken: a replay met a whole partial in the window');
+    }
+    if (value === REMOVED) return undefined;
+    if (!(value instanceof Delta)) return value;
+    // A live fold after a replay: the delta joins the stored partial once, and the window holds the whole.
+    const whole = this.joined(kind, partialText(gen, kind, id), value.value);
+    this.partialWindow.put(gen, kind, id, whole);
+    return whole;
   }
 
   /** A partial as LMDB holds it: the codec's array, or a msgpack record written before the codec existed. */

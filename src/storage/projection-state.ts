@@ -52,6 +52,11 @@ export interface ProjectionStore {
    */
   heldDelta(key: PartialKey): unknown;
   putDelta(key: PartialKey, delta: unknown): void;
+  /**
+   * The partial a fold changes in place, when memory holds one for the key: the delta of a replay (`heldDelta`), or
+   * the whole partial of a live fold (a replayed delta is joined with the stored partial first). Undefined: none.
+   */
+  foldTarget(gen: number, kind: PartialKindCode, id: string, replaying: boolean): unknown;
   getLink(profileId: string): Link | undefined;
   putLink(profileId: string, link: Link): void;
   addMember(userId: string, profileId: string): void;

@@ -41,7 +41,10 @@ export class TailLayers<L> {
 
   /** The current layer, then those a snapshot at `checkpoint` cannot read from LMDB yet (every one by default). */
   layers(checkpoint = Number.NEGATIVE_INFINITY): readonly L[] {
-    if (this.inFlight.every((layer) => layer.position > checkpoint)) return this.all;
+    // A loop, not `every`: the writer asks once per record, and a closure per call was about 95 bytes of garbage each.
+    let allAhead = true;
+    for (const aside of this.inFlight) if (aside.position <= checkpoint) allAhead = false;
+    if (allAhead) return this.all;
     return [this.current, ...this.inFlight.filter((aside) => aside.position > checkpoint).map((aside) => aside.layer)];
   }
 
