@@ -24,10 +24,6 @@ export class MemoryProjectionStore implements ProjectionStore {
 
   // Everything is held here: a delta is the whole partial.
 
-  heldDelta(key: PartialKey): unknown {
-    return this.getPartial(key);
-  }
-
   putDelta(key: PartialKey, delta: unknown): void {
     this.putPartial(key, delta);
   }

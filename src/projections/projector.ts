@@ -133,7 +133,7 @@ export class Projector {
    * identifier filter has never seen has no stored partial, so nothing is read for it; otherwise the stored
    * partial is asked for first: when there is one, the id is known (every registered id's identifier is written
    * with its first partial) and the identifier lookup is skipped; when there is none, `register` decides. A replay
-   * reads nothing: it folds into a delta (see `ProjectionStore.heldDelta`), and notes every id.
+   * reads nothing: it folds into a delta (see `ProjectionStore.putDelta`), and notes every id.
    */
   private partial<T extends AnyPartial>(batch: ProjectionBatch, gen: number, kind: PartialKindCode, id: string, empty: () => T): T {
     let partial = this.store.foldTarget(gen, kind, id, this.replaying) as T | undefined;

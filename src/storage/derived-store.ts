@@ -57,7 +57,7 @@ export interface WholeProjectionState {
 
 /**
  * A window's partial folded by a replay from empty, without reading the stored partial: the stored one joins it when
- * it is read, and when the checkpoint writes it (see `ProjectionStore.heldDelta`).
+ * it is read, and when the checkpoint writes it (see `ProjectionStore.putDelta`).
  */
 class Delta {
   constructor(readonly value: unknown) {}
@@ -305,10 +305,6 @@ export class DerivedStore implements ProjectionStore {
     if (stored === undefined) return delta;
     if (this.mergePartial === undefined) throw new Error('eventdb internal invariant broken: a replayed delta in a handle that cannot merge one');
     return this.mergePartial(kind, stored, delta);
-  }
-
-  heldDelta(key: PartialKey): unknown {
-    return this.foldTarget(key[0], key[1], key[2], true);
   }
 
   putDelta(key: PartialKey, delta: unknown): void {

@@ -46,14 +46,12 @@ export interface ProjectionStore {
   getPartial(key: PartialKey): unknown;
   putPartial(key: PartialKey, value: unknown): void;
   /**
-   * A replay's fold: the partial folded so far since the checkpoint (a delta, without the stored partial) or
-   * undefined, and putting one back. A read, and the checkpoint, join a delta with the stored partial: a replay at
-   * open reads no partial state.
+   * Holds a replay's fold of a key: a delta, folded from the records since the checkpoint without the stored
+   * partial. A read, and the checkpoint, join a delta with the stored partial: a replay at open reads no partial state.
    */
-  heldDelta(key: PartialKey): unknown;
   putDelta(key: PartialKey, delta: unknown): void;
   /**
-   * The partial a fold changes in place, when memory holds one for the key: the delta of a replay (`heldDelta`), or
+   * The partial a fold changes in place, when memory holds one for the key: the delta of a replay (`putDelta`), or
    * the whole partial of a live fold (a replayed delta is joined with the stored partial first). Undefined: none.
    */
   foldTarget(gen: number, kind: PartialKindCode, id: string, replaying: boolean): unknown;

@@ -52,7 +52,7 @@ export interface StorageOptions {
   /** How partial states are written (the projections layer knows their shape). */
   partialCodec: PartialCodec;
   /**
-   * How a replayed delta joins its stored partial (see `ProjectionStore.heldDelta`); a handle that replays the log
+   * How a replayed delta joins its stored partial (see `ProjectionStore.putDelta`); a handle that replays the log
    * needs it (a writer, a read-only handle), the consolidation's does not.
    */
   mergePartial?: MergePartial;
