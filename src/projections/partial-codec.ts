@@ -136,6 +136,12 @@ export const positionalPartials: PartialCodec = {
     if (kind === PartialKind.account) return fromAccountRow(row);
     return fromIdentifierRow(row);
   },
+  decodeEach(kind: PartialKindCode, bytes: Uint8Array): unknown[] {
+    const rows = packr.unpackMultiple(bytes) as unknown[][];
+    return rows.map((row) =>
+      kind === PartialKind.session ? fromSessionRow(row) : kind === PartialKind.account ? fromAccountRow(row) : fromIdentifierRow(row),
+    );
+  },
   fromRecord(kind: PartialKindCode, record: unknown): unknown {
     if (kind === PartialKind.session || kind === PartialKind.account) return record;
     const partial = record as IdentifierPartial;

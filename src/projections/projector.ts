@@ -25,8 +25,8 @@ type AnyPartial = IdentifierPartial | AccountPartial;
  */
 export interface ProjectionBatch {
   /**
-   * By kind code: ids first seen in this batch (true: no stored partial state can exist), and ids found known by a
-   * stored partial or, when replaying, noted (false). Other known ids are not kept: the store answers them again.
+   * By kind code: ids first seen in this batch (true), and ids noted when replaying (false). Other known ids are not
+   * kept: the store answers them again.
    */
   registered: Map<string, boolean>[];
 }
@@ -128,29 +128,18 @@ export class Projector {
 
   /**
    * The partial a key's records are folded into, registering its id: the store's own, changed in place (the
-   * writer commits a call before anything reads, see BatchWriter), or a new one. Folding records into it equals
-   * merging a delta of them into it (the merges are associative and commutative), without the delta. An id the
-   * identifier filter has never seen has no stored partial, so nothing is read for it; otherwise the stored
-   * partial is asked for first: when there is one, the id is known (every registered id's identifier is written
-   * with its first partial) and the identifier lookup is skipped; when there is none, `register` decides. A replay
-   * reads nothing: it folds into a delta (see `ProjectionStore.putDelta`), and notes every id.
+   * writer commits a call before anything reads, see BatchWriter), or a new delta. A key's first record in a window
+   * starts a delta from empty, live or replayed: no stored partial is read or decoded to fold into, and the
+   * checkpoint appends the delta to the key's stored value (the merges are associative and commutative, so a read
+   * that merges them sees what folding every record into one partial gives). A live fold registers the id
+   * (`register`: known ids, the identifier filter, then LMDB); a replay notes it.
    */
   private partial<T extends AnyPartial>(batch: ProjectionBatch, gen: number, kind: PartialKindCode, id: string, empty: () => T): T {
     let partial = this.store.foldTarget(gen, kind, id, this.replaying) as T | undefined;
     if (partial !== undefined) return partial;
-    if (this.replaying) {
-      partial = empty();
-      this.register(batch, kind, id);
-      this.store.putDelta([gen, kind, id], partial);
-      return partial;
-    }
-    const registered = batch.registered[kind]!;
-    const mayBeStored = registered.get(id) !== true && this.store.mayHaveIdentifier(kind, id);
-    const stored = mayBeStored ? (this.store.getPartial([gen, kind, id]) as T | undefined) : undefined;
-    if (stored !== undefined) registered.set(id, false);
-    else this.register(batch, kind, id);
-    partial = stored ?? empty();
-    this.store.putPartial([gen, kind, id], partial);
+    partial = empty();
+    this.register(batch, kind, id);
+    this.store.putDelta([gen, kind, id], partial);
     return partial;
   }
 

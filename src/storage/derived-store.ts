@@ -156,6 +156,12 @@ const STATES_DICTIONARY_KEY = 'statesDictionary';
  * entry), up to ~60 MiB. The generated workload's 10M events have 655k ids (sessions, profiles, users, accounts).
  */
 const KNOWN_IDS = 2 ** 20;
+/**
+ * A stored partial's value up to this many bytes takes a checkpoint's delta appended as it is (no decoding); a
+ * larger one is merged with it into one partial. A key's value then holds a few deltas at most (a partial of a
+ * generation's events for one key is ~100–300 bytes), and a read merges no more than those.
+ */
+const APPEND_LIMIT = 1024;
 
 /**
  * The sessions a writer has seen, from the event index's sessionId keys (every event has a session and is
@@ -297,13 +303,13 @@ export class DerivedStore implements ProjectionStore {
   }
 
   /**
-   * A replayed delta with the stored partial it folds onto: the delta merged into the stored partial just decoded,
-   * or the delta itself when nothing is stored (then it is the whole partial, and the writer may fold into it).
+   * A window's delta with the stored partial it folds onto: the delta merged into the stored partial just decoded,
+   * or the delta itself when nothing is stored.
    */
   private joined(kind: PartialKindCode, text: string, delta: unknown): unknown {
     const stored = this.storedPartial(text);
     if (stored === undefined) return delta;
-    if (this.mergePartial === undefined) throw new Error('eventdb internal invariant broken: a replayed delta in a handle that cannot merge one');
+    if (this.mergePartial === undefined) throw new Error('eventdb internal invariant broken: a delta in a handle that cannot merge one');
     return this.mergePartial(kind, stored, delta);
   }
 
@@ -320,11 +326,9 @@ export class DerivedStore implements ProjectionStore {
       throw new Error('eventdb internal invariant broken: a replay met a whole partial in the window');
     }
     if (value === REMOVED) return undefined;
-    if (!(value instanceof Delta)) return value;
-    // A live fold after a replay: the delta joins the stored partial once, and the window holds the whole.
-    const whole = this.joined(kind, partialText(gen, kind, id), value.value);
-    this.partialWindow.put(gen, kind, id, whole);
-    return whole;
+    // A delta (every key a live fold or a replay first touched in this window) is folded into as it is: the stored
+    // partial is never read for a fold, and the checkpoint appends the delta to it.
+    return value instanceof Delta ? value.value : value;
   }
 
   /** A partial as LMDB holds it: the codec's array, or a msgpack record written before the codec existed. */
@@ -332,7 +336,34 @@ export class DerivedStore implements ProjectionStore {
     const bytes = this.partials.getBinaryFast(text);
     if (bytes === undefined) return undefined;
     const kind = kindOfText(text);
-    return isArrayValue(bytes[0]!) ? this.codec.decode(kind, bytes) : this.codec.fromRecord(kind, this.recordPartials.get(text));
+    if (!isArrayValue(bytes[0]!)) return this.codec.fromRecord(kind, this.recordPartials.get(text));
+    const [first, ...later] = this.codec.decodeEach(kind, bytes);
+    if (later.length === 0) return first;
+    if (this.mergePartial === undefined) throw new Error('eventdb internal invariant broken: a partial of several deltas in a handle that cannot merge them');
+    let merged = first;
+    for (const delta of later) merged = this.mergePartial(kind, merged, delta);
+    return merged;
+  }
+
+  /**
+   * A key's stored value with `delta` appended (the value alone when nothing is stored): no stored partial is
+   * decoded. A format-2 value (a msgpack record) is joined with the delta into one partial instead.
+   */
+  private appended(kind: PartialKindCode, text: string, delta: unknown): Buffer {
+    const stored = this.partials.getBinaryFast(text);
+    if (stored === undefined) return this.codec.encode(kind, delta);
+    // Past `APPEND_LIMIT` bytes (a key touched by many small windows, a quiet writer's idle checkpoints), or a
+    // format-2 record: the stored partials and the delta are merged into one, so a value and a read's merges stay
+    // bounded whatever the key's count of events.
+    if (stored.length > APPEND_LIMIT || !isArrayValue(stored[0]!)) return this.codec.encode(kind, this.joined(kind, text, delta));
+    // `stored` is lmdb-js's read buffer, valid until the next read (its `length` is the value's, not the view's):
+    // copied with the encoding, which is valid until the next encode.
+    const length = stored.length;
+    const encoded = this.codec.encode(kind, delta);
+    const out = Buffer.allocUnsafe(length + encoded.length);
+    out.set(new Uint8Array(stored.buffer, stored.byteOffset, length), 0);
+    out.set(encoded, length);
+    return out;
   }
 
   putPartial(key: PartialKey, value: unknown): void {
@@ -509,7 +540,8 @@ export class DerivedStore implements ProjectionStore {
         let entry = found.get(last);
         if (entry === undefined) found.set(last, (entry = { kind: Number(last[0]) as PartialKindCode, id: last.slice(1), gens: [], values: [] }));
         entry.gens.push(gen);
-        entry.values.push(isArrayValue(value[0]!) ? this.codec.decode(entry.kind, value) : this.storedPartial(key));
+        if (isArrayValue(value[0]!)) entry.values.push(...this.codec.decodeEach(entry.kind, value));
+        else entry.values.push(this.storedPartial(key));
       }
       if (read === limit && (bound === undefined || last < bound)) bound = last;
     }
@@ -817,7 +849,8 @@ export class DerivedStore implements ProjectionStore {
     this.partialWindow.takeEach((gen, kind, id, value) => {
       const text = partialText(gen, kind, id);
       if (value === REMOVED) issued(this.partials.remove(text));
-      else issued(this.partials.put(text, this.codec.encode(kind, value instanceof Delta ? this.joined(kind, text, value.value) : value)));
+      else if (value instanceof Delta) issued(this.partials.put(text, this.appended(kind, text, value.value)));
+      else issued(this.partials.put(text, this.codec.encode(kind, value)));
     });
     for (const [key, value] of this.linkWindow.take()) issued(value === REMOVED ? this.links.remove(key) : this.links.put(key, value));
     // Each user whose members changed: its stored list (this transaction reads its own writes) with the changes,

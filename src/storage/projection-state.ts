@@ -23,6 +23,11 @@ export interface PartialCodec {
   /** The bytes are valid until the next `encode`: write them at once (a put inside a synchronous transaction copies them). */
   encode(kind: PartialKindCode, value: unknown): Buffer;
   decode(kind: PartialKindCode, bytes: Uint8Array): unknown;
+  /**
+   * Each partial of a stored value, oldest first: a checkpoint appends a key's delta to the value its earlier
+   * checkpoints of the generation wrote (format 16), so a value holds one encoded partial or several back to back.
+   */
+  decodeEach(kind: PartialKindCode, bytes: Uint8Array): unknown[];
   /** A partial as a msgpack record held it (format 2), in the shape `decode` returns. */
   fromRecord(kind: PartialKindCode, record: unknown): unknown;
 }
@@ -46,13 +51,14 @@ export interface ProjectionStore {
   getPartial(key: PartialKey): unknown;
   putPartial(key: PartialKey, value: unknown): void;
   /**
-   * Holds a replay's fold of a key: a delta, folded from the records since the checkpoint without the stored
-   * partial. A read, and the checkpoint, join a delta with the stored partial: a replay at open reads no partial state.
+   * Holds a fold of a key (live or replayed) begun in this window: a delta, folded from empty without the stored
+   * partial. A read merges it with the stored partial; the checkpoint appends it to the stored value. No fold reads
+   * partial state.
    */
   putDelta(key: PartialKey, delta: unknown): void;
   /**
-   * The partial a fold changes in place, when memory holds one for the key: the delta of a replay (`putDelta`), or
-   * the whole partial of a live fold (a replayed delta is joined with the stored partial first). Undefined: none.
+   * The partial a fold changes in place, when memory holds one for the key: its delta (`putDelta`), or a whole
+   * partial a repair put. Undefined: none.
    */
   foldTarget(gen: number, kind: PartialKindCode, id: string, replaying: boolean): unknown;
   getLink(profileId: string): Link | undefined;

@@ -70,7 +70,8 @@ export interface StorageOptions {
 }
 
 /**
- * The on-disk format: 15 keeps no identifier entry for a session (the event index's sessionId keys say which
+ * The on-disk format: 16 appends each checkpoint's delta of a key to its partial's value, several encoded partials
+ * back to back that a read merges (an older version would read the first alone, or fail on the bytes after it); 15 keeps no identifier entry for a session (the event index's sessionId keys say which
  * sessions were seen: an older version would take every session it asks about as new, and count it again); 14 keeps no state for a session (a read folds its events from the log; an older version would
  * read a session's state and partials, which no checkpoint writes any more); 13 may end a generation before its
  * 2^bits boundary, at a checkpoint of a quiet writer
@@ -93,14 +94,14 @@ export interface StorageOptions {
  * merges closed generations' partial states into one state per key in the background (`states`, and
  * `meta.consolidated`: an older version would read the generations alone and miss what moved); 3 writes partial
  * states as positional arrays (a format-2 store's partials, msgpack records, stay readable beside them); 2 keeps
- * projections in memory between checkpoints; 1 wrote them with every batch. Formats 1 to 14 open as format 15 (their
+ * projections in memory between checkpoints; 1 wrote them with every batch. Formats 1 to 15 open as format 16 (their
  * sessions' identifier entries left in place, read by nothing, until a rebuild; their sessions' partials and states removed; 2
  * and 3 with nothing consolidated yet; 6's segment filters removed; the members moved; no user states until the
  * consolidation writes them; 9's generation in progress finished alone; 10's log plain until a write call samples a dictionary; 10's index chunks of fixed-size pairs read beside the packed ones; 11's states, which
  * list their sessions, read as they are until the consolidation rewrites them; user states merged for other members
  * than the stored ones removed).
  */
-const STORE_FORMAT = 15;
+const STORE_FORMAT = 16;
 /** The log's compression dictionary (a Buffer): written once, by the write call that samples it, and never changed. */
 const LOG_DICTIONARY_KEY = 'logDictionary';
 const FORMAT_KEY = 'format';

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventDB } from '../../src/index.js';
+import { positionalPartials } from '../../src/projections/partial-codec.js';
 
 const event = (eventId: string, minute: number): Record<string, unknown> => ({
   eventId,
@@ -119,5 +120,73 @@ describe('a replay after a crash', () => {
       db = undefined;
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("a key's deltas", () => {
+  /** The stored value of profileId `id`'s partial in generation 0, as the partials it holds back to back. */
+  const storedDeltas = (store: EventDB, id: string): { bytes: number; deltas: number } => {
+    const partials = store['storage'].derived['partials'] as { getBinary(key: string): Buffer | undefined };
+    const key = [...(store['storage'].derived['partials'] as { getKeys(): Iterable<string> }).getKeys()].find((text) => text.endsWith(`1${id}`))!;
+    const value = partials.getBinary(key)!;
+    return { bytes: value.length, deltas: positionalPartials.decodeEach(1, value).length };
+  };
+  const oneProfile = (count: number): Record<string, unknown>[] =>
+    Array.from({ length: count }, (_, i) => ({
+      eventId: `e${i}`,
+      profileId: 'p1',
+      sessionId: `s${i % 4}`,
+      eventName: i % 3 === 0 ? 'purchase' : 'view',
+      timestamp: new Date(Date.UTC(2026, 0, 1, 10, i)).toISOString(),
+      data: { amount: i },
+      attributes: { set: { plan: `plan${i}` }, setOnce: { first: `first${i}` } },
+    }));
+  const computed = { spent: { op: 'sum', eventName: 'purchase', field: 'amount' } } as const;
+
+  it('are appended by each checkpoint of a generation, and a read, verify and a reopen merge them', async () => {
+    const events = oneProfile(6);
+    const whole = await EventDB.open({ inMemory: true, computed });
+    await whole.ingestBatch(events);
+    const expected = whole.getProfile({ profileId: 'p1' });
+    await whole.close();
+
+    const dir = mkdtempSync(join(tmpdir(), 'eventdb-deltas-'));
+    try {
+      db = await EventDB.open({ path: dir, computed, checkpoint: { records: 1 } });
+      // Out of time order, one call (and one checkpoint) each.
+      for (const index of [3, 0, 5, 1, 4, 2]) await db.ingestBatch([events[index]!]);
+      expect(storedDeltas(db, 'p1').deltas).toBe(6);
+      expect(db.getProfile({ profileId: 'p1' })).toEqual(expected);
+      expect((await db.verify()).differences).toEqual([]);
+      await db.close();
+      db = await EventDB.open({ path: dir, computed });
+      expect(db.getProfile({ profileId: 'p1' })).toEqual(expected);
+    } finally {
+      await db?.close();
+      db = undefined;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("stay bounded in number and bytes when a key is touched by many checkpoints (a quiet writer's)", async () => {
+    const events = oneProfile(300);
+    db = await EventDB.open({ inMemory: true, computed, checkpoint: { records: 1 } });
+    let largest = 0;
+    let most = 0;
+    for (const e of events) {
+      await db.ingestBatch([e]);
+      const stored = storedDeltas(db, 'p1');
+      largest = Math.max(largest, stored.bytes);
+      most = Math.max(most, stored.deltas);
+    }
+    // Merged into one partial once past 1 KiB: never more than that and one more delta (each under 500 bytes here).
+    expect(largest).toBeLessThan(1024 + 500);
+    expect(most).toBeLessThanOrEqual(10);
+    const profile = db.getProfile({ profileId: 'p1' })!;
+    expect(profile).toMatchObject({ eventCount: 300, sessionCount: 4, attributes: { plan: { value: 'plan299' }, first: { value: 'first0' } } });
+    expect(profile.computed).toEqual({
+      spent: events.filter((e) => e['eventName'] === 'purchase').reduce((sum, e) => sum + (e['data'] as { amount: number }).amount, 0),
+    });
+    expect((await db.verify()).differences).toEqual([]);
   });
 });

@@ -685,7 +685,7 @@ describe("a user's merged state holds the user's members", () => {
     const meta = root.openDB({ name: 'meta' });
     const format = meta.get('format');
     await root.close();
-    expect(format).toBe(15);
+    expect(format).toBe(16);
 
     let db = await EventDB.open({ path: dir, ...OPTIONS }, { ...SMALL, consolidation: 'off' });
     expect((await db.verify()).differences).toContainEqual({

@@ -24,7 +24,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The format this version writes (src/storage/storage.ts). */
-const STORE_FORMAT = 15;
+const STORE_FORMAT = 16;
 
 const OPTIONS: Omit<EventDBOptions, 'path'> = {
   clock: () => Date.UTC(2026, 5, 1),
@@ -117,10 +117,13 @@ async function unsortNameCounts(path: string): Promise<number> {
       for (const { key, value } of tree.getRange()) {
         const kind = Number(name === 'partials' ? key[4] : key[0]) as PartialKindCode;
         if (kind > 2) continue;
-        const partial = positionalPartials.decode(kind, value) as IdentifierPartial;
-        if (partial.names.length >= 4) reordered++;
-        partial.names = namePairs(partial.names).reverse().flat();
-        void tree.put(key, Buffer.from(positionalPartials.encode(kind, partial)));
+        // A partial's value may hold several deltas back to back (format 16): each is rewritten.
+        const rewritten = (positionalPartials.decodeEach(kind, value) as IdentifierPartial[]).map((partial) => {
+          if (partial.names.length >= 4) reordered++;
+          partial.names = namePairs(partial.names).reverse().flat();
+          return Buffer.from(positionalPartials.encode(kind, partial));
+        });
+        void tree.put(key, Buffer.concat(rewritten));
       }
     }
   });
