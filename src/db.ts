@@ -173,13 +173,15 @@ export class EventDB {
       dedupe,
     };
     let fromFormat1 = false;
+    try {
+      // A reader refuses a newer format too: it would misread a layout it does not know.
+      if (resolved.readOnly) storage.refuseNewerFormat();
+      else fromFormat1 = storage.upgradeFormat().fromFormat1;
+    } catch (err) {
+      await storage.close(); // a store of a newer format: refused, and nothing of it left open
+      throw err;
+    }
     if (!resolved.readOnly) {
-      try {
-        fromFormat1 = storage.upgradeFormat().fromFormat1;
-      } catch (err) {
-        await storage.close(); // a store of a newer format: refused, and nothing of it left open
-        throw err;
-      }
       dedupe.load();
       storage.derived.loadIdentifierFilter(storage.checkpointPosition());
       // A format-1 store's projections are whole up to its checkpoint; its dedupe entries move into a run and its

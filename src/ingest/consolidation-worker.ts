@@ -6,6 +6,7 @@ import '../storage/msgpack-strings.js';
 import { appendFileSync } from 'node:fs';
 import { isNativeAccelerationEnabled } from 'msgpackr';
 import { positionalPartials } from '../projections/partial-codec.js';
+import { mergePartialInto } from '../projections/partials.js';
 import { Storage } from '../storage/storage.js';
 import {
   BUSY_BACKLOG,
@@ -68,6 +69,12 @@ async function run(task: ConsolidationTask): Promise<void> {
     mapSizeBytes: task.mapSizeBytes,
     noSync: task.noSync,
     partialCodec: positionalPartials,
+    // A value of several deltas (format 16) read whole merges them: the chunks take each delta apart, but any other
+    // read of a partial in this handle must not find one it cannot merge.
+    mergePartial: (kind, stored, delta) => {
+      mergePartialInto(kind, stored, delta, task.computed);
+      return stored;
+    },
     dedupeMergeEntries: task.dedupeMergeEntries,
     compression: task.compression,
   });

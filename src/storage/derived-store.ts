@@ -266,7 +266,7 @@ export class DerivedStore implements ProjectionStore {
     private readonly sessions: SessionIndex,
     /** Sample a dictionary for the states when the consolidation first writes them and the store has none. */
     private readonly compress = true,
-    /** How a replay's delta joins its stored partial; a handle that never replays (the consolidation's) has none. */
+    /** How a window's delta joins its stored partial, and a stored value's deltas one another (format 16). */
     private readonly mergePartial?: MergePartial,
   ) {
     this.partials = root.openDB({ name: 'partials', encoding: 'binary' });

@@ -52,8 +52,8 @@ export interface StorageOptions {
   /** How partial states are written (the projections layer knows their shape). */
   partialCodec: PartialCodec;
   /**
-   * How a replayed delta joins its stored partial (see `ProjectionStore.putDelta`); a handle that replays the log
-   * needs it (a writer, a read-only handle), the consolidation's does not.
+   * How a window's delta joins its stored partial (see `ProjectionStore.putDelta`), and a stored value's deltas one
+   * another (format 16): every handle that reads partial states needs it.
    */
   mergePartial?: MergePartial;
   /**
@@ -386,6 +386,17 @@ export class Storage {
     issued(this.meta.put(CHECKPOINT_KEY, position));
   }
 
+  /** Throws when the store was written in a format newer than this version reads (a writer's open, a reader's). */
+  refuseNewerFormat(): void {
+    const format = this.meta.get(FORMAT_KEY) as number | undefined;
+    if (format !== undefined && format > STORE_FORMAT) {
+      throw errors.corruptStore(
+        join(this.path, 'data.mdb'),
+        `it was written in store format ${format}, newer than this version of eventdb reads (${STORE_FORMAT}); open it with the version that wrote it`,
+      );
+    }
+  }
+
   /**
    * Marks the store's format at a writer's open. A store written before checkpoints existed (format 1) wrote
    * its projections with every batch: its checkpoint is its last record, so it opens with nothing to replay.
@@ -393,12 +404,7 @@ export class Storage {
   upgradeFormat(): { fromFormat1: boolean } {
     const format = this.meta.get(FORMAT_KEY) as number | undefined;
     if (format === STORE_FORMAT) return { fromFormat1: false };
-    if (format !== undefined && format > STORE_FORMAT) {
-      throw errors.corruptStore(
-        join(this.path, 'data.mdb'),
-        `it was written in store format ${format}, newer than this version of eventdb reads (${STORE_FORMAT}); open it with the version that wrote it`,
-      );
-    }
+    this.refuseNewerFormat();
     if (format !== undefined && format >= 2) {
       this.root.transactionSync(() => {
         if (format <= 6) this.dedupeRuns.dropSegments();

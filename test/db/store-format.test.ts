@@ -492,6 +492,11 @@ describe('store formats', () => {
       code: 'CORRUPT_STORE',
       message: expect.stringMatching(/store format 99, newer/),
     });
+    // A read-only handle refuses it as well, rather than misread what it does not know.
+    await expect(EventDB.open({ path: dir, ...OPTIONS, readOnly: true })).rejects.toMatchObject({
+      code: 'CORRUPT_STORE',
+      message: expect.stringMatching(/store format 99, newer/),
+    });
     const root = open({ path: dir, maxDbs: 32, readOnly: true });
     expect(root.openDB({ name: 'meta' }).get('format')).toBe(99);
     await root.close();
