@@ -133,7 +133,7 @@ export function targets({ rows, growth, disk: diskPoints, recovery }: Pick<Bench
   const full = find((r) => r.group === 'ingest' && r.id.endsWith('/b10000/dup0/durable/projections') && !r.id.startsWith('growth'));
   const ingestSize = { aim: AIM_SIZE.ingest, at: full?.n };
   const ingestWhy =
-    "the main thread's per-event work, all on one thread (validation, the eventId hash and its dedupe lookup, the projection fold into the windows with its LMDB reads of partials and links, msgpack of the log record) and, at each checkpoint, one upsert per partial state touched since the last (in this uniform workload nearly one per event: its owner's, and its account's when it has one) and per new identifier, link and member, the postings run and the dedupe run (sessions need no upsert: the index's postings are their record); the fold and the derived checkpoint on a second thread measured 1.3× at 1M on this 2-core machine, not built (docs/storage-v2.md, twenty-ninth session)";
+    "the main thread's per-event work, all on one thread (validation, the eventId hash and its dedupe lookup, the projection fold into each key's delta in the window, which reads no partial state but reads a profileId's link, msgpack of the log record) and, at each checkpoint, one append per partial state touched since the last (in this uniform workload nearly one per event: the stored value read as bytes, the window's delta encoded after it) and one put per new identifier, link and member, the postings run and the dedupe run; the fold and the derived checkpoint on a second thread measured 1.3× at 1M on this 2-core machine before the fold wrote deltas, not built (docs/storage-v2.md, twenty-ninth and thirty-fourth sessions)";
   const vsSqlite = ratio(full, 'sqlite');
   add(
     `ingestBatch of ${formatCount(AIM_SIZE.ingest)} events in batches of 10,000, durable, projections on, vs SQLite (events + profiles rows)`,
@@ -290,7 +290,7 @@ export function targets({ rows, growth, disk: diskPoints, recovery }: Pick<Bench
     workers,
     times(workers),
     workers >= 1.5,
-    "the single writer (dedupe, log, the projection fold, checkpoints) on the main thread sets the pace; workers take only reading, JSON parsing and validation, and the records they return reach the main thread as structured clones, whose deserialization there costs most of what parsing and validating them did; the workers share the two cores with the main thread and lmdb-js's write thread",
+    "the single writer (dedupe, log, the projection fold, checkpoints) on the main thread sets the pace; workers take only reading, JSON parsing and validation, and the records they return reach the main thread as structured clones, whose deserialization there costs most of what parsing and validating them did; the workers share the two cores with the main thread and lmdb-js's write thread. With the writer's busiest thread at W µs per event and the workers' share at P, the ratio is at most (P + W) / W, so 1.5× needs W ≤ 2P, about 12 µs here: the core path alone (docs/storage-v2.md, thirty-fourth session)",
     { aim: AIM_SIZE.file, at: fileRows[0]?.n },
   );
   return out;
