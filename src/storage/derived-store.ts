@@ -158,8 +158,8 @@ const STATES_DICTIONARY_KEY = 'statesDictionary';
 const KNOWN_IDS = 2 ** 20;
 /**
  * A stored partial's value up to this many bytes takes a checkpoint's delta appended as it is (no decoding); a
- * larger one is merged with it into one partial. A key's value then holds a few deltas at most (a partial of a
- * generation's events for one key is ~100–300 bytes), and a read merges no more than those.
+ * larger one is merged with it into one partial. A key's value then holds a few deltas at most (one record's delta
+ * encodes to 100–400 bytes in the tests' records), and a read merges no more than those.
  */
 const APPEND_LIMIT = 1024;
 
