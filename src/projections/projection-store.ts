@@ -52,10 +52,6 @@ export class MemoryProjectionStore implements ProjectionStore {
     return this.identifiers.has(keyText([kind, id]));
   }
 
-  mayHaveIdentifier(kind: PartialKindCode, id: string): boolean {
-    return this.hasIdentifier(kind, id);
-  }
-
   addIdentifier(kind: PartialKindCode, id: string): void {
     this.identifiers.add(keyText([kind, id]));
   }

@@ -25,13 +25,11 @@ type AnyPartial = IdentifierPartial | AccountPartial;
  */
 export interface ProjectionBatch {
   /**
-   * By kind code: ids first seen in this batch (true), and ids noted when replaying (false). Other known ids are not
-   * kept: the store answers them again.
+   * By kind code: ids first seen in this batch, and ids noted when replaying. Other known ids are not kept: the store
+   * answers them again.
    */
-  registered: Map<string, boolean>[];
+  registered: Set<string>[];
 }
-
-const byKind = <T>(): Map<string, T>[] => [new Map<string, T>(), new Map<string, T>(), new Map<string, T>(), new Map<string, T>(), new Map<string, T>()];
 
 const COUNTER_OF: Record<PartialKindCode, 'profileIds' | 'userIds' | 'sessions' | 'accounts'> = {
   1: 'profileIds',
@@ -76,7 +74,7 @@ export class Projector {
   ) {}
 
   begin(): ProjectionBatch {
-    return { registered: byKind() };
+    return { registered: [new Set(), new Set(), new Set(), new Set(), new Set()] };
   }
 
   /** Folds one accepted record into the batch. Product payloads touch no profile. */
@@ -163,12 +161,13 @@ export class Projector {
     const registered = batch.registered[kind]!;
     if (registered.has(id)) return;
     if (this.replaying) {
-      registered.set(id, this.store.noteIdentifier(kind, id));
+      this.store.noteIdentifier(kind, id);
+      registered.add(id);
       return;
     }
-    // A known id is not kept in the map: the store answers it again from memory (the writer's known ids).
+    // A known id is not kept in the set: the store answers it again from memory (the writer's known ids).
     if (this.store.hasIdentifier(kind, id)) return;
-    registered.set(id, true);
+    registered.add(id);
     this.store.addIdentifier(kind, id);
     this.counters[COUNTER_OF[kind]]++;
   }

@@ -628,7 +628,8 @@ export class DerivedStore implements ProjectionStore {
     this.knownCount = 0;
   }
 
-  mayHaveIdentifier(kind: PartialKindCode, id: string, text?: string): boolean {
+  /** False only when the id was certainly never registered (answered from memory, without a read). */
+  private mayHaveIdentifier(kind: PartialKindCode, id: string, text?: string): boolean {
     return this.readOnly || this.knownIds[kind]!.has(id) || this.identifierFilter.mightContain(text ?? `${kind}${id}`);
   }
 

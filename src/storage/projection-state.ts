@@ -66,8 +66,6 @@ export interface ProjectionStore {
   addMember(userId: string, profileId: string): void;
   removeMember(userId: string, profileId: string): void;
   hasIdentifier(kind: PartialKindCode, id: string): boolean;
-  /** False only when the id was certainly never registered (answered from memory, without a read). */
-  mayHaveIdentifier(kind: PartialKindCode, id: string): boolean;
   addIdentifier(kind: PartialKindCode, id: string): void;
   /**
    * Registers an id met in a committed record being replayed, without reading LMDB (a replay after a crash asks
