@@ -102,9 +102,8 @@ class PartialWindow {
 
   /**
    * Hands every entry to `visit` (no tuple per entry: a checkpoint writes about one per event) in the window's
-   * order, not LMDB's: sorting a checkpoint's ids cost the writer's thread about 1 µs per entry, more than LMDB's
-   * inserts in key order saved on its write thread (docs/storage-v2.md, "A checkpoint in the window's order").
-   * Then starts anew.
+   * order, not LMDB's: sorting a checkpoint's ids cost about 1 µs per entry, more than inserting them in key order
+   * saved (docs/storage-v2.md, "A checkpoint in the window's order"). Then starts anew.
    */
   takeEach(visit: (gen: number, kind: PartialKindCode, id: string, value: unknown) => void): void {
     const taken = this.generations;
