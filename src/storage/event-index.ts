@@ -203,20 +203,18 @@ export class EventIndex {
 
   /** Issues the in-memory postings as one run at `position`, with the transaction being staged. */
   writeCheckpoint(position: number): void {
-    // In `compareEntries`' order: kinds ascending, each kind's values by the engine's own string sort (the same
-    // UTF-16 order, a third of the time of a sort by comparator).
+    // In `compareEntries`' order: kinds ascending, each kind's values in the engine's string order.
     const window = this.postings.current;
     const run = this.runs.builder(position, window.size);
     for (let kind = 0; kind < KIND_SLOTS; kind++) {
-      for (const value of window.sortedValues(kind)) {
-        const key = window.keyOf(kind, value)!;
+      window.eachSorted(kind, (value, key) => {
         const { length, inOrder } = window.flat(key, gathered);
         if (inOrder) run.addFlat(kind, value, gathered, length);
         else {
           const { times, seqs } = window.sorted(key, Number.POSITIVE_INFINITY);
           run.addChunk(kind, value, encodeChunk(times, seqs));
         }
-      }
+      });
     }
     this.lastWindow = { entries: window.entries, size: window.size };
     this.postings.setAside(position);

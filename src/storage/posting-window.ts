@@ -1,6 +1,8 @@
 // The postings the writer adds between two checkpoints: every (time, seq) in parallel typed arrays, each key's
 // chained in arrival order, so a posting allocates nothing the garbage collector has to trace or copy.
 
+import { stringOrder } from './string-order.js';
+
 /** Entries (and keys) a new window has room for before its arrays grow. */
 const INITIAL_ENTRIES = 1024;
 
@@ -65,9 +67,12 @@ export class PostingWindow {
     return this.keys[kind]!.get(value);
   }
 
-  /** The values of one kind that have postings here, in the engine's string order. */
-  sortedValues(kind: number): string[] {
-    return [...this.keys[kind]!.keys()].sort();
+  /** Hands every (value, key number) of one kind to `visit`, values in the engine's string order. */
+  eachSorted(kind: number, visit: (value: string, key: number) => void): void {
+    const keys = this.keys[kind]!;
+    const values = [...keys.keys()];
+    const numbers = [...keys.values()];
+    for (const at of stringOrder(values)) visit(values[at]!, numbers[at]!);
   }
 
   /** Every (value, key number) of one kind, in no order. */
