@@ -40,7 +40,7 @@ counts match.
   re-send is dropped unreported), index sessions, accounts or event names, keep session or account state,
   stitch a profileId to a userId (a profile is one key, never merged), or record first-seen identifiers. The "core" SQLite row
   drops the profiles upsert.
-- **eventdb** (storage format 15, \`docs/storage-v2.md\`): \`ingestBatch\` with two batches in flight (the next
+- **eventdb** (storage format 16, \`docs/storage-v2.md\`): \`ingestBatch\` with two batches in flight (the next
   is validated while one commits), durable unless stated: every call resolves after its commit is flushed.
   Each event is validated; its eventId is hashed and checked against the permanent dedupe set (every eventId
   since the last checkpoint in memory, older ones in sorted runs behind Bloom filters); the batch's
@@ -73,10 +73,11 @@ const whatDominates = `**What dominates.** The log is not the cost: raw LMDB wri
 A batch's transaction writes only the log records (plus counters, and quarantine, collisions and catalog entries
 when there are any); what eventdb adds per event is work on the main thread — validation, hashing the eventId and
 looking it up (the in-memory tail, then each dedupe run's filter), adding its postings (numbers in typed arrays,
-chained per key) and dedupe entry to memory, folding it into the in-memory partial states of its owner and account (reading each one's stored
-partial the first time a checkpoint window touches it), registering its ids (a registered id the writer has seen
+chained per key) and dedupe entry to memory, folding it into the in-memory deltas of its owner and account (nothing stored is read to fold: a key's
+first record in a window starts its delta from empty), registering its ids (a registered id the writer has seen
 is answered from memory, a new one by a Bloom filter), and msgpack-encoding the log record — and, every 50,000
-records, a checkpoint that writes every projection key touched since the last one (one upsert each), one index run
+records, a checkpoint that writes every projection key touched since the last one (its delta appended to the
+stored value's bytes, in the window's order), one index run
 and one dedupe run with its filter. A worker thread merges closed generations into one state per key (the ones
 waiting as one group, so a key active in all of them is rewritten once) and merges the index and dedupe runs,
 while the writer is idle (and, past a few of them, while it is busy: at 10M events it is then about 8 generations
@@ -90,8 +91,8 @@ event besides the owners' keys) and no identifier entry (format 15; the index's 
 seen), so each new sessionId costs only its index posting and a Bloom filter bit. Real data is kinder — the
 UCI invoices share sessions (invoices) and customers — which the real-data section shows.
 
-**What is not done yet** (\`docs/storage-v2.md\`, step 5): projections are still upserted key by key at a
-checkpoint rather than written as sorted runs; the fold still builds objects per event and runs on the main
+**What is not done yet** (\`docs/storage-v2.md\`, step 5): projections are still written key by key at a
+checkpoint (a delta appended to each key's value) rather than as sorted runs; the fold still runs on the main
 thread; and \`getProfile\` still merges, for each identifier of a unified profile, its partials of the
 generations not yet consolidated (a user's consolidated states come merged in one read; on a store at rest, the
 close's or an idle checkpoint ended the last generation and the consolidation merged it, so there are none).`;
