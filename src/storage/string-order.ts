@@ -1,11 +1,9 @@
-// Many strings put in JavaScript's order while reading each a few times, not log2(n) times: a checkpoint orders the
+// Many strings put in JavaScript's order while reaching each a few times, not log2(n) times: a checkpoint orders the
 // ids of its window, tens of thousands of strings scattered over the heap, where reaching a string is what a
 // comparison costs.
 
 /** Ranges this short are put in order by insertion with `<`. */
 const SMALL = 16;
-/** Strings of a range whose shared prefix is measured first: a sample, which every string is then checked against. */
-const SAMPLE = 32;
 /** Bits of a float64 that hold an integer exactly. */
 const EXACT_BITS = 53;
 
@@ -35,13 +33,8 @@ function orderRange(values: readonly string[], order: Uint32Array, start: number
   const chars = Math.floor((EXACT_BITS - indexBits) / 8);
   const scale = 2 ** indexBits;
   const keys = new Float64Array(count);
-  // The prefix a sample shares, checked on every string as its proxy is read (each string is reached once, which
-  // is what costs); should one not share it, the prefix all share is measured and the proxies read again.
-  let from = offset + sharedPrefix(values, order, start, end, offset, Math.ceil(count / SAMPLE));
-  if (!packProxies(values, order, start, keys, offset, from, chars, scale)) {
-    from = offset + sharedPrefix(values, order, start, end, offset, 1);
-    packProxies(values, order, start, keys, offset, from, chars, scale);
-  }
+  const from = offset + sharedPrefix(values, order, start, end, offset);
+  packProxies(values, order, start, keys, from, chars, scale);
   keys.sort();
   const taken = order.slice(start, end);
   for (let j = 0; j < count; j++) order[start + j] = taken[keys[j]! % scale]!;
@@ -58,25 +51,10 @@ function orderRange(values: readonly string[], order: Uint32Array, start: number
   }
 }
 
-/**
- * Writes each string's proxy (its characters from `from` on, see `stringOrder`) and position into `keys`; false when
- * a string does not share the first string's characters from `offset` to `from`.
- */
-function packProxies(
-  values: readonly string[],
-  order: Uint32Array,
-  start: number,
-  keys: Float64Array,
-  offset: number,
-  from: number,
-  chars: number,
-  scale: number,
-): boolean {
-  const first = values[order[start]!]!;
+/** Writes each string's proxy (its characters from `from` on, see `stringOrder`) and position into `keys`. */
+function packProxies(values: readonly string[], order: Uint32Array, start: number, keys: Float64Array, from: number, chars: number, scale: number): void {
   for (let j = 0; j < keys.length; j++) {
     const value = values[order[start + j]!]!;
-    if (value.length < from) return false;
-    for (let c = offset; c < from; c++) if (value.charCodeAt(c) !== first.charCodeAt(c)) return false;
     let proxy = 0;
     let capped = false;
     for (let c = from; c < from + chars; c++) {
@@ -87,14 +65,13 @@ function packProxies(
     }
     keys[j] = proxy * scale + j;
   }
-  return true;
 }
 
-/** How many characters from `offset` on the range's strings share (every `step`th string's: a sample's). */
-function sharedPrefix(values: readonly string[], order: Uint32Array, start: number, end: number, offset: number, step: number): number {
+/** How many characters from `offset` on every string of the range shares. */
+function sharedPrefix(values: readonly string[], order: Uint32Array, start: number, end: number, offset: number): number {
   const first = values[order[start]!]!;
   let shared = first.length - offset;
-  for (let j = start + step; j < end && shared > 0; j += step) {
+  for (let j = start + 1; j < end && shared > 0; j++) {
     const value = values[order[j]!]!;
     let k = 0;
     const most = Math.min(shared, value.length - offset);
