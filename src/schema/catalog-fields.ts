@@ -1,6 +1,6 @@
 // The catalog fields and the normalisation of each one's value (SPEC 5): pure, returns issues, never throws.
 
-import { describeType, issue, type Issue } from './issues.js';
+import { describeType, issue, loneSurrogate, type Issue } from './issues.js';
 import type { JsonValue } from './json-value.js';
 
 /** Fields every complete catalog entry has (`id` is the entry's key). */
@@ -83,6 +83,7 @@ function normalizeText(raw: unknown, path: string, maxLength: number): Normalize
   if (maxLength !== Number.POSITIVE_INFINITY && text.includes('\u0000')) {
     return issue('INVALID_CHARACTER', path, `${path} must not contain the NUL character`);
   }
+  if (!text.isWellFormed()) return loneSurrogate(path, path);
   return { value: text };
 }
 

@@ -1,8 +1,8 @@
 // Validates feed items and the catalog fields of product payloads into normalised catalog data.
 
 import { CATALOG_FIELDS, isCatalogField, isIssue, isRequiredField, normalizeField, type CatalogField } from './catalog-fields.js';
-import { checkJsonValue, type JsonObject, type JsonValue } from './json-value.js';
-import { describeType, issue, type Issue } from './issues.js';
+import { checkJsonValue, printableKey, type JsonObject, type JsonValue } from './json-value.js';
+import { describeType, issue, loneSurrogate, type Issue } from './issues.js';
 import { checkIdentifier, isPlainObject } from './validate.js';
 
 /**
@@ -71,6 +71,10 @@ function readExtra(fields: Record<string, unknown>, errors: Issue[]): JsonObject
     if (key === 'id' || isCatalogField(key)) continue;
     const value = fields[key];
     if (value === undefined) continue;
+    if (!key.isWellFormed()) {
+      errors.push(loneSurrogate(printableKey(key), 'the key'));
+      continue;
+    }
     const checked = checkJsonValue(value, key);
     if (checked.issues.length > 0) errors.push(...checked.issues);
     else setOwn((extra ??= {}), key, value as JsonValue);

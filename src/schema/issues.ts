@@ -37,6 +37,15 @@ export function issue(code: IssueCode, path: string, message: string): Issue {
   return { code, path, message };
 }
 
+/**
+ * The issue with a string holding a lone UTF-16 surrogate (`"\ud800"` in JSON): it has no UTF-8 form, so msgpack
+ * would store U+FFFD in its place, and what a read or a replay gets back would differ from what was folded (two ids
+ * could even become one). `what` names the string in the message.
+ */
+export function loneSurrogate(path: string, what: string): Issue {
+  return issue('INVALID_CHARACTER', path, `${what} contains a lone UTF-16 surrogate, which has no UTF-8 form`);
+}
+
 /** Describes a value's type for messages: `array`, `null`, `number`, `Date`… */
 export function describeType(value: unknown): string {
   if (value === null) return 'null';

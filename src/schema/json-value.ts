@@ -1,6 +1,6 @@
 // Checks that a value is plain JSON (what msgpack and every reader can round-trip) before it is stored.
 
-import { issue, describeType, type Issue } from './issues.js';
+import { issue, describeType, loneSurrogate, type Issue } from './issues.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { needsEscape } from './proto-keys.js';
 
@@ -60,6 +60,7 @@ function visit(value: unknown, parent: string, key: string | number | undefined,
       if (value.length > walk.limits.maxStringLength) {
         walk.issues.push(issue('TOO_LONG', pathAt(parent, key), `a string of ${value.length} characters, more than ${walk.limits.maxStringLength}`));
       }
+      if (!value.isWellFormed()) walk.issues.push(loneSurrogate(pathAt(parent, key), 'the string'));
       return;
     case 'boolean':
       walk.size += 4;
@@ -113,6 +114,7 @@ function visitObject(value: object, path: string, walk: Walk): void {
       for (const key of keys) {
         walk.size += key.length + 3;
         if (needsEscape(key)) walk.escape = true;
+        if (!key.isWellFormed()) walk.issues.push(loneSurrogate(pathAt(path, printableKey(key)), 'the key'));
         const item: unknown = (value as Record<string, unknown>)[key];
         if (item === undefined) walk.hasUndefined = true;
         else visit(item, path, key, walk);
@@ -120,6 +122,11 @@ function visitObject(value: object, path: string, walk: Walk): void {
     }
   }
   walk.ancestors.pop();
+}
+
+/** A key as a path shows it when the key itself is the problem: JSON's escapes (a lone surrogate as `\ud800`). */
+export function printableKey(key: string): string {
+  return JSON.stringify(key).slice(1, -1);
 }
 
 /** A plain object's prototype is Object.prototype (of any realm) or null. */

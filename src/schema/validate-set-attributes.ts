@@ -1,6 +1,6 @@
 // Validates a setAttributes call (target and update) into an attribute record for the log.
 
-import { describeType, issue, type Issue } from './issues.js';
+import { describeType, issue, loneSurrogate, type Issue } from './issues.js';
 import type { NormalizedRecord, Validation } from './record.js';
 import { checkIdentifier, isPlaceholder, isPlainObject, readTimestamp, validateAttributeUpdate, type Size, type ValidationContext } from './validate.js';
 
@@ -82,6 +82,10 @@ function readSource(value: unknown, record: NormalizedRecord, errors: Issue[]): 
   if (value === undefined) return;
   if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_SOURCE_LENGTH) {
     errors.push(issue('WRONG_TYPE', 'source', `source must be a non-empty string of at most ${MAX_SOURCE_LENGTH} characters, such as "crm"`));
+    return;
+  }
+  if (!value.isWellFormed()) {
+    errors.push(loneSurrogate('source', 'source'));
     return;
   }
   record.source = value;

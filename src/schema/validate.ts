@@ -1,7 +1,7 @@
 // Validates one input record (a behavioural event or a product payload) into its normalised form.
 
 import { checkJsonValue, dropUndefined, hasPlainPrototype, type JsonObject } from './json-value.js';
-import { describeType, issue, type Issue } from './issues.js';
+import { describeType, issue, loneSurrogate, type Issue } from './issues.js';
 import type { AttributeUpdate, NormalizedRecord, Validation } from './record.js';
 import { parseTimestamp } from './timestamp.js';
 import { checkPayloadData } from './catalog-fields.js';
@@ -100,13 +100,14 @@ function readIdField(fields: Record<string, unknown>, name: IdField, record: Nor
   } else errors.push(problem);
 }
 
-/** The issue with an identifier value (a string, not blank, at most 256 characters, no NUL), if any. */
+/** The issue with an identifier value (a string, not blank, at most 256 characters, no NUL, no lone surrogate), if any. */
 export function checkIdentifier(value: unknown, path: string): Issue | undefined {
   const name = path.slice(path.lastIndexOf('.') + 1);
   if (typeof value !== 'string') return issue('WRONG_TYPE', path, `${name} must be a string, got ${describeType(value)}`);
   if (value.trim() === '') return issue('EMPTY_VALUE', path, `${name} must not be empty`);
   if (value.length > MAX_ID_LENGTH) return issue('TOO_LONG', path, `${name} is ${value.length} characters, more than ${MAX_ID_LENGTH}`);
   if (value.includes('\u0000')) return issue('INVALID_CHARACTER', path, `${name} must not contain the NUL character`);
+  if (!value.isWellFormed()) return loneSurrogate(path, name);
   return undefined;
 }
 
@@ -208,7 +209,10 @@ function readUnset(value: unknown, path: string, errors: Issue[]): string[] | un
     errors.push(issue('WRONG_TYPE', path, 'unset must be an array of non-empty attribute names'));
     return undefined;
   }
-  return value as string[];
+  const bad = (value as string[]).findIndex((key) => !key.isWellFormed());
+  if (bad === -1) return value as string[];
+  errors.push(loneSurrogate(`${path}[${bad}]`, 'an attribute name'));
+  return undefined;
 }
 
 function placeholderWarnings(record: NormalizedRecord, ctx: ValidationContext): Issue[] {

@@ -138,6 +138,18 @@ describe('hostile keys', () => {
     expect((stored.data as Record<string, { polluted?: boolean }>)['__proto__']!.polluted).toBe(true);
   });
 
+  it('rejects a lone UTF-16 surrogate (no UTF-8 form) with its path, and verify agrees with what landed', async () => {
+    // Stored, the surrogate would read back as U+FFFD: a replay and a read would see another id than the fold did.
+    const lone = JSON.parse('"p\\ud800"') as string;
+    await expectRejected(event({ profileId: lone }), 'INVALID_CHARACTER', 'profileId');
+    await expectRejected(event({ data: { note: lone } }), 'INVALID_CHARACTER', 'data.note');
+    await expectRejected(event({ userId: 'u1', attributes: { set: { [lone]: 1 } } }), 'INVALID_CHARACTER', 'attributes.set.p\\ud800');
+    const result = await db.ingestBatch([event({ eventId: lone })]);
+    expect(result.rejected[0]!.errors.map((e) => e.code)).toEqual(['INVALID_CHARACTER']);
+    expect(db.getProfile('p\ufffd')).toBeUndefined();
+    expect(await db.verify()).toMatchObject({ ok: true, differenceCount: 0 });
+  });
+
   it('keeps attributes named __proto__, constructor and prototype as attributes of the profile', async () => {
     const set = JSON.parse('{"__proto__":"a","constructor":"b","prototype":"c","plain":"d"}') as Record<string, unknown>;
     await db.ingest(event({ eventId: 'attrs', userId: 'u-hostile', attributes: { set } }));

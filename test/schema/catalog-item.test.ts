@@ -85,6 +85,15 @@ describe('normalizeField', () => {
     expect(normalizeField('category', 'a\u0000b')).toMatchObject({ code: 'INVALID_CHARACTER' });
     expect(normalizeField('title', 7)).toMatchObject({ code: 'WRONG_TYPE' });
   });
+
+  it('rejects a lone UTF-16 surrogate in any text, and an extra key holding one (INVALID_CHARACTER)', () => {
+    const lone = JSON.parse('"a\\udfff"') as string;
+    expect(normalizeField('title', lone)).toMatchObject({ code: 'INVALID_CHARACTER', path: 'title' });
+    expect(normalizeField('tags', ['ok', lone])).toMatchObject({ code: 'INVALID_CHARACTER', path: 'tags[1]' });
+    expect(normalizeField('url', `https://x.test/${lone}`)).toMatchObject({ code: 'INVALID_CHARACTER', path: 'url' });
+    expect(validateFeedItem(item({ [lone]: 1 }))).toMatchObject({ ok: false, errors: [{ code: 'INVALID_CHARACTER', path: 'a\\udfff' }] });
+    expect(validateFeedItem(item({ color: ['red', lone] }))).toMatchObject({ ok: false, errors: [{ code: 'INVALID_CHARACTER', path: 'color[1]' }] });
+  });
 });
 
 describe('validateFeedItem', () => {

@@ -223,6 +223,21 @@ describe('validateRecord: identifier fields', () => {
     expect(rejected({ ...baseFor(field), [field]: 'ab\u0000cd' })).toEqual([anIssue('INVALID_CHARACTER', field)]);
   });
 
+  it.each(ID_FIELDS)('rejects a %s holding a lone UTF-16 surrogate (INVALID_CHARACTER), and keeps one with a pair', (field) => {
+    expect(rejected({ ...baseFor(field), [field]: JSON.parse('"ab\\ud800cd"') })).toEqual([anIssue('INVALID_CHARACTER', field)]);
+    expect(rejected({ ...baseFor(field), [field]: JSON.parse('"ab\\udc00"') })).toEqual([anIssue('INVALID_CHARACTER', field)]);
+    expect(accepted({ ...baseFor(field), [field]: 'ab\u{1F600}cd' }).record[field]).toBe('ab\u{1F600}cd');
+  });
+
+  it('rejects a lone surrogate anywhere in data or an update, named by its path (a key by its JSON escape)', () => {
+    const lone = JSON.parse('"x\\ud800"') as string;
+    expect(rejected(event({ data: { list: ['ok', lone] } }))).toEqual([anIssue('INVALID_CHARACTER', 'data.list[1]')]);
+    expect(rejected(event({ data: { nested: { [lone]: 1 } } }))).toEqual([anIssue('INVALID_CHARACTER', 'data.nested.x\\ud800')]);
+    expect(rejected(event({ userId: 'u1', attributes: { set: { a: lone } } }))).toEqual([anIssue('INVALID_CHARACTER', 'attributes.set.a')]);
+    expect(rejected(event({ userId: 'u1', attributes: { unset: ['a', lone] } }))).toEqual([anIssue('INVALID_CHARACTER', 'attributes.unset[1]')]);
+    expect(accepted(event({ data: { '\u{1F600}': '\u{1F600}' } })).record.data).toEqual({ '\u{1F600}': '\u{1F600}' });
+  });
+
   it('keeps identifiers as given (no trimming or case folding)', () => {
     const { record } = accepted(event({ eventId: ' Evt-1 ', profileId: 'Prof 1', eventName: 'Page View' }));
     expect(record.eventId).toBe(' Evt-1 ');
