@@ -14,6 +14,8 @@ interface Walk {
   ancestors: object[];
   /** Set when an object key holds `undefined`: such keys are dropped, as JSON.stringify does. */
   hasUndefined: boolean;
+  /** Set when a number is -0, which msgpack stores as 0: the value is copied with 0 (see `normalizedCopy`). */
+  hasNegativeZero: boolean;
   /** Approximate JSON size so far (see `Limits.maxRecordSize`). */
   size: number;
   limits: Limits;
@@ -25,6 +27,7 @@ interface Walk {
 export interface JsonCheck {
   issues: Issue[];
   hasUndefined: boolean;
+  hasNegativeZero: boolean;
   size: number;
   /** A key named `__proto__` (or one that looks escaped) is inside: store the value through `escapeKeys`. */
   escape: boolean;
@@ -37,12 +40,12 @@ export interface JsonCheck {
  * `__proto__` are read as own data, never through the prototype.
  */
 export function checkJsonValue(value: unknown, path: string, limits: Limits = DEFAULT_LIMITS): JsonCheck {
-  const walk: Walk = { issues: [], ancestors: [], hasUndefined: false, size: 0, limits, escape: false };
+  const walk: Walk = { issues: [], ancestors: [], hasUndefined: false, hasNegativeZero: false, size: 0, limits, escape: false };
   visit(value, path, undefined, walk);
   if (walk.size > limits.maxRecordSize) {
     walk.issues.push(issue('TOO_LARGE', path, `about ${walk.size} characters of JSON or more, more than ${limits.maxRecordSize}`));
   }
-  return { issues: walk.issues, hasUndefined: walk.hasUndefined, size: walk.size, escape: walk.escape };
+  return { issues: walk.issues, hasUndefined: walk.hasUndefined, hasNegativeZero: walk.hasNegativeZero, size: walk.size, escape: walk.escape };
 }
 
 /** The path of `parent`'s member `key` (an array's index, an object's key); `parent` itself when there is none. */
@@ -68,6 +71,7 @@ function visit(value: unknown, parent: string, key: string | number | undefined,
     case 'number':
       walk.size += 8;
       if (!Number.isFinite(value)) walk.issues.push(issue('NOT_JSON_VALUE', pathAt(parent, key), `${value} is not a JSON number`));
+      else if (Object.is(value, -0)) walk.hasNegativeZero = true;
       return;
     case 'object':
       walk.size += 4;
@@ -135,8 +139,11 @@ export function hasPlainPrototype(value: object): boolean {
   return proto === null || proto === Object.prototype || Object.getPrototypeOf(proto) === null;
 }
 
-/** A copy without the keys that hold `undefined` (only called when there are some). */
-export function dropUndefined<T>(value: T): T {
+/**
+ * A copy without the keys that hold `undefined`, and with 0 for -0 (JSON's text of -0 is 0): what the log's msgpack
+ * gives back, so the projections fold the value a read or a replay will see. Only called when there is either.
+ */
+export function normalizedCopy<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 

@@ -1,6 +1,6 @@
 // Validates one input record (a behavioural event or a product payload) into its normalised form.
 
-import { checkJsonValue, dropUndefined, hasPlainPrototype, type JsonObject } from './json-value.js';
+import { checkJsonValue, hasPlainPrototype, normalizedCopy, type JsonObject } from './json-value.js';
 import { describeType, issue, loneSurrogate, type Issue } from './issues.js';
 import type { AttributeUpdate, NormalizedRecord, Validation } from './record.js';
 import { parseTimestamp } from './timestamp.js';
@@ -150,7 +150,7 @@ function readJsonObject(value: unknown, path: string, errors: Issue[], limits: L
     errors.push(...checked.issues);
     return undefined;
   }
-  const json = (checked.hasUndefined ? dropUndefined(value) : value) as JsonObject;
+  const json = (checked.hasUndefined || checked.hasNegativeZero ? normalizedCopy(value) : value) as JsonObject;
   if (!checked.escape) return json;
   sized.escape = true;
   return escapeKeys(json);

@@ -150,6 +150,11 @@ describe('hostile keys', () => {
     expect(await db.verify()).toMatchObject({ ok: true, differenceCount: 0 });
   });
 
+  it('reads an attribute sent as -0 as 0 before a checkpoint as after one (msgpack stores -0 as 0)', async () => {
+    await db.ingest(event({ userId: 'u-zero', attributes: { set: { a: -0 } } }));
+    expect(Object.is(db.getProfile({ userId: 'u-zero' })!.attributes['a']!.value, 0)).toBe(true);
+  });
+
   it('keeps attributes named __proto__, constructor and prototype as attributes of the profile', async () => {
     const set = JSON.parse('{"__proto__":"a","constructor":"b","prototype":"c","plain":"d"}') as Record<string, unknown>;
     await db.ingest(event({ eventId: 'attrs', userId: 'u-hostile', attributes: { set } }));
