@@ -1,8 +1,8 @@
 // Validates feed items and the catalog fields of product payloads into normalised catalog data.
 
 import { CATALOG_FIELDS, isCatalogField, isIssue, isRequiredField, normalizeField, type CatalogField } from './catalog-fields.js';
-import { checkJsonValue, printableKey, type JsonObject, type JsonValue } from './json-value.js';
-import { describeType, issue, loneSurrogate, type Issue } from './issues.js';
+import { checkJsonValue, loneSurrogateKey, type JsonObject, type JsonValue } from './json-value.js';
+import { describeType, issue, type Issue } from './issues.js';
 import { checkIdentifier, isPlainObject } from './validate.js';
 
 /**
@@ -72,7 +72,7 @@ function readExtra(fields: Record<string, unknown>, errors: Issue[]): JsonObject
     const value = fields[key];
     if (value === undefined) continue;
     if (!key.isWellFormed()) {
-      errors.push(loneSurrogate(printableKey(key), 'the key'));
+      errors.push(loneSurrogateKey('', key));
       continue;
     }
     const checked = checkJsonValue(value, key);

@@ -118,7 +118,7 @@ function visitObject(value: object, path: string, walk: Walk): void {
       for (const key of keys) {
         walk.size += key.length + 3;
         if (needsEscape(key)) walk.escape = true;
-        if (!key.isWellFormed()) walk.issues.push(loneSurrogate(pathAt(path, printableKey(key)), 'the key'));
+        if (!key.isWellFormed()) walk.issues.push(loneSurrogateKey(path, key));
         const item: unknown = (value as Record<string, unknown>)[key];
         if (item === undefined) walk.hasUndefined = true;
         else visit(item, path, key, walk);
@@ -128,9 +128,9 @@ function visitObject(value: object, path: string, walk: Walk): void {
   walk.ancestors.pop();
 }
 
-/** A key as a path shows it when the key itself is the problem: JSON's escapes (a lone surrogate as `\ud800`). */
-export function printableKey(key: string): string {
-  return JSON.stringify(key).slice(1, -1);
+/** The issue with an object key holding a lone surrogate; the path shows the key with JSON's escapes (`\ud800`). */
+export function loneSurrogateKey(parent: string, key: string): Issue {
+  return loneSurrogate(pathAt(parent, JSON.stringify(key).slice(1, -1)), 'the key');
 }
 
 /** A plain object's prototype is Object.prototype (of any realm) or null. */
